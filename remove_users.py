@@ -1,0 +1,1624 @@
+#!/usr/bin/env python3
+"""Remove many people from an Alteryx Analytics Cloud (AAC) workspace at once, keeping a protected few.
+
+    python remove_users.py --token-file aac-token.json --exclude me@uni.edu --dry-run
+
+WARNING: this removes people from a workspace. In AAC, removing a person deletes the flows,
+datasets and connections they own unless ownership was transferred first (`--transfer-to`).
+Always look at a `--dry-run` first.
+
+What it does: reads the token's workspace and every one of its members from the AAC v4 API, plans
+who goes and who stays (protected emails, the person running it and, unless told otherwise, the
+workspace admins always stay), prints that plan, asks for the workspace name as confirmation, then
+removes each planned person with bounded concurrency and bounded retries, logging every outcome
+and appending it to a CSV audit report as it happens.
+
+What it will not promise: that the server did not act on a request whose answer was lost (those
+people are reported `unknown`), nor anything about assets that were not transferred.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import datetime as dt
+import email.utils
+import enum
+import fcntl
+import html
+import ipaddress
+import json
+import math
+import os
+import random
+import re
+import stat
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO
+
+import requests
+
+# ---------------------------------------------------------------------------------------------
+# Version and defaults
+# ---------------------------------------------------------------------------------------------
+
+__version__ = "1.0.0"
+PROG = "remove_users"
+USER_AGENT = f"remove_users.py/{__version__} (+python-requests/{requests.__version__})"
+
+DEFAULT_BASE_URL = "https://us1.alteryxcloud.com"
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 16
+DEFAULT_TIMEOUT = 30.0
+PAGE_SIZE = 100
+MAX_ATTEMPTS = 5
+MAX_RETRY_WAIT = 300.0  # a 429 asking for longer than this fails the request instead
+BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
+BACKOFF_CAP = 8.0
+REFRESH_MARGIN = 60  # refresh before start-up when the access token has less than this left
+RETRYABLE_STATUSES = {500, 502, 503, 504}
+TOKEN_HELP_PATH = "Profile > Preferences > OAuth 2.0 API Tokens"
+
+REPORT_FIELDS = [
+    "time",
+    "workspace_id",
+    "person_id",
+    "email",
+    "name",
+    "outcome",
+    "http_status",
+    "request_id",
+    "detail",
+    "transferred_to",
+]
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0  # done, or nothing to do
+    ERROR = 1  # an API, network or auth error stopped the run
+    USAGE = 2  # bad usage or input
+    SOME_FAILED = 3  # finished, but some removals failed
+    SAFETY_STOP = 4  # stopped by a safety check, such as a declined confirmation
+    INTERRUPTED = 130  # Ctrl-C
+
+
+EXIT_CODES_HELP = """exit codes:
+  0    done, or nothing to do
+  1    an API, network or authentication error stopped the run
+  2    bad usage or input (nothing was removed)
+  3    finished, but some removals failed
+  4    stopped by a safety check, such as a declined confirmation (nothing was removed)
+  130  interrupted by Ctrl-C (the report says who was handled)
+"""
+
+# ---------------------------------------------------------------------------------------------
+# Exceptions: deep code raises these; main() turns each into one line on stderr and an exit code
+# ---------------------------------------------------------------------------------------------
+
+
+class RemoveUsersError(Exception):
+    exit_status = ExitStatus.ERROR
+
+
+class UsageError(RemoveUsersError):
+    exit_status = ExitStatus.USAGE
+
+
+class SafetyStop(RemoveUsersError):
+    exit_status = ExitStatus.SAFETY_STOP
+
+
+class ApiError(RemoveUsersError):
+    """A call that failed for good: says the method, path, status, server message and request id."""
+
+    def __init__(self, method: str, path: str, message: str, status: int | None = None, request_id: str | None = None) -> None:
+        self.method, self.path, self.status, self.request_id = method, path, status, request_id
+        self.message = message
+        where = f"{method} {path}"
+        status_text = f"HTTP {status}: " if status else ""
+        rid = f" (request id {request_id})" if request_id else ""
+        super().__init__(f"{where}: {status_text}{message}{rid}")
+
+
+class AuthError(ApiError):
+    """The server rejected the token and no refresh could cure it."""
+
+
+class TokenError(RemoveUsersError):
+    """The token endpoint failed; the message says what the user must do."""
+
+
+class Stopped(Exception):
+    """Raised inside a worker when Ctrl-C asked for no further requests."""
+
+    def __init__(self, last: "Answer | None", no_answer: bool) -> None:
+        super().__init__("stopped before retrying")
+        self.last, self.no_answer = last, no_answer
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets never leave the process: every line of output passes through redact()
+# ---------------------------------------------------------------------------------------------
+
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+_TOKEN_SHAPES = re.compile(
+    r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"  # a JWT
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"  # a Bearer value
+    r"|(?i:(?:access|refresh)_token)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9._~+/=-]+"
+)
+
+
+def register_secret(value: str | None) -> None:
+    if value and len(value) >= 6:
+        with _SECRETS_LOCK:
+            _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    with _SECRETS_LOCK:
+        known = sorted(_SECRETS, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, "[REDACTED]")
+    return _TOKEN_SHAPES.sub("[REDACTED]", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+# ---------------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+")
+_EMAIL_COLUMNS = {"email", "emailaddress", "mail"}
+
+
+def normalize_email(value: str | None) -> str:
+    """Emails compare trimmed and case-folded: AAC keeps the case a person signed up with."""
+    return (value or "").strip().casefold()
+
+
+def is_valid_email(value: str) -> bool:
+    return bool(_EMAIL.fullmatch(value.strip()))
+
+
+def split_emails(values: Iterable[str]) -> list[str]:
+    """Each value may be a comma-separated list; empty items (a trailing comma) are dropped."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def check_emails(entries: Iterable[str], source: str) -> list[str]:
+    """Refuses malformed entries: a typo in a protected email would turn into a removal."""
+    checked = []
+    for entry in entries:
+        if not is_valid_email(entry):
+            raise UsageError(f"{source}: {entry!r} is not a well-formed email (expected local@domain.tld); fix or remove it")
+        checked.append(entry.strip())
+    return checked
+
+
+def read_email_file(path: str) -> list[str]:
+    """One email per line (blank lines and # comments ignored), or a CSV with an email column."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)") from None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        return []
+    header = next(csv.reader([lines[0]]))
+    looks_csv = len(header) > 1 or _column_key(header[0]) in _EMAIL_COLUMNS
+    if not looks_csv:
+        return check_emails((line.strip() for line in lines), path)
+    keys = [_column_key(name) for name in header]
+    if not any(key in _EMAIL_COLUMNS for key in keys):
+        raise UsageError(f"{path}: the CSV header has no email column (expected one named email, Email Address or E-mail)")
+    column = next(i for i, key in enumerate(keys) if key in _EMAIL_COLUMNS)
+    emails = []
+    for row in csv.reader(lines[1:]):
+        value = row[column].strip() if column < len(row) else ""
+        if value:
+            emails.append(value)
+    return check_emails(emails, path)
+
+
+def _column_key(name: str) -> str:
+    return re.sub(r"[\s_-]+", "", name).casefold().replace("e-mail", "email")
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, what: str) -> str:
+    """https only; plain http is allowed for loopback hosts (the fake server) and nothing else."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{what} {url!r} is not a URL; expected something like {DEFAULT_BASE_URL}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise UsageError(f"{what} {url!r} must use https (plain http is only allowed for 127.0.0.1 and localhost)")
+    return url.strip().rstrip("/")
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from x-retry-after or Retry-After (seconds or an HTTP date); None if absent."""
+    for name in ("x-retry-after", "Retry-After"):
+        value = (headers.get(name) or "").strip()
+        if not value:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return None
+
+
+def backoff_delay(attempt: int, rng: random.Random = random.Random()) -> float:
+    """Exponential backoff with jitter: about base * 2^(attempt-1), capped, scaled by 0.5 to 1."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.0)
+
+
+def jwt_claims(token: str | None) -> dict[str, Any]:
+    """The payload of a JWT, unverified (only to read exp, iss and client_id); {} if not a JWT."""
+    if not token or token.count(".") != 2:
+        return {}
+    payload = token.split(".")[1]
+    try:
+        claims = json.loads(_b64url(payload))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _b64url(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def error_message(body: bytes, content_type: str) -> str:
+    """The server's message from an AAC `{"exception": ...}` body, an OAuth error, or an HTML page."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        exc = data.get("exception")
+        if isinstance(exc, dict):
+            message = str(exc.get("message") or exc.get("name") or "")
+            details = exc.get("details")
+            if isinstance(details, str) and details and details != message:
+                message = f"{message} ({details})"
+            return redact(message)
+        if "error" in data:
+            return redact(f"{data['error']}: {data.get('error_description', '')}".rstrip(": "))
+        if "message" in data:
+            return redact(str(data["message"]))
+    if "html" in content_type or text.lstrip().startswith("<"):
+        match = re.search(r"<(?:title|h1)[^>]*>(.*?)</", text, re.S | re.I)
+        text = html.unescape(match.group(1)) if match else re.sub(r"<[^>]+>", " ", text)
+    return redact(" ".join(text.split())[:200])
+
+
+def csv_safe(value: Any) -> str:
+    """Reports are opened in spreadsheets: a cell starting with = + - @ would run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: results on stdout, progress and diagnostics on stderr, all of it redacted
+# ---------------------------------------------------------------------------------------------
+
+
+class Console:
+    def __init__(self, verbosity: int = 0) -> None:
+        self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
+        self.lock = threading.Lock()
+        self.muted = False  # after a second Ctrl-C, late workers stay silent
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        with self.lock:
+            if not self.muted:
+                stream.write(redact(text) + "\n")
+                stream.flush()
+
+    def result(self, text: str = "") -> None:
+        self._write(sys.stdout, text)
+
+    def info(self, text: str) -> None:
+        if self.verbosity >= 0:
+            self._write(sys.stderr, text)
+
+    def debug(self, text: str) -> None:
+        if self.verbosity >= 1:
+            self._write(sys.stderr, text)
+
+    def warn(self, text: str) -> None:
+        self._write(sys.stderr, f"{PROG}: warning: {text}")
+
+    def error(self, text: str) -> None:
+        self._write(sys.stderr, f"{PROG}: error: {text}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokens: a plain access token, or a token file whose rotating refresh token is kept up to date
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TokenFile:
+    """What a token file holds: the token endpoint's answer, plus optional client_id and token_url."""
+
+    path: str
+    data: dict[str, Any]
+
+    @classmethod
+    def read(cls, path: str) -> "TokenFile":
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read the token file {path}: {exc.strerror or exc}") from None
+        text = text.strip()
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                raise UsageError(f"the token file {path} is not valid JSON") from None
+            if not isinstance(data, dict):
+                raise UsageError(f"the token file {path} must hold a JSON object")
+        else:
+            data = {"access_token": text} if text else {}
+        for key in ("access_token", "refresh_token"):
+            register_secret(data.get(key))
+        return cls(path, data)
+
+    def write(self, data: dict[str, Any]) -> None:
+        """Atomically: a temporary file beside it, flushed and synced, renamed over it, mode 0600."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        fd, tmp = tempfile.mkstemp(prefix=".token-", dir=folder)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=2)
+                handle.write("\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with _suppress(OSError):
+                os.unlink(tmp)
+            raise
+        with _suppress(OSError):
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        self.data = data
+
+
+class _suppress:
+    def __init__(self, *kinds: type[BaseException]) -> None:
+        self.kinds = kinds
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, value: Any, tb: Any) -> bool:
+        return kind is not None and issubclass(kind, self.kinds)
+
+
+class Tokens:
+    """The access token in use, and the one refresh at a time that replaces it."""
+
+    def __init__(
+        self,
+        access_token: str | None,
+        *,
+        token_file: TokenFile | None = None,
+        client_id: str | None = None,
+        token_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        console: Console | None = None,
+    ) -> None:
+        self.access_token = access_token
+        self.file = token_file
+        self.client_id = client_id
+        self.token_url = token_url
+        self.timeout = timeout
+        self.console = console or Console()
+        self.generation = 0  # bumps on every refresh; lets waiting workers reuse its result
+        self.lock = threading.Lock()
+        self.refreshes = 0
+        register_secret(access_token)
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self.file.data.get("refresh_token") if self.file else None
+
+    @property
+    def can_refresh(self) -> bool:
+        return bool(self.refresh_token)
+
+    def current(self) -> tuple[str, int]:
+        with self.lock:
+            return self.access_token or "", self.generation
+
+    def expires_soon(self) -> bool:
+        if not self.access_token:
+            return True
+        exp = jwt_claims(self.access_token).get("exp")
+        if exp is None and self.file:
+            exp = self.file.data.get("expires_at")
+        try:
+            return exp is not None and float(exp) - time.time() < REFRESH_MARGIN
+        except (TypeError, ValueError):
+            return False
+
+    def prepare(self) -> None:
+        """Before the first call: refresh if the access token is missing or about to expire."""
+        if self.can_refresh and self.expires_soon():
+            self.refresh(self.generation)
+
+    def refresh(self, seen_generation: int) -> None:
+        """Refresh once for everyone: a worker whose 401 predates the last refresh just retries."""
+        with self.lock:
+            if self.generation != seen_generation:
+                return
+            if not self.can_refresh:
+                raise TokenError("the access token was rejected and there is no refresh token to renew it")
+            assert self.file is not None
+            with _FileLock(self.file.path):
+                # Another run sharing this file may have refreshed while we waited for the lock.
+                on_disk = TokenFile.read(self.file.path)
+                if on_disk.data.get("refresh_token") and on_disk.data.get("refresh_token") != self.refresh_token:
+                    self.console.debug("token file: another run already refreshed; using its token pair")
+                    self.file = on_disk
+                    self.access_token = on_disk.data.get("access_token")
+                else:
+                    self._refresh_now()
+            self.generation += 1
+
+    def _refresh_now(self) -> None:
+        assert self.file is not None and self.token_url and self.client_id
+        form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token, "client_id": self.client_id}
+        answer = None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                # A fresh connection each time: a stale pooled one would make a lost answer likelier.
+                answer = requests.post(
+                    self.token_url,
+                    data=form,
+                    timeout=self.timeout,
+                    headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                if _never_connected(exc) and attempt < MAX_ATTEMPTS:
+                    time.sleep(backoff_delay(attempt))
+                    continue
+                raise TokenError(
+                    f"POST {_path_of(self.token_url)}: the token refresh got no answer ({type(exc).__name__}). "
+                    "The refresh token may already be used up: if the next run fails too, make a new token pair "
+                    f"in AAC ({TOKEN_HELP_PATH})"
+                ) from None
+            if answer.status_code in (429, 503) and attempt < MAX_ATTEMPTS:
+                time.sleep(min(MAX_RETRY_WAIT, parse_retry_after(answer.headers) or backoff_delay(attempt)))
+                continue
+            break
+        assert answer is not None
+        try:
+            data = answer.json()
+        except ValueError:
+            data = None
+        if answer.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
+            message = error_message(answer.content, answer.headers.get("Content-Type", ""))
+            if isinstance(data, dict) and data.get("error") == "invalid_grant":
+                raise TokenError(
+                    "the refresh token has expired or was already used (invalid_grant); make a new token pair in "
+                    f"AAC ({TOKEN_HELP_PATH}) and put it in the token file"
+                )
+            raise TokenError(
+                f"POST {_path_of(self.token_url)}: HTTP {answer.status_code}: {message}. The token refresh failed; "
+                f"the refresh token may be used up: if so, make a new token pair in AAC ({TOKEN_HELP_PATH})"
+            )
+        register_secret(data.get("access_token"))
+        register_secret(data.get("refresh_token"))
+        new = dict(self.file.data)
+        new.update(data)
+        if not data.get("refresh_token"):
+            new["refresh_token"] = self.refresh_token
+        if data.get("expires_in"):
+            with _suppress(TypeError, ValueError):
+                new["expires_at"] = int(time.time() + float(data["expires_in"]))
+        # Saved before it is used: the old refresh token is dead now, and losing the new one would
+        # lock every later scheduled run out.
+        self.file.write(new)
+        self.access_token = new["access_token"]
+        self.refreshes += 1
+        self.console.info("Refreshed the access token; the token file holds the new pair.")
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the request cannot have reached the server, so a retry cannot burn a token."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError"):
+            return True
+        seen = getattr(seen, "reason", None) or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+    return False
+
+
+def _path_of(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+class _FileLock:
+    """An exclusive fcntl lock on a file that may be renamed over while we wait for it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.handle: TextIO | None = None
+
+    def __enter__(self) -> "_FileLock":
+        while True:
+            handle = open(self.path, encoding="utf-8")
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                same = os.fstat(handle.fileno()).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.handle = handle
+                return self
+            handle.close()  # replaced while we waited: lock the new file instead
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+            self.handle.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Pace: one for every worker, since a 429 is about the workspace's quota, not one request's
+# ---------------------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Pauses everyone when the server names a wait, and spaces requests after any 429.
+
+    After a 429 the pace drops to half of what was being sent (or of what the server accepted in
+    the last second, when it named a wait), then grows back by doubling every GROWTH_SUCCESSES
+    successes, so that a real quota settles just below its limit while a stray 429 costs a blink.
+    """
+
+    GROWTH_SUCCESSES = 30
+    MIN_RATE = 0.5
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.pause_until = 0.0
+        self.rate: float | None = None  # requests a second; None: as fast as the workers go
+        self.next_slot = 0.0
+        self.last_cut = -math.inf
+        self.first_start: float | None = None
+        self.starts: collections.deque[float] = collections.deque()
+        self.successes: collections.deque[float] = collections.deque()
+        self.throttled = 0
+
+    def wait_turn(self, stop: threading.Event | None = None) -> float:
+        while True:
+            with self.lock:
+                now = self.clock()
+                ready = max(self.pause_until, self.next_slot if self.rate else 0.0)
+                if ready <= now:
+                    if self.rate:
+                        self.next_slot = max(now, self.next_slot) + 1.0 / self.rate
+                    self.first_start = now if self.first_start is None else self.first_start
+                    self.starts.append(now)
+                    _trim(self.starts, now)
+                    return now
+                wait = ready - now
+            if stop is not None:
+                if stop.wait(min(wait, 0.25)):
+                    raise Stopped(None, False)
+            else:
+                time.sleep(min(wait, 0.25))
+
+    def on_success(self) -> None:
+        with self.lock:
+            now = self.clock()
+            self.successes.append(now)
+            _trim(self.successes, now)
+            if self.rate is not None:
+                self.rate *= 2 ** (1 / self.GROWTH_SUCCESSES)
+
+    def on_throttle(self, started: float, wait: float | None) -> None:
+        with self.lock:
+            now = self.clock()
+            self.throttled += 1
+            if wait is not None:
+                self.pause_until = max(self.pause_until, now + wait)
+            if started < self.last_cut:
+                return  # sent before our last cut: part of the burst we already reacted to
+            _trim(self.starts, now)
+            _trim(self.successes, now)
+            window = min(1.0, max(now - (self.first_start or now), 0.05))
+            pace = len(self.starts) / window
+            if self.rate is not None:
+                pace = min(pace, self.rate)
+            if wait is not None:
+                pace = min(pace, float(len(self.successes)))  # what the quota let through in a second
+            self.rate = max(self.MIN_RATE, pace / 2)
+            self.next_slot = max(self.next_slot, self.pause_until)
+            self.last_cut = now
+
+
+def _trim(times: collections.deque[float], now: float) -> None:
+    while times and times[0] < now - 1.0:
+        times.popleft()
+
+
+# ---------------------------------------------------------------------------------------------
+# The API client: the only place that knows URLs, headers, retries and error shapes
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    method: str
+    path: str
+    status: int
+    body: bytes
+    content_type: str
+    request_id: str | None
+    retried_after_no_answer: bool = False  # an earlier attempt's answer was lost: it may have acted
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+    @property
+    def message(self) -> str:
+        return error_message(self.body, self.content_type)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def error(self, prefix: str = "") -> ApiError:
+        reason = self.message or _reason(self.status)
+        return ApiError(self.method, self.path, prefix + reason, self.status, self.request_id)
+
+
+def _reason(status: int) -> str:
+    import http
+
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "unexpected answer"
+
+
+class AacClient:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: Tokens,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        console: Console | None = None,
+        pacer: Pacer | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+        self.timeout = timeout
+        self.console = console or Console()
+        self.pacer = pacer or Pacer()
+        self.stop = stop or threading.Event()
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.sent = 0
+
+    def _session(self) -> requests.Session:
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            session.trust_env = True  # proxies and REQUESTS_CA_BUNDLE from the environment
+            self.local.session = session
+        return session
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None, stoppable: bool = False) -> Answer:
+        """Sends one call with the retry policy; returns the final answer (2xx or a permanent error).
+
+        Retries: 429 (waiting what the server asks, everyone pausing when it names a wait), 500,
+        502, 503, 504, connection errors and timeouts, at most MAX_ATTEMPTS in all; one token
+        refresh on a 401. With `stoppable`, Ctrl-C's stop flag ends the retries (raising Stopped).
+        """
+        url = self.base_url + path
+        attempt = 0
+        refreshed = False
+        no_answer_before = False
+        last: Answer | None = None
+        while True:
+            attempt += 1
+            started = self.pacer.wait_turn(self.stop if stoppable else None)
+            token, generation = self.tokens.current()
+            t0 = time.monotonic()
+            try:
+                response = self._session().request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=self.timeout,
+                    allow_redirects=False,  # the Authorization header goes to the base URL's host only
+                )
+            except requests.RequestException as exc:
+                with self.lock:
+                    self.sent += 1
+                last = None
+                self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
+                if attempt >= MAX_ATTEMPTS:
+                    raise ApiError(method, path, f"no answer after {attempt} attempts ({_describe(exc)})") from None
+                no_answer_before = True
+                self._sleep(backoff_delay(attempt), stoppable, None, True)
+                continue
+            with self.lock:
+                self.sent += 1
+            last = Answer(
+                method,
+                path,
+                response.status_code,
+                response.content,
+                response.headers.get("Content-Type", ""),
+                response.headers.get("x-trifacta-request-id"),
+                no_answer_before,
+            )
+            self.console.debug(
+                f"{method} {path}{_query(params)} -> {response.status_code} in {time.monotonic() - t0:.2f}s"
+                + (f" (request id {last.request_id})" if last.request_id else "")
+            )
+            status = response.status_code
+            if 200 <= status < 300:
+                self.pacer.on_success()
+                return last
+            if 300 <= status < 400:
+                where = urllib.parse.urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+                raise ApiError(method, path, f"the server redirected to {where}; not followed, so the token stays with {urllib.parse.urlsplit(self.base_url).netloc}. Check --base-url", status, last.request_id)
+            if status == 401:
+                # One refresh per request; a 401 with the token that refresh just made is final.
+                if refreshed or not self.tokens.can_refresh:
+                    raise self._auth_error(last, refreshed)
+                self.tokens.refresh(generation)
+                refreshed = True
+                attempt -= 1  # the token, not the server, was at fault
+                continue
+            if status == 429:
+                wait = parse_retry_after(response.headers)
+                if wait is not None and wait > MAX_RETRY_WAIT:
+                    raise last.error(f"rate limited and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits: ")
+                self.pacer.on_throttle(started, wait)
+                if attempt >= MAX_ATTEMPTS:
+                    return last
+                # A named wait pauses every worker through the pacer; otherwise this one backs off.
+                self._sleep(0.0 if wait is not None else backoff_delay(attempt), stoppable, last, False)
+                continue
+            if status in RETRYABLE_STATUSES and attempt < MAX_ATTEMPTS:
+                self._sleep(backoff_delay(attempt), stoppable, last, False)
+                continue
+            return last
+
+    def _auth_error(self, answer: Answer, after_refresh: bool) -> AuthError:
+        if after_refresh:
+            text = "the server rejected the token pair right after a refresh; make a new token pair in AAC (" + TOKEN_HELP_PATH + ")"
+        else:
+            text = (
+                f"the access token was rejected ({answer.message or 'Unauthorized'}); it may have expired. Give a fresh one, "
+                "or a --token-file with a refresh token so the tool can renew it"
+            )
+        return AuthError(answer.method, answer.path, text, 401, answer.request_id)
+
+    def _sleep(self, seconds: float, stoppable: bool, last: Answer | None, no_answer: bool) -> None:
+        if stoppable:
+            if self.stop.wait(seconds) or self.stop.is_set():
+                raise Stopped(last, no_answer)
+        elif seconds > 0:
+            time.sleep(seconds)
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        answer = self.request("GET", path, params=params)
+        if not answer.ok:
+            raise answer.error()
+        data = answer.json()
+        if data is None:
+            raise answer.error("the answer is not JSON: ")
+        return data
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS verification failed; for a private CA set REQUESTS_CA_BUNDLE"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed or was reset"
+    return type(exc).__name__
+
+
+def _query(params: dict[str, Any] | None) -> str:
+    return "?" + urllib.parse.urlencode(params) if params else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the workspace: every page, checked, before anything is planned
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str | None
+    name: str
+    is_admin: bool = False
+    last_login: str | None = None
+    has_last_login: bool = False
+
+    @classmethod
+    def from_record(cls, record: Any) -> "Person":
+        if not isinstance(record, dict):
+            raise ValueError("a person record is not an object")
+        raw_id = record.get("id")
+        if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)) or not str(raw_id).isdigit():
+            raise ValueError(f"a person record has no numeric id ({raw_id!r})")
+        email = record.get("email")
+        name = record.get("name") or " ".join(filter(None, [record.get("firstName"), record.get("lastName")]))
+        last_login = record.get("lastLoginTime", record.get("last_login_time"))
+        return cls(
+            id=int(raw_id),
+            email=email.strip() if isinstance(email, str) and email.strip() else None,
+            name=str(name or ""),
+            is_admin=record.get("isAdmin") is True or record.get("is_admin") is True,
+            last_login=last_login if isinstance(last_login, str) else None,
+            has_last_login="lastLoginTime" in record or "last_login_time" in record,
+        )
+
+
+@dataclass
+class Workspace:
+    id: int
+    name: str | None
+    caller: Person
+    people: list[Person]
+    admin_ids: set[int]
+    admins_route: bool  # False when the /admins route was missing and isAdmin alone was used
+
+
+def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
+    ws = client.get_json("/v4/workspaces/current")
+    if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
+        raise ApiError("GET", "/v4/workspaces/current", "the answer has no numeric workspace id")
+    ws_id = int(ws["id"])
+    try:
+        caller = Person.from_record(client.get_json("/v4/people/current"))
+    except ValueError as exc:
+        raise ApiError("GET", "/v4/people/current", str(exc)) from None
+    people = list_people(client, "/v4/people", concurrency)
+    admin_ids = {p.id for p in people if p.is_admin}
+    admins_route = True
+    try:
+        admin_ids |= {p.id for p in list_people(client, f"/v4/workspaces/{ws_id}/admins", concurrency, check_count=False)}
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        admins_route = False
+        console.warn(
+            f"GET /v4/workspaces/{ws_id}/admins answered 404 (not on this tenant); telling admins by the isAdmin "
+            "field of each person record instead"
+        )
+    name = ws.get("name") or ws.get("displayName")
+    return Workspace(ws_id, str(name) if name else None, caller, people, admin_ids, admins_route)
+
+
+def list_people(client: AacClient, path: str, concurrency: int, *, check_count: bool = True) -> list[Person]:
+    """Every page: `offset` advances by the rows received, and only an empty page ends the list.
+
+    The server may cap pages below the `limit` asked, so a short page means nothing. Once the first
+    page shows the page size and `count`, the rest are fetched concurrently and then checked; if
+    they do not fit together, the list is walked again page by page.
+    """
+    first = _page(client, path, 0)
+    if isinstance(first, list):  # some routes answer a bare list: that is the whole of it
+        return _people(first, "GET", path)
+    rows = _rows(first, path)
+    count = first.get("count")
+    count = count if isinstance(count, int) and not isinstance(count, bool) else None
+    size = len(rows)
+    records = list(rows)
+    if size and count and count > size and concurrency > 1:
+        offsets = list(range(size, count, size))
+        pages = _fetch_pages(client, path, offsets, concurrency)
+        expected = [min(size, count - offset) for offset in offsets]
+        if [len(page) for page in pages] == expected:
+            for page in pages:
+                records.extend(page)
+        else:
+            records = list(rows)  # the pages moved under us: walk them one by one instead
+    offset = len(records)
+    while size:
+        page = _rows(_page(client, path, offset), path)
+        if not page:
+            break
+        records.extend(page)
+        offset += len(page)
+    people = _people(records, "GET", path)
+    distinct = {p.id: p for p in people}
+    if check_count and count is not None and len(distinct) != count:
+        raise ApiError(
+            "GET",
+            path,
+            f"the listing does not add up: the server counts {count} people but {len(distinct)} distinct ones came back "
+            "(the workspace may be changing right now); nothing was removed, try again",
+        )
+    return list(distinct.values())
+
+
+def _page(client: AacClient, path: str, offset: int) -> Any:
+    return client.get_json(path, {"limit": PAGE_SIZE, "offset": offset, "includeCount": "true"})
+
+
+def _rows(page: Any, path: str) -> list[Any]:
+    rows = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(rows, list):
+        raise ApiError("GET", path, "the answer has no `data` list")
+    return rows
+
+
+def _people(records: list[Any], method: str, path: str) -> list[Person]:
+    try:
+        return [Person.from_record(record) for record in records]
+    except ValueError as exc:
+        raise ApiError(method, path, str(exc)) from None
+
+
+def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: int) -> list[list[Any]]:
+    results: dict[int, list[Any]] = {}
+    errors: list[BaseException] = []
+    queue = collections.deque(offsets)
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not queue or errors:
+                    return
+                offset = queue.popleft()
+            try:
+                rows = _rows(_page(client, path, offset), path)
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                with lock:
+                    errors.append(exc)
+                return
+            with lock:
+                results[offset] = rows
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(concurrency, len(offsets)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.1)
+    if errors:
+        raise errors[0]
+    return [results[offset] for offset in offsets]
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan: a pure function from members and protections to who goes and who stays, and why
+# ---------------------------------------------------------------------------------------------
+
+KEEP_CALLER = "the caller (you)"
+KEEP_PROTECTED = "protected email"
+KEEP_TRANSFER_TARGET = "transfer target"
+KEEP_ADMIN = "admin"
+KEEP_NO_EMAIL = "no email on record"
+KEEP_REASONS = [KEEP_CALLER, KEEP_PROTECTED, KEEP_TRANSFER_TARGET, KEEP_ADMIN, KEEP_NO_EMAIL]
+
+
+@dataclass
+class Protections:
+    emails: list[str] = field(default_factory=list)
+    include_admins: bool = False
+    transfer_to: str | None = None
+
+
+@dataclass
+class Plan:
+    remove: list[Person]
+    kept: list[tuple[Person, str]]
+    unmatched: list[str]  # protected entries that match no member
+
+    def kept_counts(self) -> dict[str, int]:
+        counts = collections.Counter(reason for _, reason in self.kept)
+        return {reason: counts[reason] for reason in KEEP_REASONS if counts[reason]}
+
+
+def make_plan(people: Sequence[Person], caller_id: int, admin_ids: set[int], protections: Protections) -> Plan:
+    protected = {normalize_email(e) for e in protections.emails}
+    target = normalize_email(protections.transfer_to) if protections.transfer_to else None
+    seen: set[str] = set()
+    remove: list[Person] = []
+    kept: list[tuple[Person, str]] = []
+    for person in people:
+        email = normalize_email(person.email)
+        seen.add(email)
+        if person.id == caller_id:
+            kept.append((person, KEEP_CALLER))
+        elif email and email in protected:
+            kept.append((person, KEEP_PROTECTED))
+        elif target and email == target:
+            kept.append((person, KEEP_TRANSFER_TARGET))
+        elif person.id in admin_ids and not protections.include_admins:
+            kept.append((person, KEEP_ADMIN))
+        elif not email:
+            kept.append((person, KEEP_NO_EMAIL))  # a missing email must never mean removal
+        else:
+            remove.append(person)
+    unmatched = sorted({e.strip() for e in protections.emails if normalize_email(e) not in seen}, key=str.casefold)
+    return Plan(remove, kept, unmatched)
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit report: one row per planned person, flushed as each outcome is known
+# ---------------------------------------------------------------------------------------------
+
+REMOVED, ALREADY_GONE, FAILED, NOT_ATTEMPTED, UNKNOWN, TRANSFER_FAILED = (
+    "removed",
+    "already-gone",
+    "failed",
+    "not-attempted",
+    "unknown",
+    "transfer-failed",
+)
+OUTCOMES = [REMOVED, ALREADY_GONE, FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED]
+
+
+@dataclass
+class Outcome:
+    person: Person
+    outcome: str
+    status: int | None = None
+    request_id: str | None = None
+    detail: str = ""
+    transferred_to: str = ""
+
+
+class AuditReport:
+    """Appends, never overwrites: the file is an audit log across runs."""
+
+    def __init__(self, path: str, workspace_id: int) -> None:
+        self.path = path
+        self.workspace_id = workspace_id
+        self.lock = threading.Lock()
+        self.done: dict[int, Outcome] = {}
+        try:
+            fresh = not os.path.exists(path) or os.path.getsize(path) == 0
+            self.handle = open(path, "a", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UsageError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+        self.writer = csv.DictWriter(self.handle, REPORT_FIELDS)
+        if fresh:
+            self.writer.writeheader()
+            self.handle.flush()
+
+    def record(self, outcome: Outcome) -> bool:
+        """Writes the person's row once; a later outcome for the same person is ignored."""
+        with self.lock:
+            if outcome.person.id in self.done or self.handle.closed:
+                return False
+            self.done[outcome.person.id] = outcome
+            self.writer.writerow(
+                {
+                    "time": utc_now(),
+                    "workspace_id": self.workspace_id,
+                    "person_id": outcome.person.id,
+                    "email": csv_safe(outcome.person.email),
+                    "name": csv_safe(outcome.person.name),
+                    "outcome": outcome.outcome,
+                    "http_status": outcome.status or "",
+                    "request_id": csv_safe(outcome.request_id),
+                    "detail": csv_safe(redact(outcome.detail)),
+                    "transferred_to": csv_safe(outcome.transferred_to),
+                }
+            )
+            self.handle.flush()
+            return True
+
+    def close(self) -> None:
+        with self.lock:
+            if not self.handle.closed:
+                with _suppress(OSError):
+                    os.fsync(self.handle.fileno())
+                self.handle.close()
+
+
+def default_report_path(workspace_id: int) -> str:
+    return f"remove_users-{workspace_id}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# The run: show the plan, confirm, remove, summarize
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    base_url: str
+    tokens: Tokens
+    protections: Protections
+    dry_run: bool
+    yes: bool
+    concurrency: int
+    timeout: float
+    report: str | None
+    verbosity: int
+    debug: bool
+
+
+def workspace_label(ws: Workspace) -> str:
+    return f"{ws.name} (id {ws.id})" if ws.name else f"id {ws.id} (no name)"
+
+
+def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool) -> None:
+    console.result(f"Workspace: {workspace_label(ws)}")
+    console.result(f"Members: {len(ws.people)}")
+    console.result(f"To remove: {len(plan.remove)}")
+    console.result(f"Kept: {len(plan.kept)}")
+    for reason, count in plan.kept_counts().items():
+        console.result(f"  {reason}: {count}")
+    if plan.remove and console.verbosity >= 0:
+        console.result("")
+        console.result("People to remove:" if not dry_run else "People who would be removed:")
+        width = max(len(str(p.id)) for p in plan.remove)
+        for person in plan.remove:
+            console.result(f"  {person.id:>{width}}  {person.email}  {person.name}".rstrip())
+    if dry_run:
+        console.result("")
+        console.result("Dry run: nothing was changed.")
+
+
+def confirm(ws: Workspace, plan: Plan, console: Console) -> bool:
+    """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
+    expected = ws.name or str(ws.id)
+    what = "workspace name" if ws.name else "workspace id"
+    sys.stderr.write(
+        f"\nThis removes {len(plan.remove)} people from {workspace_label(ws)}; their assets are deleted "
+        f"unless transferred first.\nType the {what} ({expected}) to go ahead, or anything else to stop: "
+    )
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    return bool(line) and line.strip().casefold() == expected.strip().casefold()
+
+
+class Remover:
+    """Removes the planned people with at most `concurrency` requests in flight."""
+
+    def __init__(self, client: AacClient, ws: Workspace, report: AuditReport, console: Console, concurrency: int) -> None:
+        self.client, self.ws, self.report, self.console = client, ws, report, console
+        self.concurrency = concurrency
+        self.lock = threading.Lock()
+        self.pending: collections.deque[Person] = collections.deque()
+        self.in_flight: dict[int, Person] = {}
+        self.finished = 0
+        self.total = 0
+        self.auth_error: RemoveUsersError | None = None
+        self.all_done = threading.Event()
+
+    def run(self, people: list[Person]) -> None:
+        """Blocks until done; on Ctrl-C stops new removals; on a second one abandons the rest."""
+        self.pending.extend(people)
+        self.total = len(people)
+        workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(self.concurrency, len(people)))]
+        for worker in workers:
+            worker.start()
+        try:
+            self._wait(workers)
+        except KeyboardInterrupt:
+            self.client.stop.set()
+            with self.lock:
+                flying = len(self.in_flight)
+            self.console.warn(f"interrupted: no new removals; waiting for {flying} in flight (Ctrl-C again to abandon them)")
+            try:
+                self._wait(workers)
+            except KeyboardInterrupt:
+                self._abandon()
+            raise
+        finally:
+            self._mark_not_attempted()
+
+    def _wait(self, workers: list[threading.Thread]) -> None:
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(0.1)
+
+    def _abandon(self) -> None:
+        with self.lock:
+            flying = list(self.in_flight.values())
+        for person in flying:
+            self.report.record(Outcome(person, UNKNOWN, detail="abandoned in flight by a second Ctrl-C; the server may or may not have acted"))
+        self.console.warn(f"abandoned {len(flying)} removals in flight; the report marks them unknown")
+
+    def _mark_not_attempted(self) -> None:
+        with self.lock:
+            rest = list(self.pending)
+            self.pending.clear()
+        for person in rest:
+            self.report.record(Outcome(person, NOT_ATTEMPTED, detail="the run stopped before this person"))
+
+    def _next(self) -> Person | None:
+        with self.lock:
+            if self.client.stop.is_set() or not self.pending:
+                return None
+            person = self.pending.popleft()
+            self.in_flight[person.id] = person
+            return person
+
+    def _work(self) -> None:
+        while True:
+            person = self._next()
+            if person is None:
+                return
+            try:
+                outcome = self.remove(person)
+            except AuthError as exc:
+                outcome = Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
+                with self.lock:
+                    self.auth_error = self.auth_error or exc
+                self.client.stop.set()
+            except TokenError as exc:
+                outcome = Outcome(person, FAILED, None, None, str(exc))
+                with self.lock:
+                    self.auth_error = self.auth_error or exc
+                self.client.stop.set()
+            except Exception as exc:  # noqa: BLE001 - one person's surprise must not lose the others
+                outcome = Outcome(person, UNKNOWN, None, None, f"unexpected error: {type(exc).__name__}: {exc}")
+            self._finish(outcome)
+
+    def remove(self, person: Person) -> Outcome:
+        path = f"/v4/workspaces/{self.ws.id}/people/{person.id}"
+        try:
+            answer = self.client.request("DELETE", path, stoppable=True)
+        except Stopped as stopped:
+            if stopped.last is None and not stopped.no_answer:
+                return Outcome(person, NOT_ATTEMPTED, detail="the run stopped before this person")
+            if stopped.no_answer:
+                return Outcome(person, UNKNOWN, detail="interrupted after a request whose answer was lost; the server may or may not have acted")
+            last = stopped.last
+            assert last is not None
+            return Outcome(person, FAILED, last.status, last.request_id, f"interrupted before retrying: {last.message}")
+        except ApiError as exc:
+            if exc.status is None:  # no answer at all, even after retries
+                return Outcome(person, UNKNOWN, None, None, exc.message + "; the server may or may not have acted")
+            return Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
+        if answer.ok:
+            return Outcome(person, REMOVED, answer.status, answer.request_id)
+        if answer.status in (404, 410):
+            if answer.retried_after_no_answer:
+                # The earlier attempt's answer was lost; the person being gone now means it acted.
+                return Outcome(person, REMOVED, answer.status, answer.request_id, "gone on retry: the earlier attempt removed them")
+            return Outcome(person, ALREADY_GONE, answer.status, answer.request_id, answer.message)
+        return Outcome(person, FAILED, answer.status, answer.request_id, answer.message or _reason(answer.status))
+
+    def _finish(self, outcome: Outcome) -> None:
+        with self.lock:
+            self.in_flight.pop(outcome.person.id, None)
+        if not self.report.record(outcome) or outcome.outcome == NOT_ATTEMPTED:
+            return
+        with self.lock:
+            self.finished += 1
+            n = self.finished
+        self.log(n, outcome)
+
+    def log(self, n: int, outcome: Outcome) -> None:
+        person = outcome.person
+        who = f"{person.email} (id {person.id})"
+        prefix = f"[{n}/{self.total}]"
+        if outcome.outcome == REMOVED:
+            self.console.info(f"{prefix} removed {who}")
+        elif outcome.outcome == ALREADY_GONE:
+            self.console.info(f"{prefix} already gone {who}")
+        else:
+            status = f"HTTP {outcome.status}: " if outcome.status else ""
+            rid = f" (request id {outcome.request_id})" if outcome.request_id else ""
+            line = f"{prefix} {outcome.outcome.upper()} {who}: {status}{outcome.detail}{rid}"
+            if self.console.verbosity < 0:
+                self.console.warn(line)
+            else:
+                self.console.info(line)
+
+
+def summarize(report: AuditReport, plan: Plan, console: Console) -> collections.Counter[str]:
+    counts = collections.Counter(o.outcome for o in report.done.values())
+    parts = [
+        f"removed {counts[REMOVED]}",
+        f"already gone {counts[ALREADY_GONE]}",
+        f"failed {counts[FAILED]}",
+    ]
+    if counts[TRANSFER_FAILED]:
+        parts.append(f"transfer failed {counts[TRANSFER_FAILED]}")
+    if counts[UNKNOWN]:
+        parts.append(f"unknown {counts[UNKNOWN]}")
+    parts += [f"not attempted {counts[NOT_ATTEMPTED]}", f"kept {len(plan.kept)}"]
+    console.result("")
+    console.result("Summary: " + ", ".join(parts))
+    console.result(f"Report: {os.path.abspath(report.path)}")
+    return counts
+
+
+def run(config: Config, console: Console) -> ExitStatus:
+    stop = threading.Event()
+    client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop)
+    config.tokens.prepare()
+    ws = read_workspace(client, config.concurrency, console)
+    plan = make_plan(ws.people, ws.caller.id, ws.admin_ids, config.protections)
+    for entry in plan.unmatched:
+        console.warn(f"protected email {entry} matches no member of this workspace (a typo?)")
+    for person, reason in plan.kept:
+        if reason == KEEP_NO_EMAIL:
+            console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
+    show_plan(ws, plan, console, config.dry_run)
+    if config.dry_run:
+        return ExitStatus.OK
+    if not plan.remove:
+        console.result("Nobody to remove.")
+        return ExitStatus.OK
+    if not config.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
+        if not confirm(ws, plan, console):
+            raise SafetyStop("not confirmed; nobody was removed")
+    report = AuditReport(config.report or default_report_path(ws.id), ws.id)
+    remover = Remover(client, ws, report, console, config.concurrency)
+    console.info(f"Removing {len(plan.remove)} people, {config.concurrency} at a time; report: {report.path}")
+    try:
+        remover.run(plan.remove)
+    except KeyboardInterrupt:
+        summarize(report, plan, console)
+        console.muted = True
+        report.close()
+        return ExitStatus.INTERRUPTED
+    report.close()
+    counts = summarize(report, plan, console)
+    if remover.auth_error is not None:
+        console.error(str(remover.auth_error))
+        return ExitStatus.ERROR
+    if counts[FAILED] or counts[UNKNOWN] or counts[TRANSFER_FAILED]:
+        return ExitStatus.SOME_FAILED
+    return ExitStatus.OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line: arguments, environment, validation before any request
+# ---------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="remove_users.py",
+        description=(
+            "Remove every member of an Alteryx Analytics Cloud workspace except the protected ones. "
+            "The person running it always stays, and so do workspace admins unless --include-admins is given. "
+            "WARNING: removal deletes a person's flows, datasets and connections unless they were transferred first. "
+            "Run with --dry-run first."
+        ),
+        epilog=EXIT_CODES_HELP
+        + "\nenvironment variables (flags override them): AAC_BASE_URL, AAC_ACCESS_TOKEN, AAC_TOKEN_FILE, AAC_TOKEN_URL, "
+        "AAC_CLIENT_ID, AAC_EXCLUDED_EMAILS (comma-separated). A private CA: set REQUESTS_CA_BUNDLE.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    conn = parser.add_argument_group("connection")
+    conn.add_argument("--base-url", metavar="URL", help=f"The AAC host (env AAC_BASE_URL; default {DEFAULT_BASE_URL}; also eu1 and au1).")
+    conn.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="The access token (env AAC_ACCESS_TOKEN). On the command line other local users can see it in the "
+        "process list: prefer the environment variable or --token-file.",
+    )
+    conn.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="A JSON token file (access_token, refresh_token, optional client_id and token_url) or a file holding "
+        "only an access token (env AAC_TOKEN_FILE). With a refresh token the tool renews the access token and "
+        "writes the new pair back to this file.",
+    )
+    conn.add_argument("--token-url", metavar="URL", help="The OAuth token endpoint (env AAC_TOKEN_URL; default: the access token's iss claim + /token).")
+    conn.add_argument("--client-id", metavar="ID", help="The OAuth client id (env AAC_CLIENT_ID; default: the access token's client_id claim).")
+    conn.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT, help=f"Per-request timeout in seconds (default {DEFAULT_TIMEOUT:g}).")
+    who = parser.add_argument_group("who stays")
+    who.add_argument(
+        "--exclude",
+        metavar="EMAIL",
+        action="append",
+        default=[],
+        help="A protected email that is never removed; repeatable, and each value may be a comma-separated list. "
+        "Adds to AAC_EXCLUDED_EMAILS.",
+    )
+    who.add_argument(
+        "--exclude-file",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="Protected emails from a file: one per line (blank lines and # comments ignored), or a CSV with an "
+        "email column (email, Email Address, E-mail). Repeatable.",
+    )
+    who.add_argument("--include-admins", action="store_true", help="Also remove workspace admins other than you. By default admins stay.")
+    act = parser.add_argument_group("running")
+    act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
+    act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")
+    act.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"Removals in flight at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY}).",
+    )
+    act.add_argument(
+        "--report",
+        metavar="PATH",
+        help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here).",
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument("-v", "--verbose", action="store_true", help="Also log every request (tokens are never shown).")
+    out.add_argument("-q", "--quiet", action="store_true", help="Only the counts, the summary, warnings and failures.")
+    out.add_argument("--debug", action="store_true", help="On an error, show the traceback (tokens redacted).")
+    out.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> Config:
+    """Every check that needs no network: nothing is sent until all of this passes."""
+
+    def env(name: str) -> str | None:
+        value = environ.get(name, "").strip()
+        return value or None
+
+    if args.verbose and args.quiet:
+        raise UsageError("--verbose and --quiet contradict each other; give one")
+    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, not {args.concurrency}")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL")
+
+    tokens = resolve_tokens(args, env, args.timeout, console)
+
+    emails = check_emails(split_emails(args.exclude), "--exclude")
+    emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
+    for path in args.exclude_file:
+        emails += read_email_file(path)
+    protections = Protections(emails=emails, include_admins=args.include_admins)
+    return Config(
+        base_url=base_url,
+        tokens=tokens,
+        protections=protections,
+        dry_run=args.dry_run,
+        yes=args.yes,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        report=args.report,
+        verbosity=1 if args.verbose else -1 if args.quiet else 0,
+        debug=args.debug,
+    )
+
+
+def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console) -> Tokens:
+    register_secret(args.token)
+    register_secret(env("AAC_ACCESS_TOKEN"))
+    if args.token and args.token_file:
+        raise UsageError("give either --token or --token-file, not both")
+    token, path = args.token, args.token_file
+    if not token and not path:
+        token, path = env("AAC_ACCESS_TOKEN"), env("AAC_TOKEN_FILE")
+        if token and path:
+            raise UsageError("both AAC_ACCESS_TOKEN and AAC_TOKEN_FILE are set; unset one, or choose with --token or --token-file")
+    if not token and not path:
+        raise UsageError("no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or AAC_TOKEN_FILE")
+    if token:
+        return Tokens(token.strip(), timeout=timeout, console=console)
+    token_file = TokenFile.read(path)
+    mode = os.stat(path).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        console.warn(f"the token file {path} is readable by other users (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}")
+    data = token_file.data
+    access = data.get("access_token") or None
+    if not data.get("refresh_token"):
+        if not access:
+            raise UsageError(f"the token file {path} holds neither an access_token nor a refresh_token")
+        return Tokens(access, token_file=token_file, timeout=timeout, console=console)
+    claims = jwt_claims(access)
+    client_id = args.client_id or env("AAC_CLIENT_ID") or data.get("client_id") or claims.get("client_id")
+    token_url = args.token_url or env("AAC_TOKEN_URL") or data.get("token_url")
+    if not token_url and claims.get("iss"):
+        token_url = str(claims["iss"]).rstrip("/") + "/token"
+    if not client_id:
+        raise UsageError("the token file has a refresh token but no client id is known: give --client-id (or AAC_CLIENT_ID), the Client ID AAC showed with the token pair")
+    if not token_url:
+        raise UsageError("the token file has a refresh token but no token endpoint is known: give --token-url (or AAC_TOKEN_URL), the Token Endpoint URL AAC showed with the token pair")
+    token_url = check_url(token_url, "the token endpoint (--token-url / AAC_TOKEN_URL)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.access(folder, os.W_OK | os.X_OK) or not os.access(path, os.R_OK):
+        raise UsageError(
+            f"the token file's folder {folder} is not writable: a refreshed token pair could not be saved, and the "
+            "old refresh token dies with each refresh. Move the token file to a folder you can write"
+        )
+    return Tokens(access, token_file=token_file, client_id=str(client_id), token_url=token_url, timeout=timeout, console=console)
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """The one error boundary: every failure becomes one redacted line on stderr and an exit code."""
+    environ = os.environ if environ is None else environ
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its message (or --help/--version)
+        return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
+    console = Console(1 if args.verbose else -1 if args.quiet else 0)
+    try:
+        config = resolve_config(args, environ, console)
+        return int(run(config, console))
+    except KeyboardInterrupt:
+        console.error("interrupted before any removal; nobody was removed")
+        return ExitStatus.INTERRUPTED
+    except RemoveUsersError as exc:
+        if args.debug:
+            sys.stderr.write(redact(traceback.format_exc()))
+        console.error(str(exc))
+        return int(exc.exit_status)
+    except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output
+        if args.debug:
+            sys.stderr.write(redact(traceback.format_exc()))
+        console.error(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
+        return ExitStatus.ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,494 @@
+#!/usr/bin/env python3
+"""A fake Alteryx Analytics Cloud (AAC) v4 API for remove_users.py's tests and for trying the tool.
+
+It follows ../shared/aac-api.md, awkward parts included: pages capped below the asked `limit`,
+`{"data": [...], "count": N}` listings, deletes answered 204 or 200 with a body, 404 on a second
+delete, an `/admins` route that may be missing, `{"exception": ...}` and HTML error bodies, an
+`x-trifacta-request-id` on every answer, OAuth refresh with rotating refresh tokens, and asset
+transfer. Faults are injected on demand (status codes, 429 with either retry header, connection
+resets, latency, a request-rate limit), and every request is recorded.
+
+Standalone, for a safe first try of the tool (nothing here touches a real workspace):
+
+    python tests/fake_aac.py --people 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import email.utils
+import http.server
+import json
+import math
+import random
+import re
+import secrets
+import socket
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+def make_jwt(claims: dict[str, Any]) -> str:
+    """An unsigned JWT-shaped token: the tool only reads claims, it never verifies signatures."""
+
+    def part(obj: dict[str, Any]) -> str:
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(16)}"
+
+
+@dataclass
+class Fault:
+    """One injected fault. Matches on method, a path regex and optionally a person id."""
+
+    method: str | None = None
+    path: str | None = None
+    person_id: int | None = None
+    status: int = 500
+    times: int | None = None  # None: every matching request
+    probability: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    html: bool = False
+    reset: bool = False  # close the connection without an answer
+    act_first: bool = False  # with reset: carry out the request, then drop the answer
+    message: str = "Injected fault"
+
+    def matches(self, method: str, path: str, person_id: int | None, rng: random.Random) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        if self.method and self.method != method:
+            return False
+        if self.path and not re.search(self.path, path):
+            return False
+        if self.person_id is not None and self.person_id != person_id:
+            return False
+        if self.probability is not None and rng.random() >= self.probability:
+            return False
+        if self.times is not None:
+            self.times -= 1
+        return True
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    authorization: str | None
+    body: str
+    status: int | None = None
+    time: float = 0.0
+
+
+class _ConnectionDropped(Exception):
+    pass
+
+
+class FakeAAC:
+    """The fake server's state and behaviour; `start()` serves it on 127.0.0.1."""
+
+    def __init__(
+        self,
+        people: int = 10,
+        *,
+        workspace_id: int = 4242,
+        workspace_name: str | None = "Fall 2026 Data Science",
+        page_cap: int = 25,
+        admins_route: bool = True,
+        extra_admins: int = 1,
+        delete_answer: str = "204",  # "204", "200" or "mixed"
+        latency: float = 0.0,
+        rate_limit: int | None = None,  # requests a second, sliding window
+        rate_limit_header: str = "x-retry-after",  # or "Retry-After", "Retry-After-date"
+        access_token_uses: int | None = None,  # access tokens die after this many uses
+        seed: int = 7,
+    ) -> None:
+        self.workspace = {
+            "id": workspace_id,
+            "name": workspace_name,
+            "gid": f"ws-{secrets.token_hex(4)}",
+            "custom_url": None,
+        }
+        self.lock = threading.Lock()
+        self.rng = random.Random(seed)
+        self.people: dict[int, dict[str, Any]] = {}
+        self.assets: dict[int, int] = {}
+        self.admin_ids: set[int] = set()
+        self.next_id = 1000
+        self.caller_id = self.add_person("admin@example.edu", "Avery Admin", admin=True)
+        for n in range(extra_admins):
+            self.add_person(f"coadmin{n + 1}@example.edu", f"Co Admin {n + 1}", admin=True)
+        for n in range(people):
+            self.add_person(f"student{n + 1:05d}@example.edu", f"Student {n + 1}")
+        self.page_cap = page_cap
+        self.admins_route = admins_route
+        self.delete_answer = delete_answer
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.rate_limit_header = rate_limit_header
+        self.faults: list[Fault] = []
+        self.hooks: list[Callable[[str, str], None]] = []
+        self.requests: list[Recorded] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.request_counter = 0
+        self._window: collections.deque[float] = collections.deque()
+        # Tokens: access tokens are JWT-shaped so the tool can read `iss` and `client_id`.
+        self.client_id = "fake-client-id"
+        self.access_token_uses = access_token_uses
+        self.access_tokens: dict[str, int] = {}  # live token -> uses left (or -1: unlimited)
+        self.refresh_tokens: set[str] = set()
+        self.refreshes = 0
+        self.server: http.server.ThreadingHTTPServer | None = None
+        self.base_url = ""
+
+    # -- state -------------------------------------------------------------------------------
+    def add_person(self, email: str | None, name: str, *, admin: bool = False, **extra: Any) -> int:
+        with self.lock:
+            pid = self.next_id
+            self.next_id += 1
+            record: dict[str, Any] = {
+                "id": pid,
+                "email": email,
+                "name": name,
+                "state": "active",
+                "isDisabled": False,
+                "isAdmin": admin,
+                "lastLoginTime": "2026-09-01T12:00:00.000Z",
+                "createdAt": "2026-08-20T09:00:00.000Z",
+                "gid": f"p-{pid}",
+            }
+            record.update(extra)
+            self.people[pid] = record
+            self.assets[pid] = 3
+            if admin:
+                self.admin_ids.add(pid)
+            return pid
+
+    def emails(self) -> set[str]:
+        with self.lock:
+            return {p["email"] for p in self.people.values() if p["email"]}
+
+    def id_of(self, email: str) -> int:
+        with self.lock:
+            return next(pid for pid, p in self.people.items() if p["email"] == email)
+
+    def writes(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method in ("DELETE", "PATCH", "POST", "PUT") and r.path.startswith("/v4")]
+
+    def count(self, method: str, pattern: str = "") -> int:
+        return sum(1 for r in self.requests if r.method == method and re.search(pattern, r.path))
+
+    def add_fault(self, **kwargs: Any) -> Fault:
+        fault = Fault(**kwargs)
+        self.faults.append(fault)
+        return fault
+
+    # -- tokens --------------------------------------------------------------------------------
+    def issue_access_token(self, lifetime: int = 3600) -> str:
+        token = make_jwt(
+            {
+                "iss": f"{self.base_url}/as",
+                "client_id": self.client_id,
+                "exp": int(time.time()) + lifetime,
+                "sub": "admin@example.edu",
+            }
+        )
+        with self.lock:
+            self.access_tokens[token] = self.access_token_uses if self.access_token_uses else -1
+        return token
+
+    def issue_pair(self, lifetime: int = 3600) -> dict[str, Any]:
+        refresh = f"fake-refresh-{secrets.token_hex(12)}"
+        with self.lock:
+            self.refresh_tokens.add(refresh)
+        return {
+            "access_token": self.issue_access_token(lifetime),
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+        }
+
+    def _check_access(self, authorization: str | None) -> bool:
+        if not authorization or not authorization.startswith("Bearer "):
+            return False
+        token = authorization[len("Bearer ") :]
+        with self.lock:
+            uses = self.access_tokens.get(token)
+            if uses is None or uses == 0:
+                return False
+            if uses > 0:
+                self.access_tokens[token] = uses - 1
+            return True
+
+    # -- serving -------------------------------------------------------------------------------
+    def start(self, port: int = 0) -> str:
+        fake = self
+
+        class Handler(_Handler):
+            server_fake = fake
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        host, port = self.server.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def __enter__(self) -> "FakeAAC":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- request handling ----------------------------------------------------------------------
+    def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        url = urllib.parse.urlsplit(raw_path)
+        path = url.path
+        query = dict(urllib.parse.parse_qsl(url.query))
+        record = Recorded(method, path, query, headers.get("Authorization"), body.decode("utf-8", "replace"), time=time.time())
+        with self.lock:
+            self.requests.append(record)
+            self.request_counter += 1
+        for hook in list(self.hooks):
+            hook(method, path)
+        if self.latency:
+            time.sleep(self.latency)
+        status, out_headers, out_body = self._route(method, path, query, headers, body)
+        record.status = status
+        return status, out_headers, out_body
+
+    def _rate_limited(self) -> float | None:
+        if not self.rate_limit:
+            return None
+        with self.lock:
+            now = time.monotonic()
+            while self._window and self._window[0] <= now - 1.0:
+                self._window.popleft()
+            if len(self._window) >= self.rate_limit:
+                return self._window[0] + 1.0 - now
+            self._window.append(now)
+            return None
+
+    def _route(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if method == "POST" and path == "/as/token":
+            return self._token(body)
+        if not path.startswith("/v4/"):
+            return _html(404, "Not Found")
+        person_id = _person_in(method, path, body)
+        for fault in self.faults:
+            if fault.matches(method, path, person_id, self.rng):
+                if fault.reset:
+                    if fault.act_first:
+                        self._route_v4(method, path, query, body)
+                    raise _ConnectionDropped()
+                if fault.html:
+                    return _html(fault.status, fault.message, fault.headers)
+                return _error(fault.status, "InjectedFault", fault.message, fault.headers)
+        if not self._check_access(headers.get("Authorization")):
+            return _error(401, "UnauthorizedException", "Invalid or expired access token")
+        wait = self._rate_limited()
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            if self.rate_limit_header == "Retry-After-date":
+                extra = {"Retry-After": email.utils.formatdate(time.time() + seconds, usegmt=True)}
+            else:
+                extra = {self.rate_limit_header: str(seconds)}
+            return _error(429, "TooManyRequestsException", "Rate limit exceeded", extra)
+        return self._route_v4(method, path, query, body)
+
+    def _route_v4(self, method: str, path: str, query: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        ws_id = self.workspace["id"]
+        if method == "GET" and path == "/v4/workspaces/current":
+            return _json(200, self.workspace)
+        if method == "GET" and path == "/v4/people/current":
+            with self.lock:
+                return _json(200, self.people[self.caller_id])
+        if method == "GET" and path == "/v4/people":
+            with self.lock:
+                rows = sorted(self.people.values(), key=lambda p: p["id"])
+            return _json(200, self._page(rows, query))
+        if method == "GET" and path == f"/v4/workspaces/{ws_id}/admins":
+            if not self.admins_route:
+                return _html(404, "Not Found")
+            with self.lock:
+                rows = [self.people[pid] for pid in sorted(self.admin_ids) if pid in self.people]
+            return _json(200, self._page(rows, query))
+        match = re.fullmatch(rf"/v4/workspaces/{ws_id}/people/(\d+)", path)
+        if method == "DELETE" and match:
+            return self._delete(int(match.group(1)))
+        if method == "PATCH" and path in ("/v4/workspaces/current/transfer", f"/v4/workspaces/{ws_id}/transfer"):
+            return self._transfer(body)
+        return _error(404, "NotFoundException", f"No route for {method} {path}")
+
+    def _page(self, rows: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+        limit = min(int(query.get("limit", 25)), self.page_cap)
+        offset = int(query.get("offset", 0))
+        page: dict[str, Any] = {"data": rows[offset : offset + limit]}
+        if query.get("includeCount") == "true":
+            page["count"] = len(rows)
+        return page
+
+    def _delete(self, pid: int) -> tuple[int, dict[str, str], bytes]:
+        with self.lock:
+            person = self.people.pop(pid, None)
+            if person is not None:
+                self.admin_ids.discard(pid)
+                self.assets.pop(pid, None)
+        if person is None:
+            return _error(404, "NotFoundException", f"Person {pid} is not a member of this workspace")
+        style = self.delete_answer
+        if style == "mixed":
+            style = "200" if pid % 2 else "204"
+        if style == "200":
+            return _json(200, {"id": pid, "removed": True})
+        return 204, {}, b""
+
+    def _transfer(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        try:
+            data = json.loads(body or b"{}")
+            source, target = int(data["fromPersonId"]), int(data["toPersonId"])
+        except (ValueError, KeyError, TypeError):
+            return _error(400, "ValidationException", "fromPersonId and toPersonId are required")
+        with self.lock:
+            if source not in self.people or target not in self.people:
+                return _error(404, "NotFoundException", "Person not found")
+            self.assets[target] = self.assets.get(target, 0) + self.assets.get(source, 0)
+            self.assets[source] = 0
+        return 204, {}, b""
+
+    def _token(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        for fault in self.faults:
+            if fault.matches("POST", "/as/token", None, self.rng):
+                if fault.reset:
+                    raise _ConnectionDropped()
+                return _error(fault.status, "InjectedFault", fault.message, fault.headers)
+        form = dict(urllib.parse.parse_qsl(body.decode()))
+        if form.get("grant_type") != "refresh_token" or form.get("client_id") != self.client_id:
+            return _json(400, {"error": "invalid_request", "error_description": "bad grant_type or client_id"})
+        with self.lock:
+            known = form.get("refresh_token") in self.refresh_tokens
+            if known:
+                self.refresh_tokens.discard(form["refresh_token"])  # rotation: the old one dies
+                self.refreshes += 1
+        if not known:
+            return _json(400, {"error": "invalid_grant", "error_description": "Refresh token is invalid or was already used"})
+        return _json(200, self.issue_pair())
+
+
+def _person_in(method: str, path: str, body: bytes) -> int | None:
+    match = re.search(r"/people/(\d+)$", path)
+    if match:
+        return int(match.group(1))
+    if method == "PATCH" and path.endswith("/transfer"):
+        try:
+            return int(json.loads(body or b"{}").get("fromPersonId"))
+        except (ValueError, TypeError, AttributeError):
+            return None
+    return None
+
+
+def _json(status: int, obj: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(obj).encode()
+
+
+def _error(status: int, name: str, message: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    return _json(status, {"exception": {"name": name, "message": message, "details": {"status": status}}}, headers)
+
+
+def _html(status: int, message: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    page = f"<html><head><title>{status}</title></head><body><h1>{status} {message}</h1></body></html>"
+    return status, {"Content-Type": "text/html", **(headers or {})}, page.encode()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server_fake: FakeAAC
+    protocol_version = "HTTP/1.1"
+    # http.server writes headers and body in separate sends; without this each answer with a
+    # body waits ~40 ms for a delayed ACK, which would skew every timing.
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def _serve(self) -> None:
+        fake = self.server_fake
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with fake.lock:
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        try:
+            status, headers, payload = fake.handle(self.command, self.path, self.headers, body)
+        except _ConnectionDropped:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        finally:
+            with fake.lock:
+                fake.in_flight -= 1
+        self.send_response(status)
+        self.send_header("x-trifacta-request-id", f"req-{secrets.token_hex(6)}")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)
+
+    do_GET = do_DELETE = do_PATCH = do_POST = do_PUT = _serve
+
+
+def _standalone() -> None:
+    parser = argparse.ArgumentParser(description="Serve a fake AAC workspace on 127.0.0.1 to try remove_users.py safely.")
+    parser.add_argument("--people", type=int, default=200, help="members besides the admins (default 200)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    parser.add_argument("--page-cap", type=int, default=25, help="most rows a page returns (default 25)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--rate-limit", type=int, default=None, help="requests a second before 429s")
+    parser.add_argument("--token-file", help="also write a token file (access + rotating refresh token) here")
+    args = parser.parse_args()
+    fake = FakeAAC(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit)
+    base = fake.start(args.port)
+    token = fake.issue_access_token(lifetime=24 * 3600)
+    print(f"Fake AAC workspace {fake.workspace['name']!r} (id {fake.workspace['id']}) with {len(fake.people)} people")
+    print(f"  base URL:      {base}")
+    print("  you are:       admin@example.edu (an admin; coadmin1@example.edu is one too)")
+    print(f"  access token:  {token}")
+    if args.token_file:
+        pair = fake.issue_pair(lifetime=24 * 3600)
+        with open(args.token_file, "w", encoding="utf-8") as handle:
+            json.dump(pair, handle)
+        import os
+
+        os.chmod(args.token_file, 0o600)
+        print(f"  token file:    {args.token_file}")
+    print()
+    print("Try, for example:")
+    print(f"  export AAC_BASE_URL={base} AAC_ACCESS_TOKEN='{token}'")
+    print("  python remove_users.py --exclude student00001@example.edu --dry-run")
+    print("Ctrl-C stops the fake server.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    _standalone()

@@ -319,8 +319,9 @@ def error_message(body: bytes, content_type: str) -> str:
         if "message" in data:
             return redact(str(data["message"]))
     if "html" in content_type or text.lstrip().startswith("<"):
-        match = re.search(r"<(?:title|h1)[^>]*>(.*?)</", text, re.S | re.I)
-        text = html.unescape(match.group(1)) if match else re.sub(r"<[^>]+>", " ", text)
+        # Gateways put the useful words in a heading; the title is often just the status code.
+        match = re.search(r"<h1[^>]*>(.*?)</", text, re.S | re.I) or re.search(r"<title[^>]*>(.*?)</", text, re.S | re.I)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", match.group(1) if match else text))
     return redact(" ".join(text.split())[:200])
 
 
@@ -677,12 +678,13 @@ class Pacer:
                 return  # sent before our last cut: part of the burst we already reacted to
             _trim(self.starts, now)
             _trim(self.successes, now)
+            # Rates over the last second, or over the run so far when it is younger than that.
             window = min(1.0, max(now - (self.first_start or now), 0.05))
             pace = len(self.starts) / window
             if self.rate is not None:
                 pace = min(pace, self.rate)
             if wait is not None:
-                pace = min(pace, float(len(self.successes)))  # what the quota let through in a second
+                pace = min(pace, len(self.successes) / window)  # what the quota let through
             self.rate = max(self.MIN_RATE, pace / 2)
             self.next_slot = max(self.next_slot, self.pause_until)
             self.last_cut = now
@@ -1103,7 +1105,7 @@ def make_plan(people: Sequence[Person], caller_id: int, admin_ids: set[int], pro
             kept.append((person, KEEP_NO_EMAIL))  # a missing email must never mean removal
         else:
             remove.append(person)
-    unmatched = sorted({e.strip() for e in protections.emails if normalize_email(e) not in seen}, key=str.casefold)
+    unmatched = sorted({normalize_email(e) for e in protections.emails} - seen)
     return Plan(remove, kept, unmatched)
 
 
@@ -1335,6 +1337,8 @@ class Remover:
             last = stopped.last
             assert last is not None
             return Outcome(person, FAILED, last.status, last.request_id, f"interrupted before retrying: {last.message}")
+        except AuthError:
+            raise  # not this person's failure: the whole run stops
         except ApiError as exc:
             if exc.status is None:  # no answer at all, even after retries
                 return Outcome(person, UNKNOWN, None, None, exc.message + "; the server may or may not have acted")

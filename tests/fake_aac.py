@@ -238,7 +238,7 @@ class FakeAAC:
         self.server.daemon_threads = True
         host, port = self.server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self.base_url
 
     def stop(self) -> None:

@@ -1043,12 +1043,19 @@ def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: 
             with lock:
                 results[offset] = rows
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(concurrency, len(offsets)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.1)
+    workers = min(concurrency, len(offsets))
+    finished = threading.Semaphore(0)
+
+    def run_work() -> None:
+        try:
+            work()
+        finally:
+            finished.release()
+
+    for _ in range(workers):
+        threading.Thread(target=run_work, daemon=True).start()
+    for _ in range(workers):
+        finished.acquire()
     if errors:
         raise errors[0]
     return [results[offset] for offset in offsets]
@@ -1253,6 +1260,7 @@ class Remover:
         self.finished = 0
         self.total = 0
         self.auth_error: RemoveUsersError | None = None
+        self.active = 0
         self.all_done = threading.Event()
 
     def run(self, people: list[Person]) -> None:
@@ -1260,27 +1268,28 @@ class Remover:
         self.pending.extend(people)
         self.total = len(people)
         workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(self.concurrency, len(people)))]
+        self.active = len(workers)
         for worker in workers:
             worker.start()
         try:
-            self._wait(workers)
+            self._wait()
         except KeyboardInterrupt:
             self.client.stop.set()
             with self.lock:
                 flying = len(self.in_flight)
             self.console.warn(f"interrupted: no new removals; waiting for {flying} in flight (Ctrl-C again to abandon them)")
             try:
-                self._wait(workers)
+                self._wait()
             except KeyboardInterrupt:
                 self._abandon()
             raise
         finally:
             self._mark_not_attempted()
 
-    def _wait(self, workers: list[threading.Thread]) -> None:
-        for worker in workers:
-            while worker.is_alive():
-                worker.join(0.1)
+    def _wait(self) -> None:
+        # Not Thread.join(): a Ctrl-C landing inside join() can mark a running thread as finished.
+        while not self.all_done.wait(0.1):
+            pass
 
     def _abandon(self) -> None:
         with self.lock:
@@ -1290,11 +1299,15 @@ class Remover:
         self.console.warn(f"abandoned {len(flying)} removals in flight; the report marks them unknown")
 
     def _mark_not_attempted(self) -> None:
+        """Every planned person ends with a row, whatever stopped the run."""
         with self.lock:
             rest = list(self.pending)
             self.pending.clear()
+            flying = list(self.in_flight.values())
         for person in rest:
             self.report.record(Outcome(person, NOT_ATTEMPTED, detail="the run stopped before this person"))
+        for person in flying:  # only after an abandon; record() keeps the first row per person
+            self.report.record(Outcome(person, UNKNOWN, detail="still in flight when the run stopped"))
 
     def _next(self) -> Person | None:
         with self.lock:
@@ -1305,6 +1318,15 @@ class Remover:
             return person
 
     def _work(self) -> None:
+        try:
+            self._work_loop()
+        finally:
+            with self.lock:
+                self.active -= 1
+                if self.active == 0:
+                    self.all_done.set()
+
+    def _work_loop(self) -> None:
         while True:
             person = self._next()
             if person is None:

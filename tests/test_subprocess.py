@@ -1,0 +1,152 @@
+"""The script as a user runs it: a real process, real signals, a real terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from conftest import ROOT, read_report
+from remove_users import ExitStatus
+
+SCRIPT = str(ROOT / "remove_users.py")
+
+
+def start(fake, *args: str, token: str | None = None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+    env["AAC_ACCESS_TOKEN"] = token or fake.issue_access_token()
+    return subprocess.Popen(
+        [sys.executable, SCRIPT, "--base-url", fake.base_url, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def test_a_plain_run_as_a_subprocess(make_fake, tmp_path: Path):
+    fake = make_fake(people=30, page_cap=7)
+    proc = start(fake, "--exclude", "student00001@example.edu", "--yes", "--report", str(tmp_path / "r.csv"))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitStatus.OK, err
+    assert fake.emails() == {"admin@example.edu", "coadmin1@example.edu", "student00001@example.edu"}
+    assert "Summary: removed 29, already gone 0, failed 0, not attempted 0, kept 3" in out
+    assert len(read_report(tmp_path / "r.csv")) == 29
+
+
+def test_ctrl_c_finishes_in_flight_and_records_the_rest(make_fake, tmp_path: Path):
+    fake = make_fake(people=40, latency=0.15)
+    report = tmp_path / "r.csv"
+    proc = None
+    deletes = []
+
+    def interrupt_on_fifth(method, path):
+        if method == "DELETE":
+            deletes.append(time.monotonic())
+            if len(deletes) == 5:
+                proc.send_signal(signal.SIGINT)
+
+    fake.hooks.append(interrupt_on_fifth)
+    proc = start(fake, "--yes", "--concurrency", "4", "--report", str(report))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    assert "interrupted: no new removals" in err
+    rows = read_report(report)
+    assert len(rows) == 40  # every planned person is on record
+    removed = {r["email"] for r in rows if r["outcome"] == "removed"}
+    gone_from_server = {f"student{n:05d}@example.edu" for n in range(1, 41)} - fake.emails()
+    assert removed == gone_from_server  # in-flight removals finished and were recorded
+    assert 5 <= len(removed) <= 8
+    assert {r["outcome"] for r in rows} == {"removed", "not-attempted"}
+    assert "not attempted" in out and "Report:" in out
+
+
+def test_second_ctrl_c_abandons_in_flight_as_unknown(make_fake, tmp_path: Path):
+    fake = make_fake(people=10)
+    report = tmp_path / "r.csv"
+    proc = None
+    hung = []
+
+    def hang_third(method, path):
+        if method == "DELETE":
+            hung.append(path)
+            if len(hung) == 3:
+                proc.send_signal(signal.SIGINT)
+                time.sleep(0.5)
+                proc.send_signal(signal.SIGINT)
+                time.sleep(3)  # still "in flight" when the tool gives up on it
+
+    fake.hooks.append(hang_third)
+    proc = start(fake, "--yes", "--concurrency", "1", "--report", str(report))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    rows = {r["person_id"]: r for r in read_report(report)}
+    assert len(rows) == 10, (err, rows)
+    hung_id = hung[2].rsplit("/", 1)[1]
+    assert rows[hung_id]["outcome"] == "unknown"
+    assert [r["outcome"] for r in rows.values()].count("removed") == 2
+    assert "abandoned 1" in err
+
+
+def test_ctrl_c_before_any_removal_removes_nobody(make_fake):
+    fake = make_fake(people=5, latency=0.5)
+    proc = start(fake, "--yes")
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    assert "nobody was removed" in err
+    assert fake.writes() == []
+
+
+def run_on_terminal(fake, args: list[str], typed: list[tuple[str, str]], timeout: float = 30) -> tuple[int, str]:
+    """Runs the script on a pseudo-terminal; each (prompt, text) waits for prompt, then types text."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the script, on the terminal
+        os.execve(sys.executable, [sys.executable, SCRIPT, "--base-url", fake.base_url, *args], env)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    pending = list(typed)
+    while True:
+        if pending and pending[0][0].encode() in seen:
+            os.write(fd, pending.pop(0)[1].encode())
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            break
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+
+
+def test_confirmation_on_a_real_terminal(make_fake, tmp_path: Path):
+    fake = make_fake(people=4)
+    token = fake.issue_access_token()
+    code, screen = run_on_terminal(
+        fake, ["--token", token, "--report", str(tmp_path / "r.csv")], [("Type the workspace name", "Fall 2026 Data Science\n")]
+    )
+    assert code == ExitStatus.OK, screen
+    assert len(fake.people) == 2
+    assert token not in screen
+
+
+def test_declining_on_a_real_terminal(make_fake):
+    fake = make_fake(people=4)
+    code, screen = run_on_terminal(fake, ["--token", fake.issue_access_token()], [("Type the workspace name", "Fall 2025\n")])
+    assert code == ExitStatus.SAFETY_STOP
+    assert len(fake.people) == 6 and fake.writes() == []

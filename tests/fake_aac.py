@@ -144,6 +144,7 @@ class FakeAAC:
         self.access_token_uses = access_token_uses
         self.access_tokens: dict[str, int] = {}  # live token -> uses left (or -1: unlimited)
         self.refresh_tokens: set[str] = set()
+        self.issued: list[str] = []  # every token ever handed out, for leak tests
         self.refreshes = 0
         self.server: http.server.ThreadingHTTPServer | None = None
         self.base_url = ""
@@ -202,12 +203,14 @@ class FakeAAC:
         )
         with self.lock:
             self.access_tokens[token] = self.access_token_uses if self.access_token_uses else -1
+            self.issued.append(token)
         return token
 
     def issue_pair(self, lifetime: int = 3600) -> dict[str, Any]:
         refresh = f"fake-refresh-{secrets.token_hex(12)}"
         with self.lock:
             self.refresh_tokens.add(refresh)
+            self.issued.append(refresh)
         return {
             "access_token": self.issue_access_token(lifetime),
             "refresh_token": refresh,
@@ -373,8 +376,13 @@ class FakeAAC:
         for fault in self.faults:
             if fault.matches("POST", "/as/token", None, self.rng):
                 if fault.reset:
+                    if fault.act_first:
+                        self._refresh(body)  # the old refresh token dies, and the answer is lost
                     raise _ConnectionDropped()
                 return _error(fault.status, "InjectedFault", fault.message, fault.headers)
+        return self._refresh(body)
+
+    def _refresh(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         form = dict(urllib.parse.parse_qsl(body.decode()))
         if form.get("grant_type") != "refresh_token" or form.get("client_id") != self.client_id:
             return _json(400, {"error": "invalid_request", "error_description": "bad grant_type or client_id"})

@@ -791,7 +791,7 @@ class AacClient:
                     url,
                     params=params,
                     json=body,
-                    headers={"Authorization": f"Bearer {token}"},
+                    auth=_Bearer(token),
                     timeout=self.timeout,
                     allow_redirects=False,  # the Authorization header goes to the base URL's host only
                 )
@@ -875,6 +875,18 @@ class AacClient:
         if data is None:
             raise answer.error("the answer is not JSON: ")
         return data
+
+
+class _Bearer(requests.auth.AuthBase):
+    """The token as an auth object: with no `auth`, requests would read ~/.netrc on every request
+    and let a matching entry replace the Bearer header with Basic credentials."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
 
 
 def _describe(exc: BaseException) -> str:

@@ -252,3 +252,14 @@ def test_plain_token_flag_never_printed_in_verbose_errors(run, fake):
     assert result.code == ExitStatus.ERROR  # the fake does not know this token
     assert token not in result.output
     assert "access token was rejected" in result.err
+
+
+def test_a_netrc_entry_never_replaces_the_bearer_token(run, fake, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-secret-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    token = fake.issue_access_token()
+    result = run(fake, "--dry-run", token=token)
+    assert result.code == ExitStatus.OK
+    assert {r.authorization for r in fake.requests} == {f"Bearer {token}"}

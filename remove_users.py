@@ -135,6 +135,18 @@ class TokenError(RemoveUsersError):
     """The token endpoint failed; the message says what the user must do."""
 
 
+class _Refreshed(Exception):
+    """Inside the client: the token was refreshed, send the request again."""
+
+
+class _NoAnswer(Exception):
+    """Inside the client: the request got no answer (reset, refused, timed out)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class Stopped(Exception):
     """Raised inside a worker when Ctrl-C asked for no further requests."""
 
@@ -459,6 +471,8 @@ class Tokens:
         self.timeout = timeout
         self.console = console or Console()
         self.generation = 0  # bumps on every refresh; lets waiting workers reuse its result
+        self.proven = True  # False from a refresh until the server first accepts the new token
+        self.failure: TokenError | None = None  # a failed refresh is final for this run
         self.lock = threading.Lock()
         self.refreshes = 0
         register_secret(access_token)
@@ -473,7 +487,20 @@ class Tokens:
 
     def current(self) -> tuple[str, int]:
         with self.lock:
+            if self.failure is not None:
+                raise self.failure
             return self.access_token or "", self.generation
+
+    def accepted(self, generation: int) -> None:
+        if not self.proven:
+            with self.lock:
+                if generation == self.generation:
+                    self.proven = True
+
+    def rejected_fresh(self, generation: int) -> bool:
+        """A 401 on the token a refresh just made means the new pair itself was rejected."""
+        with self.lock:
+            return generation == self.generation and not self.proven
 
     def expires_soon(self) -> bool:
         if not self.access_token:
@@ -494,21 +521,28 @@ class Tokens:
     def refresh(self, seen_generation: int) -> None:
         """Refresh once for everyone: a worker whose 401 predates the last refresh just retries."""
         with self.lock:
+            if self.failure is not None:
+                raise self.failure
             if self.generation != seen_generation:
                 return
             if not self.can_refresh:
                 raise TokenError("the access token was rejected and there is no refresh token to renew it")
             assert self.file is not None
-            with _FileLock(self.file.path):
-                # Another run sharing this file may have refreshed while we waited for the lock.
-                on_disk = TokenFile.read(self.file.path)
-                if on_disk.data.get("refresh_token") and on_disk.data.get("refresh_token") != self.refresh_token:
-                    self.console.debug("token file: another run already refreshed; using its token pair")
-                    self.file = on_disk
-                    self.access_token = on_disk.data.get("access_token")
-                else:
-                    self._refresh_now()
+            try:
+                with _FileLock(self.file.path):
+                    # Another run sharing this file may have refreshed while we waited for the lock.
+                    on_disk = TokenFile.read(self.file.path)
+                    if on_disk.data.get("refresh_token") and on_disk.data.get("refresh_token") != self.refresh_token:
+                        self.console.debug("token file: another run already refreshed; using its token pair")
+                        self.file = on_disk
+                        self.access_token = on_disk.data.get("access_token")
+                    else:
+                        self._refresh_now()
+            except TokenError as exc:
+                self.failure = exc
+                raise
             self.generation += 1
+            self.proven = False
 
     def _refresh_now(self) -> None:
         assert self.file is not None and self.token_url and self.client_id
@@ -748,6 +782,7 @@ class AacClient:
         console: Console | None = None,
         pacer: Pacer | None = None,
         stop: threading.Event | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
@@ -758,13 +793,14 @@ class AacClient:
         self.local = threading.local()
         self.lock = threading.Lock()
         self.sent = 0
+        # In flight means sent and unanswered: a worker sleeping through a backoff holds no slot.
+        self.slots = threading.BoundedSemaphore(concurrency)
 
     def _session(self) -> requests.Session:
         session = getattr(self.local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = _Session()
             session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-            session.trust_env = True  # proxies and REQUESTS_CA_BUNDLE from the environment
             self.local.session = session
         return session
 
@@ -773,82 +809,124 @@ class AacClient:
 
         Retries: 429 (waiting what the server asks, everyone pausing when it names a wait), 500,
         502, 503, 504, connection errors and timeouts, at most MAX_ATTEMPTS in all; one token
-        refresh on a 401. With `stoppable`, Ctrl-C's stop flag ends the retries (raising Stopped).
+        refresh on a 401. With `stoppable` (removals), the stop flag ends the retries by raising
+        Stopped, and an error that ends the whole run sets the flag before its slot is given back,
+        so that no other worker sends another request with a dead token.
         """
-        url = self.base_url + path
         attempt = 0
         refreshed = False
         no_answer_before = False
         last: Answer | None = None
         while True:
             attempt += 1
-            started = self.pacer.wait_turn(self.stop if stoppable else None)
-            token, generation = self.tokens.current()
-            t0 = time.monotonic()
+            self._take_slot(stoppable, last, no_answer_before and last is None)
             try:
-                response = self._session().request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    auth=_Bearer(token),
-                    timeout=self.timeout,
-                    allow_redirects=False,  # the Authorization header goes to the base URL's host only
-                )
-            except requests.RequestException as exc:
-                with self.lock:
-                    self.sent += 1
-                last = None
-                self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
-                if attempt >= MAX_ATTEMPTS:
-                    raise ApiError(method, path, f"no answer after {attempt} attempts ({_describe(exc)})") from None
-                no_answer_before = True
-                self._sleep(backoff_delay(attempt), stoppable, None, True)
-                continue
-            with self.lock:
-                self.sent += 1
-            last = Answer(
-                method,
-                path,
-                response.status_code,
-                response.content,
-                response.headers.get("Content-Type", ""),
-                response.headers.get("x-trifacta-request-id"),
-                no_answer_before,
-            )
-            self.console.debug(
-                f"{method} {path}{_query(params)} -> {response.status_code} in {time.monotonic() - t0:.2f}s"
-                + (f" (request id {last.request_id})" if last.request_id else "")
-            )
-            status = response.status_code
-            if 200 <= status < 300:
-                self.pacer.on_success()
-                return last
-            if 300 <= status < 400:
-                where = urllib.parse.urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
-                raise ApiError(method, path, f"the server redirected to {where}; not followed, so the token stays with {urllib.parse.urlsplit(self.base_url).netloc}. Check --base-url", status, last.request_id)
-            if status == 401:
-                # One refresh per request; a 401 with the token that refresh just made is final.
-                if refreshed or not self.tokens.can_refresh:
-                    raise self._auth_error(last, refreshed)
-                self.tokens.refresh(generation)
+                answer, delay = self._attempt(method, path, params, body, attempt, refreshed, no_answer_before, stoppable)
+            except _Refreshed:
                 refreshed = True
                 attempt -= 1  # the token, not the server, was at fault
                 continue
-            if status == 429:
-                wait = parse_retry_after(response.headers)
-                if wait is not None and wait > MAX_RETRY_WAIT:
-                    raise last.error(f"rate limited and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits: ")
-                self.pacer.on_throttle(started, wait)
+            except (AuthError, TokenError):
+                if stoppable:
+                    self.stop.set()
+                raise
+            except Stopped:
+                raise Stopped(last, no_answer_before and last is None) from None
+            except _NoAnswer as exc:
+                no_answer_before = True
+                last = None
                 if attempt >= MAX_ATTEMPTS:
-                    return last
-                # A named wait pauses every worker through the pacer; otherwise this one backs off.
-                self._sleep(0.0 if wait is not None else backoff_delay(attempt), stoppable, last, False)
+                    raise ApiError(method, path, f"no answer after {attempt} attempts ({_describe(exc.cause)})") from None
+                self._sleep(backoff_delay(attempt), stoppable, None, True)
                 continue
-            if status in RETRYABLE_STATUSES and attempt < MAX_ATTEMPTS:
-                self._sleep(backoff_delay(attempt), stoppable, last, False)
-                continue
-            return last
+            finally:
+                self.slots.release()
+            if delay is None:
+                return answer
+            last = answer
+            self._sleep(delay, stoppable, last, False)
+
+    def _attempt(
+        self, method: str, path: str, params: Any, body: Any, attempt: int, refreshed: bool, no_answer_before: bool, stoppable: bool
+    ) -> tuple[Answer, float | None]:
+        """One request, holding a slot. Returns the answer and None to stop, or a delay to retry."""
+        try:
+            started = self.pacer.wait_turn(self.stop if stoppable else None)
+            token, generation = self.tokens.current()
+        except TokenError:
+            if stoppable:  # another worker's refresh failed; that worker reports it, this one stops
+                raise Stopped(None, False) from None
+            raise
+        t0 = time.monotonic()
+        try:
+            response = self._session().request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=body,
+                auth=_Bearer(token),
+                timeout=self.timeout,
+                allow_redirects=False,  # the Authorization header goes to the base URL's host only
+            )
+        except requests.RequestException as exc:
+            self._count()
+            self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
+            raise _NoAnswer(exc) from None
+        self._count()
+        answer = Answer(
+            method,
+            path,
+            response.status_code,
+            response.content,
+            response.headers.get("Content-Type", ""),
+            response.headers.get("x-trifacta-request-id"),
+            no_answer_before,
+        )
+        self.console.debug(
+            f"{method} {path}{_query(params)} -> {response.status_code} in {time.monotonic() - t0:.2f}s"
+            + (f" (request id {answer.request_id})" if answer.request_id else "")
+        )
+        status = response.status_code
+        if 200 <= status < 300:
+            self.pacer.on_success()
+            self.tokens.accepted(generation)
+            return answer, None
+        if 300 <= status < 400:
+            where = urllib.parse.urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+            own = urllib.parse.urlsplit(self.base_url).netloc
+            raise ApiError(method, path, f"the server redirected to {where}; not followed, so the token stays with {own}. Check --base-url", status, answer.request_id)
+        if status == 401:
+            # One refresh per request; a 401 on the token a refresh just made is final.
+            if refreshed or not self.tokens.can_refresh or self.tokens.rejected_fresh(generation):
+                raise self._auth_error(answer, refreshed or generation > 0)
+            self.tokens.refresh(generation)
+            raise _Refreshed()
+        if status == 429:
+            wait = parse_retry_after(response.headers)
+            if wait is not None and wait > MAX_RETRY_WAIT:
+                raise answer.error(f"rate limited and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits: ")
+            self.pacer.on_throttle(started, wait)
+            if attempt >= MAX_ATTEMPTS:
+                return answer, None
+            # A named wait pauses every worker through the pacer; otherwise this one backs off.
+            return answer, 0.0 if wait is not None else backoff_delay(attempt)
+        if status in RETRYABLE_STATUSES and attempt < MAX_ATTEMPTS:
+            return answer, backoff_delay(attempt)
+        return answer, None
+
+    def _count(self) -> None:
+        with self.lock:
+            self.sent += 1
+
+    def _take_slot(self, stoppable: bool, last: Answer | None, no_answer: bool) -> None:
+        while True:
+            if stoppable and self.stop.is_set():
+                raise Stopped(last, no_answer)
+            if self.slots.acquire(timeout=0.1):
+                if stoppable and self.stop.is_set():
+                    self.slots.release()
+                    raise Stopped(last, no_answer)
+                return
 
     def _auth_error(self, answer: Answer, after_refresh: bool) -> AuthError:
         if after_refresh:
@@ -875,6 +953,25 @@ class AacClient:
         if data is None:
             raise answer.error("the answer is not JSON: ")
         return data
+
+
+class _Session(requests.Session):
+    """Reads proxy and CA settings (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) from the environment
+    once per host, as requests itself does, instead of rescanning the environment on every request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._env_settings: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> dict[str, Any]:
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._env_settings:
+            self._env_settings[key] = super().merge_environment_settings(url, {}, None, None, None)
+        settings = self._env_settings[key]
+        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -1279,7 +1376,8 @@ class Remover:
         """Blocks until done; on Ctrl-C stops new removals; on a second one abandons the rest."""
         self.pending.extend(people)
         self.total = len(people)
-        workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(self.concurrency, len(people)))]
+        # Twice as many workers as slots, so that one sleeping through a backoff does not idle a slot.
+        workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(2 * self.concurrency, len(people)))]
         self.active = len(workers)
         for worker in workers:
             worker.start()
@@ -1434,7 +1532,7 @@ def summarize(report: AuditReport, plan: Plan, console: Console) -> collections.
 
 def run(config: Config, console: Console) -> ExitStatus:
     stop = threading.Event()
-    client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop)
+    client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop, concurrency=config.concurrency)
     config.tokens.prepare()
     ws = read_workspace(client, config.concurrency, console)
     plan = make_plan(ws.people, ws.caller.id, ws.admin_ids, config.protections)

@@ -1179,7 +1179,9 @@ KEEP_PROTECTED = "protected email"
 KEEP_TRANSFER_TARGET = "transfer target"
 KEEP_ADMIN = "admin"
 KEEP_NO_EMAIL = "no email on record"
-KEEP_REASONS = [KEEP_CALLER, KEEP_PROTECTED, KEEP_TRANSFER_TARGET, KEEP_ADMIN, KEEP_NO_EMAIL]
+KEEP_NOT_IN_PLAN = "not in the saved plan"
+KEEP_REASONS = [KEEP_CALLER, KEEP_PROTECTED, KEEP_TRANSFER_TARGET, KEEP_ADMIN, KEEP_NO_EMAIL, KEEP_NOT_IN_PLAN]
+PLAN_FORMAT = "remove_users.plan/1"
 
 
 @dataclass
@@ -1194,6 +1196,7 @@ class Plan:
     remove: list[Person]
     kept: list[tuple[Person, str]]
     unmatched: list[str]  # protected entries that match no member
+    gone: list[Person] = field(default_factory=list)  # in a saved plan, but no longer members
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
@@ -1223,6 +1226,135 @@ def make_plan(people: Sequence[Person], caller_id: int, admin_ids: set[int], pro
             remove.append(person)
     unmatched = sorted({normalize_email(e) for e in protections.emails} - seen)
     return Plan(remove, kept, unmatched)
+
+
+def near_misses(unmatched: Iterable[str], people: Iterable[Person]) -> list[tuple[str, str]]:
+    """Protected entries that match nobody but look like a member's email: one edit away, or the
+    same local part under another domain. Each is likely a typo that would remove that member."""
+    emails = sorted({normalize_email(p.email) for p in people if p.email})
+    by_local = collections.defaultdict(list)
+    for address in emails:
+        by_local[address.split("@")[0]].append(address)
+    found = []
+    for entry in unmatched:
+        entry = normalize_email(entry)
+        match = next((e for e in emails if _one_edit_apart(entry, e)), None)
+        match = match or next(iter(by_local.get(entry.split("@")[0], [])), None)
+        if match:
+            found.append((entry, match))
+    return found
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """True when one insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :] or (a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :])
+    return a[i:] == b[i + 1 :]
+
+
+@dataclass
+class SavedPlan:
+    """A reviewed plan (--dry-run --plan-out), applied exactly by --plan."""
+
+    path: str
+    workspace_id: int
+    workspace_name: str | None
+    protections: Protections
+    remove: list[Person]
+
+
+def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections) -> None:
+    document = {
+        "format": PLAN_FORMAT,
+        "tool_version": __version__,
+        "created": utc_now(),
+        "workspace": {"id": ws.id, "name": ws.name},
+        "protections": {
+            "emails": sorted({normalize_email(e) for e in protections.emails}),
+            "include_admins": protections.include_admins,
+            "transfer_to": protections.transfer_to,
+            "caller": {"id": ws.caller.id, "email": ws.caller.email},
+            "admins": sorted(ws.admin_ids),
+        },
+        "remove": [{"id": p.id, "email": p.email, "name": p.name} for p in plan.remove],
+    }
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2)
+            handle.write("\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write the plan {path}: {exc.strerror or exc}") from None
+
+
+def load_plan(path: str) -> SavedPlan:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = json.load(handle)
+    except OSError as exc:
+        raise UsageError(f"cannot read the plan {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise UsageError(f"the plan {path} is not valid JSON") from None
+    try:
+        if doc.get("format") != PLAN_FORMAT:
+            raise ValueError(f"its format is {doc.get('format')!r}, not {PLAN_FORMAT!r}")
+        prot = doc["protections"]
+        emails = check_emails(prot.get("emails") or [], f"the plan {path}")
+        remove = [Person(int(p["id"]), p.get("email"), str(p.get("name") or "")) for p in doc["remove"]]
+        return SavedPlan(
+            path,
+            int(doc["workspace"]["id"]),
+            doc["workspace"].get("name"),
+            Protections(emails, bool(prot.get("include_admins")), prot.get("transfer_to")),
+            remove,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(f"the plan {path} is not a plan written by --plan-out ({exc})") from None
+
+
+def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str]) -> Plan:
+    """The saved plan's people and nobody else, after checking that it still applies.
+
+    Stops (SafetyStop) when the token's workspace is not the plan's, or when a planned person is
+    now protected or has another email; people who left meanwhile count as already gone.
+    """
+    if saved.workspace_id != ws.id:
+        raise SafetyStop(
+            f"the plan {saved.path} is for workspace {saved.workspace_id} ({saved.workspace_name}), but this token's "
+            f"workspace is {workspace_label(ws)}; nothing was removed"
+        )
+    protections = Protections(saved.protections.emails + extra_emails, saved.protections.include_admins, saved.protections.transfer_to)
+    current = make_plan(ws.people, ws.caller.id, ws.admin_ids, protections)
+    members = {p.id: p for p in ws.people}
+    would_go = {p.id for p in current.remove}
+    why_kept = {p.id: reason for p, reason in current.kept}
+    planned = {p.id for p in saved.remove}
+    remove, gone, problems = [], [], []
+    for entry in saved.remove:
+        person = members.get(entry.id)
+        if person is None:
+            gone.append(entry)
+        elif normalize_email(person.email) != normalize_email(entry.email):
+            problems.append(f"id {entry.id} is {person.email or 'without an email'} now, not {entry.email}")
+        elif person.id not in would_go:
+            problems.append(f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})")
+        else:
+            remove.append(person)
+    if problems:
+        raise SafetyStop(f"the plan {saved.path} no longer applies: " + "; ".join(problems) + ". Nothing was removed; make a new plan")
+    kept = [(p, r) for p, r in current.kept] + [(p, KEEP_NOT_IN_PLAN) for p in current.remove if p.id not in planned]
+    return Plan(remove, kept, current.unmatched, gone)
+
+
+def find_member(people: Iterable[Person], email: str) -> Person | None:
+    wanted = normalize_email(email)
+    return next((p for p in people if normalize_email(p.email) == wanted), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1320,6 +1452,9 @@ class Config:
     report: str | None
     verbosity: int
     debug: bool
+    max_remove: int | None = None
+    plan_out: str | None = None
+    saved_plan: SavedPlan | None = None
 
 
 def workspace_label(ws: Workspace) -> str:
@@ -1333,6 +1468,8 @@ def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool) -> Non
     console.result(f"Kept: {len(plan.kept)}")
     for reason, count in plan.kept_counts().items():
         console.result(f"  {reason}: {count}")
+    if plan.gone:
+        console.result(f"Already gone since the plan was made: {len(plan.gone)}")
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result("People to remove:" if not dry_run else "People who would be removed:")
@@ -1360,9 +1497,12 @@ def confirm(ws: Workspace, plan: Plan, console: Console) -> bool:
 class Remover:
     """Removes the planned people with at most `concurrency` requests in flight."""
 
-    def __init__(self, client: AacClient, ws: Workspace, report: AuditReport, console: Console, concurrency: int) -> None:
+    def __init__(
+        self, client: AacClient, ws: Workspace, report: AuditReport, console: Console, concurrency: int, transfer_to: Person | None = None
+    ) -> None:
         self.client, self.ws, self.report, self.console = client, ws, report, console
         self.concurrency = concurrency
+        self.transfer_to = transfer_to
         self.lock = threading.Lock()
         self.pending: collections.deque[Person] = collections.deque()
         self.in_flight: dict[int, Person] = {}
@@ -1457,7 +1597,37 @@ class Remover:
                 outcome = Outcome(person, UNKNOWN, None, None, f"unexpected error: {type(exc).__name__}: {exc}")
             self._finish(outcome)
 
+    def transfer(self, person: Person) -> Outcome | None:
+        """Moves the person's assets to the transfer target; an Outcome means: do not remove them."""
+        assert self.transfer_to is not None
+        body = {"fromPersonId": person.id, "toPersonId": self.transfer_to.id}
+        try:
+            answer = self.client.request("PATCH", "/v4/workspaces/current/transfer", body=body, stoppable=True)
+        except Stopped:
+            return Outcome(person, NOT_ATTEMPTED, detail="the run stopped during the asset transfer; the person was kept")
+        except AuthError:
+            raise
+        except ApiError as exc:
+            return Outcome(person, TRANSFER_FAILED, exc.status, exc.request_id, f"asset transfer failed ({exc.message}); the person was kept")
+        if answer.ok:
+            return None
+        reason = answer.message or _reason(answer.status)
+        return Outcome(person, TRANSFER_FAILED, answer.status, answer.request_id, f"asset transfer failed ({reason}); the person was kept")
+
     def remove(self, person: Person) -> Outcome:
+        """Transfers (with --transfer-to), then removes; the person stays if the transfer failed."""
+        if self.transfer_to is None:
+            return self.delete(person)
+        refused = self.transfer(person)
+        if refused is not None:
+            return refused
+        outcome = self.delete(person)
+        outcome.transferred_to = self.transfer_to.email or str(self.transfer_to.id)
+        if outcome.outcome == NOT_ATTEMPTED:
+            outcome.detail = "assets were transferred, then the run stopped before removing this person"
+        return outcome
+
+    def delete(self, person: Person) -> Outcome:
         path = f"/v4/workspaces/{self.ws.id}/people/{person.id}"
         try:
             answer = self.client.request("DELETE", path, stoppable=True)
@@ -1487,7 +1657,7 @@ class Remover:
     def _finish(self, outcome: Outcome) -> None:
         with self.lock:
             self.in_flight.pop(outcome.person.id, None)
-        if not self.report.record(outcome) or outcome.outcome == NOT_ATTEMPTED:
+        if not self.report.record(outcome) or (outcome.outcome == NOT_ATTEMPTED and not outcome.transferred_to):
             return
         with self.lock:
             self.finished += 1
@@ -1499,7 +1669,8 @@ class Remover:
         who = f"{person.email} (id {person.id})"
         prefix = f"[{n}/{self.total}]"
         if outcome.outcome == REMOVED:
-            self.console.info(f"{prefix} removed {who}")
+            moved = f", assets transferred to {outcome.transferred_to}" if outcome.transferred_to else ""
+            self.console.info(f"{prefix} removed {who}{moved}")
         elif outcome.outcome == ALREADY_GONE:
             self.console.info(f"{prefix} already gone {who}")
         else:
@@ -1535,26 +1706,50 @@ def run(config: Config, console: Console) -> ExitStatus:
     client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop, concurrency=config.concurrency)
     config.tokens.prepare()
     ws = read_workspace(client, config.concurrency, console)
-    plan = make_plan(ws.people, ws.caller.id, ws.admin_ids, config.protections)
+    plan, target = plan_run(config, ws)
+    near = near_misses(plan.unmatched, ws.people)
+    near_entries = {entry for entry, _ in near}
     for entry in plan.unmatched:
-        console.warn(f"protected email {entry} matches no member of this workspace (a typo?)")
+        if entry not in near_entries:
+            console.warn(f"protected email {entry} matches no member of this workspace (a typo?)")
+    for entry, match in near:
+        console.warn(f"protected email {entry} matches no member, but member {match} looks like it: a typo would remove {match}")
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
     show_plan(ws, plan, console, config.dry_run)
+    over_cap = config.max_remove is not None and len(plan.remove) > config.max_remove
+    cap_text = f"the plan removes {len(plan.remove)} people, more than --max-remove {config.max_remove}"
     if config.dry_run:
+        if config.plan_out:
+            write_plan(config.plan_out, ws, plan, config.saved_plan.protections if config.saved_plan else config.protections)
+            console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
+        if over_cap:
+            console.warn(f"the real run would stop here: {cap_text}")
+        if near:
+            console.warn("the real run would stop to ask about the protected emails above that look like typos (with --yes it stops)")
         return ExitStatus.OK
-    if not plan.remove:
+    if over_cap:
+        raise SafetyStop(f"{cap_text}; nothing was removed. Check the plan, then raise --max-remove if it is right")
+    if not plan.remove and not plan.gone:
         console.result("Nobody to remove.")
         return ExitStatus.OK
+    if near and config.yes:
+        entries = ", ".join(f"{entry} (did you mean {match}?)" for entry, match in near)
+        raise SafetyStop(f"protected emails that match nobody but look like typos: {entries}. Fix them in --exclude or the exclude file; nothing was removed")
     if not config.yes:
         if not sys.stdin.isatty():
             raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
-        if not confirm(ws, plan, console):
+        if near and not ask_near_misses(near):
+            raise SafetyStop("stopped to fix the protected emails that look like typos; nobody was removed")
+        if plan.remove and not confirm(ws, plan, console):
             raise SafetyStop("not confirmed; nobody was removed")
     report = AuditReport(config.report or default_report_path(ws.id), ws.id)
-    remover = Remover(client, ws, report, console, config.concurrency)
-    console.info(f"Removing {len(plan.remove)} people, {config.concurrency} at a time; report: {report.path}")
+    for person in plan.gone:
+        report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
+    remover = Remover(client, ws, report, console, config.concurrency, target)
+    moving = f", transferring their assets to {target.email} first" if target else ""
+    console.info(f"Removing {len(plan.remove)} people, {config.concurrency} at a time{moving}; report: {report.path}")
     try:
         remover.run(plan.remove)
     except KeyboardInterrupt:
@@ -1570,6 +1765,30 @@ def run(config: Config, console: Console) -> ExitStatus:
     if counts[FAILED] or counts[UNKNOWN] or counts[TRANSFER_FAILED]:
         return ExitStatus.SOME_FAILED
     return ExitStatus.OK
+
+
+def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
+    """The plan from the selection flags, or the saved plan checked against the workspace now."""
+    protections = config.saved_plan.protections if config.saved_plan else config.protections
+    target = None
+    if protections.transfer_to:
+        target = find_member(ws.people, protections.transfer_to)
+        if target is None:
+            raise UsageError(f"the transfer target {protections.transfer_to} is not a member of this workspace; nothing was changed")
+    if config.saved_plan:
+        if target and any(p.id == target.id for p in config.saved_plan.remove):
+            raise UsageError(f"the transfer target {target.email} is in the plan to be removed; nothing was changed")
+        return apply_saved_plan(config.saved_plan, ws, config.protections.emails), target
+    return make_plan(ws.people, ws.caller.id, ws.admin_ids, protections), target
+
+
+def ask_near_misses(near: list[tuple[str, str]]) -> bool:
+    sys.stderr.write("\nThese protected emails match nobody, but look like a member's email:\n")
+    for entry, match in near:
+        sys.stderr.write(f"  {entry}  looks like  {match}  (who would be removed)\n")
+    sys.stderr.write("Go on anyway? Type yes to go on, anything else to stop and fix them: ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().casefold() == "yes"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1627,6 +1846,12 @@ def build_parser() -> argparse.ArgumentParser:
         "email column (email, Email Address, E-mail). Repeatable.",
     )
     who.add_argument("--include-admins", action="store_true", help="Also remove workspace admins other than you. By default admins stay.")
+    who.add_argument(
+        "--transfer-to",
+        metavar="EMAIL",
+        help="Before removing each person, transfer their flows, datasets and connections to this member (who is "
+        "then protected). A person whose transfer fails is kept. Without it, removal deletes their assets.",
+    )
     act = parser.add_argument_group("running")
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
     act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")
@@ -1636,6 +1861,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_CONCURRENCY,
         help=f"Removals in flight at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY}).",
+    )
+    act.add_argument(
+        "--max-remove",
+        metavar="N",
+        type=int,
+        help="Stop before any change (exit 4) if the plan removes more than N people.",
+    )
+    act.add_argument("--plan-out", metavar="PATH", help="With --dry-run: write the plan as JSON for review, to apply later with --plan.")
+    act.add_argument(
+        "--plan",
+        metavar="PATH",
+        help="Apply a plan written by --plan-out, and nothing else: stops (exit 4) if the workspace is another, or a "
+        "planned person is now protected or has another email. People who left meanwhile count as already gone.",
     )
     act.add_argument(
         "--report",
@@ -1671,7 +1909,18 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     for path in args.exclude_file:
         emails += read_email_file(path)
-    protections = Protections(emails=emails, include_admins=args.include_admins)
+    transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
+    protections = Protections(emails=emails, include_admins=args.include_admins, transfer_to=transfer_to)
+    if args.max_remove is not None and args.max_remove < 0:
+        raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
+    if args.plan_out and not args.dry_run:
+        raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
+    saved_plan = None
+    if args.plan:
+        changes = [flag for flag, given in (("--include-admins", args.include_admins), ("--transfer-to", args.transfer_to)) if given]
+        if changes:
+            raise UsageError(f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is applied as it was reviewed")
+        saved_plan = load_plan(args.plan)
     return Config(
         base_url=base_url,
         tokens=tokens,
@@ -1683,6 +1932,9 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         report=args.report,
         verbosity=1 if args.verbose else -1 if args.quiet else 0,
         debug=args.debug,
+        max_remove=args.max_remove,
+        plan_out=args.plan_out,
+        saved_plan=saved_plan,
     )
 
 

@@ -660,7 +660,7 @@ class Pacer:
     successes, so that a real quota settles just below its limit while a stray 429 costs a blink.
     """
 
-    GROWTH_SUCCESSES = 30
+    GROWTH_SUCCESSES = 15
     MIN_RATE = 0.5
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -1045,29 +1045,63 @@ class Workspace:
 
 
 def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
-    ws = client.get_json("/v4/workspaces/current")
-    if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
-        raise ApiError("GET", "/v4/workspaces/current", "the answer has no numeric workspace id")
+    """The workspace, the caller, every member and the admins; three independent strands at once."""
+
+    def workspace_and_admins() -> tuple[dict[str, Any], set[int] | None]:
+        ws = client.get_json("/v4/workspaces/current")
+        if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
+            raise ApiError("GET", "/v4/workspaces/current", "the answer has no numeric workspace id")
+        try:
+            admins = list_people(client, f"/v4/workspaces/{int(ws['id'])}/admins", concurrency, check_count=False)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            return ws, None
+        return ws, {p.id for p in admins}
+
+    def caller() -> Person:
+        try:
+            return Person.from_record(client.get_json("/v4/people/current"))
+        except ValueError as exc:
+            raise ApiError("GET", "/v4/people/current", str(exc)) from None
+
+    (ws, route_admins), me, people = run_together(
+        workspace_and_admins, caller, lambda: list_people(client, "/v4/people", concurrency)
+    )
     ws_id = int(ws["id"])
-    try:
-        caller = Person.from_record(client.get_json("/v4/people/current"))
-    except ValueError as exc:
-        raise ApiError("GET", "/v4/people/current", str(exc)) from None
-    people = list_people(client, "/v4/people", concurrency)
     admin_ids = {p.id for p in people if p.is_admin}
-    admins_route = True
-    try:
-        admin_ids |= {p.id for p in list_people(client, f"/v4/workspaces/{ws_id}/admins", concurrency, check_count=False)}
-    except ApiError as exc:
-        if exc.status != 404:
-            raise
-        admins_route = False
+    if route_admins is None:
         console.warn(
             f"GET /v4/workspaces/{ws_id}/admins answered 404 (not on this tenant); telling admins by the isAdmin "
             "field of each person record instead"
         )
+    else:
+        admin_ids |= route_admins
     name = ws.get("name") or ws.get("displayName")
-    return Workspace(ws_id, str(name) if name else None, caller, people, admin_ids, admins_route)
+    return Workspace(ws_id, str(name) if name else None, me, people, admin_ids, route_admins is not None)
+
+
+def run_together(*jobs: Callable[[], Any]) -> list[Any]:
+    """Runs each job in its own thread; returns their results in order, or raises the first error."""
+    results: list[Any] = [None] * len(jobs)
+    errors: list[BaseException] = []
+    finished = threading.Semaphore(0)
+
+    def runner(index: int, job: Callable[[], Any]) -> None:
+        try:
+            results[index] = job()
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            errors.append(exc)
+        finally:
+            finished.release()
+
+    for index, job in enumerate(jobs):
+        threading.Thread(target=runner, args=(index, job), daemon=True).start()
+    for _ in jobs:
+        finished.acquire()  # not Thread.join(): see Remover._wait
+    if errors:
+        raise errors[0]
+    return results
 
 
 def list_people(client: AacClient, path: str, concurrency: int, *, check_count: bool = True) -> list[Person]:
@@ -1132,41 +1166,26 @@ def _people(records: list[Any], method: str, path: str) -> list[Person]:
 
 
 def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: int) -> list[list[Any]]:
-    results: dict[int, list[Any]] = {}
-    errors: list[BaseException] = []
     queue = collections.deque(offsets)
+    results: dict[int, list[Any]] = {}
     lock = threading.Lock()
 
     def work() -> None:
         while True:
             with lock:
-                if not queue or errors:
+                if not queue:
                     return
                 offset = queue.popleft()
             try:
                 rows = _rows(_page(client, path, offset), path)
-            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            except BaseException:
                 with lock:
-                    errors.append(exc)
-                return
+                    queue.clear()  # one page failed: the listing is void, fetch no more
+                raise
             with lock:
                 results[offset] = rows
 
-    workers = min(concurrency, len(offsets))
-    finished = threading.Semaphore(0)
-
-    def run_work() -> None:
-        try:
-            work()
-        finally:
-            finished.release()
-
-    for _ in range(workers):
-        threading.Thread(target=run_work, daemon=True).start()
-    for _ in range(workers):
-        finished.acquire()
-    if errors:
-        raise errors[0]
+    run_together(*[work] * min(concurrency, len(offsets)))
     return [results[offset] for offset in offsets]
 
 

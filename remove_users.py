@@ -26,6 +26,7 @@ import datetime as dt
 import email.utils
 import enum
 import fcntl
+import getpass
 import html
 import ipaddress
 import json
@@ -353,10 +354,12 @@ def utc_now() -> str:
 
 
 class Console:
-    def __init__(self, verbosity: int = 0) -> None:
+    def __init__(self, verbosity: int = 0, json_mode: bool = False) -> None:
         self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
+        self.json_mode = json_mode  # stdout is kept for the one JSON document
         self.lock = threading.Lock()
         self.muted = False  # after a second Ctrl-C, late workers stay silent
+        self.warnings: list[str] = []
 
     def _write(self, stream: TextIO, text: str) -> None:
         with self.lock:
@@ -365,7 +368,7 @@ class Console:
                 stream.flush()
 
     def result(self, text: str = "") -> None:
-        self._write(sys.stdout, text)
+        self._write(sys.stderr if self.json_mode else sys.stdout, text)
 
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
@@ -376,6 +379,7 @@ class Console:
             self._write(sys.stderr, text)
 
     def warn(self, text: str) -> None:
+        self.warnings.append(redact(text))
         self._write(sys.stderr, f"{PROG}: warning: {text}")
 
     def error(self, text: str) -> None:
@@ -1199,7 +1203,22 @@ KEEP_TRANSFER_TARGET = "transfer target"
 KEEP_ADMIN = "admin"
 KEEP_NO_EMAIL = "no email on record"
 KEEP_NOT_IN_PLAN = "not in the saved plan"
-KEEP_REASONS = [KEEP_CALLER, KEEP_PROTECTED, KEEP_TRANSFER_TARGET, KEEP_ADMIN, KEEP_NO_EMAIL, KEEP_NOT_IN_PLAN]
+KEEP_NOT_ONLY = "not on the --only list"
+KEEP_RECENT = "logged in recently"
+KEEP_NEVER = "never logged in"
+KEEP_LOGIN_UNKNOWN = "last login unknown"
+KEEP_REASONS = [
+    KEEP_CALLER,
+    KEEP_PROTECTED,
+    KEEP_TRANSFER_TARGET,
+    KEEP_ADMIN,
+    KEEP_NO_EMAIL,
+    KEEP_NOT_IN_PLAN,
+    KEEP_NOT_ONLY,
+    KEEP_RECENT,
+    KEEP_NEVER,
+    KEEP_LOGIN_UNKNOWN,
+]
 PLAN_FORMAT = "remove_users.plan/1"
 
 
@@ -1211,18 +1230,34 @@ class Protections:
 
 
 @dataclass
+class Selection:
+    """Who may go at all: everyone, or only listed people, or only the inactive (both must hold)."""
+
+    only: list[str] | None = None
+    inactive_days: int | None = None
+    include_never_logged_in: bool = False
+    now: dt.datetime | None = None  # for --inactive-days; a parameter so the plan stays pure
+
+
+@dataclass
 class Plan:
     remove: list[Person]
     kept: list[tuple[Person, str]]
     unmatched: list[str]  # protected entries that match no member
     gone: list[Person] = field(default_factory=list)  # in a saved plan, but no longer members
+    not_members: list[str] = field(default_factory=list)  # --only entries that match no member
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
         return {reason: counts[reason] for reason in KEEP_REASONS if counts[reason]}
 
 
-def make_plan(people: Sequence[Person], caller_id: int, admin_ids: set[int], protections: Protections) -> Plan:
+def make_plan(
+    people: Sequence[Person], caller_id: int, admin_ids: set[int], protections: Protections, selection: Selection | None = None
+) -> Plan:
+    """Each member is removed or kept with one reason; protections are checked before selection."""
+    selection = selection or Selection()
+    only = {normalize_email(e) for e in selection.only} if selection.only is not None else None
     protected = {normalize_email(e) for e in protections.emails}
     target = normalize_email(protections.transfer_to) if protections.transfer_to else None
     seen: set[str] = set()
@@ -1241,10 +1276,38 @@ def make_plan(people: Sequence[Person], caller_id: int, admin_ids: set[int], pro
             kept.append((person, KEEP_ADMIN))
         elif not email:
             kept.append((person, KEEP_NO_EMAIL))  # a missing email must never mean removal
+        elif only is not None and email not in only:
+            kept.append((person, KEEP_NOT_ONLY))
+        elif selection.inactive_days is not None and (reason := _activity_keeps(person, selection)):
+            kept.append((person, reason))
         else:
             remove.append(person)
     unmatched = sorted({normalize_email(e) for e in protections.emails} - seen)
-    return Plan(remove, kept, unmatched)
+    not_members = sorted(only - seen) if only is not None else []
+    return Plan(remove, kept, unmatched, not_members=not_members)
+
+
+def _activity_keeps(person: Person, selection: Selection) -> str | None:
+    """Why --inactive-days keeps this person, or None if they have been away long enough."""
+    if not person.has_last_login:
+        return KEEP_LOGIN_UNKNOWN  # a missing field is unknown, never "never logged in"
+    if person.last_login is None:
+        return None if selection.include_never_logged_in else KEEP_NEVER
+    when = parse_time(person.last_login)
+    if when is None:
+        return KEEP_LOGIN_UNKNOWN
+    now = selection.now or dt.datetime.now(dt.timezone.utc)
+    assert selection.inactive_days is not None
+    return None if now - when > dt.timedelta(days=selection.inactive_days) else KEEP_RECENT
+
+
+def parse_time(value: str) -> dt.datetime | None:
+    """An ISO 8601 time as AAC writes it (`2026-09-01T12:00:00.000Z`), in UTC; None if unreadable."""
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
 def near_misses(unmatched: Iterable[str], people: Iterable[Person]) -> list[tuple[str, str]]:
@@ -1474,6 +1537,8 @@ class Config:
     max_remove: int | None = None
     plan_out: str | None = None
     saved_plan: SavedPlan | None = None
+    selection: Selection = field(default_factory=Selection)
+    json: bool = False
 
 
 def workspace_label(ws: Workspace) -> str:
@@ -1489,6 +1554,10 @@ def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool) -> Non
         console.result(f"  {reason}: {count}")
     if plan.gone:
         console.result(f"Already gone since the plan was made: {len(plan.gone)}")
+    if plan.not_members:
+        console.result(f"Not a member (on the --only list, not in this workspace): {len(plan.not_members)}")
+        for entry in plan.not_members:
+            console.result(f"  {entry}")
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result("People to remove:" if not dry_run else "People who would be removed:")
@@ -1714,13 +1783,60 @@ def summarize(report: AuditReport, plan: Plan, console: Console) -> collections.
     if counts[UNKNOWN]:
         parts.append(f"unknown {counts[UNKNOWN]}")
     parts += [f"not attempted {counts[NOT_ATTEMPTED]}", f"kept {len(plan.kept)}"]
+    if plan.not_members:
+        parts.append(f"not a member {len(plan.not_members)}")
     console.result("")
     console.result("Summary: " + ", ".join(parts))
     console.result(f"Report: {os.path.abspath(report.path)}")
     return counts
 
 
-def run(config: Config, console: Console) -> ExitStatus:
+RESULT_FORMAT = "remove_users.result/1"
+
+
+def person_json(person: Person, **extra: Any) -> dict[str, Any]:
+    return {"id": person.id, "email": person.email, "name": person.name, **extra}
+
+
+def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool) -> None:
+    """Fills the --json document with the plan; outcomes are added when the run ends."""
+    doc["workspace"] = {"id": ws.id, "name": ws.name}
+    doc["counts"] = {
+        "members": len(ws.people),
+        "to_remove": len(plan.remove),
+        "kept": len(plan.kept),
+        "kept_by_reason": plan.kept_counts(),
+        "not_members": len(plan.not_members),
+    }
+    doc["people"] = [person_json(p, outcome="would-remove" if dry_run else "planned") for p in plan.remove]
+    doc["kept"] = [person_json(p, reason=reason) for p, reason in plan.kept]
+    doc["not_members"] = plan.not_members
+
+
+def describe_outcomes(doc: dict[str, Any], report: AuditReport, plan: Plan, counts: collections.Counter[str]) -> None:
+    doc["report"] = os.path.abspath(report.path)
+    doc["counts"].update({outcome.replace("-", "_"): counts[outcome] for outcome in OUTCOMES})
+    people = []
+    for person in plan.gone + plan.remove:
+        outcome = report.done.get(person.id)
+        if outcome is None:
+            people.append(person_json(person, outcome=NOT_ATTEMPTED))
+            continue
+        people.append(
+            person_json(
+                person,
+                outcome=outcome.outcome,
+                http_status=outcome.status,
+                request_id=outcome.request_id,
+                detail=redact(outcome.detail),
+                transferred_to=outcome.transferred_to or None,
+            )
+        )
+    doc["people"] = people
+
+
+def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> ExitStatus:
+    doc = {} if doc is None else doc
     stop = threading.Event()
     client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop, concurrency=config.concurrency)
     config.tokens.prepare()
@@ -1737,6 +1853,7 @@ def run(config: Config, console: Console) -> ExitStatus:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
     show_plan(ws, plan, console, config.dry_run)
+    describe_plan(doc, ws, plan, config.dry_run)
     over_cap = config.max_remove is not None and len(plan.remove) > config.max_remove
     cap_text = f"the plan removes {len(plan.remove)} people, more than --max-remove {config.max_remove}"
     if config.dry_run:
@@ -1772,12 +1889,13 @@ def run(config: Config, console: Console) -> ExitStatus:
     try:
         remover.run(plan.remove)
     except KeyboardInterrupt:
-        summarize(report, plan, console)
+        describe_outcomes(doc, report, plan, summarize(report, plan, console))
         console.muted = True
         report.close()
         return ExitStatus.INTERRUPTED
     report.close()
     counts = summarize(report, plan, console)
+    describe_outcomes(doc, report, plan, counts)
     if remover.auth_error is not None:
         console.error(str(remover.auth_error))
         return ExitStatus.ERROR
@@ -1798,7 +1916,14 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
         if target and any(p.id == target.id for p in config.saved_plan.remove):
             raise UsageError(f"the transfer target {target.email} is in the plan to be removed; nothing was changed")
         return apply_saved_plan(config.saved_plan, ws, config.protections.emails), target
-    return make_plan(ws.people, ws.caller.id, ws.admin_ids, protections), target
+    selection = config.selection
+    if selection.inactive_days is not None and not any(p.has_last_login for p in ws.people):
+        raise ApiError(
+            "GET",
+            "/v4/people",
+            "no person record carries lastLoginTime, so --inactive-days cannot tell who is inactive; nothing was removed",
+        )
+    return make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, selection), target
 
 
 def ask_near_misses(near: list[tuple[str, str]]) -> bool:
@@ -1808,6 +1933,92 @@ def ask_near_misses(near: list[tuple[str, str]]) -> bool:
     sys.stderr.write("Go on anyway? Type yes to go on, anything else to stop and fix them: ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().casefold() == "yes"
+
+
+# ---------------------------------------------------------------------------------------------
+# Prompts: only on a terminal, each saying plainly what it wants
+# ---------------------------------------------------------------------------------------------
+
+
+def on_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ask_hidden(prompt: str) -> str:
+    try:
+        return getpass.getpass(prompt, stream=sys.stderr).strip()
+    except EOFError:
+        return ""
+
+
+def ask(prompt: str) -> str | None:
+    """One line from the terminal; None at end of input."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    return line.strip() if line else None
+
+
+def ask_protected_emails() -> list[str]:
+    sys.stderr.write(
+        "No protected emails were given: everyone except you (and the admins, unless --include-admins) would be "
+        "removed.\nEnter the email of each person to keep, one per line; a blank line finishes.\n"
+    )
+    emails: list[str] = []
+    while True:
+        entry = ask("Protected email (blank to finish): ")
+        if not entry:
+            return emails
+        if is_valid_email(entry):
+            emails.append(entry)
+        else:
+            sys.stderr.write(f"  {entry!r} is not a well-formed email (expected local@domain.tld); type it again\n")
+
+
+def init_token_file(path: str, console: Console) -> ExitStatus:
+    """Asks for what AAC's token dialog shows once, and writes the token file (mode 0600)."""
+    if not on_terminal():
+        raise UsageError("--init-token-file asks for the tokens on a terminal; run it in one")
+    if os.path.exists(path):
+        raise UsageError(f"{path} exists; the tool will not overwrite a token file (it may hold the only live refresh token)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"the folder {folder} does not exist")
+    sys.stderr.write(f"Make a token pair in AAC: {TOKEN_HELP_PATH}. Its dialog shows each value once.\n")
+    access = ask_hidden("Access token (input hidden): ")
+    register_secret(access)
+    refresh = ask_hidden("Refresh token (input hidden): ")
+    register_secret(refresh)
+    if not access and not refresh:
+        raise UsageError("no token was entered; nothing was written")
+    claims = jwt_claims(access)
+    data: dict[str, Any] = {"access_token": access, "refresh_token": refresh}
+    default_client = claims.get("client_id")
+    hint = f" (Enter for {default_client}, from the access token)" if default_client else ""
+    client_id = ask(f"Client ID{hint}: ") or default_client
+    default_url = str(claims["iss"]).rstrip("/") + "/token" if claims.get("iss") else None
+    hint = f" (Enter for {default_url}, from the access token)" if default_url else ""
+    while True:
+        token_url = ask(f"Token Endpoint URL{hint}: ") or default_url
+        if not token_url:
+            break
+        try:
+            token_url = check_url(token_url, "the Token Endpoint URL")
+            break
+        except UsageError as exc:
+            sys.stderr.write(f"  {exc}; type it again\n")
+    if refresh and not (client_id and token_url):
+        raise UsageError("a refresh token needs the Client ID and the Token Endpoint URL shown beside it; nothing was written")
+    if client_id:
+        data["client_id"] = client_id
+    if token_url:
+        data["token_url"] = token_url
+    TokenFile(path, {}).write({k: v for k, v in data.items() if v})
+    console.info(f"Wrote {path} (readable only by you). Next: python remove_users.py --token-file {path} --dry-run")
+    return ExitStatus.OK
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1844,6 +2055,12 @@ def build_parser() -> argparse.ArgumentParser:
         "only an access token (env AAC_TOKEN_FILE). With a refresh token the tool renews the access token and "
         "writes the new pair back to this file.",
     )
+    conn.add_argument(
+        "--init-token-file",
+        metavar="PATH",
+        help="Ask (input hidden) for the access and refresh tokens, Client ID and Token Endpoint URL that AAC's token "
+        "dialog shows, write them to a new token file readable only by you, and exit.",
+    )
     conn.add_argument("--token-url", metavar="URL", help="The OAuth token endpoint (env AAC_TOKEN_URL; default: the access token's iss claim + /token).")
     conn.add_argument("--client-id", metavar="ID", help="The OAuth client id (env AAC_CLIENT_ID; default: the access token's client_id claim).")
     conn.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT, help=f"Per-request timeout in seconds (default {DEFAULT_TIMEOUT:g}).")
@@ -1865,6 +2082,23 @@ def build_parser() -> argparse.ArgumentParser:
         "email column (email, Email Address, E-mail). Repeatable.",
     )
     who.add_argument("--include-admins", action="store_true", help="Also remove workspace admins other than you. By default admins stay.")
+    who.add_argument(
+        "--only",
+        metavar="EMAIL",
+        action="append",
+        default=[],
+        help="Remove only these people (leavers, say); repeatable, comma lists allowed. Protections still win. "
+        "Entries that match no member are listed as not a member.",
+    )
+    who.add_argument("--only-file", metavar="PATH", action="append", default=[], help="Like --only, from a file in the --exclude-file formats.")
+    who.add_argument(
+        "--inactive-days",
+        metavar="N",
+        type=int,
+        help="Remove only members whose last login is more than N days ago. People who never logged in are kept "
+        "unless --include-never-logged-in. Combines with --only: both must hold.",
+    )
+    who.add_argument("--include-never-logged-in", action="store_true", help="With --inactive-days: also remove people who never logged in.")
     who.add_argument(
         "--transfer-to",
         metavar="EMAIL",
@@ -1900,6 +2134,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here).",
     )
     out = parser.add_argument_group("output")
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help="Print the plan (with --dry-run) or the summary as one JSON document on stdout; the human-readable "
+        "lines go to stderr. The shape is described in the README.",
+    )
     out.add_argument("-v", "--verbose", action="store_true", help="Also log every request (tokens are never shown).")
     out.add_argument("-q", "--quiet", action="store_true", help="Only the counts, the summary, warnings and failures.")
     out.add_argument("--debug", action="store_true", help="On an error, show the traceback (tokens redacted).")
@@ -1928,15 +2168,34 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     for path in args.exclude_file:
         emails += read_email_file(path)
+    if not emails and not args.yes and not args.plan and on_terminal():
+        emails = ask_protected_emails()
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
     protections = Protections(emails=emails, include_admins=args.include_admins, transfer_to=transfer_to)
     if args.max_remove is not None and args.max_remove < 0:
         raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
     if args.plan_out and not args.dry_run:
         raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
+    only = None
+    if args.only or args.only_file:
+        only = check_emails(split_emails(args.only), "--only")
+        for path in args.only_file:
+            only += read_email_file(path)
+    if args.inactive_days is not None and args.inactive_days < 0:
+        raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
+    if args.include_never_logged_in and args.inactive_days is None:
+        raise UsageError("--include-never-logged-in goes with --inactive-days")
+    selection = Selection(only, args.inactive_days, args.include_never_logged_in)
     saved_plan = None
     if args.plan:
-        changes = [flag for flag, given in (("--include-admins", args.include_admins), ("--transfer-to", args.transfer_to)) if given]
+        selecting = (
+            ("--include-admins", args.include_admins),
+            ("--transfer-to", args.transfer_to),
+            ("--only", args.only),
+            ("--only-file", args.only_file),
+            ("--inactive-days", args.inactive_days is not None),
+        )
+        changes = [flag for flag, given in selecting if given]
         if changes:
             raise UsageError(f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is applied as it was reviewed")
         saved_plan = load_plan(args.plan)
@@ -1954,6 +2213,8 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         max_remove=args.max_remove,
         plan_out=args.plan_out,
         saved_plan=saved_plan,
+        selection=selection,
+        json=args.json,
     )
 
 
@@ -1967,6 +2228,9 @@ def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], t
         token, path = env("AAC_ACCESS_TOKEN"), env("AAC_TOKEN_FILE")
         if token and path:
             raise UsageError("both AAC_ACCESS_TOKEN and AAC_TOKEN_FILE are set; unset one, or choose with --token or --token-file")
+    if not token and not path and on_terminal():
+        token = ask_hidden(f"AAC access token (from {TOKEN_HELP_PATH}; input hidden): ")
+        register_secret(token)
     if not token and not path:
         raise UsageError("no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or AAC_TOKEN_FILE")
     if token:
@@ -2008,22 +2272,39 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its message (or --help/--version)
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
-    console = Console(1 if args.verbose else -1 if args.quiet else 0)
+    console = Console(1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json)
+    doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run)}
+    status = _run_guarded(args, environ, console, doc)
+    if args.json:
+        doc["warnings"] = console.warnings
+        doc["exit_code"] = int(status)
+        console.muted = False
+        sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
+        sys.stdout.flush()
+    return int(status)
+
+
+def _run_guarded(args: argparse.Namespace, environ: Mapping[str, str], console: Console, doc: dict[str, Any]) -> int:
     try:
+        if args.init_token_file:
+            return int(init_token_file(args.init_token_file, console))
         config = resolve_config(args, environ, console)
-        return int(run(config, console))
+        return int(run(config, console, doc))
     except KeyboardInterrupt:
         console.error("interrupted before any removal; nobody was removed")
+        doc["error"] = "interrupted before any removal"
         return ExitStatus.INTERRUPTED
     except RemoveUsersError as exc:
         if args.debug:
             sys.stderr.write(redact(traceback.format_exc()))
         console.error(str(exc))
+        doc["error"] = redact(str(exc))
         return int(exc.exit_status)
     except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output
         if args.debug:
             sys.stderr.write(redact(traceback.format_exc()))
         console.error(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
+        doc["error"] = redact(f"unexpected {type(exc).__name__}: {exc}")
         return ExitStatus.ERROR
 
 

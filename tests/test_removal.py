@@ -58,7 +58,7 @@ def test_typing_the_workspace_name_confirms(run, fake):
 
 @pytest.mark.parametrize("typed", ["yes\n", "\n", ""])
 def test_anything_else_declines_with_exit_4(run, fake, typed):
-    result = run(fake, stdin=typed)
+    result = run(fake, "--exclude", PROTECTED, stdin=typed)
     assert result.code == ExitStatus.SAFETY_STOP
     assert "not confirmed" in result.err
     assert fake.writes() == []
@@ -67,7 +67,7 @@ def test_anything_else_declines_with_exit_4(run, fake, typed):
 
 def test_a_nameless_workspace_is_confirmed_by_its_id(run, make_fake):
     fake = make_fake(people=2, workspace_name=None)
-    result = run(fake, stdin="4242\n")
+    result = run(fake, "--exclude", "nobody@example.edu", stdin="4242\n")
     assert result.code == ExitStatus.OK
     assert "Type the workspace id (4242)" in result.err
     assert len(fake.people) == 2

@@ -138,15 +138,19 @@ def test_confirmation_on_a_real_terminal(make_fake, tmp_path: Path):
     fake = make_fake(people=4)
     token = fake.issue_access_token()
     code, screen = run_on_terminal(
-        fake, ["--token", token, "--report", str(tmp_path / "r.csv")], [("Type the workspace name", "Fall 2026 Data Science\n")]
+        fake,
+        ["--token", token, "--exclude", "student00001@example.edu", "--report", str(tmp_path / "r.csv")],
+        [("Type the workspace name", "Fall 2026 Data Science\n")],
     )
     assert code == ExitStatus.OK, screen
-    assert len(fake.people) == 2
+    assert len(fake.people) == 3
     assert token not in screen
 
 
 def test_declining_on_a_real_terminal(make_fake):
     fake = make_fake(people=4)
-    code, screen = run_on_terminal(fake, ["--token", fake.issue_access_token()], [("Type the workspace name", "Fall 2025\n")])
+    code, screen = run_on_terminal(
+        fake, ["--token", fake.issue_access_token(), "--exclude", "student00001@example.edu"], [("Type the workspace name", "Fall 2025\n")]
+    )
     assert code == ExitStatus.SAFETY_STOP
     assert len(fake.people) == 6 and fake.writes() == []

@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import pty
+import select
+import signal
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +22,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import remove_users  # noqa: E402
 from fake_aac import FakeAAC  # noqa: E402
+
+SCRIPT = str(ROOT / "remove_users.py")
 
 
 @dataclass
@@ -106,3 +112,32 @@ def only_report(folder: Path | None = None) -> list[dict[str, str]]:
     reports = sorted((folder or Path.cwd()).glob("remove_users-*.csv"))
     assert len(reports) == 1, reports
     return read_report(reports[0])
+
+
+def run_on_terminal(fake: FakeAAC | None, args: list[str], typed: list[tuple[str, str]], timeout: float = 30) -> tuple[int, str]:
+    """Runs the script on a pseudo-terminal; each (prompt, text) waits for prompt, then types text."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the script, on the terminal
+        base = ["--base-url", fake.base_url] if fake else []
+        os.execve(sys.executable, [sys.executable, SCRIPT, *base, *args], env)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    pending = list(typed)
+    while True:
+        if pending and pending[0][0].encode() in seen:
+            os.write(fd, pending.pop(0)[1].encode())
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            break
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")

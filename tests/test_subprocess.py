@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-from conftest import ROOT, read_report
+from conftest import SCRIPT, read_report, run_on_terminal
 from remove_users import ExitStatus
-
-SCRIPT = str(ROOT / "remove_users.py")
-
 
 def start(fake, *args: str, token: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
@@ -104,34 +98,6 @@ def test_ctrl_c_before_any_removal_removes_nobody(make_fake):
     assert proc.returncode == ExitStatus.INTERRUPTED
     assert "nobody was removed" in err
     assert fake.writes() == []
-
-
-def run_on_terminal(fake, args: list[str], typed: list[tuple[str, str]], timeout: float = 30) -> tuple[int, str]:
-    """Runs the script on a pseudo-terminal; each (prompt, text) waits for prompt, then types text."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the script, on the terminal
-        os.execve(sys.executable, [sys.executable, SCRIPT, "--base-url", fake.base_url, *args], env)
-    seen = b""
-    deadline = time.monotonic() + timeout
-    pending = list(typed)
-    while True:
-        if pending and pending[0][0].encode() in seen:
-            os.write(fd, pending.pop(0)[1].encode())
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            break
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
 
 
 def test_confirmation_on_a_real_terminal(make_fake, tmp_path: Path):

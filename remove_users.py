@@ -34,6 +34,7 @@ import math
 import os
 import random
 import re
+import signal
 import stat
 import sys
 import tempfile
@@ -1601,33 +1602,48 @@ class Remover:
         self.all_done = threading.Event()
 
     def run(self, people: list[Person]) -> None:
-        """Blocks until done; on Ctrl-C stops new removals; on a second one abandons the rest."""
+        """Blocks until done. The first Ctrl-C stops new removals and lets those in flight finish;
+        a second abandons them. Raises KeyboardInterrupt afterwards if either came.
+
+        Ctrl-C only sets a flag here (a handler of our own for the duration): a KeyboardInterrupt
+        raised at an arbitrary point, such as mid-way through writing a report row or before the
+        workers had all started, could lose rows of the audit record.
+        """
         self.pending.extend(people)
         self.total = len(people)
-        # Twice as many workers as slots, so that one sleeping through a backoff does not idle a slot.
-        workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(2 * self.concurrency, len(people)))]
-        self.active = len(workers)
-        for worker in workers:
-            worker.start()
-        try:
-            self._wait()
-        except KeyboardInterrupt:
-            self.client.stop.set()
-            with self.lock:
-                flying = len(self.in_flight)
-            self.console.warn(f"interrupted: no new removals; waiting for {flying} in flight (Ctrl-C again to abandon them)")
-            try:
-                self._wait()
-            except KeyboardInterrupt:
-                self._abandon()
-            raise
-        finally:
-            self._mark_not_attempted()
+        interrupts: list[float] = []
 
-    def _wait(self) -> None:
-        # Not Thread.join(): a Ctrl-C landing inside join() can mark a running thread as finished.
-        while not self.all_done.wait(0.1):
-            pass
+        def on_sigint(signum: int, frame: Any) -> None:
+            interrupts.append(time.monotonic())
+            self.client.stop.set()
+
+        try:
+            previous = signal.signal(signal.SIGINT, on_sigint)
+        except ValueError:  # not the main thread: Ctrl-C keeps its default behaviour
+            previous = None
+        try:
+            # Twice as many workers as slots, so that one sleeping through a backoff does not idle a slot.
+            workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(2 * self.concurrency, len(people)))]
+            self.active = len(workers)
+            for worker in workers:
+                worker.start()
+            warned = False
+            # Not Thread.join(): a Ctrl-C landing inside join() can mark a running thread as finished.
+            while not self.all_done.wait(0.05):
+                if interrupts and not warned:
+                    warned = True
+                    with self.lock:
+                        flying = len(self.in_flight)
+                    self.console.warn(f"interrupted: no new removals; waiting for {flying} in flight (Ctrl-C again to abandon them)")
+                if len(interrupts) >= 2:
+                    self._abandon()
+                    break
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            self._mark_not_attempted()
+        if interrupts:
+            raise KeyboardInterrupt
 
     def _abandon(self) -> None:
         with self.lock:

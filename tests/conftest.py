@@ -122,11 +122,15 @@ def run_on_terminal(fake: FakeAAC | None, args: list[str], typed: list[tuple[str
         base = ["--base-url", fake.base_url] if fake else []
         os.execve(sys.executable, [sys.executable, SCRIPT, *base, *args], env)
     seen = b""
+    position = 0  # each prompt is looked for after the previous one: echoes interleave with prompts
     deadline = time.monotonic() + timeout
     pending = list(typed)
     while True:
-        if pending and pending[0][0].encode() in seen:
-            os.write(fd, pending.pop(0)[1].encode())
+        if pending:
+            found = seen.find(pending[0][0].encode(), position)
+            if found >= 0:
+                position = found + len(pending[0][0].encode())
+                os.write(fd, pending.pop(0)[1].encode())
         ready, _, _ = select.select([fd], [], [], 0.1)
         if ready:
             try:

@@ -22,7 +22,7 @@ def test_plain_run_on_a_terminal_asks_for_everything(make_fake, tmp_path: Path):
             ("AAC access token", token + "\n"),
             ("Protected email (blank to finish): ", "student00001.example.edu\n"),
             ("type it again", "Student00001@example.edu\n"),
-            ("Protected email (blank to finish): Student00001@example.edu", "\n"),
+            ("Protected email (blank to finish): ", "\n"),
             ("Type the workspace name", "Fall 2026 Data Science\n"),
         ],
     )

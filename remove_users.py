@@ -20,7 +20,9 @@ people are reported `unknown`), nor anything about assets that were not transfer
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
+import contextlib
 import csv
 import datetime as dt
 import email.utils
@@ -28,6 +30,7 @@ import enum
 import fcntl
 import getpass
 import html
+import http
 import ipaddress
 import json
 import math
@@ -308,8 +311,6 @@ def jwt_claims(token: str | None) -> dict[str, Any]:
 
 
 def _b64url(text: str) -> bytes:
-    import base64
-
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -433,27 +434,16 @@ class TokenFile:
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
         except BaseException:
-            with _suppress(OSError):
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        with _suppress(OSError):
+        with contextlib.suppress(OSError):
             dir_fd = os.open(folder, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
         self.data = data
-
-
-class _suppress:
-    def __init__(self, *kinds: type[BaseException]) -> None:
-        self.kinds = kinds
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, value: Any, tb: Any) -> bool:
-        return kind is not None and issubclass(kind, self.kinds)
 
 
 class Tokens:
@@ -479,7 +469,6 @@ class Tokens:
         self.proven = True  # False from a refresh until the server first accepts the new token
         self.failure: TokenError | None = None  # a failed refresh is final for this run
         self.lock = threading.Lock()
-        self.refreshes = 0
         register_secret(access_token)
 
     @property
@@ -599,13 +588,12 @@ class Tokens:
         if not data.get("refresh_token"):
             new["refresh_token"] = self.refresh_token
         if data.get("expires_in"):
-            with _suppress(TypeError, ValueError):
+            with contextlib.suppress(TypeError, ValueError):
                 new["expires_at"] = int(time.time() + float(data["expires_in"]))
         # Saved before it is used: the old refresh token is dead now, and losing the new one would
         # lock every later scheduled run out.
         self.file.write(new)
         self.access_token = new["access_token"]
-        self.refreshes += 1
         self.console.info("Refreshed the access token; the token file holds the new pair.")
 
 
@@ -678,7 +666,6 @@ class Pacer:
         self.first_start: float | None = None
         self.starts: collections.deque[float] = collections.deque()
         self.successes: collections.deque[float] = collections.deque()
-        self.throttled = 0
 
     def wait_turn(self, stop: threading.Event | None = None) -> float:
         while True:
@@ -710,7 +697,6 @@ class Pacer:
     def on_throttle(self, started: float, wait: float | None) -> None:
         with self.lock:
             now = self.clock()
-            self.throttled += 1
             if wait is not None:
                 self.pause_until = max(self.pause_until, now + wait)
             if started < self.last_cut:
@@ -769,8 +755,6 @@ class Answer:
 
 
 def _reason(status: int) -> str:
-    import http
-
     try:
         return http.HTTPStatus(status).phrase
     except ValueError:
@@ -796,8 +780,6 @@ class AacClient:
         self.pacer = pacer or Pacer()
         self.stop = stop or threading.Event()
         self.local = threading.local()
-        self.lock = threading.Lock()
-        self.sent = 0
         # In flight means sent and unanswered: a worker sleeping through a backoff holds no slot.
         self.slots = threading.BoundedSemaphore(concurrency)
 
@@ -874,10 +856,8 @@ class AacClient:
                 allow_redirects=False,  # the Authorization header goes to the base URL's host only
             )
         except requests.RequestException as exc:
-            self._count()
             self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
             raise _NoAnswer(exc) from None
-        self._count()
         answer = Answer(
             method,
             path,
@@ -918,10 +898,6 @@ class AacClient:
         if status in RETRYABLE_STATUSES and attempt < MAX_ATTEMPTS:
             return answer, backoff_delay(attempt)
         return answer, None
-
-    def _count(self) -> None:
-        with self.lock:
-            self.sent += 1
 
     def _take_slot(self, stoppable: bool, last: Answer | None, no_answer: bool) -> None:
         while True:
@@ -1046,7 +1022,6 @@ class Workspace:
     caller: Person
     people: list[Person]
     admin_ids: set[int]
-    admins_route: bool  # False when the /admins route was missing and isAdmin alone was used
 
 
 def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
@@ -1083,7 +1058,7 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
     else:
         admin_ids |= route_admins
     name = ws.get("name") or ws.get("displayName")
-    return Workspace(ws_id, str(name) if name else None, me, people, admin_ids, route_admins is not None)
+    return Workspace(ws_id, str(name) if name else None, me, people, admin_ids)
 
 
 def run_together(*jobs: Callable[[], Any]) -> list[Any]:
@@ -1509,7 +1484,7 @@ class AuditReport:
     def close(self) -> None:
         with self.lock:
             if not self.handle.closed:
-                with _suppress(OSError):
+                with contextlib.suppress(OSError):
                     os.fsync(self.handle.fileno())
                 self.handle.close()
 
@@ -2163,6 +2138,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def collect_emails(values: list[str], flag: str, files: list[str]) -> list[str]:
+    """A flag's values (each maybe a comma list) and its files' entries, every one checked."""
+    emails = check_emails(split_emails(values), flag)
+    for path in files:
+        emails += read_email_file(path)
+    return emails
+
+
 def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> Config:
     """Every check that needs no network: nothing is sent until all of this passes."""
 
@@ -2180,10 +2163,8 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
     tokens = resolve_tokens(args, env, args.timeout, console)
 
-    emails = check_emails(split_emails(args.exclude), "--exclude")
+    emails = collect_emails(args.exclude, "--exclude", args.exclude_file)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
-    for path in args.exclude_file:
-        emails += read_email_file(path)
     if not emails and not args.yes and not args.plan and on_terminal():
         emails = ask_protected_emails()
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
@@ -2192,11 +2173,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
     if args.plan_out and not args.dry_run:
         raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
-    only = None
-    if args.only or args.only_file:
-        only = check_emails(split_emails(args.only), "--only")
-        for path in args.only_file:
-            only += read_email_file(path)
+    only = collect_emails(args.only, "--only", args.only_file) if args.only or args.only_file else None
     if args.inactive_days is not None and args.inactive_days < 0:
         raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
     if args.include_never_logged_in and args.inactive_days is None:

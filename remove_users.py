@@ -1545,13 +1545,16 @@ def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool) -> Non
         console.result("Dry run: nothing was changed.")
 
 
-def confirm(ws: Workspace, plan: Plan, console: Console) -> bool:
+def confirm(ws: Workspace, plan: Plan, target: Person | None) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
     expected = ws.name or str(ws.id)
     what = "workspace name" if ws.name else "workspace id"
+    assets = (
+        f"their assets go to {target.email} first" if target else "their flows, datasets and connections are deleted (no --transfer-to)"
+    )
     sys.stderr.write(
-        f"\nThis removes {len(plan.remove)} people from {workspace_label(ws)}; their assets are deleted "
-        f"unless transferred first.\nType the {what} ({expected}) to go ahead, or anything else to stop: "
+        f"\nThis removes {len(plan.remove)} people from {workspace_label(ws)}; {assets}.\n"
+        f"Type the {what} ({expected}) to go ahead, or anything else to stop: "
     )
     sys.stderr.flush()
     line = sys.stdin.readline()
@@ -1869,7 +1872,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
             raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
         if near and not ask_near_misses(near):
             raise SafetyStop("stopped to fix the protected emails that look like typos; nobody was removed")
-        if plan.remove and not confirm(ws, plan, console):
+        if plan.remove and not confirm(ws, plan, target):
             raise SafetyStop("not confirmed; nobody was removed")
     report = AuditReport(config.report or default_report_path(ws.id), ws.id)
     for person in plan.gone:

@@ -101,9 +101,10 @@ def test_a_near_miss_on_a_terminal_asks_first(run, fake):
     assert declined.code == ExitStatus.SAFETY_STOP
     assert "student0001@example.edu  looks like  student00001@example.edu" in declined.err
     assert fake.writes() == []
-    accepted = run(fake, "--exclude", "student0001@example.edu", stdin=f"yes\n{WS_NAME}\n")
+    accepted = run(fake, "--exclude", "student0001@example.edu", "--transfer-to", TARGET, stdin=f"yes\n{WS_NAME}\n")
     assert accepted.code == ExitStatus.OK
-    assert len(fake.people) == 2
+    assert f"their assets go to {TARGET} first" in accepted.err
+    assert len(fake.people) == 2  # the caller and the transfer target
 
 
 def test_an_entry_matching_nobody_and_nothing_alike_stays_a_warning(run, fake):

@@ -53,6 +53,7 @@ def test_typing_the_workspace_name_confirms(run, fake):
     result = run(fake, "--exclude", PROTECTED, stdin="  fall 2026 DATA science \n")
     assert result.code == ExitStatus.OK
     assert "Type the workspace name (Fall 2026 Data Science)" in result.err
+    assert "their flows, datasets and connections are deleted (no --transfer-to)" in result.err
     assert remaining(fake) == ["admin@example.edu", "coadmin1@example.edu", PROTECTED]
 
 

@@ -2024,14 +2024,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="remove_users.py",
         description=(
-            "Remove every member of an Alteryx Analytics Cloud workspace except the protected ones. "
-            "The person running it always stays, and so do workspace admins unless --include-admins is given. "
-            "WARNING: removal deletes a person's flows, datasets and connections unless they were transferred first. "
-            "Run with --dry-run first."
+            "Remove every member of an Alteryx Analytics Cloud workspace except the protected ones.\n"
+            "The person running it always stays, and so do workspace admins unless --include-admins is given.\n\n"
+            "WARNING: removal deletes a person's flows, datasets and connections unless they were\n"
+            "transferred first (--transfer-to). Run with --dry-run first."
         ),
         epilog=EXIT_CODES_HELP
-        + "\nenvironment variables (flags override them): AAC_BASE_URL, AAC_ACCESS_TOKEN, AAC_TOKEN_FILE, AAC_TOKEN_URL, "
-        "AAC_CLIENT_ID, AAC_EXCLUDED_EMAILS (comma-separated). A private CA: set REQUESTS_CA_BUNDLE.",
+        + "\nenvironment variables (flags override them):\n"
+        "  AAC_BASE_URL, AAC_ACCESS_TOKEN, AAC_TOKEN_FILE, AAC_TOKEN_URL, AAC_CLIENT_ID,\n"
+        "  AAC_EXCLUDED_EMAILS (comma-separated). Behind a private CA, set REQUESTS_CA_BUNDLE.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     conn = parser.add_argument_group("connection")
@@ -2058,7 +2059,7 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--token-url", metavar="URL", help="The OAuth token endpoint (env AAC_TOKEN_URL; default: the access token's iss claim + /token).")
     conn.add_argument("--client-id", metavar="ID", help="The OAuth client id (env AAC_CLIENT_ID; default: the access token's client_id claim).")
     conn.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT, help=f"Per-request timeout in seconds (default {DEFAULT_TIMEOUT:g}).")
-    who = parser.add_argument_group("who stays")
+    who = parser.add_argument_group("who goes and who stays")
     who.add_argument(
         "--exclude",
         metavar="EMAIL",

@@ -820,14 +820,15 @@ class AacClient:
             except Stopped:
                 raise Stopped(last, no_answer_before and last is None) from None
             except _NoAnswer as exc:
-                no_answer_before = True
-                last = None
                 if attempt >= MAX_ATTEMPTS:
                     raise ApiError(method, path, f"no answer after {attempt} attempts ({_describe(exc.cause)})") from None
-                self._sleep(backoff_delay(attempt), stoppable, None, True)
-                continue
+                answer, delay = None, backoff_delay(attempt)
             finally:
-                self.slots.release()
+                self.slots.release()  # before any backoff: a sleeping worker holds no slot
+            if answer is None:
+                no_answer_before, last = True, None
+                self._sleep(delay, stoppable, None, True)
+                continue
             if delay is None:
                 return answer
             last = answer

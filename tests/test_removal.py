@@ -296,3 +296,18 @@ def test_nothing_to_remove_is_exit_0(run, make_fake):
     assert result.code == ExitStatus.OK
     assert "Nobody to remove." in result.out
     assert fake.writes() == []
+
+
+@pytest.mark.parametrize("fault", [dict(reset=True), dict(status=503)], ids=["reset", "503"])
+def test_a_backoff_leaves_its_slot_to_other_removals(run, fake, monkeypatch, fault):
+    import remove_users
+
+    monkeypatch.setattr(remove_users, "BACKOFF_BASE", 0.4)
+    monkeypatch.setattr(remove_users, "BACKOFF_CAP", 1.0)
+    slow = fake.id_of("student00001@example.edu")
+    fake.add_fault(method="DELETE", person_id=slow, times=1, **fault)
+    result = run(fake, "--yes", "--concurrency", "1")
+    assert result.code == ExitStatus.OK
+    deletes = [r.path for r in fake.requests if r.method == "DELETE"]
+    first, second = [i for i, path in enumerate(deletes) if path.endswith(f"/{slow}")]
+    assert second - first > 1  # others were removed while it waited

@@ -532,6 +532,9 @@ class Tokens:
                         self.access_token = on_disk.data.get("access_token")
                     else:
                         self._refresh_now()
+            except OSError as exc:
+                self.failure = TokenError(f"cannot lock or read the token file {self.file.path}: {exc.strerror or exc}")
+                raise self.failure from None
             except TokenError as exc:
                 self.failure = exc
                 raise
@@ -592,7 +595,13 @@ class Tokens:
                 new["expires_at"] = int(time.time() + float(data["expires_in"]))
         # Saved before it is used: the old refresh token is dead now, and losing the new one would
         # lock every later scheduled run out.
-        self.file.write(new)
+        try:
+            self.file.write(new)
+        except OSError as exc:
+            raise TokenError(
+                f"the refreshed token pair could not be saved to {self.file.path} ({exc.strerror or exc}); the refresh "
+                f"token in that file is no longer valid, so make a new token pair in AAC ({TOKEN_HELP_PATH})"
+            ) from None
         self.access_token = new["access_token"]
         self.console.info("Refreshed the access token; the token file holds the new pair.")
 

@@ -262,3 +262,16 @@ def test_a_netrc_entry_never_replaces_the_bearer_token(run, fake, tmp_path, monk
     result = run(fake, "--dry-run", token=token)
     assert result.code == ExitStatus.OK
     assert {r.authorization for r in fake.requests} == {f"Bearer {token}"}
+
+
+def test_a_pair_that_cannot_be_saved_stops_with_the_way_out(run, fake, tmp_path, monkeypatch):
+    path = pair_file(fake, tmp_path, lifetime=5)
+
+    def disk_full(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(TokenFile, "write", disk_full)
+    result = run(fake, "--token-file", str(path), "--dry-run")
+    assert result.code == ExitStatus.ERROR
+    assert "could not be saved" in result.err and "No space left on device" in result.err and "new token pair" in result.err
+    assert [r.path for r in fake.requests] == ["/as/token"]  # nothing used the unsaved token

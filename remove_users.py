@@ -1088,7 +1088,7 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     for index, job in enumerate(jobs):
         threading.Thread(target=runner, args=(index, job), daemon=True).start()
     for _ in jobs:
-        finished.acquire()  # not Thread.join(): see Remover._wait
+        finished.acquire()  # not Thread.join(): see Remover.run
     if errors:
         raise errors[0]
     return results
@@ -1300,14 +1300,13 @@ def near_misses(unmatched: Iterable[str], people: Iterable[Person]) -> list[tupl
     """Protected entries that match nobody but look like a member's email: one edit away, or the
     same local part under another domain. Each is likely a typo that would remove that member."""
     emails = sorted({normalize_email(p.email) for p in people if p.email})
-    by_local = collections.defaultdict(list)
+    by_local: dict[str, str] = {}
     for address in emails:
-        by_local[address.split("@")[0]].append(address)
+        by_local.setdefault(address.split("@")[0], address)
     found = []
     for entry in unmatched:
         entry = normalize_email(entry)
-        match = next((e for e in emails if _one_edit_apart(entry, e)), None)
-        match = match or next(iter(by_local.get(entry.split("@")[0], [])), None)
+        match = next((e for e in emails if _one_edit_apart(entry, e)), None) or by_local.get(entry.split("@")[0])
         if match:
             found.append((entry, match))
     return found
@@ -1518,13 +1517,15 @@ class Config:
     concurrency: int
     timeout: float
     report: str | None
-    verbosity: int
-    debug: bool
     max_remove: int | None = None
     plan_out: str | None = None
     saved_plan: SavedPlan | None = None
     selection: Selection = field(default_factory=Selection)
-    json: bool = False
+
+    @property
+    def protections_in_force(self) -> Protections:
+        """A saved plan's protections when applying one (this run's --exclude adds to them)."""
+        return self.saved_plan.protections if self.saved_plan else self.protections
 
 
 def workspace_label(ws: Workspace) -> str:
@@ -1599,10 +1600,11 @@ class Remover:
         """
         self.pending.extend(people)
         self.total = len(people)
-        interrupts: list[float] = []
+        interrupts = 0
 
         def on_sigint(signum: int, frame: Any) -> None:
-            interrupts.append(time.monotonic())
+            nonlocal interrupts
+            interrupts += 1
             self.client.stop.set()
 
         try:
@@ -1623,7 +1625,7 @@ class Remover:
                     with self.lock:
                         flying = len(self.in_flight)
                     self.console.warn(f"interrupted: no new removals; waiting for {flying} in flight (Ctrl-C again to abandon them)")
-                if len(interrupts) >= 2:
+                if interrupts >= 2:
                     self._abandon()
                     break
         finally:
@@ -1862,7 +1864,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     cap_text = f"the plan removes {len(plan.remove)} people, more than --max-remove {config.max_remove}"
     if config.dry_run:
         if config.plan_out:
-            write_plan(config.plan_out, ws, plan, config.saved_plan.protections if config.saved_plan else config.protections)
+            write_plan(config.plan_out, ws, plan, config.protections_in_force)
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
         if over_cap:
             console.warn(f"the real run would stop here: {cap_text}")
@@ -1878,7 +1880,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
         entries = ", ".join(f"{entry} (did you mean {match}?)" for entry, match in near)
         raise SafetyStop(f"protected emails that match nobody but look like typos: {entries}. Fix them in --exclude or the exclude file; nothing was removed")
     if not config.yes:
-        if not sys.stdin.isatty():
+        if not on_terminal():
             raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
         if near and not ask_near_misses(near):
             raise SafetyStop("stopped to fix the protected emails that look like typos; nobody was removed")
@@ -1890,16 +1892,17 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     remover = Remover(client, ws, report, console, config.concurrency, target)
     moving = f", transferring their assets to {target.email} first" if target else ""
     console.info(f"Removing {len(plan.remove)} people, {config.concurrency} at a time{moving}; report: {report.path}")
+    interrupted = False
     try:
         remover.run(plan.remove)
     except KeyboardInterrupt:
-        describe_outcomes(doc, report, plan, summarize(report, plan, console))
-        console.muted = True
-        report.close()
-        return ExitStatus.INTERRUPTED
+        interrupted = True
     report.close()
     counts = summarize(report, plan, console)
     describe_outcomes(doc, report, plan, counts)
+    if interrupted:
+        console.muted = True  # abandoned workers may still finish; their lines would only confuse
+        return ExitStatus.INTERRUPTED
     if remover.auth_error is not None:
         console.error(str(remover.auth_error))
         return ExitStatus.ERROR
@@ -1910,7 +1913,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
 
 def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
     """The plan from the selection flags, or the saved plan checked against the workspace now."""
-    protections = config.saved_plan.protections if config.saved_plan else config.protections
+    protections = config.protections_in_force
     target = None
     if protections.transfer_to:
         target = find_member(ws.people, protections.transfer_to)
@@ -2215,13 +2218,10 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         concurrency=args.concurrency,
         timeout=args.timeout,
         report=args.report,
-        verbosity=1 if args.verbose else -1 if args.quiet else 0,
-        debug=args.debug,
         max_remove=args.max_remove,
         plan_out=args.plan_out,
         saved_plan=saved_plan,
         selection=selection,
-        json=args.json,
     )
 
 
@@ -2298,21 +2298,20 @@ def _run_guarded(args: argparse.Namespace, environ: Mapping[str, str], console: 
         config = resolve_config(args, environ, console)
         return int(run(config, console, doc))
     except KeyboardInterrupt:
-        console.error("interrupted before any removal; nobody was removed")
-        doc["error"] = "interrupted before any removal"
-        return ExitStatus.INTERRUPTED
+        return _failed(console, doc, "interrupted before any removal; nobody was removed", ExitStatus.INTERRUPTED)
     except RemoveUsersError as exc:
-        if args.debug:
-            sys.stderr.write(redact(traceback.format_exc()))
-        console.error(str(exc))
-        doc["error"] = redact(str(exc))
-        return int(exc.exit_status)
+        return _failed(console, doc, str(exc), exc.exit_status, args.debug)
     except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output
-        if args.debug:
-            sys.stderr.write(redact(traceback.format_exc()))
-        console.error(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
-        doc["error"] = redact(f"unexpected {type(exc).__name__}: {exc}")
-        return ExitStatus.ERROR
+        return _failed(console, doc, f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)", ExitStatus.ERROR, args.debug)
+
+
+def _failed(console: Console, doc: dict[str, Any], message: str, status: ExitStatus, debug: bool = False) -> int:
+    """One line on stderr (the traceback first with --debug), the same in the --json document."""
+    if debug:
+        sys.stderr.write(redact(traceback.format_exc()))
+    console.error(message)
+    doc["error"] = redact(message)
+    return int(status)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,11 @@ from fake_aac import FakeAAC  # noqa: E402
 SCRIPT = str(ROOT / "remove_users.py")
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without AAC_* variables, for running the script as a user would."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+
+
 @dataclass
 class Result:
     code: int
@@ -116,7 +121,7 @@ def only_report(folder: Path | None = None) -> list[dict[str, str]]:
 
 def run_on_terminal(fake: FakeAAC | None, args: list[str], typed: list[tuple[str, str]], timeout: float = 30) -> tuple[int, str]:
     """Runs the script on a pseudo-terminal; each (prompt, text) waits for prompt, then types text."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+    env = clean_env()
     pid, fd = pty.fork()
     if pid == 0:  # the child: the script, on the terminal
         base = ["--base-url", fake.base_url] if fake else []

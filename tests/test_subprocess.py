@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from conftest import SCRIPT, read_report, run_on_terminal
+from conftest import SCRIPT, clean_env, read_report, run_on_terminal
 from remove_users import ExitStatus
 
 def start(fake, *args: str, token: str | None = None) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+    env = clean_env()
     env["AAC_ACCESS_TOKEN"] = token or fake.issue_access_token()
     return subprocess.Popen(
         [sys.executable, SCRIPT, "--base-url", fake.base_url, *args],

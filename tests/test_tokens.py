@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import remove_users
-from conftest import ROOT, only_report
+from conftest import ROOT, clean_env, only_report
 from fake_aac import FakeAAC, make_jwt
 from remove_users import ExitStatus, Tokens, TokenFile
 
@@ -173,10 +173,12 @@ def test_refresh_unreachable_endpoint_is_retried_then_fails(run, fake, tmp_path)
 
 def test_a_second_run_reuses_the_pair_another_run_saved(fake, tmp_path):
     path = pair_file(fake, tmp_path)
-    stale = Tokens.__new__(Tokens)
-    data = json.loads(path.read_text())
-    stale.__init__(data["access_token"], token_file=TokenFile.read(str(path)), client_id=fake.client_id, token_url=fake.base_url + "/as/token")
-    other = Tokens(data["access_token"], token_file=TokenFile.read(str(path)), client_id=fake.client_id, token_url=fake.base_url + "/as/token")
+
+    def a_run() -> Tokens:  # what one run holds after reading the token file at start-up
+        token_file = TokenFile.read(str(path))
+        return Tokens(token_file.data["access_token"], token_file=token_file, client_id=fake.client_id, token_url=fake.base_url + "/as/token")
+
+    stale, other = a_run(), a_run()
     other.refresh(other.generation)  # the other run refreshes first
     assert fake.refreshes == 1
     stale.refresh(stale.generation)  # finds the new pair on disk instead of spending the old one
@@ -186,7 +188,7 @@ def test_a_second_run_reuses_the_pair_another_run_saved(fake, tmp_path):
 
 def test_two_processes_sharing_a_token_file_refresh_once(fake, tmp_path):
     path = pair_file(fake, tmp_path, lifetime=5)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+    env = clean_env()
     cmd = [sys.executable, str(ROOT / "remove_users.py"), "--base-url", fake.base_url, "--token-file", str(path), "--dry-run", "-q"]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     results = [p.communicate(timeout=60) for p in procs]

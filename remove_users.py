@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import configparser
 import contextlib
 import csv
 import datetime as dt
@@ -344,6 +345,11 @@ def csv_safe(value: Any) -> str:
     """Reports are opened in spreadsheets: a cell starting with = + - @ would run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def file_slug(name: str) -> str:
+    """A name made safe as part of a file name on every platform."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "workspace"
 
 
 def utc_now() -> str:
@@ -1498,8 +1504,10 @@ class AuditReport:
                 self.handle.close()
 
 
-def default_report_path(workspace_id: int) -> str:
-    return f"remove_users-{workspace_id}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.csv"
+def default_report_path(workspace_id: int, label: str | None = None) -> str:
+    """remove_users-<id>-<UTC time>.csv, or remove_users-<config section>-<id>-<UTC time>.csv."""
+    section = f"{file_slug(label)}-" if label else ""
+    return f"remove_users-{section}{workspace_id}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.csv"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1521,6 +1529,8 @@ class Config:
     plan_out: str | None = None
     saved_plan: SavedPlan | None = None
     selection: Selection = field(default_factory=Selection)
+    workspace_id: int | None = None  # from a config section: the token must be for this workspace
+    label: str | None = None  # the config section's name, carried in the default report name
 
     @property
     def protections_in_force(self) -> Protections:
@@ -1847,6 +1857,11 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop, concurrency=config.concurrency)
     config.tokens.prepare()
     ws = read_workspace(client, config.concurrency, console)
+    if config.workspace_id is not None and ws.id != config.workspace_id:
+        raise SafetyStop(
+            f"the token is for workspace {workspace_label(ws)}, but its config section says workspace_id = "
+            f"{config.workspace_id}: the token file may belong to another workspace. Nothing was changed"
+        )
     plan, target = plan_run(config, ws)
     near = near_misses(plan.unmatched, ws.people)
     near_entries = {entry for entry, _ in near}
@@ -1886,7 +1901,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
             raise SafetyStop("stopped to fix the protected emails that look like typos; nobody was removed")
         if plan.remove and not confirm(ws, plan, target):
             raise SafetyStop("not confirmed; nobody was removed")
-    report = AuditReport(config.report or default_report_path(ws.id), ws.id)
+    report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id)
     for person in plan.gone:
         report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
     remover = Remover(client, ws, report, console, config.concurrency, target)
@@ -1994,6 +2009,14 @@ def init_token_file(path: str, console: Console) -> ExitStatus:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"the folder {folder} does not exist")
+    data = ask_token_pair()
+    TokenFile(path, {}).write(data)
+    console.info(f"Wrote {path} (readable only by you). Next: python remove_users.py --token-file {path} --dry-run")
+    return ExitStatus.OK
+
+
+def ask_token_pair() -> dict[str, Any]:
+    """What AAC's token dialog shows once: the tokens (hidden), the Client ID, the Token Endpoint URL."""
     sys.stderr.write(f"Make a token pair in AAC: {TOKEN_HELP_PATH}. Its dialog shows each value once.\n")
     access = ask_hidden("Access token (input hidden): ")
     register_secret(access)
@@ -2023,9 +2046,389 @@ def init_token_file(path: str, console: Console) -> ExitStatus:
         data["client_id"] = client_id
     if token_url:
         data["token_url"] = token_url
-    TokenFile(path, {}).write({k: v for k, v in data.items() if v})
-    console.info(f"Wrote {path} (readable only by you). Next: python remove_users.py --token-file {path} --dry-run")
+    return {k: v for k, v in data.items() if v}
+
+
+# ---------------------------------------------------------------------------------------------
+# Many workspaces: one INI file with a section per workspace, each run in turn by run()
+# ---------------------------------------------------------------------------------------------
+
+WORKSPACES_FORMAT = "remove_users.workspaces/1"
+SECTION_PREFIX = "workspace "
+# Flags that say how this invocation runs rather than how a workspace is cleared: command line only.
+# Every other long flag of build_parser() is a config key, so flags added later are keys at once.
+COMMAND_LINE_ONLY = {
+    "help", "version", "config", "workspace", "all", "stop-on-error", "add-workspace", "token", "token-file",
+    "init-token-file", "dry-run", "yes", "plan", "plan-out", "json", "verbose", "quiet", "debug",
+}  # fmt: skip
+# Protection only grows: these add up across [DEFAULT], the section and the command line.
+ADDING_KEYS = {"exclude", "exclude-file"}
+SECTION_KEYS = {"token-file", "workspace-id"}  # spelled token_file and workspace_id in the file
+# The most serious code wins; 130 and 128+signal (an interruption) win over all of them.
+SEVERITY = [ExitStatus.ERROR, ExitStatus.USAGE, ExitStatus.SAFETY_STOP, ExitStatus.SOME_FAILED, ExitStatus.OK]
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """A long flag as a config key: its argparse action, and how a value in the file is read."""
+
+    name: str
+    action: argparse.Action
+    kind: str  # "switch" (true/false), "list" (one value a line) or "value"
+    is_path: bool  # metavar PATH: relative to the config file's folder
+
+
+@dataclass
+class WorkspaceSection:
+    name: str
+    token_file: str
+    workspace_id: int
+    settings: dict[str, Any]  # key -> value, the section's over [DEFAULT]'s (ADDING_KEYS: both)
+
+
+@dataclass
+class ConfigFile:
+    path: str
+    defaults: dict[str, Any]
+    workspaces: dict[str, WorkspaceSection]  # in the file's order
+
+
+def config_keys(parser: argparse.ArgumentParser) -> dict[str, ConfigKey]:
+    keys = {}
+    for action in parser._actions:
+        longs = [opt[2:] for opt in action.option_strings if opt.startswith("--")]
+        if not longs or longs[0] in COMMAND_LINE_ONLY:
+            continue
+        if isinstance(action, argparse._StoreConstAction):  # store_true and store_false too
+            kind = "switch"
+        elif isinstance(action, argparse._AppendAction):
+            kind = "list"
+        elif isinstance(action, argparse._StoreAction):
+            kind = "value"
+        else:
+            continue
+        keys[longs[0]] = ConfigKey(longs[0], action, kind, action.metavar == "PATH")
+    return keys
+
+
+def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
+    """Reads and checks the whole file before any request: every key is a known flag with a good value."""
+    # No default_section: [DEFAULT] is read as a section of its own, so that each key's origin is
+    # known for error messages and protected lists can add up instead of being replaced.
+    ini = configparser.ConfigParser(default_section="\0", interpolation=None, empty_lines_in_values=False)
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            ini.read_file(handle, source=path)
+    except OSError as exc:
+        raise UsageError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"the config file {path} is not UTF-8 text") from None
+    except configparser.Error as exc:
+        raise UsageError(f"the config file {path} is not a valid INI file: {' '.join(str(exc).split())}") from None
+    keys = config_keys(parser)
+    folder = os.path.dirname(os.path.abspath(path))
+    defaults: dict[str, Any] = {}
+    sections: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+    for section in ini.sections():
+        if section == "DEFAULT":
+            defaults, special = _read_section(ini, section, path, folder, keys)
+            if special:
+                raise UsageError(f"{path} [DEFAULT]: {next(iter(special)).replace('-', '_')} belongs in each [workspace NAME] section")
+        elif section.startswith(SECTION_PREFIX) and section[len(SECTION_PREFIX) :].strip():
+            settings, special = _read_section(ini, section, path, folder, keys)
+            sections.append((section[len(SECTION_PREFIX) :].strip(), settings, special))
+        else:
+            raise UsageError(f"{path}: unknown section [{section}]; expected [DEFAULT] or [workspace NAME]")
+    workspaces: dict[str, WorkspaceSection] = {}
+    by_id: dict[int, str] = {}
+    for name, settings, special in sections:
+        where = f"{path} [{SECTION_PREFIX}{name}]"
+        if name in workspaces:
+            raise UsageError(f"{path}: two sections are named [{SECTION_PREFIX}{name}]")
+        missing = [key.replace("-", "_") for key in sorted(SECTION_KEYS) if not special.get(key)]
+        if missing:
+            raise UsageError(f"{where}: {' and '.join(missing)} missing")
+        raw_id = special["workspace-id"]
+        if not raw_id.isdigit():
+            raise UsageError(f"{where} workspace_id = {raw_id!r}: not a workspace id (a whole number)")
+        ws_id = int(raw_id)
+        if ws_id in by_id:
+            raise UsageError(f"{where}: workspace_id {ws_id} is also in [{SECTION_PREFIX}{by_id[ws_id]}]; one section per workspace")
+        by_id[ws_id] = name
+        merged = dict(defaults)
+        for key, value in settings.items():
+            merged[key] = defaults.get(key, []) + value if key in ADDING_KEYS else value
+        token_file = os.path.join(folder, os.path.expanduser(special["token-file"]))
+        workspaces[name] = WorkspaceSection(name, token_file, ws_id, merged)
+    return ConfigFile(path, defaults, workspaces)
+
+
+def _read_section(
+    ini: configparser.ConfigParser, section: str, path: str, folder: str, keys: Mapping[str, ConfigKey]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A section's settings (key -> value as argparse would give it) and its token_file/workspace_id."""
+    settings: dict[str, Any] = {}
+    special: dict[str, str] = {}
+    for raw_key, raw in ini.items(section, raw=True):
+        key = raw_key.strip().replace("_", "-")
+        where = f"{path} [{section}] {raw_key}"
+        raw = raw.strip()
+        if key in SECTION_KEYS:
+            special[key] = raw
+            continue
+        spec = keys.get(key)
+        if spec is None:
+            why = "it is for the command line only" if key in COMMAND_LINE_ONLY else "not a setting of this tool"
+            raise UsageError(f"{where}: unknown key ({why}); keys are the long flag names, such as max-remove")
+        settings[key] = _config_value(spec, raw, where, folder)
+    return settings, special
+
+
+def _config_value(spec: ConfigKey, raw: str, where: str, folder: str) -> Any:
+    action = spec.action
+    if spec.kind == "switch":
+        word = raw.casefold()
+        if word not in configparser.ConfigParser.BOOLEAN_STATES:
+            raise UsageError(f"{where} = {raw!r}: expected true or false")
+        return action.const if configparser.ConfigParser.BOOLEAN_STATES[word] else action.default
+    items = [line.strip() for line in raw.splitlines() if line.strip()] if spec.kind == "list" else [raw]
+    values = []
+    for item in items:
+        if not item:
+            raise UsageError(f"{where}: no value")
+        try:
+            value = action.type(item) if callable(action.type) else item
+        except (TypeError, ValueError, argparse.ArgumentTypeError):
+            kind = getattr(action.type, "__name__", "value")
+            raise UsageError(f"{where} = {item!r}: not a valid {'number' if kind in ('int', 'float') else kind}") from None
+        if action.choices is not None and value not in action.choices:
+            raise UsageError(f"{where} = {item!r}: expected one of {', '.join(map(str, action.choices))}")
+        if spec.is_path and isinstance(value, str):
+            value = os.path.join(folder, os.path.expanduser(value))
+        values.append(value)
+    return values if spec.kind == "list" else values[0]
+
+
+def given_on_command_line(argv: Sequence[str] | None) -> set[str]:
+    """The dests the command line set: these beat the config file."""
+    parser = build_parser()
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
+
+
+def section_args(args: argparse.Namespace, given: set[str], section: WorkspaceSection, keys: Mapping[str, ConfigKey]) -> argparse.Namespace:
+    """The command line over the section over [DEFAULT]; protected lists add up."""
+    merged = argparse.Namespace(**vars(args))
+    for key, value in section.settings.items():
+        dest = keys[key].action.dest
+        if dest not in given:
+            setattr(merged, dest, value)
+        elif key in ADDING_KEYS:
+            setattr(merged, dest, list(value) + list(getattr(args, dest)))
+    merged.token, merged.token_file = None, section.token_file
+    return merged
+
+
+def config_path(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    return args.config or environ.get("AAC_CONFIG", "").strip() or None
+
+
+def wants_workspaces(args: argparse.Namespace, environ: Mapping[str, str]) -> bool:
+    """--workspace, --all or --config; AAC_CONFIG alone unless a token for one workspace is given."""
+    if args.workspace or args.all or args.config:
+        return True
+    return bool(config_path(args, environ)) and not (args.token or args.token_file)
+
+
+def choose_workspaces(config: ConfigFile, args: argparse.Namespace) -> list[str]:
+    names = list(config.workspaces)
+    listed = ", ".join(names) or "none yet; add one with --add-workspace NAME"
+    if not names:
+        raise UsageError(f"{config.path} has no [workspace NAME] sections; add one with --add-workspace NAME --config {config.path}")
+    if args.all and args.workspace:
+        raise UsageError("give --workspace NAME or --all, not both")
+    if args.all:
+        return names
+    if not args.workspace:
+        raise UsageError(f"choose the workspaces of {config.path} to run: --workspace NAME (repeatable) or --all. Sections: {listed}")
+    chosen = []
+    for name in args.workspace:
+        if name not in config.workspaces:
+            raise UsageError(f"{config.path} has no [workspace {name}] section. Sections: {listed}")
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
+def run_workspaces(args: argparse.Namespace, argv: Sequence[str] | None, environ: Mapping[str, str], console: Console, doc: dict[str, Any]) -> int:
+    """Each chosen workspace in turn through run(), each with its own token, report and confirmation.
+
+    Everything is read and checked first (the file, every section's settings and token file), so
+    a mistake in the last section stops the run before the first request. A failed workspace does
+    not stop the others unless --stop-on-error; an interruption stops the loop.
+    """
+    path = config_path(args, environ)
+    if not path:
+        raise UsageError("--workspace and --all pick sections of a config file: give --config PATH or set AAC_CONFIG")
+    parser = build_parser()
+    config = load_config(path, parser)
+    names = choose_workspaces(config, args)
+    if args.token or args.token_file:
+        raise UsageError("each workspace's token comes from its section's token_file: drop --token / --token-file")
+    if (args.plan or args.plan_out) and len(names) > 1:
+        raise UsageError("a saved plan is for one workspace: with --plan or --plan-out choose one --workspace")
+    if not args.dry_run and not args.yes and not on_terminal():
+        raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
+    keys = config_keys(parser)
+    given = given_on_command_line(argv)
+    runs = []
+    for name in names:
+        section = config.workspaces[name]
+        ws_console = Console(console.verbosity, console.json_mode)
+        try:
+            resolved = resolve_config(section_args(args, given, section, keys), environ, ws_console)
+        except UsageError as exc:
+            raise UsageError(f"{path} [{SECTION_PREFIX}{name}]: {exc}") from None
+        resolved.workspace_id, resolved.label = section.workspace_id, name
+        console.warnings += ws_console.warnings
+        runs.append((name, resolved, Console(console.verbosity, console.json_mode)))
+    doc["format"] = WORKSPACES_FORMAT
+    doc["config"] = os.path.abspath(path)
+    docs: list[dict[str, Any]] = []
+    codes: list[int] = []
+    try:
+        for number, (name, resolved, ws_console) in enumerate(runs, 1):
+            if number > 1:
+                console.result("")
+            console.result(f"=== [{SECTION_PREFIX}{name}] ({number} of {len(runs)}) ===")
+            ws_doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run), "section": name}
+            code = guarded(lambda: int(run(resolved, ws_console, ws_doc)), ws_console, ws_doc, args.debug)
+            ws_doc["warnings"] = ws_console.warnings
+            ws_doc["exit_code"] = code
+            docs.append(ws_doc)
+            codes.append(code)
+            if code >= 128 or (code and args.stop_on_error):
+                break
+    except KeyboardInterrupt:
+        codes.append(ExitStatus.INTERRUPTED)
+        console.error("interrupted between workspaces")
+    doc["workspaces"] = docs
+    doc["not_run"] = [name for name, _, _ in runs[len(docs) :]]
+    show_workspace_table(docs, doc["not_run"], console, args.dry_run)
+    return overall_status(codes)
+
+
+def overall_status(codes: Sequence[int]) -> int:
+    """An interruption (130, 128+signal) first, then 1 over 2 over 4 over 3 over 0."""
+    interrupted = [code for code in codes if code >= 128]
+    if interrupted:
+        return interrupted[-1]
+    return next((int(status) for status in SEVERITY if status in codes), max(codes, default=0))
+
+
+def show_workspace_table(docs: list[dict[str, Any]], not_run: list[str], console: Console, dry_run: bool) -> None:
+    moved = "to remove" if dry_run else "removed"
+    rows = [["workspace", "members", moved, "failed", "kept", "exit code"]]
+    for ws_doc in docs:
+        counts = ws_doc.get("counts", {})
+        failed = [counts[key] for key in ("failed", "transfer_failed", "unknown") if key in counts]
+        rows.append(
+            [
+                ws_doc["section"],
+                counts.get("members", "-"),
+                counts.get("to_remove" if dry_run else "removed", "-"),
+                sum(failed) if failed else "-",
+                counts.get("kept", "-"),
+                ws_doc["exit_code"],
+            ]
+        )
+    rows += [[name, "-", "-", "-", "-", "not run"] for name in not_run]
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    console.result("")
+    for row in cells:
+        line = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+        console.result("  ".join(line).rstrip())
+
+
+def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> ExitStatus:
+    """Asks for a token pair, saves it beside the config, reads the workspace, appends its section.
+
+    The append is the only write this tool makes to a config file: every byte already there,
+    comments included, stays as it was.
+    """
+    path = config_path(args, environ)
+    if not path:
+        raise UsageError("--add-workspace adds a section to a config file: give --config PATH (or set AAC_CONFIG)")
+    if not re.fullmatch(r"[\w.-]+", name):
+        raise UsageError(f"the workspace name {name!r} must be letters, digits, '.', '-' or '_' (it names files and sections)")
+    if not on_terminal():
+        raise UsageError("--add-workspace asks for the tokens on a terminal; run it in one")
+    parser = build_parser()
+    existing = load_config(path, parser) if os.path.exists(path) else None
+    if existing:
+        taken = next((n for n in existing.workspaces if n.casefold() == name.casefold()), None)
+        if taken:
+            raise UsageError(f"{path} already has [{SECTION_PREFIX}{taken}]; choose another name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"the folder {folder} does not exist")
+    token_name = f"{file_slug(name)}-token.json"
+    token_path = os.path.join(folder, token_name)
+    if os.path.exists(token_path):
+        raise UsageError(f"{token_path} exists; the tool will not overwrite a token file (it may hold the only live refresh token)")
+    base_url = (existing.defaults.get("base-url") if existing else None) or None
+    args = argparse.Namespace(**vars(args))
+    args.base_url = args.base_url or base_url
+    args.token, args.token_file = None, token_path
+    sys.stderr.write(f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
+    TokenFile(token_path, {}).write(ask_token_pair())
+    try:
+        base_url = check_url(args.base_url or environ.get("AAC_BASE_URL", "").strip() or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL")
+        tokens = resolve_tokens(args, lambda var: environ.get(var, "").strip() or None, args.timeout, console)
+        tokens.prepare()
+        client = AacClient(base_url, tokens, timeout=args.timeout, console=console)
+        ws = client.get_json("/v4/workspaces/current")
+        if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
+            raise ApiError("GET", "/v4/workspaces/current", "the answer has no numeric workspace id")
+        ws_id, ws_name = int(ws["id"]), ws.get("name") or ws.get("displayName")
+        twin = next((s.name for s in (existing.workspaces.values() if existing else []) if s.workspace_id == ws_id), None)
+        if twin:
+            raise UsageError(f"this token is for workspace {ws_id}, which {path} already has as [{SECTION_PREFIX}{twin}]; nothing was added")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(token_path)  # nothing refers to it: a half-added workspace leaves no secrets behind
+        raise
+    about = " ".join(str(ws_name).split()) if ws_name else "no name"
+    section = (
+        f"[{SECTION_PREFIX}{name}]\n"
+        f"# AAC workspace {about} (id {ws_id}), added {utc_now()[:10]} by --add-workspace\n"
+        f"token_file = {token_name}\n"
+        f"workspace_id = {ws_id}\n"
+    )
+    append_section(path, section)
+    console.info(f"Added [{SECTION_PREFIX}{name}] (workspace {about}, id {ws_id}) to {path}; its token pair is in {token_path}.")
+    console.info(f"Next: python remove_users.py --config {path} --workspace {name} --dry-run")
     return ExitStatus.OK
+
+
+def append_section(path: str, section: str) -> None:
+    """Appends only: the file's own bytes are never rewritten, and its line endings are kept."""
+    try:
+        with open(path, "rb") as handle:
+            before = handle.read()
+    except FileNotFoundError:
+        before = b""
+    newline = "\r\n" if b"\r\n" in before else "\n"
+    if not before:
+        lead = "# remove_users.py: one [workspace NAME] section per workspace; shared settings go in [DEFAULT].\n\n"
+    else:
+        lead = ("" if before.endswith(b"\n") else "\n") + "\n"
+    with open(path, "a", encoding="utf-8", newline=newline) as handle:
+        handle.write(lead + section)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2140,6 +2543,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--report",
         metavar="PATH",
         help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here).",
+    )
+    many = parser.add_argument_group("many workspaces (one config file)")
+    many.add_argument(
+        "--config",
+        metavar="PATH",
+        help="An INI file with a [workspace NAME] section per workspace (token_file, workspace_id and any setting, "
+        "keyed by long flag name) and shared settings in [DEFAULT] (env AAC_CONFIG). Flags override the file.",
+    )
+    many.add_argument(
+        "--workspace",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="Run this section of the config file; repeatable, run in the order given.",
+    )
+    many.add_argument("--all", action="store_true", help="Run every workspace in the config file, one after another.")
+    many.add_argument(
+        "--stop-on-error",
+        action="store_true",
+        help="With several workspaces: stop after the first that does not end with exit code 0. By default the others still run.",
+    )
+    many.add_argument(
+        "--add-workspace",
+        metavar="NAME",
+        help="Ask (input hidden) for a workspace's token pair, save it beside the --config file (mode 0600), read "
+        "the workspace from AAC and append a [workspace NAME] section to the file, and exit.",
     )
     out = parser.add_argument_group("output")
     out.add_argument(
@@ -2281,7 +2710,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
     console = Console(1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json)
     doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run)}
-    status = _run_guarded(args, environ, console, doc)
+    status = _run_guarded(args, argv, environ, console, doc)
     if args.json:
         doc["warnings"] = console.warnings
         doc["exit_code"] = int(status)
@@ -2291,18 +2720,32 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     return int(status)
 
 
-def _run_guarded(args: argparse.Namespace, environ: Mapping[str, str], console: Console, doc: dict[str, Any]) -> int:
-    try:
+def _run_guarded(
+    args: argparse.Namespace, argv: Sequence[str] | None, environ: Mapping[str, str], console: Console, doc: dict[str, Any]
+) -> int:
+    def work() -> int:
         if args.init_token_file:
             return int(init_token_file(args.init_token_file, console))
+        if args.add_workspace:
+            return int(add_workspace(args.add_workspace, args, environ, console))
+        if wants_workspaces(args, environ):
+            return run_workspaces(args, argv, environ, console, doc)
         config = resolve_config(args, environ, console)
         return int(run(config, console, doc))
+
+    return guarded(work, console, doc, args.debug)
+
+
+def guarded(work: Callable[[], int], console: Console, doc: dict[str, Any], debug: bool) -> int:
+    """The error boundary around one piece of work: the whole invocation, or one workspace of many."""
+    try:
+        return work()
     except KeyboardInterrupt:
         return _failed(console, doc, "interrupted before any removal; nobody was removed", ExitStatus.INTERRUPTED)
     except RemoveUsersError as exc:
-        return _failed(console, doc, str(exc), exc.exit_status, args.debug)
+        return _failed(console, doc, str(exc), exc.exit_status, debug)
     except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output
-        return _failed(console, doc, f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)", ExitStatus.ERROR, args.debug)
+        return _failed(console, doc, f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)", ExitStatus.ERROR, debug)
 
 
 def _failed(console: Console, doc: dict[str, Any], message: str, status: ExitStatus, debug: bool = False) -> int:

@@ -2363,14 +2363,13 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
         raise UsageError("--add-workspace adds a section to a config file: give --config PATH (or set AAC_CONFIG)")
     if not re.fullmatch(r"[\w.-]+", name):
         raise UsageError(f"the workspace name {name!r} must be letters, digits, '.', '-' or '_' (it names files and sections)")
-    if not on_terminal():
-        raise UsageError("--add-workspace asks for the tokens on a terminal; run it in one")
-    parser = build_parser()
-    existing = load_config(path, parser) if os.path.exists(path) else None
+    existing = load_config(path, build_parser()) if os.path.exists(path) else None
     if existing:
         taken = next((n for n in existing.workspaces if n.casefold() == name.casefold()), None)
         if taken:
             raise UsageError(f"{path} already has [{SECTION_PREFIX}{taken}]; choose another name")
+    if not on_terminal():
+        raise UsageError("--add-workspace asks for the tokens on a terminal; run it in one")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"the folder {folder} does not exist")
@@ -2378,14 +2377,13 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
     token_path = os.path.join(folder, token_name)
     if os.path.exists(token_path):
         raise UsageError(f"{token_path} exists; the tool will not overwrite a token file (it may hold the only live refresh token)")
-    base_url = (existing.defaults.get("base-url") if existing else None) or None
+    file_url = (existing.defaults.get("base-url") if existing else None) or DEFAULT_BASE_URL
+    base_url = check_url(args.base_url or environ.get("AAC_BASE_URL", "").strip() or file_url, "--base-url / AAC_BASE_URL")
     args = argparse.Namespace(**vars(args))
-    args.base_url = args.base_url or base_url
     args.token, args.token_file = None, token_path
     sys.stderr.write(f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
     TokenFile(token_path, {}).write(ask_token_pair())
     try:
-        base_url = check_url(args.base_url or environ.get("AAC_BASE_URL", "").strip() or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL")
         tokens = resolve_tokens(args, lambda var: environ.get(var, "").strip() or None, args.timeout, console)
         tokens.prepare()
         client = AacClient(base_url, tokens, timeout=args.timeout, console=console)
@@ -2406,6 +2404,8 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
         f"# AAC workspace {about} (id {ws_id}), added {utc_now()[:10]} by --add-workspace\n"
         f"token_file = {token_name}\n"
         f"workspace_id = {ws_id}\n"
+        # Later runs read the host from the file: a section on another host than [DEFAULT]'s says so.
+        + (f"base-url = {base_url}\n" if base_url != check_url(file_url, "[DEFAULT] base-url") else "")
     )
     append_section(path, section)
     console.info(f"Added [{SECTION_PREFIX}{name}] (workspace {about}, id {ws_id}) to {path}; its token pair is in {token_path}.")

@@ -1,0 +1,91 @@
+"""Issue 12: --add-workspace asks for a token pair on a terminal and appends one section, nothing else."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import stat
+from pathlib import Path
+
+from conftest import run_on_terminal
+from remove_users import ExitStatus
+from test_many_workspaces import Setup
+
+
+def typed_pair(pair: dict) -> list[tuple[str, str]]:
+    return [
+        ("Access token (input hidden): ", pair["access_token"] + "\n"),
+        ("Refresh token (input hidden): ", pair["refresh_token"] + "\n"),
+        ("Client ID", "\n"),  # Enter: the access token's client_id claim
+        ("Token Endpoint URL", "\n"),  # Enter: its iss claim + /token
+    ]
+
+
+def test_add_workspace_appends_a_section_and_keeps_every_existing_byte(run, make_fake, tmp_path):
+    setup = Setup(make_fake, tmp_path)
+    setup.write()
+    before = setup.config.read_bytes()
+    c = make_fake(people=4, workspace_id=303, workspace_name="Spring C")
+    pair = c.issue_pair()
+    code, screen = run_on_terminal(c, ["--config", str(setup.config), "--add-workspace", "spring-c"], typed_pair(pair))
+    assert code == ExitStatus.OK, screen
+    after = setup.config.read_bytes()
+    assert after.startswith(before)
+    assert after[len(before) :].decode() == (
+        f"\n[workspace spring-c]\n# AAC workspace Spring C (id 303), added {after.decode().split('added ')[1][:10]} by --add-workspace\n"
+        f"token_file = spring-c-token.json\nworkspace_id = 303\nbase-url = {c.base_url}\n"
+    )
+    token_file = setup.folder / "spring-c-token.json"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    saved = json.loads(token_file.read_text())
+    assert saved["refresh_token"] == pair["refresh_token"] and saved["client_id"] == "fake-client-id"
+    assert pair["access_token"] not in screen and pair["refresh_token"] not in screen  # hidden input
+    assert "--config" in screen and "--workspace spring-c --dry-run" in screen
+    assert c.writes() == []
+    # The new section works at once, beside the old ones, and no run rewrites the file.
+    result = run(None, "--config", str(setup.config), "--workspace", "spring-c", "--dry-run")
+    assert result.code == ExitStatus.OK, result.err
+    assert "Workspace: Spring C (id 303)" in result.out
+    result = run(None, "--config", str(setup.config), "--all", "--yes")
+    assert result.code == ExitStatus.OK, result.err
+    assert len(c.emails()) == 3  # the caller, the co-admin and [DEFAULT]'s protected student
+    assert setup.config.read_bytes() == after
+
+
+def test_add_workspace_creates_a_missing_config_file(make_fake, tmp_path):
+    c = make_fake(people=2, workspace_id=303, workspace_name="Spring C")
+    path = tmp_path / "new" / "workspaces.ini"
+    path.parent.mkdir()
+    code, screen = run_on_terminal(c, ["--config", str(path), "--add-workspace", "c"], typed_pair(c.issue_pair()))
+    assert code == ExitStatus.OK, screen
+    ini = configparser.ConfigParser()
+    ini.read(path)
+    assert ini["workspace c"]["workspace_id"] == "303" and ini["workspace c"]["token_file"] == "c-token.json"
+    assert path.read_text().startswith("# remove_users.py:")
+
+
+def test_add_workspace_refuses_a_token_whose_workspace_is_already_there(make_fake, tmp_path):
+    setup = Setup(make_fake, tmp_path)
+    setup.write()
+    before = setup.config.read_bytes()
+    code, screen = run_on_terminal(setup.a, ["--config", str(setup.config), "--add-workspace", "again"], typed_pair(setup.a.issue_pair()))
+    assert code == ExitStatus.USAGE
+    assert "already has as [workspace a]; nothing was added" in screen
+    assert setup.config.read_bytes() == before
+    assert not (setup.folder / "again-token.json").exists()
+
+
+def test_add_workspace_refuses_an_existing_name_and_needs_a_terminal(run, make_fake, tmp_path):
+    setup = Setup(make_fake, tmp_path)
+    setup.write()
+    before = setup.config.read_bytes()
+    result = run(None, "--config", str(setup.config), "--add-workspace", "A")
+    assert result.code == ExitStatus.USAGE and "already has [workspace a]; choose another name" in result.err
+    result = run(None, "--config", str(setup.config), "--add-workspace", "c")
+    assert result.code == ExitStatus.USAGE and "on a terminal" in result.err
+    result = run(None, "--config", str(setup.config), "--add-workspace", "a b")
+    assert result.code == ExitStatus.USAGE and "must be letters" in result.err
+    result = run(None, "--add-workspace", "c")
+    assert result.code == ExitStatus.USAGE and "give --config PATH" in result.err
+    assert setup.config.read_bytes() == before
+    assert sorted(p.name for p in setup.folder.iterdir()) == ["a-token.json", "b-token.json", "workspaces.ini"]

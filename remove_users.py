@@ -2285,14 +2285,13 @@ def run_workspaces(args: argparse.Namespace, argv: Sequence[str] | None, environ
     runs = []
     for name in names:
         section = config.workspaces[name]
-        ws_console = Console(console.verbosity, console.json_mode)
+        ws_console = Console(console.verbosity, console.json_mode)  # its warnings go in its own document
         try:
             resolved = resolve_config(section_args(args, given, section, keys), environ, ws_console)
         except UsageError as exc:
             raise UsageError(f"{path} [{SECTION_PREFIX}{name}]: {exc}") from None
         resolved.workspace_id, resolved.label = section.workspace_id, name
-        console.warnings += ws_console.warnings
-        runs.append((name, resolved, Console(console.verbosity, console.json_mode)))
+        runs.append((name, resolved, ws_console))
     doc["format"] = WORKSPACES_FORMAT
     doc["config"] = os.path.abspath(path)
     docs: list[dict[str, Any]] = []

@@ -2115,7 +2115,9 @@ def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
     """Reads and checks the whole file before any request: every key is a known flag with a good value."""
     # No default_section: [DEFAULT] is read as a section of its own, so that each key's origin is
     # known for error messages and protected lists can add up instead of being replaced.
-    ini = configparser.ConfigParser(default_section="\0", interpolation=None, empty_lines_in_values=False)
+    ini = configparser.ConfigParser(
+        default_section="\0", interpolation=None, empty_lines_in_values=False, inline_comment_prefixes=("#", ";")
+    )
     try:
         with open(path, encoding="utf-8-sig") as handle:
             ini.read_file(handle, source=path)
@@ -2360,8 +2362,8 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
     path = config_path(args, environ)
     if not path:
         raise UsageError("--add-workspace adds a section to a config file: give --config PATH (or set AAC_CONFIG)")
-    if not re.fullmatch(r"[\w.-]+", name):
-        raise UsageError(f"the workspace name {name!r} must be letters, digits, '.', '-' or '_' (it names files and sections)")
+    if not re.fullmatch(r"\w[\w.-]*", name):
+        raise UsageError(f"the workspace name {name!r} must be letters, digits, '.', '-' or '_', starting with a letter or digit (it names files and sections)")
     existing = load_config(path, build_parser()) if os.path.exists(path) else None
     if existing:
         taken = next((n for n in existing.workspaces if n.casefold() == name.casefold()), None)

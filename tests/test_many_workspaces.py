@@ -178,6 +178,24 @@ def test_bad_keys_and_values_exit_2_before_any_request(run, two, defaults, secti
     assert two.a.requests == [] and two.b.requests == []
 
 
+def test_a_whole_file_check_duplicates_empty_files_and_inline_comments(run, two, tmp_path):
+    two.write(b="workspace_id = 101")  # a second workspace_id line: configparser refuses duplicates
+    result = run(None, "--config", str(two.config), "--all", "--dry-run")
+    assert result.code == ExitStatus.USAGE and "not a valid INI file" in result.err and "workspace_id" in result.err
+    text = two.config.read_text().replace("workspace_id = 202", "workspace_id = 101").replace("workspace_id = 101\nworkspace_id = 101", "workspace_id = 101")
+    two.config.write_text(text)
+    result = run(None, "--config", str(two.config), "--all", "--dry-run")
+    assert result.code == ExitStatus.USAGE and "workspace_id 101 is also in [workspace a]" in result.err
+    empty = tmp_path / "empty.ini"
+    empty.write_text("# nothing yet\n")
+    result = run(None, "--config", str(empty), "--all", "--dry-run")
+    assert result.code == ExitStatus.USAGE and "has no [workspace NAME] sections; add one with --add-workspace" in result.err
+    two.write(defaults="max-remove = 2  # a cap for every workspace")
+    result = run(None, "--config", str(two.config), "--all", "--yes")
+    assert result.code == ExitStatus.SAFETY_STOP and "more than --max-remove 2" in result.err
+    assert two.a.writes() == [] and two.b.writes() == []
+
+
 def test_unknown_sections_and_names_exit_2(run, two):
     result = run(None, "--config", str(two.config), "--workspace", "c", "--yes")
     assert result.code == ExitStatus.USAGE and "no [workspace c] section. Sections: a, b" in result.err

@@ -2304,16 +2304,16 @@ def run_workspaces(args: argparse.Namespace, argv: Sequence[str] | None, environ
                 console.result("")
             console.result(f"=== [{SECTION_PREFIX}{name}] ({number} of {len(runs)}) ===")
             ws_doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run), "section": name}
-            code = guarded(lambda: int(run(resolved, ws_console, ws_doc)), ws_console, ws_doc, args.debug)
+            code = _run_guarded(args, environ, ws_console, ws_doc, config=resolved)
             ws_doc["warnings"] = ws_console.warnings
             ws_doc["exit_code"] = code
             docs.append(ws_doc)
             codes.append(code)
             if code >= 128 or (code and args.stop_on_error):
                 break
-    except KeyboardInterrupt:
-        codes.append(ExitStatus.INTERRUPTED)
-        console.error("interrupted between workspaces")
+    except KeyboardInterrupt as exc:  # between two workspaces' runs
+        codes.append(128 + int(getattr(exc, "signum", signal.SIGINT)))
+        console.error("interrupted between workspaces; no further workspace was started")
     doc["workspaces"] = docs
     doc["not_run"] = [name for name, _, _ in runs[len(docs) :]]
     show_workspace_table(docs, doc["not_run"], console, args.dry_run)
@@ -2711,7 +2711,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
     console = Console(1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json)
     doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run)}
-    status = _run_guarded(args, argv, environ, console, doc)
+    status = _run_guarded(args, environ, console, doc, argv=argv)
     if args.json:
         doc["warnings"] = console.warnings
         doc["exit_code"] = int(status)
@@ -2722,31 +2722,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def _run_guarded(
-    args: argparse.Namespace, argv: Sequence[str] | None, environ: Mapping[str, str], console: Console, doc: dict[str, Any]
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    console: Console,
+    doc: dict[str, Any],
+    *,
+    argv: Sequence[str] | None = None,
+    config: Config | None = None,
 ) -> int:
-    def work() -> int:
-        if args.init_token_file:
-            return int(init_token_file(args.init_token_file, console))
-        if args.add_workspace:
-            return int(add_workspace(args.add_workspace, args, environ, console))
-        if wants_workspaces(args, environ):
-            return run_workspaces(args, argv, environ, console, doc)
-        config = resolve_config(args, environ, console)
-        return int(run(config, console, doc))
-
-    return guarded(work, console, doc, args.debug)
-
-
-def guarded(work: Callable[[], int], console: Console, doc: dict[str, Any], debug: bool) -> int:
-    """The error boundary around one piece of work: the whole invocation, or one workspace of many."""
+    """The error boundary: around the whole invocation, or (given its config) one workspace of many."""
     try:
-        return work()
+        if config is None and args.init_token_file:
+            return int(init_token_file(args.init_token_file, console))
+        if config is None and args.add_workspace:
+            return int(add_workspace(args.add_workspace, args, environ, console))
+        if config is None and wants_workspaces(args, environ):
+            return run_workspaces(args, argv, environ, console, doc)
+        config = config or resolve_config(args, environ, console)
+        return int(run(config, console, doc))
     except KeyboardInterrupt:
         return _failed(console, doc, "interrupted before any removal; nobody was removed", ExitStatus.INTERRUPTED)
     except RemoveUsersError as exc:
-        return _failed(console, doc, str(exc), exc.exit_status, debug)
+        return _failed(console, doc, str(exc), exc.exit_status, args.debug)
     except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output
-        return _failed(console, doc, f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)", ExitStatus.ERROR, debug)
+        return _failed(console, doc, f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)", ExitStatus.ERROR, args.debug)
 
 
 def _failed(console: Console, doc: dict[str, Any], message: str, status: ExitStatus, debug: bool = False) -> int:

@@ -2061,8 +2061,6 @@ COMMAND_LINE_ONLY = {
     "help", "version", "config", "workspace", "all", "stop-on-error", "add-workspace", "token", "token-file",
     "init-token-file", "dry-run", "yes", "plan", "plan-out", "json", "verbose", "quiet", "debug",
 }  # fmt: skip
-# Protection only grows: these add up across [DEFAULT], the section and the command line.
-ADDING_KEYS = {"exclude", "exclude-file"}
 SECTION_KEYS = {"token-file", "workspace-id"}  # spelled token_file and workspace_id in the file
 # The most serious code wins; 130 and 128+signal (an interruption) win over all of them.
 SEVERITY = [ExitStatus.ERROR, ExitStatus.USAGE, ExitStatus.SAFETY_STOP, ExitStatus.SOME_FAILED, ExitStatus.OK]
@@ -2083,7 +2081,7 @@ class WorkspaceSection:
     name: str
     token_file: str
     workspace_id: int
-    settings: dict[str, Any]  # key -> value, the section's over [DEFAULT]'s (ADDING_KEYS: both)
+    settings: dict[str, Any]  # key -> value, the section's over [DEFAULT]'s (protecting lists: both)
 
 
 @dataclass
@@ -2091,6 +2089,12 @@ class ConfigFile:
     path: str
     defaults: dict[str, Any]
     workspaces: dict[str, WorkspaceSection]  # in the file's order
+
+
+def adds_up(spec: ConfigKey) -> bool:
+    """Protection only grows: every --exclude* list adds up across [DEFAULT], the section and the
+    command line, where any other setting is replaced by the more specific one."""
+    return spec.kind == "list" and spec.name.startswith("exclude")
 
 
 def config_keys(parser: argparse.ArgumentParser) -> dict[str, ConfigKey]:
@@ -2159,7 +2163,7 @@ def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
         by_id[ws_id] = name
         merged = dict(defaults)
         for key, value in settings.items():
-            merged[key] = defaults.get(key, []) + value if key in ADDING_KEYS else value
+            merged[key] = defaults.get(key, []) + value if adds_up(keys[key]) else value
         token_file = os.path.join(folder, os.path.expanduser(special["token-file"]))
         workspaces[name] = WorkspaceSection(name, token_file, ws_id, merged)
     return ConfigFile(path, defaults, workspaces)
@@ -2226,7 +2230,7 @@ def section_args(args: argparse.Namespace, given: set[str], section: WorkspaceSe
         dest = keys[key].action.dest
         if dest not in given:
             setattr(merged, dest, value)
-        elif key in ADDING_KEYS:
+        elif adds_up(keys[key]):
             setattr(merged, dest, list(value) + list(getattr(args, dest)))
     merged.token, merged.token_file = None, section.token_file
     return merged

@@ -2388,6 +2388,7 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
     args.token, args.token_file = None, token_path
     sys.stderr.write(f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
     TokenFile(token_path, {}).write(ask_token_pair())
+    tokens: Tokens | None = None
     try:
         tokens = resolve_tokens(args, lambda var: environ.get(var, "").strip() or None, args.timeout, console)
         tokens.prepare()
@@ -2400,8 +2401,12 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
         if twin:
             raise UsageError(f"this token is for workspace {ws_id}, which {path} already has as [{SECTION_PREFIX}{twin}]; nothing was added")
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(token_path)  # nothing refers to it: a half-added workspace leaves no secrets behind
+        if tokens is not None and tokens.generation:
+            # A refresh killed the refresh token typed in: the file holds the only live pair now.
+            console.warn(f"the token pair was renewed and is kept in {token_path}; nothing was added to {path}")
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(token_path)  # nothing refers to it: a half-added workspace leaves no secrets behind
         raise
     about = " ".join(str(ws_name).split()) if ws_name else "no name"
     section = (

@@ -89,3 +89,17 @@ def test_add_workspace_refuses_an_existing_name_and_needs_a_terminal(run, make_f
     assert result.code == ExitStatus.USAGE and "give --config PATH" in result.err
     assert setup.config.read_bytes() == before
     assert sorted(p.name for p in setup.folder.iterdir()) == ["a-token.json", "b-token.json", "workspaces.ini"]
+
+
+def test_a_refused_token_pair_that_was_renewed_is_kept(make_fake, tmp_path):
+    setup = Setup(make_fake, tmp_path)
+    setup.write()
+    before = setup.config.read_bytes()
+    pair = setup.a.issue_pair(lifetime=10)  # about to expire: renewed before the first call
+    code, screen = run_on_terminal(setup.a, ["--config", str(setup.config), "--add-workspace", "again"], typed_pair(pair))
+    assert code == ExitStatus.USAGE and "already has as [workspace a]" in screen
+    assert setup.a.refreshes == 1
+    kept = json.loads((setup.folder / "again-token.json").read_text())
+    assert kept["refresh_token"] != pair["refresh_token"] and kept["refresh_token"] in setup.a.refresh_tokens
+    assert "the token pair was renewed and is kept in" in screen
+    assert setup.config.read_bytes() == before

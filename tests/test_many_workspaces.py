@@ -263,3 +263,14 @@ def test_each_workspace_is_confirmed_by_its_own_name(run, two):
     assert result.code == ExitStatus.SAFETY_STOP
     assert len(two.a.emails()) == 3 and len(two.b.emails()) == 9
     assert "Type the workspace name (Fall A)" in result.err and "Type the workspace name (Fall B)" in result.err
+
+
+def test_aac_config_in_the_environment_leaves_a_one_workspace_run_alone(run, two):
+    token = two.a.issue_access_token()
+    result = run(None, "--base-url", two.a.base_url, "--token", token, "--dry-run", env={"AAC_CONFIG": str(two.config)})
+    assert result.code == ExitStatus.OK and "=== [workspace" not in result.out
+    result = run(None, "--dry-run", env={"AAC_CONFIG": str(two.config)})
+    assert result.code == ExitStatus.USAGE and "--workspace NAME (repeatable) or --all. Sections: a, b" in result.err
+    result = run(None, "--config", str(two.config), "--all", "--token", token, "--dry-run")
+    assert result.code == ExitStatus.USAGE and "drop --token / --token-file" in result.err
+    assert two.b.requests == []

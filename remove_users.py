@@ -1186,11 +1186,559 @@ def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: 
 
 
 # ---------------------------------------------------------------------------------------------
+# Directory groups: who is in an Entra ID or LDAP group, read live, and every read fails closed
+# ---------------------------------------------------------------------------------------------
+
+GRAPH_URL = "https://graph.microsoft.com"
+GRAPH_LOGIN_URL = "https://login.microsoftonline.com"
+GRAPH_PAGE_SIZE = 999
+MAX_GROUP_PAGES = 10_000  # 999 users a page: ten million members; a server paging forever stops here
+LDAP_PAGE_SIZE = 500
+MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
+LDAP_INSTALL = "python -m pip install -r requirements-ldap.txt"
+AD_CAPABILITY = "1.2.840.113556.1.4.800"  # LDAP_CAP_ACTIVE_DIRECTORY_OID, in the root DSE of AD
+AD_IN_CHAIN = "1.2.840.113556.1.4.1941"  # LDAP_MATCHING_RULE_IN_CHAIN: nested membership, AD only
+LDAP_GROUP_CLASSES = {"groupofnames", "groupofuniquenames", "group"}
+ROLE_ONLY, ROLE_EXCLUDE = "only", "exclude"
+_GUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+_LDAP_RESULT_NAMES = {3: "timeLimitExceeded", 4: "sizeLimitExceeded", 10: "referral", 11: "adminLimitExceeded"}
+
+
+class GroupError(RemoveUsersError):
+    """A group could not be read completely, so who it selects or protects is unknown."""
+
+    def __init__(self, source: "GroupSource", message: str) -> None:
+        super().__init__(f"{source.flag} {source.label}: {message}; nothing was changed")
+
+
+@dataclass(frozen=True)
+class GroupSource:
+    kind: str  # "entra" or "ldap"
+    ident: str  # the group's object id, or its DN
+    role: str  # ROLE_ONLY or ROLE_EXCLUDE
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.ident}"
+
+    @property
+    def flag(self) -> str:
+        return "--only-group" if self.role == ROLE_ONLY else "--exclude-group"
+
+    @classmethod
+    def parse(cls, text: str, role: str) -> "GroupSource":
+        flag = "--only-group" if role == ROLE_ONLY else "--exclude-group"
+        kind, _, ident = text.strip().partition(":")
+        kind, ident = kind.strip().casefold(), ident.strip()
+        if kind == "entra":
+            if not _GUID.fullmatch(ident):
+                raise UsageError(f"{flag} {text!r}: expected entra:<group object id>, a GUID like 0f8fad5b-d9cb-469f-a165-70867728950e")
+            return cls(kind, ident.lower(), role)
+        if kind == "ldap":
+            if "=" not in ident:
+                raise UsageError(f"{flag} {text!r}: expected ldap:<group DN>, like ldap:cn=leavers,ou=groups,dc=example,dc=org")
+            return cls(kind, ident, role)
+        raise UsageError(f"{flag} {text!r}: a group source starts with entra: or ldap:")
+
+
+@dataclass
+class GroupMembers:
+    """One group's people. `select` holds each person's own address (what --only-group removes);
+    `protect` adds every other address the directory knows for them (what --exclude-group keeps)."""
+
+    source: GroupSource
+    count: int
+    select: set[str]
+    protect: set[str]
+
+
+@dataclass
+class GroupSettings:
+    """The directory connections, from the environment; checked before anything is sent."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    graph_url: str = GRAPH_URL
+    login_url: str = GRAPH_LOGIN_URL
+    tenant: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    ldap_url: str | None = None
+    bind_dn: str | None = None
+    password: str | None = None
+    ldap_base: str | None = None
+    mail_attribute: str = "mail"
+    ca_file: str | None = None
+
+
+def resolve_groups(args: argparse.Namespace, env: Callable[[str], str | None]) -> tuple[list[GroupSource], GroupSettings]:
+    """The --only-group and --exclude-group sources and what reading them needs, all checked here."""
+    sources = [GroupSource.parse(text, ROLE_ONLY) for text in args.only_group]
+    sources += [GroupSource.parse(text, ROLE_EXCLUDE) for text in args.exclude_group]
+    unique = list(dict.fromkeys(sources))
+    settings = GroupSettings(timeout=args.timeout)
+    kinds = {s.kind for s in unique}
+    if "entra" in kinds:
+        settings.graph_url = check_url(env("AAC_GRAPH_URL") or GRAPH_URL, "AAC_GRAPH_URL")
+        settings.login_url = check_url(env("AAC_GRAPH_LOGIN_URL") or GRAPH_LOGIN_URL, "AAC_GRAPH_LOGIN_URL")
+        settings.tenant, settings.client_id = env("AAC_GRAPH_TENANT"), env("AAC_GRAPH_CLIENT_ID")
+        settings.client_secret = _secret(env, "AAC_GRAPH_CLIENT_SECRET")
+        missing = [name for name, value in (("AAC_GRAPH_TENANT", settings.tenant), ("AAC_GRAPH_CLIENT_ID", settings.client_id)) if not value]
+        if not settings.client_secret:
+            missing.append("AAC_GRAPH_CLIENT_SECRET (or AAC_GRAPH_CLIENT_SECRET_FILE)")
+        if missing:
+            raise UsageError(f"an entra: group needs the app registration's {', '.join(missing)} in the environment")
+    if "ldap" in kinds:
+        settings.ldap_url = env("AAC_LDAP_URL")
+        settings.bind_dn, settings.ldap_base = env("AAC_LDAP_BIND_DN"), env("AAC_LDAP_BASE")
+        settings.password = _secret(env, "AAC_LDAP_PASSWORD")
+        settings.mail_attribute = env("AAC_LDAP_MAIL_ATTRIBUTE") or "mail"
+        settings.ca_file = env("AAC_LDAP_CA_FILE")
+        missing = [name for name, value in (("AAC_LDAP_URL", settings.ldap_url), ("AAC_LDAP_BIND_DN", settings.bind_dn)) if not value]
+        if not settings.password:
+            missing.append("AAC_LDAP_PASSWORD (or AAC_LDAP_PASSWORD_FILE)")
+        if missing:
+            raise UsageError(f"an ldap: group needs {', '.join(missing)} in the environment")
+        parts = urllib.parse.urlsplit(settings.ldap_url or "")
+        if parts.scheme not in ("ldap", "ldaps") or not parts.hostname:
+            raise UsageError(f"AAC_LDAP_URL {settings.ldap_url!r} is not an LDAP URL; expected ldaps://dc.example.org")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", settings.mail_attribute):
+            raise UsageError(f"AAC_LDAP_MAIL_ATTRIBUTE {settings.mail_attribute!r} is not an attribute name")
+        _import_ldap3()
+    return unique, settings
+
+
+def _secret(env: Callable[[str], str | None], name: str) -> str | None:
+    """NAME, or the first line of the file NAME_FILE names; registered so it is never printed."""
+    value = env(name)
+    path = env(f"{name}_FILE")
+    if value and path:
+        raise UsageError(f"both {name} and {name}_FILE are set; unset one")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                value = handle.read().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {name}_FILE {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    register_secret(value)
+    return value or None
+
+
+def _import_ldap3() -> Any:
+    """ldap3 is optional: only a run with an ldap: group needs it."""
+    try:
+        import ldap3  # noqa: PLC0415 - an optional dependency, imported only when it is used
+    except ImportError:
+        raise UsageError(f"an ldap: group needs the ldap3 package, which is not installed; run: {LDAP_INSTALL}") from None
+    return ldap3
+
+
+def read_groups(sources: Sequence[GroupSource], settings: GroupSettings, console: Console) -> list[GroupMembers]:
+    """Every group, completely, or GroupError: a partial read must never decide who goes."""
+    if not sources:
+        return []
+    graph = GraphReader(settings, console) if any(s.kind == "entra" for s in sources) else None
+    ldap = LdapReader(settings, console) if any(s.kind == "ldap" for s in sources) else None
+    groups = []
+    try:
+        for source in sources:
+            console.info(f"Reading {source.flag} {source.label} ...")
+            members = graph.members(source) if source.kind == "entra" and graph else ldap.members(source) if ldap else None
+            assert members is not None
+            console.info(f"  {members.count} people in {source.label}")
+            if source.role == ROLE_EXCLUDE and members.count == 0:
+                raise GroupError(source, "the group reads as empty, and a protection that reads as empty must not turn into removals")
+            groups.append(members)
+    finally:
+        if ldap:
+            ldap.close()
+    return groups
+
+
+class GraphReader:
+    """Microsoft Graph with an app-only token (client credentials); requests only, as for AAC."""
+
+    def __init__(self, settings: GroupSettings, console: Console) -> None:
+        self.settings = settings
+        self.console = console
+        self.session = _Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self.token: str | None = None
+
+    def members(self, source: GroupSource) -> GroupMembers:
+        base = f"{self.settings.graph_url}/v1.0/groups/{source.ident}/transitiveMembers/microsoft.graph.user"
+        query = {"$select": "mail,userPrincipalName,otherMails", "$top": str(GRAPH_PAGE_SIZE), "$count": "true"}
+        url: str | None = base + "?" + urllib.parse.urlencode(query, safe="$,")
+        origin = urllib.parse.urlsplit(self.settings.graph_url)[:2]
+        count: Any = None
+        rows: list[Any] = []
+        seen: set[str] = set()
+        while url:
+            if len(seen) >= MAX_GROUP_PAGES:
+                raise GroupError(source, f"Graph was still paging after {MAX_GROUP_PAGES} pages; stopped")
+            seen.add(url)
+            data = self._page(source, url)
+            if count is None:
+                count = data.get("@odata.count")
+            rows += data["value"]
+            url = data.get("@odata.nextLink")
+            if url is not None:
+                # The token goes wherever the link points: only ever back to the Graph host.
+                if not isinstance(url, str) or urllib.parse.urlsplit(url)[:2] != origin:
+                    raise GroupError(source, f"Graph's @odata.nextLink {str(url)[:100]!r} points away from {self.settings.graph_url}")
+                if url in seen:
+                    raise GroupError(source, "Graph's @odata.nextLink repeats an earlier page")
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise GroupError(source, "Graph's answer carries no @odata.count, so a short read could not be noticed")
+        if count != len(rows):
+            raise GroupError(source, f"Graph counts {count} user members but its pages held {len(rows)}; the read is incomplete, try again")
+        select: set[str] = set()
+        protect: set[str] = set()
+        for number, row in enumerate(rows, 1):
+            row = row if isinstance(row, dict) else {}
+            own = next((a for a in (row.get("mail"), row.get("userPrincipalName")) if isinstance(a, str) and a.strip()), None)
+            if own is None:
+                raise GroupError(source, f"member {number} of {len(rows)} has neither mail nor userPrincipalName")
+            others = row.get("otherMails") if isinstance(row.get("otherMails"), list) else []
+            select.add(normalize_email(own))
+            for address in [row.get("mail"), row.get("userPrincipalName"), *others]:
+                if isinstance(address, str) and address.strip():
+                    protect.add(normalize_email(address))
+        return GroupMembers(source, len(rows), select, protect)
+
+    def _page(self, source: GroupSource, url: str) -> dict[str, Any]:
+        headers = {"ConsistencyLevel": "eventual"}
+        fresh_token = False
+        while True:
+            if self.token is None:
+                self.token, fresh_token = self._get_token(source), True
+            response = self._send(source, "GET", url, headers=headers, auth=_Bearer(self.token))
+            if response.status_code == 401 and not fresh_token:
+                self.token = None  # app tokens last about an hour: a long read may outlive one
+                continue
+            break
+        where = f"GET {_path_of(url)}"
+        if response.status_code != 200:
+            message = _graph_message(response)
+            hint = ""
+            if response.status_code in (401, 403):
+                hint = " (the app needs the application permission GroupMember.Read.All with admin consent)"
+            elif response.status_code == 404:
+                hint = " (no group with this object id in the tenant)"
+            raise GroupError(source, f"{where}: HTTP {response.status_code}: {message}{hint}")
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+            raise GroupError(source, f"{where}: the answer is not a Graph collection")
+        return data
+
+    def _get_token(self, source: GroupSource) -> str:
+        s = self.settings
+        url = f"{s.login_url}/{urllib.parse.quote(s.tenant or '', safe='')}/oauth2/v2.0/token"
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": s.client_id,
+            "client_secret": s.client_secret,
+            "scope": f"{s.graph_url}/.default",
+        }
+        response = self._send(source, "POST", url, data=form)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if response.status_code != 200 or not isinstance(token, str) or not token:
+            raise GroupError(
+                source,
+                f"the Entra token request POST {_path_of(url)} failed: HTTP {response.status_code}: {_graph_message(response)}"
+                " (check AAC_GRAPH_TENANT, AAC_GRAPH_CLIENT_ID and the client secret)",
+            )
+        register_secret(token)
+        return token
+
+    def _send(self, source: GroupSource, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One call with bounded retries: 429 and 503 (and other 5xx) wait as Retry-After says."""
+        where = f"{method} {_path_of(url)}"
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                response = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, **kwargs)
+            except requests.RequestException as exc:
+                if attempt == MAX_ATTEMPTS:
+                    raise GroupError(source, f"{where}: {_describe(exc)}") from None
+                time.sleep(backoff_delay(attempt))
+                continue
+            self.console.debug(f"{where} -> {response.status_code}")
+            if response.status_code in (429, *RETRYABLE_STATUSES) and attempt < MAX_ATTEMPTS:
+                wait = parse_retry_after(response.headers)
+                if wait is not None and wait > MAX_RETRY_WAIT:
+                    raise GroupError(source, f"{where}: HTTP {response.status_code} asking to wait {wait:.0f} s, more than {MAX_RETRY_WAIT:.0f} s")
+                time.sleep(backoff_delay(attempt) if wait is None else wait)
+                continue
+            return response
+        raise AssertionError("unreachable")
+
+
+def _graph_message(response: requests.Response) -> str:
+    """Graph errors are {"error": {"code", "message"}}; the login host's are OAuth's {"error", ...}."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        inner = data["error"]
+        return redact(f"{inner.get('code', '')}: {inner.get('message', '')}".strip(": "))
+    return error_message(response.content, response.headers.get("Content-Type", "")) or _reason(response.status_code)
+
+
+class LdapReader:
+    """An LDAP directory through ldap3: one bound connection, paged searches, every result checked."""
+
+    def __init__(self, settings: GroupSettings, console: Console) -> None:
+        self.settings = settings
+        self.console = console
+        self.ldap3 = _import_ldap3()
+        self.conn: Any = None
+        self.is_ad = False
+        self.contexts: list[str] = []
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.unbind()
+            self.conn = None
+
+    def members(self, source: GroupSource) -> GroupMembers:
+        try:
+            if self.conn is None:
+                self._connect(source)
+            people = self._ad_members(source) if self.is_ad else self._expand(source)
+        except self.ldap3.core.exceptions.LDAPException as exc:
+            raise GroupError(source, f"LDAP {type(exc).__name__}: {redact(str(exc))}") from None
+        addresses = {a for mails in people.values() for a in mails}
+        return GroupMembers(source, len(people), addresses, addresses)
+
+    def _connect(self, source: GroupSource) -> None:
+        ldap3, s = self.ldap3, self.settings
+        parts = urllib.parse.urlsplit(s.ldap_url or "")
+        secure = parts.scheme == "ldaps"
+        tls = ldap3.Tls(validate=__import__("ssl").CERT_REQUIRED, ca_certs_file=s.ca_file)
+        server = ldap3.Server(
+            parts.hostname, port=parts.port or (636 if secure else 389), use_ssl=secure, tls=tls, get_info=ldap3.NONE, connect_timeout=s.timeout
+        )
+        conn = ldap3.Connection(
+            server, user=s.bind_dn, password=s.password, auto_bind=ldap3.AUTO_BIND_NONE, raise_exceptions=False,
+            receive_timeout=s.timeout, auto_referrals=False, read_only=True,
+        )
+        conn.open()
+        self.conn = conn
+        if not secure and not is_loopback(parts.hostname):
+            # The bind password must not cross the network in clear: StartTLS or stop.
+            if not conn.start_tls():
+                raise GroupError(source, f"StartTLS with {parts.hostname} failed ({self._result()}); use ldaps:// or a server that offers StartTLS")
+        if not conn.bind():
+            raise GroupError(source, f"the bind as {s.bind_dn} failed: {self._result()}")
+        conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["supportedCapabilities", "namingContexts", "defaultNamingContext"])
+        root = self._entries(source, "the root DSE")
+        attrs = root[0]["attributes"] if root else {}
+        self.is_ad = AD_CAPABILITY in [str(v) for v in attrs.get("supportedCapabilities", [])]
+        self.contexts = [str(v) for v in _values(attrs.get("defaultNamingContext"))] + [str(v) for v in _values(attrs.get("namingContexts"))]
+
+    def _result(self) -> str:
+        result = self.conn.result or {}
+        code = result.get("result")
+        text = " ".join(str(x) for x in (result.get("description"), result.get("message")) if x)
+        return redact(f"{text} (result {code})" if code is not None else text or "no answer")
+
+    def _base(self, source: GroupSource) -> str:
+        if self.settings.ldap_base:
+            return self.settings.ldap_base
+        group = _norm_dn(source.ident)
+        for context in self.contexts:
+            if context and (group == _norm_dn(context) or group.endswith("," + _norm_dn(context))):
+                return context
+        raise GroupError(source, "no naming context of the server holds this group; set AAC_LDAP_BASE to the subtree that holds its members")
+
+    def _entries(self, source: GroupSource, what: str) -> list[dict[str, Any]]:
+        """The last search's entries, if it ended in success and held no referral."""
+        result = self.conn.result or {}
+        code = result.get("result")
+        if code != 0:
+            name = _LDAP_RESULT_NAMES.get(code, result.get("description") or "error")
+            raise GroupError(source, f"reading {what} ended in {name} ({self._result()}); the read is incomplete")
+        entries = []
+        for item in self.conn.response or []:
+            if item.get("type") == "searchResRef":
+                raise GroupError(
+                    source, f"reading {what} met a referral to {item.get('uri')}; set AAC_LDAP_BASE to the subtree that holds the members"
+                )
+            if item.get("type") == "searchResEntry":
+                entries.append(item)
+        return entries
+
+    def _read(self, source: GroupSource, dn: str, what: str, attrs: list[str] | None = None) -> dict[str, Any]:
+        attrs = attrs or ["objectClass", "member", "uniqueMember", "memberUid", self.settings.mail_attribute]
+        self.conn.search(dn, "(objectClass=*)", self.ldap3.BASE, attributes=attrs)
+        if (self.conn.result or {}).get("result") == 32:
+            raise GroupError(source, f"{what} {dn} does not exist (noSuchObject)")
+        entries = self._entries(source, f"{what} {dn}")
+        if len(entries) != 1:
+            raise GroupError(source, f"{what} {dn} could not be read")
+        return entries[0]
+
+    def _paged(self, source: GroupSource, base: str, search_filter: str, attributes: list[str], what: str) -> list[dict[str, Any]]:
+        """RFC 2696 paging; any page that does not end in success stops the read."""
+        found: list[dict[str, Any]] = []
+        cookie: Any = None
+        for _ in range(MAX_GROUP_PAGES):
+            self.conn.search(
+                base, search_filter, self.ldap3.SUBTREE, attributes=attributes, paged_size=LDAP_PAGE_SIZE, paged_cookie=cookie
+            )
+            found += self._entries(source, what)
+            controls = (self.conn.result or {}).get("controls") or {}
+            cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
+            if not cookie:
+                return found
+        raise GroupError(source, f"reading {what} was still paging after {MAX_GROUP_PAGES} pages; stopped")
+
+    def _addresses(self, source: GroupSource, entry: dict[str, Any]) -> set[str]:
+        mail = self.settings.mail_attribute
+        values = next((v for k, v in entry["attributes"].items() if k.casefold() == mail.casefold()), [])
+        addresses = {normalize_email(str(v)) for v in _values(values) if str(v).strip()}
+        if not addresses:
+            raise GroupError(source, f"member {entry['dn']} has no {mail}, so it cannot be matched to a workspace member")
+        return addresses
+
+    def _ad_members(self, source: GroupSource) -> dict[str, set[str]]:
+        """Active Directory resolves nesting itself with the in-chain matching rule."""
+        esc = self.ldap3.utils.conv.escape_filter_chars
+        self._read(source, source.ident, "the group", ["objectClass"])
+        search_filter = f"(&(objectCategory=person)(objectClass=user)(memberOf:{AD_IN_CHAIN}:={esc(source.ident)}))"
+        entries = self._paged(source, self._base(source), search_filter, [self.settings.mail_attribute], "the group's members")
+        return {_norm_dn(e["dn"]): self._addresses(source, e) for e in entries}
+
+    def _expand(self, source: GroupSource) -> dict[str, set[str]]:
+        """Elsewhere nesting is expanded here, group by group. A group's member attribute is the
+        truth; a memberOf search fetches the members' entries in a few pages, and any member it did
+        not return (no memberof overlay, or outside the base) is read on its own."""
+        esc = self.ldap3.utils.conv.escape_filter_chars
+        base = self._base(source)
+        attrs = ["objectClass", "member", "uniqueMember", self.settings.mail_attribute]
+        people: dict[str, set[str]] = {}
+        queue, visited = [source.ident], {_norm_dn(source.ident)}
+        while queue:
+            dn = queue.pop()
+            what = "the group" if dn == source.ident else "the nested group"
+            group = self._read(source, dn, what)
+            listed = _member_dns(group["attributes"])
+            if not listed and _values(group["attributes"].get("memberUid")):
+                raise GroupError(source, f"{what} {dn} lists members by memberUid (posixGroup), which this tool does not read")
+            if not _is_group(group["attributes"]):
+                raise GroupError(source, f"{dn} is not a group (groupOfNames, groupOfUniqueNames or group)")
+            found = {_norm_dn(e["dn"]): e for e in self._paged(source, base, f"(memberOf={esc(dn)})", attrs, f"the members of {dn}")}
+            for member in listed:
+                key = _norm_dn(member)
+                entry = found.get(key) or self._read(source, member, f"member of {dn}")
+                if _is_group(entry["attributes"]):
+                    if key not in visited:
+                        visited.add(key)
+                        if len(visited) > MAX_LDAP_GROUPS:
+                            raise GroupError(source, f"more than {MAX_LDAP_GROUPS} nested groups; stopped")
+                        queue.append(member)
+                elif key not in people:
+                    people[key] = self._addresses(source, entry)
+        return people
+
+
+def _values(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _norm_dn(dn: str) -> str:
+    """Close enough to compare DNs as servers write them: case and spaces around separators."""
+    return ",".join("=".join(p.strip() for p in rdn.split("=", 1)) for rdn in str(dn).split(",")).casefold()
+
+
+def _member_dns(attributes: Mapping[str, Any]) -> list[str]:
+    dns = [str(v) for key in ("member", "uniqueMember") for v in _values(attributes.get(key))]
+    # uniqueMember may carry an optional UID after '#' ("cn=x,dc=y#'0101'B").
+    return list(dict.fromkeys(re.sub(r"#'[01]*'B$", "", dn) for dn in dns if dn.strip()))
+
+
+def _is_group(attributes: Mapping[str, Any]) -> bool:
+    classes = {str(c).casefold() for c in _values(attributes.get("objectClass"))}
+    return bool(classes & LDAP_GROUP_CLASSES)
+
+
+def use_groups(config: "Config", groups: list[GroupMembers], console: Console) -> None:
+    """Hands the groups to the plan: --exclude-group addresses protect, --only-group ones select."""
+    config.group_members = groups
+    config.protections.groups = group_roles(groups, ROLE_EXCLUDE) or {}
+    config.selection.groups = group_roles(groups, ROLE_ONLY)
+    for group in groups:
+        if group.source.role == ROLE_ONLY and group.count == 0:
+            console.warn(f"--only-group {group.source.label} has no members, so it selects nobody to remove")
+
+
+def show_groups(plan: "Plan", groups: Sequence[GroupMembers], console: Console) -> None:
+    if not groups:
+        return
+    console.result("Directory groups (read live):")
+    for row in groups_json(groups, plan):
+        does = "to remove" if row["role"] == ROLE_ONLY else "kept by it"
+        console.result(f"  --{row['role']}-group {row['source']}: {row['members']} members; {row['in_plan']} of them {does}")
+    kept = [p for p, reason in plan.kept if reason == KEEP_PROTECTED_GROUP]
+    if kept and console.verbosity >= 0:
+        console.result("Kept as members of a protected group:")
+        width = max(len(str(p.id)) for p in kept)
+        for person in kept:
+            console.result(f"  {person.id:>{width}}  {person.email}  {person.name}{group_note(plan, person)}")
+
+
+def groups_json(groups: Sequence[GroupMembers], plan: "Plan") -> list[dict[str, Any]]:
+    """Each group, its member count, and how many people of the plan it selected or kept."""
+    return [
+        {
+            "source": g.source.label,
+            "role": g.source.role,
+            "members": g.count,
+            "in_plan": sum(1 for labels in plan.groups.values() if g.source.label in labels),
+        }
+        for g in groups
+    ]
+
+
+def group_note(plan: "Plan", person: "Person") -> str:
+    labels = plan.groups.get(person.id)
+    return f"  [group {', '.join(labels)}]" if labels else ""
+
+
+def group_json(plan: "Plan", person: "Person") -> dict[str, Any]:
+    labels = plan.groups.get(person.id)
+    return {"groups": labels} if labels else {}
+
+
+def group_roles(groups: Sequence[GroupMembers], role: str) -> dict[str, list[str]] | None:
+    """Address -> the groups of this role that hold it (None when no group has this role)."""
+    chosen = [g for g in groups if g.source.role == role]
+    if not chosen:
+        return None
+    found: dict[str, list[str]] = {}
+    for group in chosen:
+        for address in group.select if role == ROLE_ONLY else group.protect:
+            found.setdefault(address, []).append(group.source.label)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
 # The plan: a pure function from members and protections to who goes and who stays, and why
 # ---------------------------------------------------------------------------------------------
 
 KEEP_CALLER = "the caller (you)"
 KEEP_PROTECTED = "protected email"
+KEEP_PROTECTED_GROUP = "in a protected group"
 KEEP_TRANSFER_TARGET = "transfer target"
 KEEP_ADMIN = "admin"
 KEEP_NO_EMAIL = "no email on record"
@@ -1202,6 +1750,7 @@ KEEP_LOGIN_UNKNOWN = "last login unknown"
 KEEP_REASONS = [
     KEEP_CALLER,
     KEEP_PROTECTED,
+    KEEP_PROTECTED_GROUP,
     KEEP_TRANSFER_TARGET,
     KEEP_ADMIN,
     KEEP_NO_EMAIL,
@@ -1219,6 +1768,7 @@ class Protections:
     emails: list[str] = field(default_factory=list)
     include_admins: bool = False
     transfer_to: str | None = None
+    groups: dict[str, list[str]] = field(default_factory=dict)  # address -> the --exclude-group sources holding it
 
 
 @dataclass
@@ -1229,6 +1779,7 @@ class Selection:
     inactive_days: int | None = None
     include_never_logged_in: bool = False
     now: dt.datetime | None = None  # for --inactive-days; a parameter so the plan stays pure
+    groups: dict[str, list[str]] | None = None  # address -> the --only-group sources holding it
 
 
 @dataclass
@@ -1238,6 +1789,7 @@ class Plan:
     unmatched: list[str]  # protected entries that match no member
     gone: list[Person] = field(default_factory=list)  # in a saved plan, but no longer members
     not_members: list[str] = field(default_factory=list)  # --only entries that match no member
+    groups: dict[int, list[str]] = field(default_factory=dict)  # person id -> the groups that selected or kept them
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
@@ -1249,12 +1801,14 @@ def make_plan(
 ) -> Plan:
     """Each member is removed or kept with one reason; protections are checked before selection."""
     selection = selection or Selection()
-    only = {normalize_email(e) for e in selection.only} if selection.only is not None else None
+    listed = {normalize_email(e) for e in selection.only} if selection.only is not None else None
+    only = listed if selection.groups is None else (listed or set()) | set(selection.groups)
     protected = {normalize_email(e) for e in protections.emails}
     target = normalize_email(protections.transfer_to) if protections.transfer_to else None
     seen: set[str] = set()
     remove: list[Person] = []
     kept: list[tuple[Person, str]] = []
+    groups: dict[int, list[str]] = {}
     for person in people:
         email = normalize_email(person.email)
         seen.add(email)
@@ -1262,6 +1816,9 @@ def make_plan(
             kept.append((person, KEEP_CALLER))
         elif email and email in protected:
             kept.append((person, KEEP_PROTECTED))
+        elif email and email in protections.groups:
+            kept.append((person, KEEP_PROTECTED_GROUP))
+            groups[person.id] = protections.groups[email]
         elif target and email == target:
             kept.append((person, KEEP_TRANSFER_TARGET))
         elif person.id in admin_ids and not protections.include_admins:
@@ -1274,9 +1831,11 @@ def make_plan(
             kept.append((person, reason))
         else:
             remove.append(person)
+            if selection.groups and email in selection.groups:
+                groups[person.id] = selection.groups[email]
     unmatched = sorted({normalize_email(e) for e in protections.emails} - seen)
-    not_members = sorted(only - seen) if only is not None else []
-    return Plan(remove, kept, unmatched, not_members=not_members)
+    not_members = sorted(listed - seen) if listed is not None else []  # a group's outsiders are only counted
+    return Plan(remove, kept, unmatched, not_members=not_members, groups=groups)
 
 
 def _activity_keeps(person: Person, selection: Selection) -> str | None:
@@ -1343,7 +1902,7 @@ class SavedPlan:
     remove: list[Person]
 
 
-def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections) -> None:
+def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections, groups: Sequence[GroupMembers] = ()) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
@@ -1358,6 +1917,8 @@ def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections) -
         },
         "remove": [{"id": p.id, "email": p.email, "name": p.name} for p in plan.remove],
     }
+    if groups:
+        document["groups"] = groups_json(groups, plan)
     try:
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2)
@@ -1391,7 +1952,7 @@ def load_plan(path: str) -> SavedPlan:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out ({exc})") from None
 
 
-def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str]) -> Plan:
+def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], extra_groups: dict[str, list[str]] | None = None) -> Plan:
     """The saved plan's people and nobody else, after checking that it still applies.
 
     Stops (SafetyStop) when the token's workspace is not the plan's, or when a planned person is
@@ -1402,7 +1963,9 @@ def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str]) -
             f"the plan {saved.path} is for workspace {saved.workspace_id} ({saved.workspace_name}), but this token's "
             f"workspace is {workspace_label(ws)}; nothing was removed"
         )
-    protections = Protections(saved.protections.emails + extra_emails, saved.protections.include_admins, saved.protections.transfer_to)
+    protections = Protections(
+        saved.protections.emails + extra_emails, saved.protections.include_admins, saved.protections.transfer_to, extra_groups or {}
+    )
     current = make_plan(ws.people, ws.caller.id, ws.admin_ids, protections)
     members = {p.id: p for p in ws.people}
     would_go = {p.id for p in current.remove}
@@ -1422,7 +1985,7 @@ def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str]) -
     if problems:
         raise SafetyStop(f"the plan {saved.path} no longer applies: " + "; ".join(problems) + ". Nothing was removed; make a new plan")
     kept = [(p, r) for p, r in current.kept] + [(p, KEEP_NOT_IN_PLAN) for p in current.remove if p.id not in planned]
-    return Plan(remove, kept, current.unmatched, gone)
+    return Plan(remove, kept, current.unmatched, gone, groups=current.groups)
 
 
 def find_member(people: Iterable[Person], email: str) -> Person | None:
@@ -1531,6 +2094,9 @@ class Config:
     selection: Selection = field(default_factory=Selection)
     workspace_id: int | None = None  # from a config section: the token must be for this workspace
     label: str | None = None  # the config section's name, carried in the default report name
+    groups: list[GroupSource] = field(default_factory=list)
+    group_settings: GroupSettings = field(default_factory=GroupSettings)
+    group_members: list[GroupMembers] = field(default_factory=list)  # filled by the run, before planning
 
     @property
     def protections_in_force(self) -> Protections:
@@ -1542,7 +2108,7 @@ def workspace_label(ws: Workspace) -> str:
     return f"{ws.name} (id {ws.id})" if ws.name else f"id {ws.id} (no name)"
 
 
-def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool) -> None:
+def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool, groups: Sequence[GroupMembers] = ()) -> None:
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
     console.result(f"To remove: {len(plan.remove)}")
@@ -1555,12 +2121,13 @@ def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool) -> Non
         console.result(f"Not a member (on the --only list, not in this workspace): {len(plan.not_members)}")
         for entry in plan.not_members:
             console.result(f"  {entry}")
+    show_groups(plan, groups, console)
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result("People to remove:" if not dry_run else "People who would be removed:")
         width = max(len(str(p.id)) for p in plan.remove)
         for person in plan.remove:
-            console.result(f"  {person.id:>{width}}  {person.email}  {person.name}".rstrip())
+            console.result(f"  {person.id:>{width}}  {person.email}  {person.name}{group_note(plan, person)}".rstrip())
     if dry_run:
         console.result("")
         console.result("Dry run: nothing was changed.")
@@ -1824,8 +2391,8 @@ def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool)
         "kept_by_reason": plan.kept_counts(),
         "not_members": len(plan.not_members),
     }
-    doc["people"] = [person_json(p, outcome="would-remove" if dry_run else "planned") for p in plan.remove]
-    doc["kept"] = [person_json(p, reason=reason) for p, reason in plan.kept]
+    doc["people"] = [person_json(p, outcome="would-remove" if dry_run else "planned", **group_json(plan, p)) for p in plan.remove]
+    doc["kept"] = [person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept]
     doc["not_members"] = plan.not_members
 
 
@@ -1846,6 +2413,7 @@ def describe_outcomes(doc: dict[str, Any], report: AuditReport, plan: Plan, coun
                 request_id=outcome.request_id,
                 detail=redact(outcome.detail),
                 transferred_to=outcome.transferred_to or None,
+                **group_json(plan, person),
             )
         )
     doc["people"] = people
@@ -1855,6 +2423,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     doc = {} if doc is None else doc
     stop = threading.Event()
     client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop, concurrency=config.concurrency)
+    use_groups(config, read_groups(config.groups, config.group_settings, console), console)
     config.tokens.prepare()
     ws = read_workspace(client, config.concurrency, console)
     if config.workspace_id is not None and ws.id != config.workspace_id:
@@ -1873,13 +2442,15 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
-    show_plan(ws, plan, console, config.dry_run)
+    show_plan(ws, plan, console, config.dry_run, config.group_members)
     describe_plan(doc, ws, plan, config.dry_run)
+    if config.group_members:
+        doc["groups"] = groups_json(config.group_members, plan)
     over_cap = config.max_remove is not None and len(plan.remove) > config.max_remove
     cap_text = f"the plan removes {len(plan.remove)} people, more than --max-remove {config.max_remove}"
     if config.dry_run:
         if config.plan_out:
-            write_plan(config.plan_out, ws, plan, config.protections_in_force)
+            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members)
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
         if over_cap:
             console.warn(f"the real run would stop here: {cap_text}")
@@ -1937,7 +2508,7 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
     if config.saved_plan:
         if target and any(p.id == target.id for p in config.saved_plan.remove):
             raise UsageError(f"the transfer target {target.email} is in the plan to be removed; nothing was changed")
-        return apply_saved_plan(config.saved_plan, ws, config.protections.emails), target
+        return apply_saved_plan(config.saved_plan, ws, config.protections.emails, config.protections.groups), target
     selection = config.selection
     if selection.inactive_days is not None and not any(p.has_last_login for p in ws.people):
         raise ApiError(
@@ -2458,7 +3029,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP
         + "\nenvironment variables (flags override them):\n"
         "  AAC_BASE_URL, AAC_ACCESS_TOKEN, AAC_TOKEN_FILE, AAC_TOKEN_URL, AAC_CLIENT_ID,\n"
-        "  AAC_EXCLUDED_EMAILS (comma-separated). Behind a private CA, set REQUESTS_CA_BUNDLE.",
+        "  AAC_EXCLUDED_EMAILS (comma-separated). Behind a private CA, set REQUESTS_CA_BUNDLE.\n"
+        "  Directory groups: AAC_GRAPH_TENANT, AAC_GRAPH_CLIENT_ID, AAC_GRAPH_CLIENT_SECRET(_FILE),\n"
+        "  AAC_GRAPH_URL, AAC_GRAPH_LOGIN_URL; AAC_LDAP_URL, AAC_LDAP_BIND_DN, AAC_LDAP_PASSWORD(_FILE),\n"
+        "  AAC_LDAP_BASE, AAC_LDAP_MAIL_ATTRIBUTE, AAC_LDAP_CA_FILE.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     conn = parser.add_argument_group("connection")
@@ -2512,6 +3086,23 @@ def build_parser() -> argparse.ArgumentParser:
         "Entries that match no member are listed as not a member.",
     )
     who.add_argument("--only-file", metavar="PATH", action="append", default=[], help="Like --only, from a file in the --exclude-file formats.")
+    who.add_argument(
+        "--only-group",
+        metavar="SOURCE",
+        action="append",
+        default=[],
+        help="Remove only the members of this directory group, read live: entra:<group object id> (Microsoft Graph) "
+        "or ldap:<group DN>; nested groups count. Repeatable; adds to --only. A group that cannot be read completely "
+        "stops the run (exit 1); an empty one selects nobody. The README lists the AAC_GRAPH_* and AAC_LDAP_* settings.",
+    )
+    who.add_argument(
+        "--exclude-group",
+        metavar="SOURCE",
+        action="append",
+        default=[],
+        help="Protect every member of this directory group (entra:<id> or ldap:<DN>), read live, nested groups "
+        "included. Repeatable. A group that cannot be read completely, or reads as empty, stops the run (exit 1).",
+    )
     who.add_argument(
         "--inactive-days",
         metavar="N",
@@ -2616,12 +3207,13 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL")
+    groups, group_settings = resolve_groups(args, env)
 
     tokens = resolve_tokens(args, env, args.timeout, console)
 
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
-    if not emails and not args.yes and not args.plan and on_terminal():
+    if not emails and not args.exclude_group and not args.yes and not args.plan and on_terminal():
         emails = ask_protected_emails()
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
     protections = Protections(emails=emails, include_admins=args.include_admins, transfer_to=transfer_to)
@@ -2642,6 +3234,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
             ("--transfer-to", args.transfer_to),
             ("--only", args.only),
             ("--only-file", args.only_file),
+            ("--only-group", args.only_group),
             ("--inactive-days", args.inactive_days is not None),
         )
         changes = [flag for flag, given in selecting if given]
@@ -2661,6 +3254,8 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         plan_out=args.plan_out,
         saved_plan=saved_plan,
         selection=selection,
+        groups=groups,
+        group_settings=group_settings,
     )
 
 

@@ -46,6 +46,7 @@ import threading
 import time
 import traceback
 import urllib.parse
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO
 
@@ -1326,7 +1327,9 @@ def _secret(env: Callable[[str], str | None], name: str) -> str | None:
 def _import_ldap3() -> Any:
     """ldap3 is optional: only a run with an ldap: group needs it."""
     try:
-        import ldap3  # noqa: PLC0415 - an optional dependency, imported only when it is used
+        with warnings.catch_warnings():  # ldap3 2.9 imports names pyasn1 has deprecated
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import ldap3  # noqa: PLC0415 - an optional dependency, imported only when it is used
     except ImportError:
         raise UsageError(f"an ldap: group needs the ldap3 package, which is not installed; run: {LDAP_INSTALL}") from None
     return ldap3
@@ -1520,22 +1523,29 @@ class LdapReader:
 
     def _connect(self, source: GroupSource) -> None:
         ldap3, s = self.ldap3, self.settings
+        seconds = max(1, math.ceil(s.timeout))  # ldap3 packs its socket timeouts as whole seconds
         parts = urllib.parse.urlsplit(s.ldap_url or "")
         secure = parts.scheme == "ldaps"
         tls = ldap3.Tls(validate=__import__("ssl").CERT_REQUIRED, ca_certs_file=s.ca_file)
         server = ldap3.Server(
-            parts.hostname, port=parts.port or (636 if secure else 389), use_ssl=secure, tls=tls, get_info=ldap3.NONE, connect_timeout=s.timeout
+            parts.hostname, port=parts.port or (636 if secure else 389), use_ssl=secure, tls=tls, get_info=ldap3.NONE, connect_timeout=seconds
         )
         conn = ldap3.Connection(
             server, user=s.bind_dn, password=s.password, auto_bind=ldap3.AUTO_BIND_NONE, raise_exceptions=False,
-            receive_timeout=s.timeout, auto_referrals=False, read_only=True,
+            receive_timeout=seconds, auto_referrals=False, read_only=True,
         )
         conn.open()
         self.conn = conn
         if not secure and not is_loopback(parts.hostname):
             # The bind password must not cross the network in clear: StartTLS or stop.
-            if not conn.start_tls():
-                raise GroupError(source, f"StartTLS with {parts.hostname} failed ({self._result()}); use ldaps:// or a server that offers StartTLS")
+            try:
+                started = conn.start_tls()
+            except ldap3.core.exceptions.LDAPException as exc:
+                started, why = False, redact(str(exc))
+            else:
+                why = self._result()
+            if not started:
+                raise GroupError(source, f"StartTLS with {parts.hostname} failed ({why}); use ldaps:// or a server that offers StartTLS")
         if not conn.bind():
             raise GroupError(source, f"the bind as {s.bind_dn} failed: {self._result()}")
         conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["supportedCapabilities", "namingContexts", "defaultNamingContext"])

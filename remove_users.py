@@ -1274,7 +1274,7 @@ class GroupSettings:
 def resolve_groups(args: argparse.Namespace, env: Callable[[str], str | None]) -> tuple[list[GroupSource], GroupSettings]:
     """The --only-group and --exclude-group sources and what reading them needs, all checked here."""
     sources = [GroupSource.parse(text, ROLE_ONLY) for text in args.only_group]
-    sources += [GroupSource.parse(text, ROLE_EXCLUDE) for text in args.exclude_group]
+    sources += [GroupSource.parse(text, ROLE_EXCLUDE) for text in args.exclude_group + saved_exclude_groups(args.plan)]
     unique = list(dict.fromkeys(sources))
     settings = GroupSettings(timeout=args.timeout)
     kinds = {s.kind for s in unique}
@@ -1306,6 +1306,19 @@ def resolve_groups(args: argparse.Namespace, env: Callable[[str], str | None]) -
             raise UsageError(f"AAC_LDAP_MAIL_ATTRIBUTE {settings.mail_attribute!r} is not an attribute name")
         _import_ldap3()
     return unique, settings
+
+
+def saved_exclude_groups(path: str | None) -> list[str]:
+    """A saved plan's --exclude-group sources, read again when it is applied: someone who joined the
+    staff group since the review is protected now. (load_plan reports a plan it cannot read.)"""
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            groups = json.load(handle).get("groups") or []
+        return [g["source"] for g in groups if g.get("role") == ROLE_EXCLUDE and isinstance(g.get("source"), str)]
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return []
 
 
 def _secret(env: Callable[[str], str | None], name: str) -> str | None:

@@ -220,3 +220,19 @@ def test_bad_group_input_is_refused_before_any_request(run, fake, graph, args, e
     assert result.code == 2, result.err
     assert message in result.err
     assert graph.requests == [] and fake.requests == []
+
+
+def test_applying_a_plan_reads_its_exclude_groups_again(run, fake, graph, tmp_path: Path):
+    plan = tmp_path / "plan.json"
+    args = ("--exclude", "admin@example.edu", "--only-group", f"entra:{LEAVERS}", "--exclude-group", f"entra:{STAFF}")
+    assert run(fake, "--dry-run", *args, "--plan-out", str(plan), env=graph.env()).code == 0
+    graph.groups[STAFF].append("u2")  # joins the staff after the review
+    before = fake.emails()
+    result = run(fake, "--yes", "--plan", str(plan), env=graph.env())
+    assert result.code == 4, result.output  # the plan no longer applies: student00002 is protected now
+    assert "student00002@example.edu" in result.err and "in a protected group" in result.err
+    assert fake.emails() == before
+    graph.groups[STAFF].remove("u2")
+    result = run(fake, "--yes", "--plan", str(plan), env=graph.env())
+    assert result.code == 0, result.output
+    assert before - fake.emails() == {f"student{n:05d}@example.edu" for n in (1, 2, 3, 4, 5, 6)}

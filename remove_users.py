@@ -1352,21 +1352,21 @@ def read_groups(sources: Sequence[GroupSource], settings: GroupSettings, console
     """Every group, completely, or GroupError: a partial read must never decide who goes."""
     if not sources:
         return []
-    graph = GraphReader(settings, console) if any(s.kind == "entra" for s in sources) else None
-    ldap = LdapReader(settings, console) if any(s.kind == "ldap" for s in sources) else None
+    readers: dict[str, GraphReader | LdapReader] = {}
     groups = []
     try:
         for source in sources:
+            if source.kind not in readers:
+                readers[source.kind] = GraphReader(settings, console) if source.kind == "entra" else LdapReader(settings, console)
             console.info(f"Reading {source.flag} {source.label} ...")
-            members = graph.members(source) if source.kind == "entra" and graph else ldap.members(source) if ldap else None
-            assert members is not None
+            members = readers[source.kind].members(source)
             console.info(f"  {members.count} people in {source.label}")
             if source.role == ROLE_EXCLUDE and members.count == 0:
                 raise GroupError(source, "the group reads as empty, and a protection that reads as empty must not turn into removals")
             groups.append(members)
     finally:
-        if ldap:
-            ldap.close()
+        for reader in readers.values():
+            reader.close()
     return groups
 
 
@@ -1379,6 +1379,9 @@ class GraphReader:
         self.session = _Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.token: str | None = None
+
+    def close(self) -> None:
+        self.session.close()
 
     def members(self, source: GroupSource) -> GroupMembers:
         base = f"{self.settings.graph_url}/v1.0/groups/{source.ident}/transitiveMembers/microsoft.graph.user"
@@ -1413,7 +1416,13 @@ class GraphReader:
             row = row if isinstance(row, dict) else {}
             own = next((a for a in (row.get("mail"), row.get("userPrincipalName")) if isinstance(a, str) and a.strip()), None)
             if own is None:
-                raise GroupError(source, f"member {number} of {len(rows)} has neither mail nor userPrincipalName")
+                # Graph answers with nulls for what the app may not read: GroupMember.Read.All alone
+                # may not cover user properties on every tenant.
+                raise GroupError(
+                    source,
+                    f"member {number} of {len(rows)} has neither mail nor userPrincipalName (if no member has one, the "
+                    "app may also need the application permission User.Read.All)",
+                )
             others = row.get("otherMails") if isinstance(row.get("otherMails"), list) else []
             select.add(normalize_email(own))
             for address in [row.get("mail"), row.get("userPrincipalName"), *others]:
@@ -1591,7 +1600,7 @@ class LdapReader:
             raise GroupError(source, f"reading {what} ended in {name} ({self._result()}); the read is incomplete")
         entries = []
         for item in self.conn.response or []:
-            if item.get("type") == "searchResRef":
+            if item.get("type") == "searchResRef" and not (self.is_ad and all(_ad_partition_ref(u) for u in _values(item.get("uri")))):
                 raise GroupError(
                     source, f"reading {what} met a referral to {item.get('uri')}; set AAC_LDAP_BASE to the subtree that holds the members"
                 )
@@ -1671,6 +1680,13 @@ class LdapReader:
                 elif key not in people:
                     people[key] = self._addresses(source, entry)
         return people
+
+
+def _ad_partition_ref(uri: Any) -> bool:
+    """True for the references AD returns from a search at the domain root to its DNS and
+    configuration partitions: application partitions and the configuration hold no users."""
+    dn = urllib.parse.unquote(urllib.parse.urlsplit(str(uri)).path.lstrip("/"))
+    return _norm_dn(dn).split(",")[0] in ("dc=domaindnszones", "dc=forestdnszones", "cn=configuration")
 
 
 def _values(value: Any) -> list[Any]:

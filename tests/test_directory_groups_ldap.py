@@ -197,3 +197,33 @@ def test_a_paged_search_cut_short_after_its_first_page_stops_the_run(run, fake, 
     monkeypatch.setattr(remove_users, "LDAP_PAGE_SIZE", 2)  # page 1 succeeds; the limit ends page 2
     result = run(fake, "--dry-run", "--only-group", LEAVERS, env=ldap_env(slapd, AAC_LDAP_BIND_DN=LIMITED_DN, AAC_LDAP_PASSWORD=LIMITED_PW))
     assert result.code == 1 and "sizeLimitExceeded" in result.err
+
+
+class _Answer:
+    """What ldap3 leaves on a connection after a search: a result and the response items."""
+
+    def __init__(self, refs: list[str]) -> None:
+        self.result = {"result": 0, "description": "success"}
+        self.response = [{"type": "searchResRef", "uri": [ref]} for ref in refs] + [
+            {"type": "searchResEntry", "dn": "CN=Jo,DC=corp,DC=example,DC=com", "attributes": {"mail": ["jo@example.com"]}}
+        ]
+
+
+@pytest.mark.parametrize(
+    "is_ad, refs, passes",
+    [
+        (True, ["ldap://DomainDnsZones.corp.example.com/DC=DomainDnsZones,DC=corp,DC=example,DC=com"], True),
+        (True, ["ldap://corp.example.com/CN=Configuration,DC=corp,DC=example,DC=com"], True),
+        (True, ["ldap://child.corp.example.com/DC=child,DC=corp,DC=example,DC=com"], False),  # users may live there
+        (False, ["ldap://x.example.org/DC=DomainDnsZones,DC=example,DC=org"], False),  # only AD's partitions
+    ],
+)
+def test_only_ads_own_partition_references_are_passed_over(is_ad, refs, passes):
+    reader = remove_users.LdapReader.__new__(remove_users.LdapReader)
+    reader.is_ad, reader.conn = is_ad, _Answer(refs)
+    source = remove_users.GroupSource("ldap", "CN=Leavers,DC=corp,DC=example,DC=com", "only")
+    if passes:
+        assert [e["dn"] for e in reader._entries(source, "the members")] == ["CN=Jo,DC=corp,DC=example,DC=com"]
+    else:
+        with pytest.raises(remove_users.GroupError, match="referral"):
+            reader._entries(source, "the members")

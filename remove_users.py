@@ -39,6 +39,7 @@ import os
 import random
 import re
 import signal
+import ssl
 import stat
 import sys
 import tempfile
@@ -1548,7 +1549,8 @@ class LdapReader:
         seconds = max(1, math.ceil(s.timeout))  # ldap3 packs its socket timeouts as whole seconds
         parts = urllib.parse.urlsplit(s.ldap_url or "")
         secure = parts.scheme == "ldaps"
-        tls = ldap3.Tls(validate=__import__("ssl").CERT_REQUIRED, ca_certs_file=s.ca_file)
+        # Certificate and host name checked (ldap3 checks the name itself after the handshake).
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=s.ca_file, sni=parts.hostname)
         server = ldap3.Server(
             parts.hostname, port=parts.port or (636 if secure else 389), use_ssl=secure, tls=tls, get_info=ldap3.NONE, connect_timeout=seconds
         )

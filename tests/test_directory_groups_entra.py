@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from conftest import ROOT, clean_env
 from fake_graph import CLIENT_SECRET, FakeGraph
 
 LEAVERS = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -236,3 +239,17 @@ def test_applying_a_plan_reads_its_exclude_groups_again(run, fake, graph, tmp_pa
     result = run(fake, "--yes", "--plan", str(plan), env=graph.env())
     assert result.code == 0, result.output
     assert before - fake.emails() == {f"student{n:05d}@example.edu" for n in (1, 2, 3, 4, 5, 6)}
+
+
+def test_the_script_reads_an_entra_group_without_importing_ldap3(fake, graph):
+    # As a user runs it, in its own process: ldap3 (optional) is imported only for ldap: sources.
+    code = (
+        "import sys, remove_users; rc = remove_users.main(sys.argv[1:]); "
+        "print('ldap3 imported' if 'ldap3' in sys.modules else 'ldap3 not imported'); sys.exit(rc)"
+    )
+    env = {**clean_env(), **graph.env(), "AAC_ACCESS_TOKEN": fake.issue_access_token(), "PYTHONPATH": str(ROOT)}
+    args = ["--base-url", fake.base_url, "--dry-run", "--exclude", "admin@example.edu", "--only-group", f"entra:{LEAVERS}"]
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "To remove: 6" in proc.stdout and "ldap3 not imported" in proc.stdout
+    assert CLIENT_SECRET not in proc.stdout + proc.stderr

@@ -253,3 +253,25 @@ def test_the_script_reads_an_entra_group_without_importing_ldap3(fake, graph):
     assert proc.returncode == 0, proc.stderr
     assert "To remove: 6" in proc.stdout and "ldap3 not imported" in proc.stdout
     assert CLIENT_SECRET not in proc.stdout + proc.stderr
+
+
+def test_a_config_file_names_groups_per_workspace_and_protecting_groups_add_up(run, make_fake, graph, tmp_path: Path):
+    a = make_fake(people=12, workspace_id=101, workspace_name="Fall A")
+    b = make_fake(people=12, workspace_id=202, workspace_name="Fall B")
+    for name, fake in (("a", a), ("b", b)):
+        token = tmp_path / f"{name}-token.json"
+        token.write_text(json.dumps(fake.issue_pair()))
+        token.chmod(0o600)
+    graph.groups[STAFF].append("u2")  # student00002 is staff: protected in both workspaces
+    config = tmp_path / "workspaces.ini"
+    config.write_text(
+        f"[DEFAULT]\nexclude = admin@example.edu\nexclude-group = entra:{STAFF}\nonly-group = entra:{LEAVERS}\n"
+        f"[workspace a]\nbase-url = {a.base_url}\ntoken_file = a-token.json\nworkspace_id = 101\n"
+        f"[workspace b]\nbase-url = {b.base_url}\ntoken_file = b-token.json\nworkspace_id = 202\n"
+        "exclude-group = entra:00000000-0000-0000-0000-000000000000\n"  # b adds a group that cannot be read
+    )
+    result = run(None, "--config", str(config), "--all", "--yes", env=graph.env())
+    assert result.code == 1, result.output  # b stopped on its unreadable group; a went ahead
+    assert a.emails() >= {"student00002@example.edu"} and not a.emails() & {f"student{n:05d}@example.edu" for n in (1, 3, 4, 5, 6)}
+    assert b.writes() == [] and b.requests == []  # b's groups were read, and failed, before b was touched
+    assert "entra:00000000-0000-0000-0000-000000000000" in result.err

@@ -28,7 +28,6 @@ import csv
 import datetime as dt
 import email.utils
 import enum
-import fcntl
 import getpass
 import html
 import http
@@ -434,7 +433,7 @@ class TokenFile:
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, tmp = tempfile.mkstemp(prefix=".token-", dir=folder)
         try:
-            os.fchmod(fd, 0o600)
+            os.chmod(tmp, 0o600)  # not os.fchmod: Windows has none (there the folder's ACL decides)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle, indent=2)
                 handle.write("\n")
@@ -631,30 +630,117 @@ def _path_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-class _FileLock:
-    """An exclusive fcntl lock on a file that may be renamed over while we wait for it."""
+LOCK_WAIT = 300.0  # seconds a run waits for another run's token refresh before giving up
+LOCK_STALE = 600.0  # a lock file this old was left by a run that died (longer than any refresh)
 
-    def __init__(self, path: str) -> None:
+
+class _FileLock:
+    """An exclusive lock on a token file, so that two runs never refresh (and rotate) at once.
+
+    fcntl.flock on the file itself where fcntl exists (Linux, macOS); msvcrt.locking on a
+    `<file>.lock` beside it on Windows (a locked region there blocks reads, and an open file
+    cannot be renamed over); and, where neither module exists, a `<file>.lock` created with
+    O_EXCL and deleted afterwards. Either lock is waited for at most LOCK_WAIT seconds. Only the
+    O_EXCL kind can outlive a run that dies: a lock file older than LOCK_STALE seconds is taken
+    as stale and removed; a younger one makes the wait end with a message naming it.
+    """
+
+    def __init__(self, path: str, wait: float = LOCK_WAIT) -> None:
         self.path = path
-        self.handle: TextIO | None = None
+        self.lock_path = path + ".lock"
+        self.wait = wait
+        self.handle: Any = None
+        self.release: Callable[[], None] | None = None
 
     def __enter__(self) -> "_FileLock":
+        deadline = time.monotonic() + self.wait
+        try:
+            import fcntl
+        except ImportError:
+            fcntl = None
+        try:
+            import msvcrt
+        except ImportError:
+            msvcrt = None
+        if fcntl is not None:
+            self._flock(fcntl, deadline)
+        elif msvcrt is not None:
+            self._msvcrt(msvcrt, deadline)
+        else:
+            self._exclusive_file(deadline)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.release is not None:
+            self.release()
+            self.release = None
+
+    def _flock(self, fcntl: Any, deadline: float) -> None:
         while True:
             handle = open(self.path, encoding="utf-8")
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            if not self._retry(lambda: fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB), BlockingIOError, deadline, handle.close):
+                continue
             try:
                 same = os.fstat(handle.fileno()).st_ino == os.stat(self.path).st_ino
             except FileNotFoundError:
                 same = False
             if same:
-                self.handle = handle
-                return self
+                self.release = lambda: (fcntl.flock(handle.fileno(), fcntl.LOCK_UN), handle.close())
+                return
             handle.close()  # replaced while we waited: lock the new file instead
 
-    def __exit__(self, *exc: object) -> None:
-        if self.handle:
-            fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
-            self.handle.close()
+    def _msvcrt(self, msvcrt: Any, deadline: float) -> None:
+        handle = open(self.lock_path, "a+b")
+
+        def lock() -> None:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+
+        # msvcrt says "locked by another process" with EACCES or EDEADLOCK: any OSError but a missing file.
+        while not self._retry(lock, OSError, deadline, handle.close):
+            handle = open(self.lock_path, "a+b")
+
+        def release() -> None:
+            handle.seek(0)
+            with contextlib.suppress(OSError):
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            handle.close()
+
+        self.release = release
+
+    def _exclusive_file(self, deadline: float) -> None:
+        def create() -> None:
+            fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(f"pid {os.getpid()} at {utc_now()}\n")
+
+        # Windows answers PermissionError for a lock file that is being deleted.
+        while not self._retry(create, (FileExistsError, PermissionError), deadline, self._remove_if_stale):
+            pass
+        self.release = lambda: os.unlink(self.lock_path)
+
+    def _remove_if_stale(self) -> None:
+        with contextlib.suppress(OSError):
+            if time.time() - os.stat(self.lock_path).st_mtime > LOCK_STALE:
+                os.unlink(self.lock_path)
+
+    def _retry(self, attempt: Callable[[], None], busy: Any, deadline: float, on_busy: Callable[[], None]) -> bool:
+        """True once attempt() got the lock; False after on_busy() and a short sleep: try again.
+        Only `busy` errors mean "held by another run"; any other error is raised."""
+        try:
+            attempt()
+            return True
+        except busy as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
+            on_busy()
+        if time.monotonic() > deadline:
+            raise TokenError(
+                f"another run has held the lock on the token file {self.path} for over {self.wait:.0f} s; if no "
+                f"other run is going, delete {self.lock_path} if it exists, and try again"
+            )
+        time.sleep(0.05)
+        return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -3319,7 +3405,8 @@ def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], t
         return Tokens(token.strip(), timeout=timeout, console=console)
     token_file = TokenFile.read(path)
     mode = os.stat(path).st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    # Windows reports every file as 0o666: there the folder's access list decides who reads it.
+    if os.name != "nt" and mode & (stat.S_IRWXG | stat.S_IRWXO):
         console.warn(f"the token file {path} is readable by other users (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}")
     data = token_file.data
     access = data.get("access_token") or None
@@ -3349,6 +3436,7 @@ def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], t
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """The one error boundary: every failure becomes one redacted line on stderr and an exit code."""
     environ = os.environ if environ is None else environ
+    safe_console_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -3364,6 +3452,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
         sys.stdout.flush()
     return int(status)
+
+
+def safe_console_streams() -> None:
+    """A legacy code page (a Windows console redirected to a file, cp1252 or cp437) cannot show
+    every name: print `?` for what it cannot show rather than crash halfway through a run."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError, AttributeError):
+                stream.reconfigure(errors="replace")
 
 
 def _run_guarded(

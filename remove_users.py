@@ -38,6 +38,7 @@ import os
 import random
 import re
 import signal
+import socket
 import ssl
 import stat
 import sys
@@ -265,14 +266,43 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def check_url(url: str, what: str) -> str:
-    """https only; plain http is allowed for loopback hosts (the fake server) and nothing else."""
+def check_url(url: str, what: str, host_only: bool = False) -> str:
+    """https only; plain http is allowed for loopback hosts (the fake server) and nothing else.
+    With `host_only` (the base URL), a path is refused: the tool adds /v4/... itself."""
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{what} {url!r} is not a URL; expected something like {DEFAULT_BASE_URL}")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(f"{what} {url!r} must use https (plain http is only allowed for 127.0.0.1 and localhost)")
+    if host_only and (parts.path.strip("/") or parts.query or parts.fragment):
+        raise UsageError(f"{what} {url!r} has a path; give the host only, such as {parts.scheme}://{parts.netloc}")
     return url.strip().rstrip("/")
+
+
+def strip_bearer(token: str) -> str:
+    """A token pasted with its `Bearer ` prefix (copied from a header) is the same token."""
+    return re.sub(r"^\s*bearer\s+", "", token, flags=re.IGNORECASE).strip()
+
+
+def token_home(token: str | None, base_url: str) -> str | None:
+    """The AAC host a token was issued for (its `iss` claim names a region), when that is not
+    base_url's region; None when the token does not say or says the same."""
+    iss = jwt_claims(token).get("iss")
+    if not isinstance(iss, str):
+        return None
+    region = _aac_region(urllib.parse.urlsplit(iss).hostname)
+    if region is None or region == _aac_region(urllib.parse.urlsplit(base_url).hostname):
+        return None
+    return f"https://{region}.alteryxcloud.com"
+
+
+def _aac_region(host: str | None) -> str | None:
+    """`eu1` for eu1.alteryxcloud.com or a regional service host like auth-eu1.alteryxcloud.com."""
+    host = (host or "").casefold()
+    if not host.endswith(".alteryxcloud.com"):
+        return None
+    match = re.search(r"(?:^|[.-])([a-z]{2}\d+)(?=[.-])", host)
+    return match.group(1) if match else None
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -423,7 +453,7 @@ class TokenFile:
             if not isinstance(data, dict):
                 raise UsageError(f"the token file {path} must hold a JSON object")
         else:
-            data = {"access_token": text} if text else {}
+            data = {"access_token": strip_bearer(text)} if text else {}
         for key in ("access_token", "refresh_token"):
             register_secret(data.get(key))
         return cls(path, data)
@@ -515,9 +545,17 @@ class Tokens:
             return False
 
     def prepare(self) -> None:
-        """Before the first call: refresh if the access token is missing or about to expire."""
+        """Before the first call: refresh if the access token is missing or about to expire; stop
+        if it has expired and cannot be renewed, since every request would only get a 401."""
         if self.can_refresh and self.expires_soon():
             self.refresh(self.generation)
+        exp = jwt_claims(self.access_token).get("exp")
+        if not self.can_refresh and isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp < time.time():
+            when = dt.datetime.fromtimestamp(exp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            raise TokenError(
+                f"the access token expired at {when} ({_ago(time.time() - exp)} ago) and there is no refresh token to "
+                f"renew it; make a new token pair in AAC ({TOKEN_HELP_PATH}), best kept in a --token-file"
+            )
 
     def refresh(self, seen_generation: int) -> None:
         """Refresh once for everyone: a worker whose 401 predates the last refresh just retries."""
@@ -563,11 +601,14 @@ class Tokens:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                if _never_connected(exc) and attempt < MAX_ATTEMPTS:
+                why, hopeless = describe_network_failure(exc, self.token_url, self.timeout)
+                if _never_connected(exc) and not hopeless and attempt < MAX_ATTEMPTS:
                     time.sleep(backoff_delay(attempt))
                     continue
+                if _never_connected(exc) or hopeless:
+                    raise TokenError(f"POST {_path_of(self.token_url)}: the token refresh got no answer: {why}") from None
                 raise TokenError(
-                    f"POST {_path_of(self.token_url)}: the token refresh got no answer ({type(exc).__name__}). "
+                    f"POST {_path_of(self.token_url)}: the token refresh got no answer ({why}). "
                     "The refresh token may already be used up: if the next run fails too, make a new token pair "
                     f"in AAC ({TOKEN_HELP_PATH})"
                 ) from None
@@ -613,16 +654,20 @@ class Tokens:
         self.console.info("Refreshed the access token; the token file holds the new pair.")
 
 
+def _ago(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 120:
+        return f"{minutes} minute{'s' * (minutes != 1)}"
+    hours = minutes // 60
+    return f"{hours} hours" if hours < 48 else f"{hours // 24} days"
+
+
 def _never_connected(exc: BaseException) -> bool:
     """True when the request cannot have reached the server, so a retry cannot burn a token."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
-    seen: BaseException | None = exc
-    while seen is not None:
-        if type(seen).__name__ in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError"):
-            return True
-        seen = getattr(seen, "reason", None) or (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
-    return False
+    names = ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError")
+    return any(type(seen).__name__ in names for seen in _exception_chain(exc))
 
 
 def _path_of(url: str) -> str:
@@ -885,6 +930,7 @@ class AacClient:
         self.local = threading.local()
         # In flight means sent and unanswered: a worker sleeping through a backoff holds no slot.
         self.slots = threading.BoundedSemaphore(concurrency)
+        self.answered = False  # True once any request succeeded: the token works on this host
 
     def _session(self) -> requests.Session:
         session = getattr(self.local, "session", None)
@@ -923,8 +969,11 @@ class AacClient:
             except Stopped:
                 raise Stopped(last, no_answer_before and last is None) from None
             except _NoAnswer as exc:
+                why, hopeless = describe_network_failure(exc.cause, self.base_url, self.timeout)
+                if hopeless:
+                    raise ApiError(method, path, f"no answer: {why}") from None
                 if attempt >= MAX_ATTEMPTS:
-                    raise ApiError(method, path, f"no answer after {attempt} attempts ({_describe(exc.cause)})") from None
+                    raise ApiError(method, path, f"no answer after {attempt} attempts: {why}") from None
                 answer, delay = None, backoff_delay(attempt)
             finally:
                 self.slots.release()  # before any backoff: a sleeping worker holds no slot
@@ -977,6 +1026,7 @@ class AacClient:
         )
         status = response.status_code
         if 200 <= status < 300:
+            self.answered = True
             self.pacer.on_success()
             self.tokens.accepted(generation)
             return answer, None
@@ -985,6 +1035,16 @@ class AacClient:
             own = urllib.parse.urlsplit(self.base_url).netloc
             raise ApiError(method, path, f"the server redirected to {where}; not followed, so the token stays with {own}. Check --base-url", status, answer.request_id)
         if status == 401:
+            home = None if self.answered else token_home(token, self.base_url)
+            if home:  # refreshing would not help: the token is for another region's host
+                raise AuthError(
+                    method,
+                    path,
+                    f"the access token was rejected ({answer.message or 'Unauthorized'}); it belongs to {home} (its iss "
+                    f"claim), not {self.base_url}: give --base-url {home}",
+                    401,
+                    answer.request_id,
+                )
             # One refresh per request; a 401 on the token a refresh just made is final.
             if refreshed or not self.tokens.can_refresh or self.tokens.rejected_fresh(generation):
                 raise self._auth_error(answer, refreshed or generation > 0)
@@ -1071,14 +1131,44 @@ class _Bearer(requests.auth.AuthBase):
         return request
 
 
-def _describe(exc: BaseException) -> str:
+def describe_network_failure(exc: BaseException, url: str, timeout: float) -> tuple[str, bool]:
+    """What went wrong reaching `url`, naming the host and what to do; and whether retrying is
+    hopeless (a name that does not resolve, a certificate that fails: neither heals in seconds)."""
+    parts = urllib.parse.urlsplit(url)
+    name = parts.hostname or parts.netloc
+    host = parts.netloc.rpartition("@")[2] or name
+    chain = _exception_chain(exc)
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
+        return (
+            f"the TLS certificate of {host} failed verification; behind a proxy or firewall with its own CA, "
+            "set REQUESTS_CA_BUNDLE to that CA's certificate bundle (a .pem file)",
+            True,
+        )
+    if any(isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError" for e in chain):
+        return f"the name {name} does not resolve (DNS lookup failed); check --base-url and the network connection", True
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text.casefold():
+        return f"{host} refused the connection; check --base-url (and HTTPS_PROXY, if you use a proxy)", False
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connecting to {host} timed out after {timeout:g} s; check the network, a firewall or HTTPS_PROXY", False
     if isinstance(exc, requests.Timeout):
-        return "timed out"
+        return f"{host} did not answer within {timeout:g} s (--timeout)", False
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS verification failed; for a private CA set REQUESTS_CA_BUNDLE"
+        return f"the TLS connection to {host} failed ({type(exc).__name__})", False
     if isinstance(exc, requests.ConnectionError):
-        return "connection failed or was reset"
-    return type(exc).__name__
+        return f"the connection to {host} failed or was reset", False
+    return f"{type(exc).__name__} while talking to {host}", False
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps: requests -> urllib3 (`reason`, args) -> socket/ssl (__cause__)."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and all(seen is not e for e in chain) and len(chain) < 12:
+        chain.append(seen)
+        links = (getattr(seen, "reason", None), seen.args[0] if seen.args else None, seen.__cause__, seen.__context__)
+        seen = next((e for e in links if isinstance(e, BaseException)), None)
+    return chain
 
 
 def _query(params: dict[str, Any] | None) -> str:
@@ -3081,7 +3171,7 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
     if os.path.exists(token_path):
         raise UsageError(f"{token_path} exists; the tool will not overwrite a token file (it may hold the only live refresh token)")
     file_url = (existing.defaults.get("base-url") if existing else None) or DEFAULT_BASE_URL
-    base_url = check_url(args.base_url or environ.get("AAC_BASE_URL", "").strip() or file_url, "--base-url / AAC_BASE_URL")
+    base_url = check_url(args.base_url or environ.get("AAC_BASE_URL", "").strip() or file_url, "--base-url / AAC_BASE_URL", host_only=True)
     args = argparse.Namespace(**vars(args))
     args.token, args.token_file = None, token_path
     sys.stderr.write(f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
@@ -3333,7 +3423,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, not {args.concurrency}")
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
-    base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL")
+    base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL", host_only=True)
     groups, group_settings = resolve_groups(args, env)
 
     tokens = resolve_tokens(args, env, args.timeout, console)
@@ -3402,7 +3492,7 @@ def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], t
     if not token and not path:
         raise UsageError("no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or AAC_TOKEN_FILE")
     if token:
-        return Tokens(token.strip(), timeout=timeout, console=console)
+        return Tokens(strip_bearer(token), timeout=timeout, console=console)
     token_file = TokenFile.read(path)
     mode = os.stat(path).st_mode
     # Windows reports every file as 0o666: there the folder's access list decides who reads it.

@@ -26,6 +26,8 @@ import random
 import re
 import secrets
 import socket
+import ssl
+import sys
 import threading
 import time
 import urllib.parse
@@ -237,7 +239,7 @@ class FakeAAC:
         class Handler(_Handler):
             server_fake = fake
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = _Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         host, port = self.server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
@@ -419,6 +421,13 @@ def _error(status: int, name: str, message: str, headers: dict[str, str] | None 
 def _html(status: int, message: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     page = f"<html><head><title>{status}</title></head><body><h1>{status} {message}</h1></body></html>"
     return status, {"Content-Type": "text/html", **(headers or {})}, page.encode()
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a timeout, a failed TLS check) is routine here, not a traceback."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -196,7 +196,6 @@ def redact(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+")
-_EMAIL_COLUMNS = {"email", "emailaddress", "mail"}
 
 
 def normalize_email(value: str | None) -> str:
@@ -223,36 +222,91 @@ def check_emails(entries: Iterable[str], source: str) -> list[str]:
     return checked
 
 
-def read_email_file(path: str) -> list[str]:
-    """One email per line (blank lines and # comments ignored), or a CSV with an email column."""
+@dataclass
+class EmailFile:
+    """What an --exclude-file or --only-file gave: its emails, and the rows whose email cell was empty."""
+
+    path: str
+    emails: list[str]
+    empty_rows: list[int] = field(default_factory=list)  # line numbers in the file
+
+
+_DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
+
+
+def read_email_file(path: str, column: str | None = None) -> EmailFile:
+    """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
+    an email column. Blank lines are skipped; `#` starts a comment at the start of a line or after
+    a space (`ta@uni.edu  # head TA`)."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)") from None
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        return []
-    header = next(csv.reader([lines[0]]))
-    looks_csv = len(header) > 1 or _column_key(header[0]) in _EMAIL_COLUMNS
-    if not looks_csv:
-        return check_emails((line.strip() for line in lines), path)
-    keys = [_column_key(name) for name in header]
-    if not any(key in _EMAIL_COLUMNS for key in keys):
-        raise UsageError(f"{path}: the CSV header has no email column (expected one named email, Email Address or E-mail)")
-    column = next(i for i, key in enumerate(keys) if key in _EMAIL_COLUMNS)
-    emails = []
-    for row in csv.reader(lines[1:]):
-        value = row[column].strip() if column < len(row) else ""
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(keepends=True), 1) if _uncomment(line).strip()]
+    if not numbered:
+        return EmailFile(path, [])
+    first = _uncomment(numbered[0][1]).strip()
+    header, delimiter = max(
+        ((next(csv.reader([numbered[0][1].strip()], delimiter=d)), d) for d in _DELIMITERS), key=lambda hd: len(hd[0])
+    )
+    if is_valid_email(first) or (len(header) == 1 and not _names_email(header[0])):
+        return EmailFile(path, check_emails((_uncomment(line).strip() for _, line in numbered), path))
+    index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, column)
+    emails: list[str] = []
+    empty: list[int] = []
+    reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
+    for row in reader:
+        value = _uncomment(row[index]).strip() if index < len(row) else ""
         if value:
             emails.append(value)
-    return check_emails(emails, path)
+        elif any(cell.strip() for cell in row):  # a row about someone, without their email
+            empty.append(numbered[reader.line_num][0])
+    return EmailFile(path, check_emails(emails, path), empty)
 
 
-def _column_key(name: str) -> str:
-    return re.sub(r"[\s_-]+", "", name).casefold().replace("e-mail", "email")
+def _uncomment(text: str) -> str:
+    return re.sub(r"(?:^|(?<=\s))#.*", "", text)
+
+
+def _names_email(column: str) -> bool:
+    """`Email`, `Work Email`, `Email Address [Required]`, `E-mail 1 - Value`, `EMAIL_ADDRESS`, `Mail`."""
+    key = re.sub(r"[^a-z0-9]", "", column.casefold())
+    return "email" in key or key in ("mail", "mailaddress")
+
+
+def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: str | None) -> int:
+    """The index of the email column: the one --email-column names, or the one the header names
+    (when several do, the one whose every value is an email); otherwise an error naming them."""
+    names = [name.strip() for name in header]
+    if wanted:
+        matches = [i for i, name in enumerate(names) if name.casefold() == wanted.strip().casefold()]
+        if not matches:
+            raise UsageError(f"{path}: no column is named {wanted!r} (--email-column); its columns: {', '.join(map(repr, names))}")
+        return matches[0]
+    candidates = [i for i, name in enumerate(names) if _names_email(name)]
+    if not candidates:
+        raise UsageError(
+            f"{path}: the header names no email column (expected one such as Email, Work Email or E-mail 1 - Value); "
+            "rename it, or choose it with --email-column"
+        )
+    if len(candidates) > 1:
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r) and _uncomment(r[i]).strip()] for i in candidates}
+        full = [i for i in candidates if values[i] and all(is_valid_email(v) for v in values[i])]
+        if len(full) != 1:
+            listed = ", ".join(repr(names[i]) for i in candidates)
+            raise UsageError(
+                f"{path}: several columns could hold the emails ({listed}); choose one with --email-column, "
+                f"for example --email-column {names[candidates[0]]!r}"
+            )
+        return full[0]
+    return candidates[0]
 
 
 def is_loopback(host: str | None) -> bool:
@@ -1978,6 +2032,7 @@ KEEP_REASONS = [
     KEEP_LOGIN_UNKNOWN,
 ]
 PLAN_FORMAT = "remove_users.plan/1"
+UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
 
 
 @dataclass
@@ -2611,6 +2666,7 @@ def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool)
     doc["people"] = [person_json(p, outcome="would-remove" if dry_run else "planned", **group_json(plan, p)) for p in plan.remove]
     doc["kept"] = [person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept]
     doc["not_members"] = plan.not_members
+    doc["unmatched"] = plan.unmatched
 
 
 def describe_outcomes(doc: dict[str, Any], report: AuditReport, plan: Plan, counts: collections.Counter[str]) -> None:
@@ -2651,8 +2707,14 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     plan, target = plan_run(config, ws)
     near = near_misses(plan.unmatched, ws.people)
     near_entries = {entry for entry, _ in near}
-    for entry in plan.unmatched:
-        if entry not in near_entries:
+    lonely = [entry for entry in plan.unmatched if entry not in near_entries]
+    if len(lonely) > UNMATCHED_LISTED and console.verbosity < 1:
+        console.warn(
+            f"{len(lonely)} protected emails match no member of this workspace (typos, or people who left); "
+            "-v lists each, as does --json under \"unmatched\""
+        )
+    else:
+        for entry in lonely:
             console.warn(f"protected email {entry} matches no member of this workspace (a typo?)")
     for entry, match in near:
         console.warn(f"protected email {entry} matches no member, but member {match} looks like it: a typo would remove {match}")
@@ -3321,6 +3383,12 @@ def build_parser() -> argparse.ArgumentParser:
         "included. Repeatable. A group that cannot be read completely, or reads as empty, stops the run (exit 1).",
     )
     who.add_argument(
+        "--email-column",
+        metavar="NAME",
+        help="The column that holds the emails in --exclude-file and --only-file spreadsheets, when the header "
+        "names several.",
+    )
+    who.add_argument(
         "--inactive-days",
         metavar="N",
         type=int,
@@ -3402,11 +3470,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def collect_emails(values: list[str], flag: str, files: list[str]) -> list[str]:
+def collect_emails(values: list[str], flag: str, files: list[str], column: str | None, console: Console) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked."""
     emails = check_emails(split_emails(values), flag)
     for path in files:
-        emails += read_email_file(path)
+        found = read_email_file(path, column)
+        emails += found.emails
+        if found.empty_rows:
+            lines = ", ".join(map(str, found.empty_rows[:8])) + (", ..." if len(found.empty_rows) > 8 else "")
+            effect = "they protect nobody" if flag == "--exclude" else "they select nobody"
+            rows = "1 row has" if len(found.empty_rows) == 1 else f"{len(found.empty_rows)} rows have"
+            console.warn(f"{path}: {rows} an empty email cell (line {lines}); {effect}")
     return emails
 
 
@@ -3428,7 +3502,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
     tokens = resolve_tokens(args, env, args.timeout, console)
 
-    emails = collect_emails(args.exclude, "--exclude", args.exclude_file)
+    emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not emails and not args.exclude_group and not args.yes and not args.plan and on_terminal():
         emails = ask_protected_emails()
@@ -3438,7 +3512,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
     if args.plan_out and not args.dry_run:
         raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
-    only = collect_emails(args.only, "--only", args.only_file) if args.only or args.only_file else None
+    only = collect_emails(args.only, "--only", args.only_file, args.email_column, console) if args.only or args.only_file else None
     if args.inactive_days is not None and args.inactive_days < 0:
         raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
     if args.include_never_logged_in and args.inactive_days is None:

@@ -2380,7 +2380,9 @@ def workspace_label(ws: Workspace) -> str:
     return f"{ws.name} (id {ws.id})" if ws.name else f"id {ws.id} (no name)"
 
 
-def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool, groups: Sequence[GroupMembers] = ()) -> None:
+def show_plan(
+    ws: Workspace, plan: Plan, console: Console, dry_run: bool, groups: Sequence[GroupMembers] = (), target: Person | None = None
+) -> None:
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
     console.result(f"To remove: {len(plan.remove)}")
@@ -2394,12 +2396,27 @@ def show_plan(ws: Workspace, plan: Plan, console: Console, dry_run: bool, groups
         for entry in plan.not_members:
             console.result(f"  {entry}")
     show_groups(plan, groups, console)
+    if plan.kept and console.verbosity >= 0:
+        console.result("")
+        console.result("People kept, and why:")
+        kept = sorted(plan.kept, key=lambda kept: KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS))
+        width = max(len(str(p.id)) for p, _ in kept)
+        why = max(len(reason) for _, reason in kept)
+        for person, reason in kept:
+            line = f"  {person.id:>{width}}  {reason:<{why}}  {person.email or '(no email)'}  {person.name}{group_note(plan, person)}"
+            console.result(line.rstrip())
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result("People to remove:" if not dry_run else "People who would be removed:")
         width = max(len(str(p.id)) for p in plan.remove)
         for person in plan.remove:
             console.result(f"  {person.id:>{width}}  {person.email}  {person.name}{group_note(plan, person)}".rstrip())
+    if plan.remove:
+        console.result("")
+        if target:
+            console.result(f"Their work: transferred to {target.email} (id {target.id}) before each removal; anyone whose transfer fails is kept.")
+        else:
+            console.result("Their work: deleted with them (flows, datasets, connections), unless you give --transfer-to EMAIL.")
     if dry_run:
         console.result("")
         console.result("Dry run: nothing was changed.")
@@ -2721,7 +2738,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
-    show_plan(ws, plan, console, config.dry_run, config.group_members)
+    show_plan(ws, plan, console, config.dry_run, config.group_members, target)
     describe_plan(doc, ws, plan, config.dry_run)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)

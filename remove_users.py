@@ -19,6 +19,21 @@ people are reported `unknown`), nor anything about assets that were not transfer
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+
+
+def _interrupted_at_start(signum: int, frame: object) -> None:
+    """Ctrl-C while Python still loads the modules (requests takes a moment): one line, exit 130."""
+    sys.stderr.write("remove_users: interrupted while starting; nothing was sent and nobody was removed\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, _interrupted_at_start)  # main() puts the usual Ctrl-C back
+
 import argparse
 import base64
 import collections
@@ -34,14 +49,11 @@ import http
 import ipaddress
 import json
 import math
-import os
 import random
 import re
-import signal
 import socket
 import ssl
 import stat
-import sys
 import tempfile
 import threading
 import time
@@ -457,8 +469,11 @@ class Console:
     def _write(self, stream: TextIO, text: str) -> None:
         with self.lock:
             if not self.muted:
-                stream.write(redact(text) + "\n")
-                stream.flush()
+                try:
+                    stream.write(redact(text) + "\n")
+                    stream.flush()
+                except BrokenPipeError:  # `| head` has read enough: go on without this stream
+                    quiet_broken_pipes()
 
     def result(self, text: str = "") -> None:
         self._write(sys.stderr if self.json_mode else sys.stdout, text)
@@ -2660,6 +2675,12 @@ def summarize(report: AuditReport, plan: Plan, console: Console) -> collections.
     console.result("")
     console.result("Summary: " + ", ".join(parts))
     console.result(f"Report: {os.path.abspath(report.path)}")
+    unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
+    if unfinished:
+        console.result(
+            f"Next: run the same command again to finish the {unfinished} not done; people already removed are no "
+            "longer members, so nobody is handled twice."
+        )
     return counts
 
 
@@ -3616,8 +3637,21 @@ def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], t
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """The one error boundary: every failure becomes one redacted line on stderr and an exit code."""
+    if signal.getsignal(signal.SIGINT) is _interrupted_at_start:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     environ = os.environ if environ is None else environ
     safe_console_streams()
+    try:
+        return _main(argv, environ)
+    except BrokenPipeError:  # --help or the --json document into `| head`
+        quiet_broken_pipes()
+        return ExitStatus.OK
+    except KeyboardInterrupt:  # before the run started, or after it ended and was reported
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return ExitStatus.INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -3633,6 +3667,21 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
         sys.stdout.flush()
     return int(status)
+
+
+def quiet_broken_pipes() -> None:
+    """Points a stdout or stderr whose reader has gone (`| head`) at the null device, so that
+    the run goes on and neither later writes nor Python's final flush raise BrokenPipeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, stream.fileno())
+                os.close(null)
+        except (OSError, ValueError):
+            pass
 
 
 def safe_console_streams() -> None:

@@ -114,7 +114,8 @@ EXIT_CODES_HELP = """exit codes:
   1    an API, network or authentication error stopped the run
   2    bad usage or input (nothing was removed)
   3    finished, but some removals failed
-  4    stopped by a safety check, such as a declined confirmation (nothing was removed)
+  4    stopped by a safety check, such as a declined confirmation
+       (nothing was removed)
   130  interrupted by Ctrl-C (the report says who was handled)
 """
 
@@ -3334,25 +3335,66 @@ def append_section(path: str, section: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+HELP_WIDTH = 80
+
+HELP_EXAMPLES = """examples:
+  the dry run first: the plan, nothing changed (the token from AAC_TOKEN_FILE)
+    python remove_users.py --exclude-file keep.txt --dry-run
+  the real run: the same plan, then it asks you to type the workspace name
+    python remove_users.py --exclude-file keep.txt
+  from cron (one line in the crontab): no prompt, at most 400 removed
+    0 18 20 12 * cd /opt/aac && .venv/bin/python remove_users.py --yes -q
+        --token-file token.json --exclude-file keep.txt --max-remove 400
+"""
+
+
+class _ArgumentError(Exception):
+    """An argument argparse refused; main() reports it (as JSON too, with --json)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print and exit; main() decides instead
+        raise _ArgumentError(message)
+
+
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    import shutil
+
+    width = min(HELP_WIDTH, shutil.get_terminal_size((HELP_WIDTH, 24)).columns)
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30, width=width)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="remove_users.py",
+        usage="%(prog)s [--exclude EMAIL] [--exclude-file PATH] [--dry-run] [...]",
+        add_help=False,  # -h goes with the output flags, so that the help opens on who goes
         description=(
-            "Remove every member of an Alteryx Analytics Cloud workspace except the protected ones.\n"
-            "The person running it always stays, and so do workspace admins unless --include-admins is given.\n\n"
-            "WARNING: removal deletes a person's flows, datasets and connections unless they were\n"
-            "transferred first (--transfer-to). Run with --dry-run first."
+            "Remove people from an Alteryx Analytics Cloud (AAC) workspace, keeping a\n"
+            "protected few.\n\n"
+            "Who goes and who stays: everyone goes except the protected emails (--exclude,\n"
+            "--exclude-file), you, and the workspace admins (unless --include-admins);\n"
+            "--only and --inactive-days narrow who goes.\n\n"
+            "WARNING: removal deletes a person's flows, datasets and connections unless\n"
+            "they were transferred first (--transfer-to). Run with --dry-run first."
         ),
         epilog=EXIT_CODES_HELP
         + "\nenvironment variables (flags override them):\n"
         "  AAC_BASE_URL, AAC_ACCESS_TOKEN, AAC_TOKEN_FILE, AAC_TOKEN_URL, AAC_CLIENT_ID,\n"
-        "  AAC_EXCLUDED_EMAILS (comma-separated). Behind a private CA, set REQUESTS_CA_BUNDLE.\n"
-        "  Directory groups: AAC_GRAPH_TENANT, AAC_GRAPH_CLIENT_ID, AAC_GRAPH_CLIENT_SECRET(_FILE),\n"
-        "  AAC_GRAPH_URL, AAC_GRAPH_LOGIN_URL; AAC_LDAP_URL, AAC_LDAP_BIND_DN, AAC_LDAP_PASSWORD(_FILE),\n"
-        "  AAC_LDAP_BASE, AAC_LDAP_MAIL_ATTRIBUTE, AAC_LDAP_CA_FILE.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "  AAC_EXCLUDED_EMAILS (comma-separated). Behind a private CA, set\n"
+        "  REQUESTS_CA_BUNDLE.\n"
+        "  Directory groups: AAC_GRAPH_TENANT, AAC_GRAPH_CLIENT_ID,\n"
+        "  AAC_GRAPH_CLIENT_SECRET(_FILE), AAC_GRAPH_URL, AAC_GRAPH_LOGIN_URL;\n"
+        "  AAC_LDAP_URL, AAC_LDAP_BIND_DN, AAC_LDAP_PASSWORD(_FILE), AAC_LDAP_BASE,\n"
+        "  AAC_LDAP_MAIL_ATTRIBUTE, AAC_LDAP_CA_FILE.\n\n" + HELP_EXAMPLES,
+        formatter_class=_help_formatter,
     )
+    # Shown in this order: who goes first.
+    who = parser.add_argument_group("who goes and who stays")
+    act = parser.add_argument_group("running")
     conn = parser.add_argument_group("connection")
+    many = parser.add_argument_group("many workspaces (one config file)")
+    out = parser.add_argument_group("output")
     conn.add_argument("--base-url", metavar="URL", help=f"The AAC host (env AAC_BASE_URL; default {DEFAULT_BASE_URL}; also eu1 and au1).")
     conn.add_argument(
         "--token",
@@ -3376,7 +3418,6 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--token-url", metavar="URL", help="The OAuth token endpoint (env AAC_TOKEN_URL; default: the access token's iss claim + /token).")
     conn.add_argument("--client-id", metavar="ID", help="The OAuth client id (env AAC_CLIENT_ID; default: the access token's client_id claim).")
     conn.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT, help=f"Per-request timeout in seconds (default {DEFAULT_TIMEOUT:g}).")
-    who = parser.add_argument_group("who goes and who stays")
     who.add_argument(
         "--exclude",
         metavar="EMAIL",
@@ -3390,8 +3431,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         action="append",
         default=[],
-        help="Protected emails from a file: one per line (blank lines and # comments ignored), or a CSV with an "
-        "email column (email, Email Address, E-mail). Repeatable.",
+        help="Protected emails from a file: one per line (blank lines and # comments ignored), or a spreadsheet "
+        "export (comma, semicolon or tab separated) whose header names an email column (Email, Work Email, "
+        "E-mail 1 - Value). Repeatable.",
     )
     who.add_argument("--include-admins", action="store_true", help="Also remove workspace admins other than you. By default admins stay.")
     who.add_argument(
@@ -3440,7 +3482,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="Before removing each person, transfer their flows, datasets and connections to this member (who is "
         "then protected). A person whose transfer fails is kept. Without it, removal deletes their assets.",
     )
-    act = parser.add_argument_group("running")
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
     act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")
     act.add_argument(
@@ -3468,7 +3509,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here).",
     )
-    many = parser.add_argument_group("many workspaces (one config file)")
     many.add_argument(
         "--config",
         metavar="PATH",
@@ -3494,7 +3534,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Ask (input hidden) for a workspace's token pair, save it beside the --config file (mode 0600), read "
         "the workspace from AAC and append a [workspace NAME] section to the file, and exit.",
     )
-    out = parser.add_argument_group("output")
+    out.add_argument("-h", "--help", action="help", help="Show this help and exit.")
     out.add_argument(
         "--json",
         action="store_true",
@@ -3504,7 +3544,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("-v", "--verbose", action="store_true", help="Also log every request (tokens are never shown).")
     out.add_argument("-q", "--quiet", action="store_true", help="Only the counts, the summary, warnings and failures.")
     out.add_argument("--debug", action="store_true", help="On an error, show the traceback (tokens redacted).")
-    out.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    out.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="Print the version and exit.")
     return parser
 
 
@@ -3653,20 +3693,40 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed its message (or --help/--version)
+    except SystemExit as exc:  # --help or --version, already printed
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
+    except _ArgumentError as exc:
+        if not _wants_json(argv):
+            parser.print_usage(sys.stderr)
+        console = Console(json_mode=True)
+        doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__}
+        _failed(console, doc, str(exc), ExitStatus.USAGE)
+        if _wants_json(argv):
+            _print_json(doc, ExitStatus.USAGE, console)
+        return ExitStatus.USAGE
     console = Console(1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json)
     doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run)}
     status = _run_guarded(args, environ, console, doc, argv=argv)
     if args.json:
-        doc["warnings"] = console.warnings
-        doc["exit_code"] = int(status)
-        console.muted = False
-        sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
-        sys.stdout.flush()
+        _print_json(doc, status, console)
     return int(status)
+
+
+def _print_json(doc: dict[str, Any], status: int, console: Console) -> None:
+    doc["warnings"] = console.warnings
+    doc["exit_code"] = int(status)
+    console.muted = False
+    sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
+    sys.stdout.flush()
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """--json among arguments argparse refused (it accepts unambiguous prefixes such as --js)."""
+    words = list(argv)[: list(argv).index("--")] if "--" in argv else list(argv)
+    return any(len(word) >= 3 and "--json".startswith(word) for word in words)
 
 
 def quiet_broken_pipes() -> None:

@@ -2316,7 +2316,8 @@ class AuditReport:
         self.done: dict[int, Outcome] = {}
         try:
             fresh = not os.path.exists(path) or os.path.getsize(path) == 0
-            self.handle = open(path, "a", encoding="utf-8", newline="")
+            # utf-8-sig: Excel reads the BOM as "UTF-8"; Python writes it only at the start of an empty file.
+            self.handle = open(path, "a", encoding="utf-8-sig", newline="")
         except OSError as exc:
             raise UsageError(f"cannot write the report {path}: {exc.strerror or exc}") from None
         self.writer = csv.DictWriter(self.handle, REPORT_FIELDS)

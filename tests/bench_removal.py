@@ -46,7 +46,7 @@ def run_tool(fake: FakeAAC, *args: str) -> tuple[float, int, str, str, Path, int
 def outcomes(report: Path) -> dict[str, str]:
     if not report.exists():
         return {}
-    with report.open(newline="") as handle:
+    with report.open(newline="", encoding="utf-8-sig") as handle:
         return {row["person_id"]: row["outcome"] for row in csv.DictReader(handle)}
 
 

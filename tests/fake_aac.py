@@ -22,6 +22,7 @@ import email.utils
 import http.server
 import json
 import math
+import os
 import random
 import re
 import secrets
@@ -122,6 +123,7 @@ class FakeAAC:
         self.people: dict[int, dict[str, Any]] = {}
         self.assets: dict[int, int] = {}
         self.admin_ids: set[int] = set()
+        self.owner_ids: set[int] = set()  # removal refused with 403, as AAC refuses to remove an owner
         self.next_id = 1000
         self.caller_id = self.add_person("admin@example.edu", "Avery Admin", admin=True)
         for n in range(extra_admins):
@@ -347,6 +349,8 @@ class FakeAAC:
         return page
 
     def _delete(self, pid: int) -> tuple[int, dict[str, str], bytes]:
+        if pid in self.owner_ids and pid in self.people:
+            return _error(403, "ForbiddenException", "Cannot remove the workspace owner")
         with self.lock:
             person = self.people.pop(pid, None)
             if person is not None:
@@ -354,6 +358,7 @@ class FakeAAC:
                 self.assets.pop(pid, None)
         if person is None:
             return _error(404, "NotFoundException", f"Person {pid} is not a member of this workspace")
+
         style = self.delete_answer
         if style == "mixed":
             style = "200" if pid % 2 else "204"
@@ -471,34 +476,80 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_DELETE = do_PATCH = do_POST = do_PUT = _serve
 
 
+def sandbox(people: int, **kwargs: Any) -> FakeAAC:
+    """A workspace to rehearse every feature on: two co-admins, an owner whose removal is refused
+    with 403, a teaching assistant, an archive account to --transfer-to, and last logins that are
+    recent (a third), long ago (a third, 200 to 600 days) or never (every tenth)."""
+    fake = FakeAAC(people, extra_admins=2, **kwargs)
+    now = time.time()
+    rng = random.Random(11)
+    with fake.lock:
+        students = [p for p in fake.people.values() if p["email"].startswith("student")]
+        for n, person in enumerate(students):
+            if n % 10 == 9:
+                person["lastLoginTime"] = None
+            else:
+                days = rng.uniform(0, 30) if n % 3 == 0 else rng.uniform(200, 600) if n % 3 == 1 else rng.uniform(30, 120)
+                person["lastLoginTime"] = _iso(now - days * 86400)
+    owner = fake.add_person("owner@example.edu", "Olive Owner", lastLoginTime=_iso(now - 86400))
+    fake.owner_ids.add(owner)
+    fake.add_person("ta@example.edu", "Terry Assistant", lastLoginTime=_iso(now - 3600))
+    fake.add_person("archive@example.edu", "Course Archive", lastLoginTime=None)
+    return fake
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
+
+
 def _standalone() -> None:
-    parser = argparse.ArgumentParser(description="Serve a fake AAC workspace on 127.0.0.1 to try remove_users.py safely.")
-    parser.add_argument("--people", type=int, default=200, help="members besides the admins (default 200)")
+    parser = argparse.ArgumentParser(
+        description="Serve a fake AAC workspace on 127.0.0.1 to try remove_users.py safely. It has two co-admins, "
+        "an owner whose removal is refused (403), ta@example.edu, archive@example.edu (to --transfer-to) and "
+        "students whose last logins are recent, long ago or never. It forgets everything when stopped."
+    )
+    parser.add_argument("--people", type=int, default=200, help="students besides the staff (default 200)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     parser.add_argument("--page-cap", type=int, default=25, help="most rows a page returns (default 25)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--rate-limit", type=int, default=None, help="requests a second before 429s")
-    parser.add_argument("--token-file", help="also write a token file (access + rotating refresh token) here")
+    parser.add_argument("--faults", type=float, default=0.0, help="share (0 to 1) of removals and listing pages answered "
+                        "with a transient fault: 503 with an HTML page, 429, or a dropped connection")
+    parser.add_argument("--token-file", help="write a token file (access + rotating refresh token) here instead of "
+                        "printing an access token")
+    parser.add_argument("--token-uses", type=int, default=None, help="each access token stops working after this many "
+                        "requests, so that a run must refresh it (with --token-file)")
     args = parser.parse_args()
-    fake = FakeAAC(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit)
+    fake = sandbox(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit,
+                   access_token_uses=args.token_uses)
+    if args.faults:
+        share = args.faults / 3
+        for where in ({"method": "DELETE"}, {"method": "GET", "path": r"^/v4/people$"}):
+            fake.add_fault(**where, status=503, html=True, probability=share, message="Service Temporarily Unavailable")
+            fake.add_fault(**where, status=429, probability=share, message="Rate limit exceeded")
+            fake.add_fault(**where, reset=True, probability=share)
     base = fake.start(args.port)
-    token = fake.issue_access_token(lifetime=24 * 3600)
     print(f"Fake AAC workspace {fake.workspace['name']!r} (id {fake.workspace['id']}) with {len(fake.people)} people")
     print(f"  base URL:      {base}")
-    print("  you are:       admin@example.edu (an admin; coadmin1@example.edu is one too)")
-    print(f"  access token:  {token}")
+    print("  you are:       admin@example.edu (an admin; coadmin1@ and coadmin2@example.edu are too)")
+    print("  the owner:     owner@example.edu (removing them is refused with 403)")
     if args.token_file:
         pair = fake.issue_pair(lifetime=24 * 3600)
         with open(args.token_file, "w", encoding="utf-8") as handle:
             json.dump(pair, handle)
-        import os
-
         os.chmod(args.token_file, 0o600)
-        print(f"  token file:    {args.token_file}")
+        print(f"  token file:    {args.token_file} (refreshed and rewritten by each run that needs it)")
+        variables = {"AAC_BASE_URL": base, "AAC_TOKEN_FILE": os.path.abspath(args.token_file)}
+    else:
+        token = fake.issue_access_token(lifetime=24 * 3600)
+        print(f"  access token:  {token}")
+        variables = {"AAC_BASE_URL": base, "AAC_ACCESS_TOKEN": token}
     print()
-    print("Try, for example:")
-    print(f"  export AAC_BASE_URL={base} AAC_ACCESS_TOKEN='{token}'")
-    print("  python remove_users.py --exclude student00001@example.edu --dry-run")
+    print("In a second terminal, in the same folder (Linux/macOS, then PowerShell):")
+    print("  export " + " ".join(f"{name}='{value}'" for name, value in variables.items()))
+    print("  " + "; ".join(f"$env:{name} = '{value}'" for name, value in variables.items()))
+    print("Then, for example:")
+    print("  python remove_users.py --exclude ta@example.edu --dry-run")
     print("Ctrl-C stops the fake server.", flush=True)
     try:
         while True:

@@ -43,6 +43,7 @@ def test_a_real_run_into_a_closed_pipe_finishes_its_work(make_fake, tmp_path: Pa
     assert len(fake.people) == 2 and len(read_report(tmp_path / "r.csv")) == 30
 
 
+STARTUP_INTERRUPTED = "remove_users: interrupted while starting; nothing was sent and nobody was removed"
 INTERRUPT_DURING_IMPORT = (
     "import builtins, os, runpy, signal, sys, time\n"
     "real_import = builtins.__import__\n"
@@ -67,7 +68,7 @@ def test_ctrl_c_while_starting_up_is_one_line_and_130():
         timeout=60,
     )
     assert proc.returncode == ExitStatus.INTERRUPTED
-    assert proc.stderr == "remove_users: interrupted while starting; nothing was sent and nobody was removed\n"
+    assert proc.stderr == STARTUP_INTERRUPTED + "\n"
     assert proc.stdout == ""
 
 

@@ -100,3 +100,50 @@ def test_names_print_on_a_legacy_code_page(make_fake):
     )
     assert result.returncode == ExitStatus.OK, result.stderr
     assert "José Müller ?".encode("cp1252") in result.stdout
+
+
+class FakeMsvcrt:
+    """msvcrt.locking's contract (LK_NBLCK raises OSError while another handle holds the region),
+    played by flock so that the Windows path of the lock runs here too."""
+
+    LK_NBLCK, LK_UNLCK = 2, 0
+
+    def __init__(self, fcntl) -> None:
+        self.fcntl = fcntl
+        self.calls = []
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        self.calls.append(mode)
+        if mode == self.LK_NBLCK:
+            self.fcntl.flock(fd, self.fcntl.LOCK_EX | self.fcntl.LOCK_NB)
+        else:
+            self.fcntl.flock(fd, self.fcntl.LOCK_UN)
+
+
+def test_the_windows_lock_waits_for_the_holder_and_gives_up_in_time(tmp_path: Path, monkeypatch):
+    import fcntl
+    import threading
+
+    msvcrt = FakeMsvcrt(fcntl)
+    monkeypatch.setitem(sys.modules, "fcntl", None)
+    monkeypatch.setitem(sys.modules, "msvcrt", msvcrt)
+    token_file = tmp_path / "t.json"
+    token_file.write_text("{}")
+    order = []
+    with _FileLock(str(token_file)):
+        assert Path(str(token_file) + ".lock").exists()  # a lock file beside it: the token file stays renamable
+        with pytest.raises(TokenError):
+            with _FileLock(str(token_file), wait=0.2):
+                pass
+
+        def second() -> None:
+            with _FileLock(str(token_file), wait=10):
+                order.append("second")
+
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        time.sleep(0.3)
+        order.append("first done")
+    waiter.join(10)
+    assert order == ["first done", "second"]
+    assert msvcrt.calls.count(FakeMsvcrt.LK_UNLCK) == 2

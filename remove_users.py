@@ -190,9 +190,29 @@ _TOKEN_SHAPES = re.compile(
 
 
 def register_secret(value: str | None) -> None:
-    if value and len(value) >= 6:
-        with _SECRETS_LOCK:
-            _SECRETS.add(value)
+    """Remembers a secret, and each of its lines and words: a token pasted with a line break
+    inside would otherwise be printed a piece at a time."""
+    if not value:
+        return
+    with _SECRETS_LOCK:
+        for piece in [value, value.strip(), *value.split()]:
+            if len(piece) >= 6:
+                _SECRETS.add(piece)
+
+
+TOKEN_BROKEN = "the token has a line break or space inside: paste it on one line"
+
+
+def clean_token(value: str | None, where: str) -> str | None:
+    """Surrounding whitespace is trimmed; whitespace inside stops the run before any request (the
+    token would otherwise reach http.client, whose error quotes most of it)."""
+    register_secret(value)
+    if value is None:
+        return None
+    value = strip_bearer(value)  # a `Bearer ` prefix copied from a header is not whitespace inside
+    if any(ch.isspace() for ch in value):
+        raise UsageError(f"{TOKEN_BROKEN} ({where})")
+    return value or None
 
 
 def redact(text: str) -> str:
@@ -525,7 +545,8 @@ class TokenFile:
         else:
             data = {"access_token": strip_bearer(text)} if text else {}
         for key in ("access_token", "refresh_token"):
-            register_secret(data.get(key))
+            if isinstance(data.get(key), str):
+                data[key] = clean_token(data[key], f"{key} in the token file {path}")
         return cls(path, data)
 
     def write(self, data: dict[str, Any]) -> None:
@@ -3630,18 +3651,17 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
 
 def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console) -> Tokens:
-    register_secret(args.token)
     register_secret(env("AAC_ACCESS_TOKEN"))
+    args.token = clean_token(args.token, "--token")
     if args.token and args.token_file:
         raise UsageError("give either --token or --token-file, not both")
     token, path = args.token, args.token_file
     if not token and not path:
-        token, path = env("AAC_ACCESS_TOKEN"), env("AAC_TOKEN_FILE")
+        token, path = clean_token(env("AAC_ACCESS_TOKEN"), "AAC_ACCESS_TOKEN"), env("AAC_TOKEN_FILE")
         if token and path:
             raise UsageError("both AAC_ACCESS_TOKEN and AAC_TOKEN_FILE are set; unset one, or choose with --token or --token-file")
     if not token and not path and on_terminal():
-        token = ask_hidden(f"AAC access token (from {TOKEN_HELP_PATH}; input hidden): ")
-        register_secret(token)
+        token = clean_token(ask_hidden(f"AAC access token (from {TOKEN_HELP_PATH}; input hidden): "), "the prompt")
     if not token and not path:
         raise UsageError("no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or AAC_TOKEN_FILE")
     if token:

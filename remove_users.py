@@ -46,6 +46,7 @@ import enum
 import getpass
 import html
 import http
+import io
 import ipaddress
 import json
 import math
@@ -498,6 +499,9 @@ class Console:
 
     def result(self, text: str = "") -> None:
         self._write(sys.stderr if self.json_mode else sys.stdout, text)
+
+    def raw(self, text: str) -> None:
+        self._write(sys.stderr, text)
 
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
@@ -2303,16 +2307,17 @@ def find_member(people: Iterable[Person], email: str) -> Person | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The audit report: one row per planned person, flushed as each outcome is known
+# The audit report: an intent row synced before each removal, then the outcome; last row wins
 # ---------------------------------------------------------------------------------------------
 
-REMOVED, ALREADY_GONE, FAILED, NOT_ATTEMPTED, UNKNOWN, TRANSFER_FAILED = (
+REMOVED, ALREADY_GONE, FAILED, NOT_ATTEMPTED, UNKNOWN, TRANSFER_FAILED, ATTEMPTING = (
     "removed",
     "already-gone",
     "failed",
     "not-attempted",
     "unknown",
     "transfer-failed",
+    "attempting",
 )
 OUTCOMES = [REMOVED, ALREADY_GONE, FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED]
 
@@ -2328,53 +2333,173 @@ class Outcome:
 
 
 class AuditReport:
-    """Appends, never overwrites: the file is an audit log across runs."""
+    """Appends, never overwrites: the file is an audit log across runs, read by its last row per person.
 
-    def __init__(self, path: str, workspace_id: int) -> None:
+    Before each removal an `attempting` row is written and synced to disk (os.fsync), so that after
+    a `kill -9` or a power cut everyone the server may have removed has a row; the next run with the
+    same report settles those rows against the workspace. Each row goes out in one write; a write
+    that fails (disk full, I/O error) is cut back off the file, and from then on rows go to stderr
+    as CSV lines and `broken` tells the run to start no new removal.
+    """
+
+    def __init__(self, path: str, workspace_id: int, console: Console | None = None) -> None:
         self.path = path
         self.workspace_id = workspace_id
+        self.console = console or Console()
         self.lock = threading.Lock()
-        self.done: dict[int, Outcome] = {}
+        self.done: dict[int, Outcome] = {}  # this run's last word on each person
+        self.failure: OSError | None = None
+        self.unwritten = 0
+        self.fd: int | None = None
         try:
-            fresh = not os.path.exists(path) or os.path.getsize(path) == 0
-            # utf-8-sig: Excel reads the BOM as "UTF-8"; Python writes it only at the start of an empty file.
-            self.handle = open(path, "a", encoding="utf-8-sig", newline="")
+            self.unsettled = _unsettled_attempts(path, workspace_id)
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            size = os.fstat(self.fd).st_size
+            if size == 0:
+                # A UTF-8 BOM first: Excel then reads the file as UTF-8. Appending adds none.
+                self._append(b"\xef\xbb\xbf" + _csv_line(dict(zip(REPORT_FIELDS, REPORT_FIELDS))), sync=False)
+            else:
+                with open(path, "rb") as handle:
+                    handle.seek(size - 1)
+                    if handle.read(1) != b"\n":  # a row cut short by an earlier crash: start a fresh line
+                        self._append(b"\r\n", sync=False)
         except OSError as exc:
+            self._close_fd()
             raise UsageError(f"cannot write the report {path}: {exc.strerror or exc}") from None
-        self.writer = csv.DictWriter(self.handle, REPORT_FIELDS)
-        if fresh:
-            self.writer.writeheader()
-            self.handle.flush()
+
+    @property
+    def broken(self) -> bool:
+        return self.failure is not None
+
+    def attempt(self, person: Person, detail: str = "about to send the removal") -> bool:
+        """The intent, synced before the request goes out; False: it could not be written, do not send."""
+        return self._row(Outcome(person, ATTEMPTING, detail=detail), sync=True)
 
     def record(self, outcome: Outcome) -> bool:
-        """Writes the person's row once; a later outcome for the same person is ignored."""
+        """The run's outcome for a person, once; a later outcome for the same person is ignored."""
         with self.lock:
-            if outcome.person.id in self.done or self.handle.closed:
+            if outcome.person.id in self.done:
                 return False
             self.done[outcome.person.id] = outcome
-            self.writer.writerow(
-                {
-                    "time": utc_now(),
-                    "workspace_id": self.workspace_id,
-                    "person_id": outcome.person.id,
-                    "email": csv_safe(outcome.person.email),
-                    "name": csv_safe(outcome.person.name),
-                    "outcome": outcome.outcome,
-                    "http_status": outcome.status or "",
-                    "request_id": csv_safe(outcome.request_id),
-                    "detail": csv_safe(redact(outcome.detail)),
-                    "transferred_to": csv_safe(outcome.transferred_to),
-                }
-            )
-            self.handle.flush()
-            return True
+        self._row(outcome)
+        return True
+
+    def correct(self, outcome: Outcome, counts: bool = True) -> None:
+        """A later row that overrides the person's earlier ones (verification, settling)."""
+        if counts:
+            with self.lock:
+                self.done[outcome.person.id] = outcome
+        self._row(outcome)
+
+    def _row(self, outcome: Outcome, sync: bool = False) -> bool:
+        line = _csv_line(
+            {
+                "time": utc_now(),
+                "workspace_id": self.workspace_id,
+                "person_id": outcome.person.id,
+                "email": csv_safe(outcome.person.email),
+                "name": csv_safe(outcome.person.name),
+                "outcome": outcome.outcome,
+                "http_status": outcome.status or "",
+                "request_id": csv_safe(outcome.request_id),
+                "detail": csv_safe(redact(outcome.detail)),
+                "transferred_to": csv_safe(outcome.transferred_to),
+            }
+        )
+        with self.lock:
+            if self.failure is None and self.fd is not None:
+                try:
+                    self._append(line, sync)
+                    return True
+                except OSError as exc:
+                    self.failure = exc
+                    self.console.error(
+                        f"cannot write the report {self.path} ({exc.strerror or exc}); no new removal starts. The rows "
+                        "that could not be written follow as CSV lines:"
+                    )
+                    self.console.raw(_csv_line(dict(zip(REPORT_FIELDS, REPORT_FIELDS))).decode("utf-8").rstrip("\r\n"))
+            self.unwritten += 1
+            self.console.raw(line.decode("utf-8").rstrip("\r\n"))
+            return False
+
+    def _append(self, data: bytes, sync: bool) -> None:
+        assert self.fd is not None
+        before = os.fstat(self.fd).st_size
+        try:
+            written = _write_report(self.fd, data)
+            if written != len(data):
+                raise OSError(28, "short write (the disk may be full)")
+            if sync:
+                os.fsync(self.fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, before)  # no half row left behind
+            raise
 
     def close(self) -> None:
         with self.lock:
-            if not self.handle.closed:
+            if self.fd is not None and self.failure is None:
                 with contextlib.suppress(OSError):
-                    os.fsync(self.handle.fileno())
-                self.handle.close()
+                    os.fsync(self.fd)
+            self._close_fd()
+
+    def _close_fd(self) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
+
+
+def _write_report(fd: int, data: bytes) -> int:
+    """The one place report bytes reach the disk (tests replace it to make writes fail)."""
+    return os.write(fd, data)
+
+
+def _csv_line(row: Mapping[str, Any]) -> bytes:
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, REPORT_FIELDS).writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, Person]:
+    """People whose last row in an existing report is `attempting`: an earlier run stopped mid-removal."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        return {}
+    last: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        pid = row.get("person_id") or ""
+        if row.get("workspace_id") == str(workspace_id) and pid.isdigit():
+            last[int(pid)] = row
+    return {
+        pid: Person(pid, _uncell(row.get("email")) or None, _uncell(row.get("name")) or "")
+        for pid, row in last.items()
+        if row.get("outcome") == ATTEMPTING
+    }
+
+
+def _uncell(value: str | None) -> str:
+    return (value or "")[1:] if (value or "")[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r") else (value or "")
+
+
+def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> None:
+    """An earlier run stopped between an `attempting` row and its outcome: the listing says which."""
+    if not report.unsettled:
+        return
+    members = {p.id for p in ws.people}
+    gone = 0
+    for pid, person in sorted(report.unsettled.items()):
+        if pid in members:
+            report.correct(Outcome(person, FAILED, detail="settled: an earlier run stopped while removing this person, who is still a member"), counts=False)
+        else:
+            gone += 1
+            report.correct(Outcome(person, REMOVED, detail="settled: an earlier run stopped while removing this person, who is no longer a member"), counts=False)
+    console.info(
+        f"Settled {len(report.unsettled)} `attempting` rows an earlier run left in {report.path}: {gone} removed, "
+        f"{len(report.unsettled) - gone} still members"
+    )
 
 
 def default_report_path(workspace_id: int, label: str | None = None) -> str:
@@ -2812,7 +2937,8 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
             raise SafetyStop("stopped to fix the protected emails that look like typos; nobody was removed")
         if plan.remove and not confirm(ws, plan, target):
             raise SafetyStop("not confirmed; nobody was removed")
-    report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id)
+    report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console)
+    settle_attempts(report, ws, console)
     for person in plan.gone:
         report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
     remover = Remover(client, ws, report, console, config.concurrency, target)

@@ -62,7 +62,7 @@ import traceback
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 import requests
 
@@ -85,6 +85,9 @@ BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
 BACKOFF_CAP = 8.0
 REFRESH_MARGIN = 60  # refresh before start-up when the access token has less than this left
 RETRYABLE_STATUSES = {500, 502, 503, 504}
+MAYBE_ACTED_STATUSES = {502, 504}  # a gateway gave up waiting: the backend may have acted anyway
+EARLY_STOP = 5  # this many 403s (or 404s) in a row from the start, with no success, stop the run
+WRONG_ROUTE = "404 on every removal from the start: taken as a wrong route, not as already gone"
 TOKEN_HELP_PATH = "Profile > Preferences > OAuth 2.0 API Tokens"
 
 REPORT_FIELDS = [
@@ -107,7 +110,9 @@ class ExitStatus(enum.IntEnum):
     USAGE = 2  # bad usage or input
     SOME_FAILED = 3  # finished, but some removals failed
     SAFETY_STOP = 4  # stopped by a safety check, such as a declined confirmation
-    INTERRUPTED = 130  # Ctrl-C
+    HANGUP = 129  # SIGHUP (128 + 1): an SSH session closed
+    INTERRUPTED = 130  # Ctrl-C (128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15): cron, systemd, timeout
 
 
 EXIT_CODES_HELP = """exit codes:
@@ -117,7 +122,9 @@ EXIT_CODES_HELP = """exit codes:
   3    finished, but some removals failed
   4    stopped by a safety check, such as a declined confirmation
        (nothing was removed)
+  129  stopped by SIGHUP (the report says who was handled)
   130  interrupted by Ctrl-C (the report says who was handled)
+  143  stopped by SIGTERM (the report says who was handled)
 """
 
 # ---------------------------------------------------------------------------------------------
@@ -169,12 +176,26 @@ class _NoAnswer(Exception):
         self.cause = cause
 
 
-class Stopped(Exception):
-    """Raised inside a worker when Ctrl-C asked for no further requests."""
+class LongWait(ApiError):
+    """A 429 asking for a longer wait than the tool accepts: the whole run stops, not one request."""
 
-    def __init__(self, last: "Answer | None", no_answer: bool) -> None:
+    def __init__(self, answer: "Answer", wait: float) -> None:
+        super().__init__(
+            answer.method,
+            answer.path,
+            f"rate limited and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits",
+            answer.status,
+            answer.request_id,
+        )
+        self.wait = wait
+
+
+class Stopped(Exception):
+    """Raised inside a worker when a signal (or a run-wide stop) asked for no further requests."""
+
+    def __init__(self, last: "Answer | None", maybe_acted: bool) -> None:
         super().__init__("stopped before retrying")
-        self.last, self.no_answer = last, no_answer
+        self.last, self.maybe_acted = last, maybe_acted
 
 
 # ---------------------------------------------------------------------------------------------
@@ -639,6 +660,11 @@ class Tokens:
         except (TypeError, ValueError):
             return False
 
+    def wait_idle(self) -> None:
+        """Waits (bounded) for a refresh under way in another thread, so that its new pair is saved."""
+        if self.lock.acquire(timeout=self.timeout * MAX_ATTEMPTS + 5):
+            self.lock.release()
+
     def prepare(self) -> None:
         """Before the first call: refresh if the access token is missing or about to expire; stop
         if it has expired and cannot be renewed, since every request would only get a 401."""
@@ -976,7 +1002,7 @@ class Answer:
     body: bytes
     content_type: str
     request_id: str | None
-    retried_after_no_answer: bool = False  # an earlier attempt's answer was lost: it may have acted
+    retried_after_no_answer: bool = False  # an earlier attempt's answer was lost (or a 502/504): it may have acted
 
     def json(self) -> Any:
         try:
@@ -1046,23 +1072,23 @@ class AacClient:
         """
         attempt = 0
         refreshed = False
-        no_answer_before = False
+        maybe_acted = False  # an earlier attempt's answer was lost, or was a gateway's 502/504
         last: Answer | None = None
         while True:
             attempt += 1
-            self._take_slot(stoppable, last, no_answer_before and last is None)
+            self._take_slot(stoppable, last, maybe_acted)
             try:
-                answer, delay = self._attempt(method, path, params, body, attempt, refreshed, no_answer_before, stoppable)
+                answer, delay = self._attempt(method, path, params, body, attempt, refreshed, maybe_acted, stoppable)
             except _Refreshed:
                 refreshed = True
                 attempt -= 1  # the token, not the server, was at fault
                 continue
-            except (AuthError, TokenError):
+            except (AuthError, TokenError, LongWait):
                 if stoppable:
-                    self.stop.set()
+                    self.stop.set()  # before the slot is given back: no other worker sends another
                 raise
             except Stopped:
-                raise Stopped(last, no_answer_before and last is None) from None
+                raise Stopped(last, maybe_acted) from None
             except _NoAnswer as exc:
                 why, hopeless = describe_network_failure(exc.cause, self.base_url, self.timeout)
                 if hopeless:
@@ -1073,13 +1099,14 @@ class AacClient:
             finally:
                 self.slots.release()  # before any backoff: a sleeping worker holds no slot
             if answer is None:
-                no_answer_before, last = True, None
+                maybe_acted, last = True, None
                 self._sleep(delay, stoppable, None, True)
                 continue
             if delay is None:
                 return answer
             last = answer
-            self._sleep(delay, stoppable, last, False)
+            maybe_acted = maybe_acted or answer.status in MAYBE_ACTED_STATUSES
+            self._sleep(delay, stoppable, last, maybe_acted)
 
     def _attempt(
         self, method: str, path: str, params: Any, body: Any, attempt: int, refreshed: bool, no_answer_before: bool, stoppable: bool
@@ -1148,7 +1175,7 @@ class AacClient:
         if status == 429:
             wait = parse_retry_after(response.headers)
             if wait is not None and wait > MAX_RETRY_WAIT:
-                raise answer.error(f"rate limited and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits: ")
+                raise LongWait(answer, wait)
             self.pacer.on_throttle(started, wait)
             if attempt >= MAX_ATTEMPTS:
                 return answer, None
@@ -1158,14 +1185,14 @@ class AacClient:
             return answer, backoff_delay(attempt)
         return answer, None
 
-    def _take_slot(self, stoppable: bool, last: Answer | None, no_answer: bool) -> None:
+    def _take_slot(self, stoppable: bool, last: Answer | None, maybe_acted: bool) -> None:
         while True:
             if stoppable and self.stop.is_set():
-                raise Stopped(last, no_answer)
+                raise Stopped(last, maybe_acted)
             if self.slots.acquire(timeout=0.1):
                 if stoppable and self.stop.is_set():
                     self.slots.release()
-                    raise Stopped(last, no_answer)
+                    raise Stopped(last, maybe_acted)
                 return
 
     def _auth_error(self, answer: Answer, after_refresh: bool) -> AuthError:
@@ -1178,10 +1205,10 @@ class AacClient:
             )
         return AuthError(answer.method, answer.path, text, 401, answer.request_id)
 
-    def _sleep(self, seconds: float, stoppable: bool, last: Answer | None, no_answer: bool) -> None:
+    def _sleep(self, seconds: float, stoppable: bool, last: Answer | None, maybe_acted: bool) -> None:
         if stoppable:
             if self.stop.wait(seconds) or self.stop.is_set():
-                raise Stopped(last, no_answer)
+                raise Stopped(last, maybe_acted)
         elif seconds > 0:
             time.sleep(seconds)
 
@@ -2330,6 +2357,7 @@ class Outcome:
     request_id: str | None = None
     detail: str = ""
     transferred_to: str = ""
+    halt: str = ""  # not a report column: why this answer stops the whole run
 
 
 class AuditReport:
@@ -2532,6 +2560,7 @@ class Config:
     groups: list[GroupSource] = field(default_factory=list)
     group_settings: GroupSettings = field(default_factory=GroupSettings)
     group_members: list[GroupMembers] = field(default_factory=list)  # filled by the run, before planning
+    verify: bool = True
 
     @property
     def protections_in_force(self) -> Protections:
@@ -2601,6 +2630,178 @@ def confirm(ws: Workspace, plan: Plan, target: Person | None) -> bool:
     return bool(line) and line.strip().casefold() == expected.strip().casefold()
 
 
+@dataclass(frozen=True)
+class Action:
+    """What one kind of write means for the report: the outcome when the server did it, refused it,
+    found nobody to act on, or may or may not have acted."""
+
+    name: str
+    done: str
+    failed: str
+    gone: str | None  # None: a 404/410 is a failure of this action
+    unsure: str
+    note: str = ""  # appended to every detail that is not a success
+
+
+TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
+REMOVAL = Action("removal", REMOVED, FAILED, ALREADY_GONE, UNKNOWN)
+TRANSFER = Action("asset transfer", TRANSFERRED, TRANSFER_FAILED, None, TRANSFER_FAILED, "; the person was kept")
+
+
+def _suspect_success(answer: Answer) -> str:
+    """Why a 2xx does not prove the server acted: an SSO proxy's sign-in page, or an error body."""
+    head = answer.body.lstrip()[:200].lower()
+    if "html" in answer.content_type.lower() or head.startswith((b"<!doctype", b"<html", b"<")):
+        return "an HTML page (a sign-in page or a proxy?)"
+    data = answer.json()
+    if isinstance(data, dict) and "exception" in data:
+        return f"an error body ({answer.message})"
+    return ""
+
+
+def _names_missing_route(answer: Answer) -> bool:
+    """AAC answers an unknown /v4 route with 404 RouteNotFoundException: not "this person is gone"."""
+    data = answer.json()
+    name = data.get("exception", {}).get("name") if isinstance(data, dict) and isinstance(data.get("exception"), dict) else None
+    text = answer.message.lower()
+    return name == "RouteNotFoundException" or "routenotfound" in text or "no route" in text
+
+
+def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiError") -> Outcome:
+    """The one place a client result becomes an outcome, for every action. `halt` on the outcome
+    says the whole run must stop (a missing route, a wait longer than the tool accepts)."""
+    note = action.note
+    if isinstance(result, Stopped):
+        last = result.last
+        if last is None and not result.maybe_acted:
+            return Outcome(person, NOT_ATTEMPTED, detail=f"the run stopped before the {action.name}{note}")
+        if result.maybe_acted or (last is not None and last.status in MAYBE_ACTED_STATUSES):
+            return Outcome(
+                person,
+                action.unsure,
+                last.status if last else None,
+                last.request_id if last else None,
+                f"interrupted after a {action.name} request that may have acted (its answer was lost or a gateway gave up); "
+                f"the server may or may not have acted{note}",
+            )
+        assert last is not None
+        return Outcome(person, action.failed, last.status, last.request_id, f"interrupted before retrying: {last.message or _reason(last.status)}{note}")
+    if isinstance(result, LongWait):
+        outcome = Outcome(person, NOT_ATTEMPTED, result.status, result.request_id, f"{result.message}; not sent again{note}")
+        outcome.halt = (
+            f"the server asked to wait {result.wait:.0f} s (HTTP 429), longer than the {MAX_RETRY_WAIT:.0f} s this tool waits; "
+            "no new removals were started. Re-run the same command later"
+        )
+        return outcome
+    if isinstance(result, ApiError):
+        if result.status is None:  # no answer at all, even after retries
+            return Outcome(person, action.unsure, None, None, f"{result.message}; the server may or may not have acted{note}")
+        return Outcome(person, action.failed, result.status, result.request_id, result.message + note)
+    answer = result
+    if answer.ok:
+        suspect = _suspect_success(answer)
+        if suspect:
+            return Outcome(
+                person,
+                action.unsure,
+                answer.status,
+                answer.request_id,
+                f"answered {answer.status} with {suspect}: not taken as a {action.name}; the verification decides{note}",
+            )
+        return Outcome(person, action.done, answer.status, answer.request_id)
+    reason = answer.message or _reason(answer.status)
+    if answer.status == 404 and _names_missing_route(answer):
+        outcome = Outcome(person, action.failed, 404, answer.request_id, f"the {action.name} route is missing ({reason}){note}")
+        outcome.halt = (
+            f"{answer.method} {answer.path} answered 404 naming a missing route ({reason}): the route is wrong for this "
+            "server, nobody was found gone. No new removals were started"
+        )
+        return outcome
+    if answer.status in (404, 410) and action.gone is not None:
+        if answer.retried_after_no_answer:
+            # The earlier attempt's answer was lost; the person being gone now means it acted.
+            return Outcome(person, action.done, answer.status, answer.request_id, f"gone on retry: the earlier attempt did the {action.name}")
+        return Outcome(person, action.gone, answer.status, answer.request_id, answer.message)
+    if answer.status in MAYBE_ACTED_STATUSES or answer.retried_after_no_answer:
+        return Outcome(
+            person,
+            action.unsure,
+            answer.status,
+            answer.request_id,
+            f"{reason}, after a request that may have acted; the verification decides{note}",
+        )
+    return Outcome(person, action.failed, answer.status, answer.request_id, reason + note)
+
+
+class Signals:
+    """SIGINT, SIGTERM and SIGHUP (where it exists) for the whole run, in the main thread.
+
+    Before removals a signal stops the run at once (nobody was removed). From the report's opening
+    to the run's end, and during a token refresh in the main thread, a signal only counts: the first
+    stops new removals, the second and later abandon those in flight; SIGTERM and SIGHUP count as a
+    first Ctrl-C. A signal raised at an arbitrary point could lose report rows or a new token pair.
+    """
+
+    NAMES = {"SIGINT": "Ctrl-C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.count = 0
+        self.first: int | None = None
+        self.counting = False
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "Signals":
+        for name in self.NAMES:
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue
+            try:
+                self.previous[signum] = signal.signal(signum, self._on_signal)
+            except (ValueError, OSError):  # not the main thread, or not settable here
+                pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self.previous.items():
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(signum, previous)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.first = self.first or signum
+        if not self.counting:
+            raise Interrupted(signum)
+        self.count = self.count + 1 if signum == signal.SIGINT else max(self.count, 1)
+        self.stop.set()
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Signals only count inside; one that came is acted on afterwards (a refresh's new pair is saved first)."""
+        before, self.counting = self.counting, True
+        try:
+            yield
+        finally:
+            self.counting = before
+        if not before and self.first is not None:
+            raise Interrupted(self.first)
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.first).name if self.first else "a signal"
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + int(self.first or signal.SIGINT)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal before any removal: the run stops at once."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class Remover:
     """Removes the planned people with at most `concurrency` requests in flight."""
 
@@ -2616,53 +2817,41 @@ class Remover:
         self.finished = 0
         self.total = 0
         self.auth_error: RemoveUsersError | None = None
+        self.halt: str | None = None  # why the run stopped starting removals, besides signals
+        self.any_done = False
+        self.early: list[Outcome] = []  # outcomes from the start while nothing succeeded
+        self.route_wrong = False
         self.active = 0
         self.all_done = threading.Event()
 
-    def run(self, people: list[Person]) -> None:
-        """Blocks until done. The first Ctrl-C stops new removals and lets those in flight finish;
-        a second abandons them. Raises KeyboardInterrupt afterwards if either came.
-
-        Ctrl-C only sets a flag here (a handler of our own for the duration): a KeyboardInterrupt
-        raised at an arbitrary point, such as mid-way through writing a report row or before the
-        workers had all started, could lose rows of the audit record.
-        """
+    def run(self, people: list[Person], signals: Signals) -> None:
+        """Blocks until done. The first signal stops new removals and lets those in flight finish;
+        a second Ctrl-C (or any later one) abandons them. Every planned person ends with a row."""
         self.pending.extend(people)
         self.total = len(people)
-        interrupts = 0
-
-        def on_sigint(signum: int, frame: Any) -> None:
-            nonlocal interrupts
-            interrupts += 1
-            self.client.stop.set()
-
-        try:
-            previous = signal.signal(signal.SIGINT, on_sigint)
-        except ValueError:  # not the main thread: Ctrl-C keeps its default behaviour
-            previous = None
         try:
             # Twice as many workers as slots, so that one sleeping through a backoff does not idle a slot.
             workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(2 * self.concurrency, len(people)))]
             self.active = len(workers)
             for worker in workers:
                 worker.start()
+            if not workers:
+                self.all_done.set()
             warned = False
-            # Not Thread.join(): a Ctrl-C landing inside join() can mark a running thread as finished.
+            # Not Thread.join(): a signal landing inside join() can mark a running thread as finished.
             while not self.all_done.wait(0.05):
-                if interrupts and not warned:
+                if signals.count and not warned:
                     warned = True
                     with self.lock:
                         flying = len(self.in_flight)
-                    self.console.warn(f"interrupted: no new removals; waiting for {flying} in flight (Ctrl-C again to abandon them)")
-                if interrupts >= 2:
+                    self.console.warn(
+                        f"interrupted: no new removals ({signals.name}); waiting for {flying} in flight (Ctrl-C again to abandon them)"
+                    )
+                if signals.count >= 2:
                     self._abandon()
                     break
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
             self._mark_not_attempted()
-        if interrupts:
-            raise KeyboardInterrupt
 
     def _abandon(self) -> None:
         with self.lock:
@@ -2684,6 +2873,8 @@ class Remover:
 
     def _next(self) -> Person | None:
         with self.lock:
+            if self.report.broken:
+                self.client.stop.set()
             if self.client.stop.is_set() or not self.pending:
                 return None
             person = self.pending.popleft()
@@ -2706,13 +2897,11 @@ class Remover:
                 return
             try:
                 outcome = self.remove(person)
-            except AuthError as exc:
-                outcome = Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
-                with self.lock:
-                    self.auth_error = self.auth_error or exc
-                self.client.stop.set()
-            except TokenError as exc:
-                outcome = Outcome(person, FAILED, None, None, str(exc))
+            except (AuthError, TokenError) as exc:
+                if isinstance(exc, AuthError):
+                    outcome = Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
+                else:
+                    outcome = Outcome(person, FAILED, None, None, str(exc))
                 with self.lock:
                     self.auth_error = self.auth_error or exc
                 self.client.stop.set()
@@ -2720,30 +2909,28 @@ class Remover:
                 outcome = Outcome(person, UNKNOWN, None, None, f"unexpected error: {type(exc).__name__}: {exc}")
             self._finish(outcome)
 
-    def transfer(self, person: Person) -> Outcome | None:
-        """Moves the person's assets to the transfer target; an Outcome means: do not remove them."""
+    def _send(self, method: str, path: str, body: Any = None) -> "Answer | Stopped | ApiError":
+        """The client's result, whatever it is; AuthError and TokenError stop the whole run."""
+        try:
+            return self.client.request(method, path, body=body, stoppable=True)
+        except (Stopped, ApiError) as exc:
+            if isinstance(exc, AuthError):
+                raise
+            return exc
+
+    def transfer(self, person: Person) -> Outcome:
+        """Moves the person's assets to the transfer target; anything but TRANSFERRED keeps the person."""
         assert self.transfer_to is not None
         body = {"fromPersonId": person.id, "toPersonId": self.transfer_to.id}
-        try:
-            answer = self.client.request("PATCH", "/v4/workspaces/current/transfer", body=body, stoppable=True)
-        except Stopped:
-            return Outcome(person, NOT_ATTEMPTED, detail="the run stopped during the asset transfer; the person was kept")
-        except AuthError:
-            raise
-        except ApiError as exc:
-            return Outcome(person, TRANSFER_FAILED, exc.status, exc.request_id, f"asset transfer failed ({exc.message}); the person was kept")
-        if answer.ok:
-            return None
-        reason = answer.message or _reason(answer.status)
-        return Outcome(person, TRANSFER_FAILED, answer.status, answer.request_id, f"asset transfer failed ({reason}); the person was kept")
+        return outcome_of(TRANSFER, person, self._send("PATCH", "/v4/workspaces/current/transfer", body))
 
     def remove(self, person: Person) -> Outcome:
         """Transfers (with --transfer-to), then removes; the person stays if the transfer failed."""
         if self.transfer_to is None:
             return self.delete(person)
-        refused = self.transfer(person)
-        if refused is not None:
-            return refused
+        moved = self.transfer(person)
+        if moved.outcome != TRANSFERRED:
+            return moved
         outcome = self.delete(person)
         outcome.transferred_to = self.transfer_to.email or str(self.transfer_to.id)
         if outcome.outcome == NOT_ATTEMPTED:
@@ -2751,41 +2938,57 @@ class Remover:
         return outcome
 
     def delete(self, person: Person) -> Outcome:
-        path = f"/v4/workspaces/{self.ws.id}/people/{person.id}"
-        try:
-            answer = self.client.request("DELETE", path, stoppable=True)
-        except Stopped as stopped:
-            if stopped.last is None and not stopped.no_answer:
-                return Outcome(person, NOT_ATTEMPTED, detail="the run stopped before this person")
-            if stopped.no_answer:
-                return Outcome(person, UNKNOWN, detail="interrupted after a request whose answer was lost; the server may or may not have acted")
-            last = stopped.last
-            assert last is not None
-            return Outcome(person, FAILED, last.status, last.request_id, f"interrupted before retrying: {last.message}")
-        except AuthError:
-            raise  # not this person's failure: the whole run stops
-        except ApiError as exc:
-            if exc.status is None:  # no answer at all, even after retries
-                return Outcome(person, UNKNOWN, None, None, exc.message + "; the server may or may not have acted")
-            return Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
-        if answer.ok:
-            return Outcome(person, REMOVED, answer.status, answer.request_id)
-        if answer.status in (404, 410):
-            if answer.retried_after_no_answer:
-                # The earlier attempt's answer was lost; the person being gone now means it acted.
-                return Outcome(person, REMOVED, answer.status, answer.request_id, "gone on retry: the earlier attempt removed them")
-            return Outcome(person, ALREADY_GONE, answer.status, answer.request_id, answer.message)
-        return Outcome(person, FAILED, answer.status, answer.request_id, answer.message or _reason(answer.status))
+        if self.client.stop.is_set():
+            return outcome_of(REMOVAL, person, Stopped(None, False))
+        if not self.report.attempt(person):
+            self.client.stop.set()
+            return Outcome(person, NOT_ATTEMPTED, detail="the report could not be written, so this removal was not sent")
+        return outcome_of(REMOVAL, person, self._send("DELETE", f"/v4/workspaces/{self.ws.id}/people/{person.id}"))
 
     def _finish(self, outcome: Outcome) -> None:
         with self.lock:
             self.in_flight.pop(outcome.person.id, None)
-        if not self.report.record(outcome) or (outcome.outcome == NOT_ATTEMPTED and not outcome.transferred_to):
+        self._watch(outcome)
+        if not self.report.record(outcome) or (outcome.outcome == NOT_ATTEMPTED and not outcome.transferred_to and not outcome.status):
             return
         with self.lock:
             self.finished += 1
             n = self.finished
         self.log(n, outcome)
+
+    def _watch(self, outcome: Outcome) -> None:
+        """Stops the run when the server says stop: a missing route, a long 429, or the first
+        EARLY_STOP removals all refused alike (403: rights; 404: a wrong route, not everyone gone)."""
+        halt = outcome.halt
+        corrections: list[Outcome] = []
+        with self.lock:
+            if outcome.outcome == REMOVED:
+                self.any_done = True
+            elif not self.any_done and outcome.outcome != NOT_ATTEMPTED:
+                self.early.append(outcome)
+                statuses = {o.status for o in self.early}
+                if not halt and len(self.early) >= EARLY_STOP and statuses in ({403}, {404}):
+                    if statuses == {403}:
+                        halt = (
+                            f"the first {len(self.early)} removals were all refused (HTTP 403) and none succeeded: the token may "
+                            "lack the Workspace Admin role. No new removals were started"
+                        )
+                    else:
+                        self.route_wrong = True
+                        corrections = [o for o in self.early if o is not outcome]
+                        halt = (
+                            f"the first {len(self.early)} removals all answered 404 and none succeeded: the removal route looks "
+                            "wrong for this server, rather than everyone being gone. No new removals were started"
+                        )
+            if halt and self.halt is None:
+                self.halt = halt
+                self.client.stop.set()
+            route_wrong = self.route_wrong
+        if route_wrong and outcome.outcome == ALREADY_GONE:
+            outcome.outcome, outcome.detail = FAILED, WRONG_ROUTE
+        for earlier in corrections:
+            if earlier.outcome == ALREADY_GONE:
+                self.report.correct(Outcome(earlier.person, FAILED, earlier.status, earlier.request_id, WRONG_ROUTE))
 
     def log(self, n: int, outcome: Outcome) -> None:
         person = outcome.person
@@ -2806,7 +3009,45 @@ class Remover:
                 self.console.info(line)
 
 
-def summarize(report: AuditReport, plan: Plan, console: Console) -> collections.Counter[str]:
+@dataclass
+class Verification:
+    """What the listing after the run showed: who of the planned is gone, and who matched but was not planned."""
+
+    absent: int
+    planned: int
+    unplanned: list[Person]
+
+
+def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report: AuditReport, console: Console) -> Verification:
+    """Lists the workspace again (the same listing as before the run) and corrects the report where
+    it disagrees: the person's last row is then the verified one."""
+    people = list_people(client, "/v4/people", config.concurrency)
+    present = {p.id for p in people}
+    planned = plan.gone + plan.remove
+    for person in planned:
+        last = report.done.get(person.id)
+        if last is None:
+            continue
+        if person.id in present and last.outcome in (REMOVED, ALREADY_GONE, UNKNOWN):
+            report.correct(Outcome(person, FAILED, detail="still a member after the run (verified)", transferred_to=last.transferred_to))
+        elif person.id not in present and last.outcome in (FAILED, UNKNOWN):
+            report.correct(Outcome(person, REMOVED, detail="verified absent after the run", transferred_to=last.transferred_to))
+    unplanned: list[Person] = []
+    if config.saved_plan is None:  # a saved plan is its own selection: nobody else matches it
+        planned_ids = {p.id for p in planned}
+        admins = ws.admin_ids | {p.id for p in people if p.is_admin}
+        again = make_plan(people, ws.caller.id, admins, config.protections_in_force, config.selection)
+        unplanned = [p for p in again.remove if p.id not in planned_ids]
+    if unplanned:
+        names = ", ".join(f"{p.email} (id {p.id})" for p in unplanned[:20]) + (" ..." if len(unplanned) > 20 else "")
+        console.warn(
+            f"{len(unplanned)} members match the selection but were not in the plan (they joined during the run, or the "
+            f"first listing missed them); they were not removed: {names}"
+        )
+    return Verification(sum(1 for p in planned if p.id not in present), len(planned), unplanned)
+
+
+def summarize(report: AuditReport, plan: Plan, console: Console, verified: Verification | None = None) -> collections.Counter[str]:
     counts = collections.Counter(o.outcome for o in report.done.values())
     parts = [
         f"removed {counts[REMOVED]}",
@@ -2822,6 +3063,8 @@ def summarize(report: AuditReport, plan: Plan, console: Console) -> collections.
         parts.append(f"not a member {len(plan.not_members)}")
     console.result("")
     console.result("Summary: " + ", ".join(parts))
+    if verified is not None:
+        console.result(f"verified: {verified.absent} of {verified.planned} planned people are no longer members")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
     if unfinished:
@@ -2881,9 +3124,15 @@ def describe_outcomes(doc: dict[str, Any], report: AuditReport, plan: Plan, coun
 def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> ExitStatus:
     doc = {} if doc is None else doc
     stop = threading.Event()
+    with Signals(stop) as signals:
+        return _run(config, console, doc, stop, signals)
+
+
+def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.Event, signals: Signals) -> ExitStatus:
     client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop, concurrency=config.concurrency)
     use_groups(config, read_groups(config.groups, config.group_settings, console), console)
-    config.tokens.prepare()
+    with signals.deferred():  # a refresh's new pair is saved before a signal is acted on
+        config.tokens.prepare()
     ws = read_workspace(client, config.concurrency, console)
     if config.workspace_id is not None and ws.id != config.workspace_id:
         raise SafetyStop(
@@ -2937,6 +3186,7 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
             raise SafetyStop("stopped to fix the protected emails that look like typos; nobody was removed")
         if plan.remove and not confirm(ws, plan, target):
             raise SafetyStop("not confirmed; nobody was removed")
+    signals.counting = True  # from here on, a signal stops new removals and every row is written
     report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console)
     settle_attempts(report, ws, console)
     for person in plan.gone:
@@ -2944,23 +3194,64 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
     remover = Remover(client, ws, report, console, config.concurrency, target)
     moving = f", transferring their assets to {target.email} first" if target else ""
     console.info(f"Removing {len(plan.remove)} people, {config.concurrency} at a time{moving}; report: {report.path}")
-    interrupted = False
-    try:
-        remover.run(plan.remove)
-    except KeyboardInterrupt:
-        interrupted = True
+    remover.run(plan.remove, signals)
+    verified, verify_error = None, None
+    if config.verify and not signals.count and remover.auth_error is None:
+        try:
+            verified = _watched(signals, lambda: verify(client, config, ws, plan, report, console))
+        except RemoveUsersError as exc:
+            verify_error = exc
     report.close()
-    counts = summarize(report, plan, console)
+    counts = summarize(report, plan, console, verified)
     describe_outcomes(doc, report, plan, counts)
-    if interrupted:
+    if verified is not None:
+        doc["verified"] = {"absent": verified.absent, "planned": verified.planned}
+        doc["unplanned"] = [person_json(p) for p in verified.unplanned]
+    if signals.count:
+        if verified is None and config.verify:
+            console.warn("the run was interrupted, so the report was not checked against the workspace")
         console.muted = True  # abandoned workers may still finish; their lines would only confuse
-        return ExitStatus.INTERRUPTED
+        return ExitStatus(signals.exit_status)
+    if report.broken:
+        console.error(
+            f"the report {report.path} could not be written ({report.failure.strerror or report.failure}); "  # type: ignore[union-attr]
+            f"{report.unwritten} rows were printed above as CSV lines instead. Keep them with the report"
+        )
+        return ExitStatus.ERROR
     if remover.auth_error is not None:
         console.error(str(remover.auth_error))
         return ExitStatus.ERROR
+    if remover.halt:
+        console.error(remover.halt)
+        return ExitStatus.ERROR
+    if verify_error is not None:
+        console.error(f"the listing that checks the run failed, so the report was not verified: {verify_error}")
+        return ExitStatus.SOME_FAILED
     if counts[FAILED] or counts[UNKNOWN] or counts[TRANSFER_FAILED]:
         return ExitStatus.SOME_FAILED
     return ExitStatus.OK
+
+
+def _watched(signals: Signals, job: Callable[[], Any]) -> Any:
+    """Runs job in a thread; a signal while it runs gives up on it (it only reads)."""
+    result: list[Any] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            result.append(job())
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=runner, daemon=True)
+    thread.start()
+    while thread.is_alive() and not signals.count:
+        time.sleep(0.05)
+    if signals.count:
+        return None
+    if errors:
+        raise errors[0]
+    return result[0]
 
 
 def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
@@ -3645,6 +3936,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="Stop before any change (exit 4) if the plan removes more than N people.",
     )
+    act.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="Do not list the workspace again after the removals to check the report against it (saves one listing; "
+        "the report then holds what the server answered, unchecked).",
+    )
     act.add_argument("--plan-out", metavar="PATH", help="With --dry-run: write the plan as JSON for review, to apply later with --plan.")
     act.add_argument(
         "--plan",
@@ -3773,6 +4070,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         selection=selection,
         groups=groups,
         group_settings=group_settings,
+        verify=not args.no_verify,
     )
 
 
@@ -3919,8 +4217,13 @@ def _run_guarded(
             return run_workspaces(args, argv, environ, console, doc)
         config = config or resolve_config(args, environ, console)
         return int(run(config, console, doc))
-    except KeyboardInterrupt:
-        return _failed(console, doc, "interrupted before any removal; nobody was removed", ExitStatus.INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        # Signals only count once removals start, so an interrupt that gets here came before any.
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if config is not None:
+            config.tokens.wait_idle()  # a refresh under way in another thread saves its new pair first
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        return _failed(console, doc, f"interrupted by {name} before any removal; nobody was removed", ExitStatus(128 + int(signum)))
     except RemoveUsersError as exc:
         return _failed(console, doc, str(exc), exc.exit_status, args.debug)
     except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output

@@ -108,9 +108,18 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return Runner(capsys, monkeypatch)
 
 
-def read_report(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+def report_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """Every row of a report, `attempting` rows and corrections included."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
+
+
+def read_report(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The report as the README says to read it: each person's last row, in the order of those rows."""
+    last: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
+    for index, row in enumerate(report_rows(path)):
+        last[(row["workspace_id"], row["person_id"])] = (index, row)
+    return [row for _, row in sorted(last.values(), key=lambda item: item[0])]
 
 
 def only_report(folder: Path | None = None) -> list[dict[str, str]]:

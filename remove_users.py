@@ -1129,7 +1129,9 @@ class AacClient:
                 auth=_Bearer(token),
                 timeout=self.timeout,
                 allow_redirects=False,  # the Authorization header goes to the base URL's host only
+                stream=True,  # the body is read by _read_within, against the whole request's deadline
             )
+            content = _read_within(response, t0 + self.timeout)
         except requests.RequestException as exc:
             self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
             raise _NoAnswer(exc) from None
@@ -1137,7 +1139,7 @@ class AacClient:
             method,
             path,
             response.status_code,
-            response.content,
+            content,
             response.headers.get("Content-Type", ""),
             response.headers.get("x-trifacta-request-id"),
             no_answer_before,
@@ -1251,6 +1253,50 @@ class _Bearer(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token}"
         return request
+
+
+def _read_within(response: requests.Response, deadline: float) -> bytes:
+    """The body, or requests.Timeout once the request's whole time passes `deadline`.
+
+    requests' own timeout bounds each socket read, so a body trickling in a byte at a time would
+    never time out; a timer shuts the socket down at the deadline instead, which ends the read.
+    """
+    fired = threading.Event()
+    sock = _socket_of(response)
+
+    def cut() -> None:
+        fired.set()
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        body = response.content
+    except requests.RequestException:
+        if fired.is_set():
+            raise requests.Timeout("the whole answer did not arrive within --timeout") from None
+        raise
+    finally:
+        timer.cancel()
+    if fired.is_set():
+        response.close()
+        raise requests.Timeout("the whole answer did not arrive within --timeout")
+    return body
+
+
+def _socket_of(response: requests.Response) -> "socket.socket | None":
+    """The socket under a streamed response (urllib3 1.x and 2.x keep it in different places)."""
+    raw = response.raw
+    for path in (("_connection", "sock"), ("_fp", "fp", "raw", "_sock")):
+        seen: Any = raw
+        for name in path:
+            seen = getattr(seen, name, None)
+        if isinstance(seen, socket.socket):
+            return seen
+    return None
 
 
 def describe_network_failure(exc: BaseException, url: str, timeout: float) -> tuple[str, bool]:

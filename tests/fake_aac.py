@@ -59,8 +59,12 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     html: bool = False
     reset: bool = False  # close the connection without an answer
-    act_first: bool = False  # with reset: carry out the request, then drop the answer
+    act_first: bool = False  # carry out the request first, then drop the answer (reset) or answer with this fault
     message: str = "Injected fault"
+    name: str = "InjectedFault"  # the exception name in the JSON error body, e.g. RouteNotFoundException
+    passthrough: bool = False  # answer what the request really answers (with delay or trickle)
+    delay: float = 0.0  # seconds to wait before answering
+    trickle: float = 0.0  # seconds between the answer's bytes (a body that trickles in)
 
     def matches(self, method: str, path: str, person_id: int | None, rng: random.Random) -> bool:
         if self.times is not None and self.times <= 0:
@@ -297,13 +301,20 @@ class FakeAAC:
         person_id = _person_in(method, path, body)
         for fault in self.faults:
             if fault.matches(method, path, person_id, self.rng):
+                real = self._route_v4(method, path, query, body) if fault.act_first or fault.passthrough else None
+                if fault.delay:
+                    time.sleep(fault.delay)
                 if fault.reset:
-                    if fault.act_first:
-                        self._route_v4(method, path, query, body)
                     raise _ConnectionDropped()
-                if fault.html:
-                    return _html(fault.status, fault.message, fault.headers)
-                return _error(fault.status, "InjectedFault", fault.message, fault.headers)
+                if fault.passthrough and real is not None:
+                    answer = real
+                elif fault.html:
+                    answer = _html(fault.status, fault.message, fault.headers)
+                else:
+                    answer = _error(fault.status, fault.name, fault.message, fault.headers)
+                if fault.trickle:
+                    answer[1][TRICKLE] = str(fault.trickle)
+                return answer
         if not self._check_access(headers.get("Authorization")):
             return _error(401, "UnauthorizedException", "Invalid or expired access token")
         wait = self._rate_limited()
@@ -403,6 +414,9 @@ class FakeAAC:
         return _json(200, self.issue_pair())
 
 
+TRICKLE = "X-Fake-Trickle"  # internal: the handler sends the body a byte at a time, this far apart
+
+
 def _person_in(method: str, path: str, body: bytes) -> int | None:
     match = re.search(r"/people/(\d+)$", path)
     if match:
@@ -464,13 +478,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         finally:
             with fake.lock:
                 fake.in_flight -= 1
+        trickle = float(headers.pop(TRICKLE, 0) or 0)
         self.send_response(status)
         self.send_header("x-trifacta-request-id", f"req-{secrets.token_hex(6)}")
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        if payload:
+        if payload and trickle:
+            try:
+                for index in range(len(payload)):
+                    self.wfile.write(payload[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(trickle)
+            except OSError:
+                self.close_connection = True
+        elif payload:
             self.wfile.write(payload)
 
     do_GET = do_DELETE = do_PATCH = do_POST = do_PUT = _serve

@@ -393,6 +393,10 @@ class FakeAAC:
     def _token(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         for fault in self.faults:
             if fault.matches("POST", "/as/token", None, self.rng):
+                if fault.passthrough:  # the refresh happens; its answer comes `delay` later
+                    answer = self._refresh(body)
+                    time.sleep(fault.delay)
+                    return answer
                 if fault.reset:
                     if fault.act_first:
                         self._refresh(body)  # the old refresh token dies, and the answer is lost

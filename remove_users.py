@@ -43,6 +43,7 @@ import csv
 import datetime as dt
 import email.utils
 import enum
+import errno
 import getpass
 import html
 import http
@@ -2502,7 +2503,7 @@ class AuditReport:
         try:
             written = _write_report(self.fd, data)
             if written != len(data):
-                raise OSError(28, "short write (the disk may be full)")
+                raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} (a short write)")
             if sync:
                 os.fsync(self.fd)
         except OSError:

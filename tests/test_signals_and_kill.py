@@ -1,0 +1,144 @@
+"""Items 4 and 5: SIGTERM, SIGHUP, repeated Ctrl-C, a signal during a token refresh, and kill -9."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SCRIPT, clean_env, read_report, report_rows
+from remove_users import ExitStatus
+
+
+def start(fake, *args: str, token: str | None = None, env_extra: dict | None = None) -> subprocess.Popen:
+    env = clean_env()
+    if token != "":
+        env["AAC_ACCESS_TOKEN"] = token or fake.issue_access_token()
+    env.update(env_extra or {})
+    return subprocess.Popen(
+        [sys.executable, SCRIPT, "--base-url", fake.base_url, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def signal_on_delete(fake, nth: int, *signums: int, gap: float = 0.0) -> list:
+    box: list = []
+    deletes: list = []
+
+    def hook(method, path):
+        if method == "DELETE":
+            deletes.append(path)
+            if len(deletes) == nth:
+                for signum in signums:
+                    box[0].send_signal(signum)
+                    time.sleep(gap)
+
+    fake.hooks.append(hook)
+    return box
+
+
+def server_removed(fake, planned: int) -> set[str]:
+    return {f"student{n:05d}@example.edu" for n in range(1, planned + 1)} - fake.emails()
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_act_like_the_first_ctrl_c(make_fake, tmp_path: Path, name):
+    signum = getattr(signal, name)
+    fake = make_fake(people=40, latency=0.1)
+    report = tmp_path / "r.csv"
+    box = signal_on_delete(fake, 5, signum)
+    box.append(start(fake, "--yes", "--concurrency", "4", "--report", str(report)))
+    out, err = box[0].communicate(timeout=60)
+    assert box[0].returncode == 128 + signum, err
+    assert f"interrupted: no new removals ({name})" in err
+    rows = read_report(report)
+    assert len(rows) == 40  # every planned person has a row
+    removed = {r["email"] for r in rows if r["outcome"] == "removed"}
+    assert removed == server_removed(fake, 40)
+    assert 5 <= len(removed) <= 9
+    assert "Summary: removed" in out and "nobody was removed" not in err
+    assert "Traceback" not in err
+
+
+def test_three_quick_ctrl_cs_keep_every_row_and_never_say_nobody(make_fake, tmp_path: Path):
+    fake = make_fake(people=30, latency=0.3)
+    report = tmp_path / "r.csv"
+    box = signal_on_delete(fake, 6, signal.SIGINT, signal.SIGINT, signal.SIGINT, gap=0.02)
+    box.append(start(fake, "--yes", "--concurrency", "4", "--report", str(report)))
+    out, err = box[0].communicate(timeout=60)
+    assert box[0].returncode == ExitStatus.INTERRUPTED, err
+    rows = read_report(report)
+    assert len(rows) == 30, err
+    for email in server_removed(fake, 30):  # whoever the server removed is on record as removed, or unknown
+        assert next(r["outcome"] for r in rows if r["email"] == email) in ("removed", "unknown")
+    assert "nobody was removed" not in err and "Traceback" not in err
+    assert "Summary:" in out
+
+
+def test_sigterm_before_any_removal_says_nobody_and_exits_143(make_fake):
+    fake = make_fake(people=5, latency=0.5)
+    box: list = []
+    fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if len(fake.requests) == 1 else None)
+    box.append(start(fake, "--yes"))
+    out, err = box[0].communicate(timeout=30)
+    assert box[0].returncode == 143, err
+    assert "interrupted by SIGTERM before any removal; nobody was removed" in err
+    assert fake.writes() == []
+
+
+def test_a_signal_during_the_token_refresh_keeps_the_new_pair(make_fake, tmp_path: Path):
+    fake = make_fake(people=5)
+    path = tmp_path / "aac-token.json"
+    path.write_text(json.dumps(fake.issue_pair(lifetime=10)))  # about to expire: refreshed at start-up
+    path.chmod(0o600)
+    fake.add_fault(method="POST", path="/as/token", passthrough=True, delay=1.0, times=1)
+    box: list = []
+    fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if path == "/as/token" else None)
+    box.append(start(fake, "--yes", "--token-file", str(path), token=""))
+    out, err = box[0].communicate(timeout=30)
+    assert box[0].returncode == 143, err
+    saved = json.loads(path.read_text())
+    assert saved["refresh_token"] in fake.refresh_tokens  # the rotated pair was saved, not lost
+    assert fake.writes() == []
+
+
+def test_kill_9_mid_run_leaves_a_row_for_everyone_the_server_removed(make_fake, tmp_path: Path):
+    fake = make_fake(people=30)
+    # Each DELETE acts at once but answers late: a kill lands between acting and answering.
+    fake.add_fault(method="DELETE", act_first=True, passthrough=True, delay=0.4)
+    report = tmp_path / "r.csv"
+    box = signal_on_delete(fake, 9, signal.SIGKILL)
+    box.append(start(fake, "--yes", "--concurrency", "4", "--report", str(report)))
+    box[0].communicate(timeout=60)
+    assert box[0].returncode == -signal.SIGKILL
+    removed = server_removed(fake, 30)
+    assert len(removed) >= 9
+    last = {r["email"]: r["outcome"] for r in read_report(report)}
+    for email in removed:
+        assert last.get(email) in ("removed", "attempting"), (email, last.get(email))
+    attempting = {e for e, o in last.items() if o == "attempting"}
+    assert attempting
+
+    # The next run with the same report settles each attempting row, then does the rest.
+    fake.faults.clear()
+    proc = start(fake, "--yes", "--report", str(report))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitStatus.OK, err
+    settled = [r for r in report_rows(report) if r["detail"].startswith("settled:")]
+    assert {r["email"] for r in settled} == attempting
+    # Removed where the server had acted; still a member (so failed, then removed by this run) where the
+    # kill came between the intent and the request.
+    assert {r["email"] for r in settled if r["outcome"] == "removed"} == attempting & removed
+    assert {r["email"] for r in settled if r["outcome"] == "failed"} == attempting - removed
+    assert f"Settled {len(attempting)} `attempting` rows" in err
+    assert server_removed(fake, 30) == {f"student{n:05d}@example.edu" for n in range(1, 31)}
+    assert {r["outcome"] for r in read_report(report)} == {"removed"}

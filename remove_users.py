@@ -2692,7 +2692,7 @@ class Action:
 
 TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
 REMOVAL = Action("removal", REMOVED, FAILED, ALREADY_GONE, UNKNOWN)
-TRANSFER = Action("asset transfer", TRANSFERRED, TRANSFER_FAILED, None, TRANSFER_FAILED, "; the person was kept")
+TRANSFER = Action("transfer of assets", TRANSFERRED, TRANSFER_FAILED, None, TRANSFER_FAILED, "; the person was kept")
 
 
 def _suspect_success(answer: Answer) -> str:
@@ -2753,7 +2753,7 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
                 action.unsure,
                 answer.status,
                 answer.request_id,
-                f"answered {answer.status} with {suspect}: not taken as a {action.name}; the verification decides{note}",
+                f"answered {answer.status} with {suspect}: not taken as a {action.name}{_decides(action)}{note}",
             )
         return Outcome(person, action.done, answer.status, answer.request_id)
     reason = answer.message or _reason(answer.status)
@@ -2775,9 +2775,13 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
             action.unsure,
             answer.status,
             answer.request_id,
-            f"{reason}, after a request that may have acted; the verification decides{note}",
+            f"{reason}, after a request that may have acted{_decides(action)}{note}",
         )
     return Outcome(person, action.failed, answer.status, answer.request_id, reason + note)
+
+
+def _decides(action: Action) -> str:
+    return "; the verification decides" if action.unsure == UNKNOWN else ""
 
 
 class Signals:

@@ -2482,7 +2482,9 @@ class AuditReport:
             }
         )
         with self.lock:
-            if self.failure is None and self.fd is not None:
+            if self.failure is None and self.fd is None:
+                return False  # closed: a straggler after the run ended (an abandoned worker or check)
+            if self.failure is None:
                 try:
                     self._append(line, sync)
                     return True

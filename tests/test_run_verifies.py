@@ -103,3 +103,13 @@ def test_verification_with_transfer_to_and_a_saved_plan(run, fake, tmp_path):
     result = run(fake, "--yes", "--transfer-to", fake2_target, "--include-admins", "--exclude", PROTECTED, "--report", str(tmp_path / "t.csv"))
     assert result.code == ExitStatus.OK, result.err
     assert "verified: 2 of 2 planned people are no longer members" in result.out
+
+
+def test_a_saved_plan_whose_people_all_left_ends_and_verifies(run, fake, tmp_path):
+    plan = tmp_path / "plan.json"
+    assert run(fake, "--dry-run", "--plan-out", str(plan), "--only", "student00002@example.edu").code == ExitStatus.OK
+    fake.people.pop(fake.id_of("student00002@example.edu"))
+    result = run(fake, "--yes", "--plan", str(plan))
+    assert result.code == ExitStatus.OK, result.err
+    assert "already gone 1" in result.out and "verified: 1 of 1" in result.out
+    assert fake.count("DELETE") == 0

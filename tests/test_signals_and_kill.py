@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import SCRIPT, clean_env, read_report, report_rows
+from conftest import read_report, report_rows
 from remove_users import ExitStatus
-
-
-def start(fake, *args: str, token: str | None = None, env_extra: dict | None = None) -> subprocess.Popen:
-    env = clean_env()
-    if token != "":
-        env["AAC_ACCESS_TOKEN"] = token or fake.issue_access_token()
-    env.update(env_extra or {})
-    return subprocess.Popen(
-        [sys.executable, SCRIPT, "--base-url", fake.base_url, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+from test_subprocess import start  # a token file given as a flag wins over its AAC_ACCESS_TOKEN
 
 
 def signal_on_delete(fake, nth: int, *signums: int, gap: float = 0.0) -> list:
@@ -105,7 +89,7 @@ def test_a_signal_during_the_token_refresh_keeps_the_new_pair(make_fake, tmp_pat
     fake.add_fault(method="POST", path="/as/token", passthrough=True, delay=1.0, times=1)
     box: list = []
     fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if path == "/as/token" else None)
-    box.append(start(fake, "--yes", "--token-file", str(path), token=""))
+    box.append(start(fake, "--yes", "--token-file", str(path)))
     out, err = box[0].communicate(timeout=30)
     assert box[0].returncode == 143, err
     saved = json.loads(path.read_text())

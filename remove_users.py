@@ -3252,8 +3252,8 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     if config.verify and not signals.count and remover.auth_error is None:
         try:
             verified = _watched(signals, lambda: verify(client, config, ws, plan, report, console))
-        except RemoveUsersError as exc:
-            verify_error = exc
+        except Exception as exc:  # noqa: BLE001 - the removals are done: the summary must still print
+            verify_error = exc if isinstance(exc, RemoveUsersError) else RemoveUsersError(f"unexpected {type(exc).__name__}: {exc}")
     report.close()
     counts = summarize(report, plan, console, verified)
     describe_outcomes(doc, report, plan, counts)

@@ -6,7 +6,13 @@ It follows ../shared/aac-api.md, awkward parts included: pages capped below the 
 delete, an `/admins` route that may be missing, `{"exception": ...}` and HTML error bodies, an
 `x-trifacta-request-id` on every answer, OAuth refresh with rotating refresh tokens, and asset
 transfer. Faults are injected on demand (status codes, 429 with either retry header, connection
-resets, latency, a request-rate limit), and every request is recorded.
+resets, latency, a request-rate limit), and every request is recorded. Faults combine, first match
+first: a DELETE that acts and drops the answer, then 503s (`act_first=True, reset=True, times=1`
+then `status=503`); acts and answers 504 (`act_first=True, status=504`); a 200 sign-in page
+(`status=200, html=True`); a missing route (`status=404, name="RouteNotFoundException"`); 403 for
+everyone (`status=403`); a day's wait (`status=429, headers={"Retry-After": "86400"}`); acts at
+once but answers late (`act_first=True, passthrough=True, delay=...`); a trickling body
+(`passthrough=True, trickle=...`).
 
 Standalone, for a safe first try of the tool (nothing here touches a real workspace):
 

@@ -3260,25 +3260,25 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     if verified is not None:
         doc["verified"] = {"absent": verified.absent, "planned": verified.planned}
         doc["unplanned"] = [person_json(p) for p in verified.unplanned]
-    if signals.count:
-        if verified is None and config.verify:
-            console.warn("the run was interrupted, so the report was not checked against the workspace")
-        console.muted = True  # abandoned workers may still finish; their lines would only confuse
-        return ExitStatus(signals.exit_status)
+    # Every problem is said; the exit code is the gravest: a signal, then a stop, then a failed check.
     if report.broken:
         console.error(
             f"the report {report.path} could not be written ({report.failure.strerror or report.failure}); "  # type: ignore[union-attr]
             f"{report.unwritten} rows were printed above as CSV lines instead. Keep them with the report"
         )
-        return ExitStatus.ERROR
-    if remover.auth_error is not None:
-        console.error(str(remover.auth_error))
-        return ExitStatus.ERROR
-    if remover.halt:
-        console.error(remover.halt)
-        return ExitStatus.ERROR
+    for stop in (remover.auth_error, remover.halt):
+        if stop:
+            console.error(str(stop))
     if verify_error is not None:
         console.error(f"the listing that checks the run failed, so the report was not verified: {verify_error}")
+    if signals.count:
+        if verified is None and config.verify:
+            console.warn("the run was interrupted, so the report was not checked against the workspace")
+        console.muted = True  # abandoned workers may still finish; their lines would only confuse
+        return ExitStatus(signals.exit_status)
+    if report.broken or remover.auth_error is not None or remover.halt:
+        return ExitStatus.ERROR
+    if verify_error is not None:
         return ExitStatus.SOME_FAILED
     if counts[FAILED] or counts[UNKNOWN] or counts[TRANSFER_FAILED]:
         return ExitStatus.SOME_FAILED

@@ -2447,8 +2447,9 @@ class AuditReport:
         return self.failure is not None
 
     def attempt(self, person: Person, detail: str = "about to send the removal") -> bool:
-        """The intent, synced before the request goes out; False: it could not be written, do not send."""
-        return self._row(Outcome(person, ATTEMPTING, detail=detail), sync=True)
+        """The intent, synced before the request goes out. False: do not send (it could not be
+        written, or the person already has this run's outcome, such as `unknown` after an abandon)."""
+        return self._row(Outcome(person, ATTEMPTING, detail=detail), sync=True, unless_done=True)
 
     def record(self, outcome: Outcome) -> bool:
         """The run's outcome for a person, once; a later outcome for the same person is ignored."""
@@ -2466,7 +2467,7 @@ class AuditReport:
                 self.done[outcome.person.id] = outcome
         self._row(outcome)
 
-    def _row(self, outcome: Outcome, sync: bool = False) -> bool:
+    def _row(self, outcome: Outcome, sync: bool = False, unless_done: bool = False) -> bool:
         line = _csv_line(
             {
                 "time": utc_now(),
@@ -2482,6 +2483,8 @@ class AuditReport:
             }
         )
         with self.lock:
+            if unless_done and outcome.person.id in self.done:
+                return False
             if self.failure is None and self.fd is None:
                 return False  # closed: a straggler after the run ended (an abandoned worker or check)
             if self.failure is None:
@@ -2817,8 +2820,11 @@ class Signals:
 
     def __exit__(self, *exc: object) -> None:
         for signum, previous in self.previous.items():
+            # After a signal the process is on its way out, and has said so: one more Ctrl-C must
+            # not become a traceback or a death by signal while the --json document is written or
+            # Python shuts down (SIG_IGN, unlike a Python handler, outlasts the interpreter's teardown).
             with contextlib.suppress(ValueError, OSError):
-                signal.signal(signum, previous)
+                signal.signal(signum, previous if self.first is None else signal.SIG_IGN)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.first = self.first or signum

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SCRIPT, clean_env, read_report
+from conftest import SCRIPT, clean_env, read_report, report_rows
 from remove_users import ExitStatus
 
 
@@ -86,4 +86,5 @@ def test_a_partly_failed_run_says_to_run_it_again_and_the_rerun_finishes(run, ma
     assert result.code == ExitStatus.OK
     assert "Next:" not in result.out
     assert len(fake.people) == 2
-    assert sorted(r["outcome"] for r in read_report(report)) == ["failed"] + ["removed"] * 4
+    outcomes = [r["outcome"] for r in report_rows(report) if r["outcome"] != "attempting"]
+    assert sorted(outcomes) == ["failed"] + ["removed"] * 4  # the first run's failure, then the re-run's removal

@@ -61,7 +61,7 @@ def test_three_quick_ctrl_cs_keep_every_row_and_never_say_nobody(make_fake, tmp_
     box = signal_on_delete(fake, 6, signal.SIGINT, signal.SIGINT, signal.SIGINT, gap=0.02)
     box.append(start(fake, "--yes", "--concurrency", "4", "--report", str(report)))
     out, err = box[0].communicate(timeout=60)
-    assert box[0].returncode == ExitStatus.INTERRUPTED, err
+    assert box[0].returncode == ExitStatus.INTERRUPTED, err + "\nOUT:" + out
     rows = read_report(report)
     assert len(rows) == 30, err
     for email in server_removed(fake, 30):  # whoever the server removed is on record as removed, or unknown

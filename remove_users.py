@@ -3915,7 +3915,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conn.add_argument("--token-url", metavar="URL", help="The OAuth token endpoint (env AAC_TOKEN_URL; default: the access token's iss claim + /token).")
     conn.add_argument("--client-id", metavar="ID", help="The OAuth client id (env AAC_CLIENT_ID; default: the access token's client_id claim).")
-    conn.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT, help=f"Per-request timeout in seconds (default {DEFAULT_TIMEOUT:g}).")
+    conn.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT, help=f"The most one request may take, answer included, in seconds (default {DEFAULT_TIMEOUT:g}).")
     who.add_argument(
         "--exclude",
         metavar="EMAIL",

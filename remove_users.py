@@ -2820,11 +2820,14 @@ class Signals:
 
     def __exit__(self, *exc: object) -> None:
         for signum, previous in self.previous.items():
-            # After a signal the process is on its way out, and has said so: one more Ctrl-C must
-            # not become a traceback or a death by signal while the --json document is written or
-            # Python shuts down (SIG_IGN, unlike a Python handler, outlasts the interpreter's teardown).
+            # Run as the script, after a signal the process is on its way out and has said so: one
+            # more Ctrl-C must not become a traceback or a death by signal while the --json document
+            # is written or Python shuts down (SIG_IGN, unlike a Python handler, outlasts the
+            # interpreter's teardown). Imported, the caller gets its handlers back: SIG_IGN would be
+            # inherited by every process it starts later.
+            ignore = self.first is not None and __name__ == "__main__"
             with contextlib.suppress(ValueError, OSError):
-                signal.signal(signum, previous if self.first is None else signal.SIG_IGN)
+                signal.signal(signum, signal.SIG_IGN if ignore else previous)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.first = self.first or signum

@@ -11,10 +11,12 @@ What it does: reads the token's workspace and every one of its members from the 
 who goes and who stays (protected emails, the person running it and, unless told otherwise, the
 workspace admins always stay), prints that plan, asks for the workspace name as confirmation, then
 removes each planned person with bounded concurrency and bounded retries, logging every outcome
-and appending it to a CSV audit report as it happens.
+and appending it to a CSV audit report as it happens (an `attempting` row synced before each
+removal), then lists the workspace again and corrects the report where it was wrong (`verify`).
 
 What it will not promise: that the server did not act on a request whose answer was lost (those
-people are reported `unknown`), nor anything about assets that were not transferred.
+people are reported `unknown` until the verification settles them, or with --no-verify), nor
+anything about assets that were not transferred.
 """
 
 from __future__ import annotations

@@ -1837,8 +1837,9 @@ class GraphReader:
             try:
                 response = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, **kwargs)
             except requests.RequestException as exc:
-                if attempt == MAX_ATTEMPTS:
-                    raise GroupError(source, f"{where}: {_describe(exc)}") from None
+                why, hopeless = describe_network_failure(exc, url, self.settings.timeout)
+                if hopeless or attempt == MAX_ATTEMPTS:
+                    raise GroupError(source, f"{where}: {why}") from None
                 time.sleep(backoff_delay(attempt))
                 continue
             self.console.debug(f"{where} -> {response.status_code}")

@@ -275,3 +275,17 @@ def test_a_config_file_names_groups_per_workspace_and_protecting_groups_add_up(r
     assert a.emails() >= {"student00002@example.edu"} and not a.emails() & {f"student{n:05d}@example.edu" for n in (1, 3, 4, 5, 6)}
     assert b.writes() == [] and b.requests == []  # b's groups were read, and failed, before b was touched
     assert "entra:00000000-0000-0000-0000-000000000000" in result.err
+
+
+def test_an_unreachable_graph_host_is_named_and_stops_the_run(run, fake, graph):
+    # A port nobody listens on: the connection is refused, every retry too.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = graph.env(AAC_GRAPH_URL=dead, AAC_GRAPH_LOGIN_URL=dead)
+    result = run(fake, "--yes", "--exclude", "admin@example.edu", "--only-group", f"entra:{LEAVERS}", env=env)
+    assert result.code == 1, result.err
+    assert "refused the connection" in result.err and "Traceback" not in result.err
+    assert fake.writes() == []

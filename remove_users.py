@@ -3696,18 +3696,21 @@ def run_workspaces(args: argparse.Namespace, argv: Sequence[str] | None, environ
     docs: list[dict[str, Any]] = []
     codes: list[int] = []
     try:
-        for number, (name, resolved, ws_console) in enumerate(runs, 1):
-            if number > 1:
-                console.result("")
-            console.result(f"=== [{SECTION_PREFIX}{name}] ({number} of {len(runs)}) ===")
-            ws_doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run), "section": name}
-            code = _run_guarded(args, environ, ws_console, ws_doc, config=resolved)
-            ws_doc["warnings"] = ws_console.warnings
-            ws_doc["exit_code"] = code
-            docs.append(ws_doc)
-            codes.append(code)
-            if code >= 128 or (code and args.stop_on_error):
-                break
+        # Between two workspaces' runs, SIGTERM and SIGHUP stop the loop as Ctrl-C does, instead of
+        # killing the process before the table and the --json document say what was done.
+        with Signals(threading.Event()):
+            for number, (name, resolved, ws_console) in enumerate(runs, 1):
+                if number > 1:
+                    console.result("")
+                console.result(f"=== [{SECTION_PREFIX}{name}] ({number} of {len(runs)}) ===")
+                ws_doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run), "section": name}
+                code = _run_guarded(args, environ, ws_console, ws_doc, config=resolved)
+                ws_doc["warnings"] = ws_console.warnings
+                ws_doc["exit_code"] = code
+                docs.append(ws_doc)
+                codes.append(code)
+                if code >= 128 or (code and args.stop_on_error):
+                    break
     except KeyboardInterrupt as exc:  # between two workspaces' runs
         codes.append(128 + int(getattr(exc, "signum", signal.SIGINT)))
         console.error("interrupted between workspaces; no further workspace was started")

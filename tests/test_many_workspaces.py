@@ -274,3 +274,30 @@ def test_aac_config_in_the_environment_leaves_a_one_workspace_run_alone(run, two
     result = run(None, "--config", str(two.config), "--all", "--token", token, "--dry-run")
     assert result.code == ExitStatus.USAGE and "drop --token / --token-file" in result.err
     assert two.b.requests == []
+
+
+def test_sigterm_between_workspaces_stops_the_loop_and_still_prints_the_table(run, two, monkeypatch):
+    import remove_users
+
+    stray: list[int] = []
+    sent: list[bool] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stray.append(signum))  # never kill pytest
+    real = remove_users._run_guarded
+
+    def first_then_sigterm(*args, **kwargs):
+        code = real(*args, **kwargs)
+        if kwargs.get("config") is not None and not sent:  # one workspace's run, not the whole invocation
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGTERM)  # after workspace a, before workspace b starts
+        return code
+
+    monkeypatch.setattr(remove_users, "_run_guarded", first_then_sigterm)
+    try:
+        result = run(None, "--config", str(two.config), "--all", "--yes")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stray == []  # the tool handled it, not the default action
+    assert result.code == ExitStatus.TERMINATED
+    assert "interrupted between workspaces" in result.err
+    assert len(two.a.emails()) == 3 and two.b.writes() == []
+    assert result.out.splitlines()[-1].split()[-2:] == ["not", "run"]

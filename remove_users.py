@@ -62,6 +62,7 @@ import tempfile
 import threading
 import time
 import traceback
+import unicodedata
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
@@ -253,16 +254,45 @@ def redact(text: str) -> str:
 # Pure helpers
 # ---------------------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+")
+_LOCAL_PART = r"[^@\s,;:<>()\[\]\\\"]+"
+_DOMAIN_LABEL = r"[^@\s,;:<>()\[\]\\\"'.]+"
+_EMAIL = re.compile(rf"{_LOCAL_PART}@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+")
+_NAMED_EMAIL = re.compile(r"(?P<name>[^<>@]*)<(?P<address>[^<>]*)>")
+# Cyrillic and Greek letters that look like Latin ones (after case folding), for the near-miss check.
+_LOOKALIKES = str.maketrans(
+    "аԁеһіјӏорԛѕԝхуьсνοαρικτυχεβ",
+    "adehijlopqswxybcvoapiktuxeb",
+)
 
 
 def normalize_email(value: str | None) -> str:
-    """Emails compare trimmed and case-folded: AAC keeps the case a person signed up with."""
-    return (value or "").strip().casefold()
+    """Emails compare trimmed, NFC-normalized and case-folded: AAC keeps the case a person signed
+    up with, and an accent may be typed as one code point or as a letter plus a combining mark."""
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    return unicodedata.normalize("NFC", text.casefold())
+
+
+def parse_email_entry(entry: str) -> str | None:
+    """The address an entry means, or None if it cannot be one as typed.
+
+    An entry is an email, or `Display Name <email>` as Outlook and Google exports write it. Quotes
+    around an address (`"a@x.edu"`, as jq prints without -r), `mailto:` and control or zero-width
+    characters make it malformed: such an entry would match nobody and protect nobody.
+    """
+    text = entry.strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn") for ch in text):
+        return None
+    named = _NAMED_EMAIL.fullmatch(text)
+    if named:
+        _, address = email.utils.parseaddr(text)
+        if address != named["address"].strip():
+            return None
+        text = address
+    return text if _EMAIL.fullmatch(text) else None
 
 
 def is_valid_email(value: str) -> bool:
-    return bool(_EMAIL.fullmatch(value.strip()))
+    return parse_email_entry(value) is not None
 
 
 def split_emails(values: Iterable[str]) -> list[str]:
@@ -271,12 +301,17 @@ def split_emails(values: Iterable[str]) -> list[str]:
 
 
 def check_emails(entries: Iterable[str], source: str) -> list[str]:
-    """Refuses malformed entries: a typo in a protected email would turn into a removal."""
+    """The address of each entry; a malformed one is refused (exit 2): a typo in a protected email
+    would turn into a removal."""
     checked = []
     for entry in entries:
-        if not is_valid_email(entry):
-            raise UsageError(f"{source}: {entry!r} is not a well-formed email (expected local@domain.tld); fix or remove it")
-        checked.append(entry.strip())
+        address = parse_email_entry(entry)
+        if address is None:
+            raise UsageError(
+                f"{source}: {entry!r} is not a well-formed email (expected local@domain.tld or Name <local@domain.tld>); "
+                "fix or remove it"
+            )
+        checked.append(address)
     return checked
 
 
@@ -484,6 +519,16 @@ def error_message(body: bytes, content_type: str) -> str:
     return redact(" ".join(text.split())[:200])
 
 
+_UNSAFE_ON_SCREEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def shown(text: str) -> str:
+    """Text made safe for a terminal or a log line: control characters (ESC, CR, LF, BEL,
+    backspace) and bidi overrides become visible escapes, so that a member's name cannot move the
+    cursor, erase the line above it, or forge a line of its own. Files keep the exact values."""
+    return _UNSAFE_ON_SCREEN.sub(lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
 def csv_safe(value: Any) -> str:
     """Reports are opened in spreadsheets: a cell starting with = + - @ would run as a formula."""
     text = "" if value is None else str(value)
@@ -516,7 +561,7 @@ class Console:
         with self.lock:
             if not self.muted:
                 try:
-                    stream.write(redact(text) + "\n")
+                    stream.write(redact(shown(text)) + "\n")
                     stream.flush()
                 except BrokenPipeError:  # `| head` has read enough: go on without this stream
                     quiet_broken_pipes()
@@ -1375,9 +1420,20 @@ class Person:
             email=email.strip() if isinstance(email, str) and email.strip() else None,
             name=str(name or ""),
             is_admin=record.get("isAdmin") is True or record.get("is_admin") is True,
-            last_login=last_login if isinstance(last_login, str) else None,
+            last_login=None if last_login is None else _login_text(last_login),
             has_last_login="lastLoginTime" in record or "last_login_time" in record,
         )
+
+
+def _login_text(value: Any) -> str:
+    """lastLoginTime as ISO 8601 text. A number is epoch seconds or milliseconds; anything else
+    that is not text is kept as its repr, which parse_time cannot read: "last login unknown",
+    never "never logged in" (only null means that)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        seconds = value / 1000 if abs(value) >= 1e11 else value  # 1e11 s is the year 5138
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
+    return value if isinstance(value, str) else repr(value)
 
 
 @dataclass
@@ -1387,22 +1443,25 @@ class Workspace:
     caller: Person
     people: list[Person]
     admin_ids: set[int]
+    admins_unknown: str | None = None  # why the admins route could not be read, if it could not
 
 
 def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
     """The workspace, the caller, every member and the admins; three independent strands at once."""
 
-    def workspace_and_admins() -> tuple[dict[str, Any], set[int] | None]:
+    def workspace_and_admins() -> tuple[dict[str, Any], set[int] | None, str | None]:
         ws = client.get_json("/v4/workspaces/current")
         if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
             raise ApiError("GET", "/v4/workspaces/current", "the answer has no numeric workspace id")
         try:
             admins = list_people(client, f"/v4/workspaces/{int(ws['id'])}/admins", concurrency, check_count=False)
         except ApiError as exc:
-            if exc.status != 404:
-                raise
-            return ws, None
-        return ws, {p.id for p in admins}
+            # Unreadable (missing on this tenant, refused, or not a person list): without it the
+            # records alone cannot tell admins from members. Other failures end the run as usual.
+            if isinstance(exc, ListingError) or (exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 429)):
+                return ws, None, str(exc)
+            raise
+        return ws, {p.id for p in admins}, None
 
     def caller() -> Person:
         try:
@@ -1410,20 +1469,31 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
         except ValueError as exc:
             raise ApiError("GET", "/v4/people/current", str(exc)) from None
 
-    (ws, route_admins), me, people = run_together(
+    (ws, route_admins, admins_unknown), me, people = run_together(
         workspace_and_admins, caller, lambda: list_people(client, "/v4/people", concurrency)
     )
     ws_id = int(ws["id"])
-    admin_ids = {p.id for p in people if p.is_admin}
-    if route_admins is None:
-        console.warn(
-            f"GET /v4/workspaces/{ws_id}/admins answered 404 (not on this tenant); telling admins by the isAdmin "
-            "field of each person record instead"
-        )
-    else:
-        admin_ids |= route_admins
+    # isAdmin is reliable only on the caller's own record (a live report), but a true one still protects.
+    admin_ids = {p.id for p in people if p.is_admin} | (route_admins or set())
     name = ws.get("name") or ws.get("displayName")
-    return Workspace(ws_id, str(name) if name else None, me, people, admin_ids)
+    return Workspace(ws_id, str(name) if name else None, me, people, admin_ids, admins_unknown)
+
+
+def check_admins_known(ws: Workspace, include_admins: bool, allow_unknown: bool, console: Console) -> None:
+    """Stops (exit 1) when the admins could not be read, unless no admin needs protecting or the
+    user said to go on with only the records' isAdmin flags (and their own --exclude list)."""
+    if ws.admins_unknown is None or include_admins:
+        return
+    if not allow_unknown:
+        raise RemoveUsersError(
+            f"cannot tell the workspace admins from the members: {ws.admins_unknown}. The isAdmin field of person "
+            "records is not reliable, so nothing was removed. Give --allow-unknown-admins (and protect your admins "
+            "with --exclude) or --include-admins"
+        )
+    console.warn(
+        f"the workspace admins could not be read ({ws.admins_unknown}); with --allow-unknown-admins only records marked "
+        "isAdmin are kept as admins: protect the others with --exclude"
+    )
 
 
 def run_together(*jobs: Callable[[], Any]) -> list[Any]:
@@ -1449,47 +1519,72 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def list_people(client: AacClient, path: str, concurrency: int, *, check_count: bool = True) -> list[Person]:
-    """Every page: `offset` advances by the rows received, and only an empty page ends the list.
+LISTING_MARGIN = 2  # requests a walk may spend beyond the pages its rows needed (the empty last one)
 
-    The server may cap pages below the `limit` asked, so a short page means nothing. Once the first
-    page shows the page size and `count`, the rest are fetched concurrently and then checked; if
-    they do not fit together, the list is walked again page by page.
+
+class ListingError(ApiError):
+    """A listing that cannot be trusted: not a person list, conflicting records, or no end."""
+
+
+def list_people(client: AacClient, path: str, concurrency: int, *, check_count: bool = True) -> list[Person]:
+    """Every page, walked by `offset`, which advances by the rows received.
+
+    Every walk ends: an empty page ends it, and so does a page that brings no id not already seen
+    (a route that ignores `offset`, or answers the last page again past the end). The requests are
+    bounded by what came back: the pages its rows needed plus a small margin, or the listing is
+    refused. `count` is a claim: pages are fetched concurrently only within it and never further
+    ahead than the rows already received, so an inflated count costs at most one batch. The same
+    id listed twice with different data makes the listing untrustworthy (ListingError).
     """
     first = _page(client, path, 0)
     if isinstance(first, list):  # some routes answer a bare list: that is the whole of it
-        return _people(first, "GET", path)
+        return _distinct(_people(first, path), path)
     rows = _rows(first, path)
     count = first.get("count")
     count = count if isinstance(count, int) and not isinstance(count, bool) else None
-    size = len(rows)
+    size = len(rows)  # the server's page size, whatever `limit` asked for
     records = list(rows)
-    if size and count and count > size and concurrency > 1:
-        offsets = list(range(size, count, size))
-        pages = _fetch_pages(client, path, offsets, concurrency)
-        expected = [min(size, count - offset) for offset in offsets]
-        if [len(page) for page in pages] == expected:
-            for page in pages:
-                records.extend(page)
-        else:
-            records = list(rows)  # the pages moved under us: walk them one by one instead
-    offset = len(records)
-    while size:
-        page = _rows(_page(client, path, offset), path)
-        if not page:
-            break
-        records.extend(page)
-        offset += len(page)
-    people = _people(records, "GET", path)
-    distinct = {p.id: p for p in people}
-    if check_count and count is not None and len(distinct) != count:
-        raise ApiError(
+    seen = {_row_id(row) for row in rows}
+    offset, requests, full_pages = size, 1, 1
+    # "Pages needed" is counted in the shortest page that was not the last to bring someone new.
+    smallest = previous = size
+    ended = size == 0
+    while not ended:
+        batch = 1
+        if concurrency > 1 and count is not None and count > offset and full_pages:
+            batch = min(concurrency, full_pages, math.ceil((count - offset) / size))
+        offsets = [offset + i * size for i in range(batch)]
+        pages = _fetch_pages(client, path, offsets, concurrency) if batch > 1 else [_rows(_page(client, path, offset), path)]
+        requests += batch
+        for page in pages:
+            new = {_row_id(row) for row in page} - seen
+            if not new:
+                ended = True  # empty, or nothing new: the end, or a server that ignores offset
+                break
+            records.extend(page)
+            seen |= new
+            offset += len(page)
+            smallest, previous = min(smallest, previous), len(page)
+            if len(page) != size:
+                full_pages = 0  # the pages after it were asked at the wrong offsets: walk one by one
+                break
+            full_pages = full_pages + 1 if full_pages else 0
+        if requests > math.ceil(len(seen) / smallest) + LISTING_MARGIN + concurrency:
+            raise ListingError(
+                "GET",
+                path,
+                f"the listing does not end: {requests} pages brought only {len(seen)} distinct people (the server's "
+                "paging overlaps); nothing was removed",
+            )
+    people = _distinct(_people(records, path), path)
+    if check_count and count is not None and len(people) != count:
+        raise ListingError(
             "GET",
             path,
-            f"the listing does not add up: the server counts {count} people but {len(distinct)} distinct ones came back "
+            f"the listing does not add up: the server counts {count} people but {len(people)} distinct ones came back "
             "(the workspace may be changing right now); nothing was removed, try again",
         )
-    return list(distinct.values())
+    return people
 
 
 def _page(client: AacClient, path: str, offset: int) -> Any:
@@ -1499,15 +1594,40 @@ def _page(client: AacClient, path: str, offset: int) -> Any:
 def _rows(page: Any, path: str) -> list[Any]:
     rows = page.get("data") if isinstance(page, dict) else None
     if not isinstance(rows, list):
-        raise ApiError("GET", path, "the answer has no `data` list")
+        raise ListingError("GET", path, "the answer has no `data` list")
     return rows
 
 
-def _people(records: list[Any], method: str, path: str) -> list[Person]:
+def _row_id(row: Any) -> Any:
+    return row.get("id") if isinstance(row, dict) else None
+
+
+def _people(records: list[Any], path: str) -> list[Person]:
     try:
         return [Person.from_record(record) for record in records]
     except ValueError as exc:
-        raise ApiError(method, path, str(exc)) from None
+        raise ListingError("GET", path, str(exc)) from None
+
+
+def _distinct(people: list[Person], path: str) -> list[Person]:
+    """One Person per id. Identical repeats are harmless; the same id with other data is not: the
+    listing cannot say which is true (a protected email under one, another under the other)."""
+    by_id: dict[int, Person] = {}
+    for person in people:
+        other = by_id.setdefault(person.id, person)
+        if other != person:
+            raise ListingError(
+                "GET",
+                path,
+                f"person id {person.id} is listed twice with different data ({_differences(other, person)}); the listing "
+                "cannot be trusted, so nothing was removed",
+            )
+    return list(by_id.values())
+
+
+def _differences(a: Person, b: Person) -> str:
+    fields = [name for name in ("email", "name", "is_admin", "last_login") if getattr(a, name) != getattr(b, name)]
+    return ", ".join(f"{name} {getattr(a, name)!r} and {getattr(b, name)!r}" for name in fields) or "other fields"
 
 
 def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: int) -> list[list[Any]]:
@@ -2252,19 +2372,33 @@ def parse_time(value: str) -> dt.datetime | None:
 
 
 def near_misses(unmatched: Iterable[str], people: Iterable[Person]) -> list[tuple[str, str]]:
-    """Protected entries that match nobody but look like a member's email: one edit away, or the
-    same local part under another domain. Each is likely a typo that would remove that member."""
+    """Protected entries that match nobody but look like a member's email: one edit away, the same
+    local part under another domain, the same once a `+tag` is dropped from either local part, or
+    the same once look-alike Cyrillic or Greek letters are read as Latin. Each is likely a typo
+    that would remove that member."""
     emails = sorted({normalize_email(p.email) for p in people if p.email})
     by_local: dict[str, str] = {}
+    by_likeness: dict[str, str] = {}
     for address in emails:
         by_local.setdefault(address.split("@")[0], address)
+        by_likeness.setdefault(_likeness(address), address)
     found = []
     for entry in unmatched:
         entry = normalize_email(entry)
-        match = next((e for e in emails if _one_edit_apart(entry, e)), None) or by_local.get(entry.split("@")[0])
+        match = (
+            next((e for e in emails if _one_edit_apart(entry, e)), None)
+            or by_local.get(entry.split("@")[0])
+            or by_likeness.get(_likeness(entry))
+        )
         if match:
             found.append((entry, match))
     return found
+
+
+def _likeness(address: str) -> str:
+    """An address without a `+tag` and with look-alike letters read as Latin."""
+    local, _, domain = address.partition("@")
+    return f"{local.split('+')[0]}@{domain}".translate(_LOOKALIKES)
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -2318,6 +2452,8 @@ def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections, g
 
 
 def load_plan(path: str) -> SavedPlan:
+    """A plan file, read strictly: a field of the wrong type (`"include_admins": "false"`, an id as
+    text) is refused naming the field, since a reviewer's hand edit must not change who goes."""
     try:
         with open(path, encoding="utf-8") as handle:
             doc = json.load(handle)
@@ -2326,20 +2462,54 @@ def load_plan(path: str) -> SavedPlan:
     except ValueError:
         raise UsageError(f"the plan {path} is not valid JSON") from None
     try:
-        if doc.get("format") != PLAN_FORMAT:
-            raise ValueError(f"its format is {doc.get('format')!r}, not {PLAN_FORMAT!r}")
-        prot = doc["protections"]
-        emails = check_emails(prot.get("emails") or [], f"the plan {path}")
-        remove = [Person(int(p["id"]), p.get("email"), str(p.get("name") or "")) for p in doc["remove"]]
+        if not isinstance(doc, dict) or doc.get("format") != PLAN_FORMAT:
+            found = doc.get("format") if isinstance(doc, dict) else None
+            raise ValueError(f"its format is {found!r}, not {PLAN_FORMAT!r}")
+        workspace = _plan_field(doc, "workspace", dict)
+        prot = _plan_field(doc, "protections", dict)
+        emails = check_emails(_plan_field(prot, "emails", list, "protections.emails", items=str), f"the plan {path}")
+        remove = []
+        for n, entry in enumerate(_plan_field(doc, "remove", list, items=dict)):
+            where = f"remove[{n}]"
+            remove.append(
+                Person(
+                    _plan_field(entry, "id", int, f"{where}.id"),
+                    _plan_field(entry, "email", (str, type(None)), f"{where}.email"),
+                    _plan_field(entry, "name", (str, type(None)), f"{where}.name") or "",
+                )
+            )
+        transfer_to = _plan_field(prot, "transfer_to", (str, type(None)), "protections.transfer_to")
         return SavedPlan(
             path,
-            int(doc["workspace"]["id"]),
-            doc["workspace"].get("name"),
-            Protections(emails, bool(prot.get("include_admins")), prot.get("transfer_to")),
+            _plan_field(workspace, "id", int, "workspace.id"),
+            _plan_field(workspace, "name", (str, type(None)), "workspace.name"),
+            Protections(
+                emails,
+                _plan_field(prot, "include_admins", bool, "protections.include_admins"),
+                check_emails([transfer_to], f"the plan {path}")[0] if transfer_to else None,
+            ),
             remove,
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UsageError(f"the plan {path} is not a plan written by --plan-out ({exc})") from None
+    except ValueError as exc:
+        raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
+
+
+_JSON_KINDS = {str: "text", int: "a whole number", bool: "true or false", dict: "an object", list: "a list", type(None): "null"}
+
+
+def _plan_field(obj: dict[str, Any], key: str, kind: Any, name: str | None = None, items: type | None = None) -> Any:
+    """obj[key], which must be of `kind` (a bool is no int here), and a list's items of `items`."""
+    name = name or key
+    if key not in obj:
+        raise ValueError(f"the field {name} is missing")
+    value = obj[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        wanted = " or ".join(_JSON_KINDS[k] for k in kinds)
+        raise ValueError(f"the field {name} is {json.dumps(value)}, not {wanted}")
+    if items is not None and any(not isinstance(item, items) for item in value):
+        raise ValueError(f"the field {name} holds an item that is not {_JSON_KINDS[items]}")
+    return value
 
 
 def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], extra_groups: dict[str, list[str]] | None = None) -> Plan:
@@ -2616,6 +2786,8 @@ class Config:
     group_settings: GroupSettings = field(default_factory=GroupSettings)
     group_members: list[GroupMembers] = field(default_factory=list)  # filled by the run, before planning
     verify: bool = True
+    allow_unknown_admins: bool = False
+    unprotected: str | None = None  # a dry run's warning that the real run would refuse: nothing protected
 
     @property
     def protections_in_force(self) -> Protections:
@@ -2624,7 +2796,7 @@ class Config:
 
 
 def workspace_label(ws: Workspace) -> str:
-    return f"{ws.name} (id {ws.id})" if ws.name else f"id {ws.id} (no name)"
+    return f"{ws.name} (id {ws.id})" if ws.name and ws.name.strip() else f"id {ws.id} (no name)"
 
 
 def show_plan(
@@ -2657,7 +2829,7 @@ def show_plan(
         console.result("People to remove:" if not dry_run else "People who would be removed:")
         width = max(len(str(p.id)) for p in plan.remove)
         for person in plan.remove:
-            console.result(f"  {person.id:>{width}}  {person.email}  {person.name}{group_note(plan, person)}".rstrip())
+            console.result(f"  {person.id:>{width}}  {shown(str(person.email))}  {shown(person.name)}{group_note(plan, person)}".rstrip())
     if plan.remove:
         console.result("")
         if target:
@@ -2671,13 +2843,15 @@ def show_plan(
 
 def confirm(ws: Workspace, plan: Plan, target: Person | None) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
-    expected = ws.name or str(ws.id)
-    what = "workspace name" if ws.name else "workspace id"
+    # A blank name would be confirmed by a bare Enter, and one with control characters cannot be typed.
+    typable = bool(ws.name and ws.name.strip()) and shown(ws.name) == ws.name
+    expected = ws.name if typable and ws.name else str(ws.id)
+    what = "workspace name" if typable else "workspace id"
     assets = (
         f"their assets go to {target.email} first" if target else "their flows, datasets and connections are deleted (no --transfer-to)"
     )
     sys.stderr.write(
-        f"\nThis removes {len(plan.remove)} people from {workspace_label(ws)}; {assets}.\n"
+        f"\nThis removes {len(plan.remove)} people from {shown(workspace_label(ws))}; {shown(assets)}.\n"
         f"Type the {what} ({expected}) to go ahead, or anything else to stop: "
     )
     sys.stderr.flush()
@@ -3204,6 +3378,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
             f"the token is for workspace {workspace_label(ws)}, but its config section says workspace_id = "
             f"{config.workspace_id}: the token file may belong to another workspace. Nothing was changed"
         )
+    check_admins_known(ws, config.protections_in_force.include_admins, config.allow_unknown_admins, console)
     plan, target = plan_run(config, ws)
     near = near_misses(plan.unmatched, ws.people)
     near_entries = {entry for entry, _ in near}
@@ -3233,6 +3408,8 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
         if over_cap:
             console.warn(f"the real run would stop here: {cap_text}")
+        if config.unprotected:
+            console.warn(f"the real run would stop here: {config.unprotected}")
         if near:
             console.warn("the real run would stop to ask about the protected emails above that look like typos (with --yes it stops)")
         return ExitStatus.OK
@@ -3344,7 +3521,7 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
 def ask_near_misses(near: list[tuple[str, str]]) -> bool:
     sys.stderr.write("\nThese protected emails match nobody, but look like a member's email:\n")
     for entry, match in near:
-        sys.stderr.write(f"  {entry}  looks like  {match}  (who would be removed)\n")
+        sys.stderr.write(f"  {shown(entry)}  looks like  {shown(match)}  (who would be removed)\n")
     sys.stderr.write("Go on anyway? Type yes to go on, anything else to stop and fix them: ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().casefold() == "yes"
@@ -3387,8 +3564,9 @@ def ask_protected_emails() -> list[str]:
         entry = ask("Protected email (blank to finish): ")
         if not entry:
             return emails
-        if is_valid_email(entry):
-            emails.append(entry)
+        address = parse_email_entry(entry)
+        if address is not None:
+            emails.append(address)
         else:
             sys.stderr.write(f"  {entry!r} is not a well-formed email (expected local@domain.tld); type it again\n")
 
@@ -3944,6 +4122,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     who.add_argument("--include-admins", action="store_true", help="Also remove workspace admins other than you. By default admins stay.")
     who.add_argument(
+        "--allow-unknown-admins",
+        action="store_true",
+        help="Go on when the workspace's admin list cannot be read (by default the run stops, exit 1): only people "
+        "whose record says isAdmin are then kept as admins, so protect your other admins with --exclude.",
+    )
+    who.add_argument(
         "--only",
         metavar="EMAIL",
         action="append",
@@ -3988,6 +4172,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="EMAIL",
         help="Before removing each person, transfer their flows, datasets and connections to this member (who is "
         "then protected). A person whose transfer fails is kept. Without it, removal deletes their assets.",
+    )
+    who.add_argument(
+        "--no-protected-emails",
+        action="store_true",
+        help="Say that removing everyone but you (and the admins) is intended. Without it, a run with no protected "
+        "email and no --only, --only-file or --inactive-days stops (exit 2) before sending anything.",
     )
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
     act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")
@@ -4062,10 +4252,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def collect_emails(values: list[str], flag: str, files: list[str], column: str | None, console: Console) -> list[str]:
-    """A flag's values (each maybe a comma list) and its files' entries, every one checked."""
+    """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
+    with no email at all is an error: a keep-list whose export failed must not mean "keep nobody"."""
     emails = check_emails(split_emails(values), flag)
     for path in files:
         found = read_email_file(path, column)
+        if not found.emails:
+            raise UsageError(f"{path} ({flag}-file) holds no email at all; nothing was sent. Check the export that made it")
         emails += found.emails
         if found.empty_rows:
             lines = ", ".join(map(str, found.empty_rows[:8])) + (", ..." if len(found.empty_rows) > 8 else "")
@@ -4073,6 +4266,27 @@ def collect_emails(values: list[str], flag: str, files: list[str], column: str |
             rows = "1 row has" if len(found.empty_rows) == 1 else f"{len(found.empty_rows)} rows have"
             console.warn(f"{path}: {rows} an empty email cell (line {lines}); {effect}")
     return emails
+
+
+def check_something_protected(args: argparse.Namespace, protections: Protections, selection: Selection) -> str | None:
+    """Refuses a run that would remove everyone but you and the admins when nothing says who to keep.
+
+    Returns the refusal as a warning for a dry run; raises it (exit 2) for a real run. Every
+    protection source counts here, in this one list; so does every selection that narrows the run.
+    """
+    sources = {"a protected email": bool(protections.emails), "--exclude-group": bool(args.exclude_group)}
+    narrowed = selection.only is not None or selection.inactive_days is not None or bool(args.only_group)
+    if any(sources.values()) or narrowed or args.plan or args.no_protected_emails:
+        return None
+    text = (
+        "no protected email was given (--exclude, --exclude-file, AAC_EXCLUDED_EMAILS, --exclude-group) and no "
+        "selection narrows the run (--only, --only-file, --only-group, --inactive-days): everyone but you and the "
+        "admins would be removed. Give "
+        "--no-protected-emails if that is intended"
+    )
+    if args.dry_run:
+        return text
+    raise UsageError(text + "; nothing was sent")
 
 
 def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> Config:
@@ -4109,6 +4323,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     if args.include_never_logged_in and args.inactive_days is None:
         raise UsageError("--include-never-logged-in goes with --inactive-days")
     selection = Selection(only, args.inactive_days, args.include_never_logged_in)
+    unprotected = check_something_protected(args, protections, selection)
     saved_plan = None
     if args.plan:
         selecting = (
@@ -4139,6 +4354,8 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         groups=groups,
         group_settings=group_settings,
         verify=not args.no_verify,
+        allow_unknown_admins=args.allow_unknown_admins,
+        unprotected=unprotected,
     )
 
 

@@ -3,7 +3,8 @@
 
 It follows ../shared/aac-api.md, awkward parts included: pages capped below the asked `limit`,
 `{"data": [...], "count": N}` listings, deletes answered 204 or 200 with a body, 404 on a second
-delete, an `/admins` route that may be missing, `{"exception": ...}` and HTML error bodies, an
+delete, an `/admins` route that may be missing and by default ignores `limit`/`offset` (answering
+the whole list every time), `isAdmin` true only on the caller's own record by default, `{"exception": ...}` and HTML error bodies, an
 `x-trifacta-request-id` on every answer, OAuth refresh with rotating refresh tokens, and asset
 transfer. Faults are injected on demand (status codes, 429 with either retry header, connection
 resets, latency, a request-rate limit), and every request is recorded. Faults combine, first match
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime as _dt
 import collections
 import email.utils
 import http.server
@@ -121,6 +123,14 @@ class FakeAAC:
         rate_limit_header: str = "x-retry-after",  # or "Retry-After", "Retry-After-date"
         access_token_uses: int | None = None,  # access tokens die after this many uses
         seed: int = 7,
+        # The least cooperative behaviour the documentation allows is the default; each switch
+        # below turns on a friendlier server, or a stranger one.
+        admins_paged: bool = False,  # /admins honours limit/offset (undocumented there)
+        admin_flag_on_all: bool = False,  # isAdmin is true on every admin's record, not only the caller's
+        clamp_offset: bool = False,  # an offset past the end answers the last page again
+        reported_count: int | None = None,  # `count` claims this many people, whatever is listed
+        control_names: bool = False,  # members' names carry terminal control characters
+        epoch_logins: str | None = None,  # "s" or "ms": lastLoginTime sent as epoch seconds or milliseconds
     ) -> None:
         self.workspace = {
             "id": workspace_id,
@@ -142,6 +152,17 @@ class FakeAAC:
             self.add_person(f"student{n + 1:05d}@example.edu", f"Student {n + 1}")
         self.page_cap = page_cap
         self.admins_route = admins_route
+        self.admins_paged = admins_paged
+        self.admin_flag_on_all = admin_flag_on_all
+        self.clamp_offset = clamp_offset
+        self.reported_count = reported_count
+        self.epoch_logins = epoch_logins
+        # Extra listing rows: (person id, changed fields), listed right after that person.
+        self.duplicates: list[tuple[int, dict[str, Any]]] = []
+        if control_names:
+            for pid, record in self.people.items():
+                if not record["name"].startswith(("Avery", "Co Admin")):
+                    record["name"] += "\x1b[1A\x1b[2K\r"  # cursor up, erase the line: hides the one above
         self.delete_answer = delete_answer
         self.latency = latency
         self.rate_limit = rate_limit
@@ -185,6 +206,29 @@ class FakeAAC:
             if admin:
                 self.admin_ids.add(pid)
             return pid
+
+    def add_duplicate(self, pid: int, **changes: Any) -> None:
+        """Lists this person a second time, with `changes` applied (none: an identical duplicate)."""
+        self.duplicates.append((pid, changes))
+
+    def _shown(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record as the server sends it: isAdmin only on the caller's own, logins maybe epoch."""
+        shown = dict(record)
+        if not self.admin_flag_on_all and shown["id"] != self.caller_id:
+            shown["isAdmin"] = False
+        login = shown.get("lastLoginTime")
+        if self.epoch_logins and isinstance(login, str):
+            seconds = _dt.datetime.fromisoformat(login.replace("Z", "+00:00")).timestamp()
+            shown["lastLoginTime"] = int(seconds * 1000) if self.epoch_logins == "ms" else int(seconds)
+        return shown
+
+    def _listing(self) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = []
+            for record in sorted(self.people.values(), key=lambda p: p["id"]):
+                rows.append(self._shown(record))
+                rows += [{**self._shown(record), **changes} for pid, changes in self.duplicates if pid == record["id"]]
+            return rows
 
     def emails(self) -> set[str]:
         with self.lock:
@@ -339,16 +383,16 @@ class FakeAAC:
             return _json(200, self.workspace)
         if method == "GET" and path == "/v4/people/current":
             with self.lock:
-                return _json(200, self.people[self.caller_id])
+                return _json(200, self._shown(self.people[self.caller_id]))
         if method == "GET" and path == "/v4/people":
-            with self.lock:
-                rows = sorted(self.people.values(), key=lambda p: p["id"])
-            return _json(200, self._page(rows, query))
+            return _json(200, self._page(self._listing(), query, total=len(self.people)))
         if method == "GET" and path == f"/v4/workspaces/{ws_id}/admins":
             if not self.admins_route:
                 return _html(404, "Not Found")
             with self.lock:
-                rows = [self.people[pid] for pid in sorted(self.admin_ids) if pid in self.people]
+                rows = [self._shown(self.people[pid]) for pid in sorted(self.admin_ids) if pid in self.people]
+            if not self.admins_paged:  # its documented parameters have no limit or offset
+                return _json(200, {"data": rows})
             return _json(200, self._page(rows, query))
         match = re.fullmatch(rf"/v4/workspaces/{ws_id}/people/(\d+)", path)
         if method == "DELETE" and match:
@@ -357,12 +401,14 @@ class FakeAAC:
             return self._transfer(body)
         return _error(404, "NotFoundException", f"No route for {method} {path}")
 
-    def _page(self, rows: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+    def _page(self, rows: list[dict[str, Any]], query: dict[str, str], total: int | None = None) -> dict[str, Any]:
         limit = min(int(query.get("limit", 25)), self.page_cap)
         offset = int(query.get("offset", 0))
+        if self.clamp_offset and rows and offset >= len(rows):
+            offset = (len(rows) - 1) // limit * limit  # the last page, again
         page: dict[str, Any] = {"data": rows[offset : offset + limit]}
         if query.get("includeCount") == "true":
-            page["count"] = len(rows)
+            page["count"] = self.reported_count if self.reported_count is not None else len(rows) if total is None else total
         return page
 
     def _delete(self, pid: int) -> tuple[int, dict[str, str], bytes]:

@@ -21,7 +21,7 @@ def test_assets_are_transferred_before_each_removal(run, make_fake):
     fake = make_fake(people=4)
     target = fake.id_of(TARGET)
     leavers = [fake.id_of(f"student{n:05d}@example.edu") for n in range(1, 5)]
-    result = run(fake, "--yes", "--transfer-to", TARGET.upper(), "--include-admins")
+    result = run(fake, "--yes", "--no-protected-emails", "--transfer-to", TARGET.upper(), "--include-admins")
     assert result.code == ExitStatus.OK, result.err
     assert sorted(fake.emails()) == ["admin@example.edu", TARGET]  # the target is protected
     assert fake.assets[target] == 3 + 3 * 4
@@ -37,7 +37,7 @@ def test_a_failed_transfer_keeps_the_person(run, make_fake):
     fake = make_fake(people=3)
     stuck = fake.id_of("student00002@example.edu")
     fake.add_fault(method="PATCH", person_id=stuck, status=500, times=None)
-    result = run(fake, "--yes", "--transfer-to", TARGET)
+    result = run(fake, "--yes", "--no-protected-emails", "--transfer-to", TARGET)
     assert result.code == ExitStatus.SOME_FAILED
     assert stuck in fake.people
     assert fake.count("PATCH") == 2 + 5  # the failing transfer was retried like a removal
@@ -51,14 +51,14 @@ def test_a_refused_transfer_is_not_retried(run, make_fake):
     fake = make_fake(people=2)
     stuck = fake.id_of("student00001@example.edu")
     fake.add_fault(method="PATCH", person_id=stuck, status=403, times=None, message="not allowed")
-    result = run(fake, "--yes", "--transfer-to", TARGET)
+    result = run(fake, "--yes", "--no-protected-emails", "--transfer-to", TARGET)
     assert result.code == ExitStatus.SOME_FAILED
     assert fake.count("PATCH") == 2 and stuck in fake.people
 
 
 @pytest.mark.parametrize("target", ["nobody@example.edu", "not-an-email"])
 def test_a_transfer_target_that_is_not_a_member_is_refused_before_any_change(run, fake, target):
-    result = run(fake, "--yes", "--transfer-to", target)
+    result = run(fake, "--yes", "--no-protected-emails", "--transfer-to", target)
     assert result.code == ExitStatus.USAGE
     assert target in result.err
     assert fake.writes() == []
@@ -68,12 +68,12 @@ def test_a_transfer_target_that_is_not_a_member_is_refused_before_any_change(run
 
 
 def test_max_remove_stops_before_any_change(run, fake):
-    result = run(fake, "--yes", "--max-remove", "19")
+    result = run(fake, "--yes", "--no-protected-emails", "--max-remove", "19")
     assert result.code == ExitStatus.SAFETY_STOP
     assert "removes 20 people, more than --max-remove 19" in result.err
     assert "To remove: 20" in result.out
     assert fake.writes() == []
-    assert run(fake, "--yes", "--max-remove", "20").code == ExitStatus.OK
+    assert run(fake, "--yes", "--no-protected-emails", "--max-remove", "20").code == ExitStatus.OK
 
 
 def test_max_remove_in_a_dry_run_is_a_warning(run, fake):

@@ -50,7 +50,7 @@ def test_off_a_terminal_it_never_prompts(make_fake):
 
 def test_yes_on_a_terminal_does_not_ask_for_protected_emails(make_fake):
     fake = make_fake(people=2)
-    code, screen = run_on_terminal(fake, ["--token", fake.issue_access_token(), "--yes"], [])
+    code, screen = run_on_terminal(fake, ["--token", fake.issue_access_token(), "--yes", "--no-protected-emails"], [])
     assert code == ExitStatus.OK, screen
     assert "Protected email" not in screen
     assert len(fake.people) == 2

@@ -45,7 +45,7 @@ def test_unmatched_protected_email_is_warned_about(run, fake):
 def test_not_a_terminal_and_no_yes_is_exit_2_naming_yes(run, fake):
     result = run(fake, "--exclude", PROTECTED)
     assert result.code == ExitStatus.USAGE
-    assert "--yes" in result.err
+    assert "--yes", "--no-protected-emails" in result.err
     assert fake.writes() == []
 
 
@@ -92,7 +92,7 @@ def test_404_and_410_are_already_gone_not_failures(run, fake):
     gone2 = fake.id_of("student00003@example.edu")
     fake.add_fault(method="DELETE", person_id=gone, status=404, message="not a member")
     fake.add_fault(method="DELETE", person_id=gone2, status=410, message="gone")
-    result = run(fake, "--yes", "--no-verify")  # the fake still lists them: verification would say failed
+    result = run(fake, "--yes", "--no-protected-emails", "--no-verify")  # the fake still lists them: verification would say failed
     assert result.code == ExitStatus.OK
     assert "already gone 2" in result.out
     assert f"already gone student00002@example.edu (id {gone})" in result.err
@@ -104,7 +104,7 @@ def test_404_and_410_are_already_gone_not_failures(run, fake):
 def test_403_on_one_person_fails_them_once_and_the_rest_go_on(run, fake):
     owner = fake.id_of("student00004@example.edu")
     fake.add_fault(method="DELETE", person_id=owner, status=403, message="Cannot remove the workspace owner", times=None)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.SOME_FAILED
     assert fake.count("DELETE", rf"/people/{owner}$") == 1  # a permanent failure is not hammered
     assert remaining(fake) == ["admin@example.edu", "coadmin1@example.edu", "student00004@example.edu"]
@@ -121,7 +121,7 @@ def test_403_on_one_person_fails_them_once_and_the_rest_go_on(run, fake):
 def test_5xx_is_retried_then_succeeds(run, fake):
     target = fake.id_of("student00005@example.edu")
     fake.add_fault(method="DELETE", person_id=target, status=503, times=2)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK
     assert fake.count("DELETE", rf"/people/{target}$") == 3
     assert target not in fake.people
@@ -131,7 +131,7 @@ def test_5xx_is_retried_then_succeeds(run, fake):
 def test_persistent_5xx_gives_up_after_5_attempts(run, fake, status):
     target = fake.id_of("student00005@example.edu")
     fake.add_fault(method="DELETE", person_id=target, status=status, times=None, html=status == 502)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.SOME_FAILED
     assert fake.count("DELETE", rf"/people/{target}$") == 5
     assert target in fake.people
@@ -140,7 +140,7 @@ def test_persistent_5xx_gives_up_after_5_attempts(run, fake, status):
 def test_connection_reset_is_retried(run, fake):
     target = fake.id_of("student00006@example.edu")
     fake.add_fault(method="DELETE", person_id=target, reset=True, times=2)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK
     assert target not in fake.people
     row = next(r for r in only_report() if r["person_id"] == str(target))
@@ -150,7 +150,7 @@ def test_connection_reset_is_retried(run, fake):
 def test_a_lost_answer_then_404_counts_as_removed(run, fake):
     target = fake.id_of("student00006@example.edu")
     fake.add_fault(method="DELETE", person_id=target, reset=True, act_first=True, times=1)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK
     row = next(r for r in only_report() if r["person_id"] == str(target))
     assert row["outcome"] == "removed" and row["http_status"] == "404" and "earlier attempt" in row["detail"]
@@ -159,7 +159,7 @@ def test_a_lost_answer_then_404_counts_as_removed(run, fake):
 def test_endless_resets_are_unknown_not_removed(run, fake):
     target = fake.id_of("student00006@example.edu")
     fake.add_fault(method="DELETE", person_id=target, reset=True, times=None)
-    result = run(fake, "--yes", "--no-verify")
+    result = run(fake, "--yes", "--no-protected-emails", "--no-verify")
     assert result.code == ExitStatus.SOME_FAILED
     assert fake.count("DELETE", rf"/people/{target}$") == 5
     row = next(r for r in only_report() if r["person_id"] == str(target))
@@ -177,7 +177,7 @@ def test_timeout_is_retried(run, fake):
                 time.sleep(0.6)
 
     fake.hooks.append(slow_once)
-    result = run(fake, "--yes", "--timeout", "0.3")
+    result = run(fake, "--yes", "--no-protected-emails", "--timeout", "0.3")
     assert result.code == ExitStatus.OK
     assert len(calls) >= 2
     assert target not in fake.people
@@ -186,7 +186,7 @@ def test_timeout_is_retried(run, fake):
 @pytest.mark.parametrize("header", ["x-retry-after", "Retry-After"])
 def test_429_waits_as_asked_and_pauses_every_worker(run, fake, header):
     fake.add_fault(method="DELETE", status=429, times=1, headers={header: "0.6"})
-    result = run(fake, "--yes", "--concurrency", "4")
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "4")
     assert result.code == ExitStatus.OK
     assert len(fake.people) == 2
     deletes = [r for r in fake.requests if r.method == "DELETE"]
@@ -200,7 +200,7 @@ def test_429_with_an_http_date(run, fake):
     import email.utils
 
     fake.add_fault(method="DELETE", status=429, times=1, headers={"Retry-After": email.utils.formatdate(time.time() + 1, usegmt=True)})
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK
     assert len(fake.people) == 2
 
@@ -208,7 +208,7 @@ def test_429_with_an_http_date(run, fake):
 def test_429_asking_over_300_seconds_stops_the_run(run, fake):
     target = fake.id_of("student00008@example.edu")
     fake.add_fault(method="DELETE", person_id=target, status=429, times=None, headers={"x-retry-after": "3600"})
-    result = run(fake, "--yes", "--concurrency", "1")
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
     assert result.code == ExitStatus.ERROR
     assert fake.count("DELETE", rf"/people/{target}$") == 1
     assert "asked to wait 3600 s" in result.err and "Re-run the same command later" in result.err
@@ -219,7 +219,7 @@ def test_429_asking_over_300_seconds_stops_the_run(run, fake):
 
 def test_uncured_401_stops_new_removals(run, make_fake):
     fake = make_fake(people=10, access_token_uses=10)  # 6 listing calls, then 4 removals
-    result = run(fake, "--yes", "--concurrency", "1")
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
     assert result.code == ExitStatus.ERROR
     assert "access token was rejected" in result.err
     rows = only_report()
@@ -231,7 +231,7 @@ def test_uncured_401_stops_new_removals(run, make_fake):
 
 def test_at_most_concurrency_requests_in_flight(run, make_fake):
     fake = make_fake(people=40, latency=0.03)
-    result = run(fake, "--yes", "--concurrency", "3")
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "3")
     assert result.code == ExitStatus.OK
     assert len(fake.people) == 2
     assert fake.max_in_flight == 3
@@ -242,7 +242,7 @@ def test_at_most_concurrency_requests_in_flight(run, make_fake):
 
 def test_each_outcome_is_logged_with_a_running_count(run, make_fake):
     fake = make_fake(people=3)
-    result = run(fake, "--yes", "--concurrency", "1")
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
     lines = [l for l in result.err.splitlines() if l.startswith("[")]
     assert [l.split("]")[0] for l in lines] == ["[1/3", "[2/3", "[3/3"]
     assert sorted(l.split("] ")[1] for l in lines) == [
@@ -253,7 +253,7 @@ def test_each_outcome_is_logged_with_a_running_count(run, make_fake):
 def test_quiet_keeps_failures_and_summary_but_not_progress(run, fake):
     target = fake.id_of("student00004@example.edu")
     fake.add_fault(method="DELETE", person_id=target, status=403, times=None)
-    result = run(fake, "--yes", "-q")
+    result = run(fake, "--yes", "--no-protected-emails", "-q")
     assert result.code == ExitStatus.SOME_FAILED
     assert "removed student00002" not in result.err
     assert "FAILED student00004@example.edu" in result.err
@@ -264,7 +264,7 @@ def test_quiet_keeps_failures_and_summary_but_not_progress(run, fake):
 def test_report_rows_match_the_server_and_it_is_appended_to(run, make_fake, tmp_path):
     fake = make_fake(people=5)
     report = tmp_path / "audit.csv"
-    result = run(fake, "--yes", "--report", str(report))
+    result = run(fake, "--yes", "--no-protected-emails", "--report", str(report))
     assert result.code == ExitStatus.OK
     assert f"Report: {report}" in result.out
     rows = read_report(report)
@@ -274,14 +274,14 @@ def test_report_rows_match_the_server_and_it_is_appended_to(run, make_fake, tmp_
     assert set(first) >= {"time", "workspace_id", "person_id", "email", "name", "outcome", "http_status", "request_id", "detail"}
     assert first["workspace_id"] == "4242" and first["http_status"] == "204"
     fake.add_person("new@example.edu", "New")
-    run(fake, "--yes", "--report", str(report))
+    run(fake, "--yes", "--no-protected-emails", "--report", str(report))
     rows = read_report(report)
     assert len(rows) == 6 and rows[-1]["email"] == "new@example.edu"
     assert report.read_text().count("person_id") == 1  # one header: appended, never rewritten
 
 
 def test_default_report_name(run, fake):
-    run(fake, "--yes")
+    run(fake, "--yes", "--no-protected-emails")
     (report,) = Path.cwd().glob("remove_users-4242-*Z.csv")
     assert len(read_report(report)) == 20
 
@@ -289,13 +289,13 @@ def test_default_report_name(run, fake):
 def test_spreadsheet_formulas_in_names_are_defused(run, make_fake):
     fake = make_fake(people=0)
     fake.add_person("evil@example.edu", "=HYPERLINK(\"x\")")
-    run(fake, "--yes")
+    run(fake, "--yes", "--no-protected-emails")
     assert only_report()[0]["name"].startswith("'=")
 
 
 def test_nothing_to_remove_is_exit_0(run, make_fake):
     fake = make_fake(people=0)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK
     assert "Nobody to remove." in result.out
     assert fake.writes() == []
@@ -309,7 +309,7 @@ def test_a_backoff_leaves_its_slot_to_other_removals(run, fake, monkeypatch, fau
     monkeypatch.setattr(remove_users, "BACKOFF_CAP", 1.0)
     slow = fake.id_of("student00001@example.edu")
     fake.add_fault(method="DELETE", person_id=slow, times=1, **fault)
-    result = run(fake, "--yes", "--concurrency", "1")
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
     assert result.code == ExitStatus.OK
     deletes = [r.path for r in fake.requests if r.method == "DELETE"]
     first, second = [i for i, path in enumerate(deletes) if path.endswith(f"/{slow}")]

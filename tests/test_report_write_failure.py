@@ -54,7 +54,7 @@ def test_an_injected_write_failure_stops_new_removals(run, make_fake, monkeypatc
         return real(fd, data)
 
     monkeypatch.setattr(remove_users, "_write_report", failing)
-    result = run(fake, "--yes", "--concurrency", "2", "--report", str(report))
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "2", "--report", str(report))
     assert result.code == ExitStatus.ERROR
     assert f"the report {report} could not be written (No space left on device)" in result.err
     assert f"cannot write the report {report}" in result.err
@@ -75,7 +75,7 @@ def test_a_full_tmpfs_mid_run(make_fake, tmp_path):
         env = clean_env()
         env["AAC_ACCESS_TOKEN"] = fake.issue_access_token()
         proc = subprocess.run(
-            [sys.executable, SCRIPT, "--base-url", fake.base_url, "--yes", "--concurrency", "2", "--report", str(report)],
+            [sys.executable, SCRIPT, "--base-url", fake.base_url, "--yes", "--no-protected-emails", "--concurrency", "2", "--report", str(report)],
             capture_output=True,
             text=True,
             env=env,

@@ -27,7 +27,7 @@ def test_a_clean_run_says_every_planned_person_is_verified_gone(run, fake):
 def test_a_404_for_someone_still_listed_becomes_failed(run, fake):
     liar = fake.id_of("student00003@example.edu")
     fake.add_fault(method="DELETE", person_id=liar, status=404, message="not a member")
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.SOME_FAILED
     rows = [r for r in report_rows(next(Path.cwd().glob("*.csv"))) if r["person_id"] == str(liar)]
     assert [r["outcome"] for r in rows] == ["attempting", "already-gone", "failed"]
@@ -41,7 +41,7 @@ def test_a_lost_answer_then_503s_is_verified_removed(run, fake):
     target = fake.id_of("student00004@example.edu")
     fake.add_fault(method="DELETE", person_id=target, reset=True, act_first=True, times=1)
     fake.add_fault(method="DELETE", person_id=target, status=503)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK, result.err
     row = last_row(target)
     assert row["outcome"] == "removed" and row["detail"] == "verified absent after the run"
@@ -52,7 +52,7 @@ def test_no_verify_skips_the_listing_and_keeps_the_answers(run, fake):
     target = fake.id_of("student00004@example.edu")
     fake.add_fault(method="DELETE", person_id=target, reset=True, act_first=True, times=1)
     fake.add_fault(method="DELETE", person_id=target, status=503)
-    result = run(fake, "--yes", "--no-verify")
+    result = run(fake, "--yes", "--no-protected-emails", "--no-verify")
     assert result.code == ExitStatus.SOME_FAILED
     assert last_row(target)["outcome"] == "unknown"
     assert "verified:" not in result.out
@@ -66,7 +66,7 @@ def test_a_failed_verification_listing_is_exit_3(run, fake):
             fake.add_fault(method="GET", path="^/v4/people$", status=500)
 
     fake.hooks.append(break_listing)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.SOME_FAILED
     assert "the listing that checks the run failed, so the report was not verified" in result.err
     assert len(fake.people) == 2  # the removals themselves went through
@@ -78,7 +78,7 @@ def test_members_who_joined_during_the_run_are_named(run, fake):
             fake.add_person("late@example.edu", "Late Joiner")
 
     fake.hooks.append(join)
-    result = run(fake, "--yes", "--json")
+    result = run(fake, "--yes", "--no-protected-emails", "--json")
     assert result.code == ExitStatus.OK, result.err
     assert "1 members match the selection but were not in the plan" in result.err and "late@example.edu" in result.err
     doc = json.loads(result.out)

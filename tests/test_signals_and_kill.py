@@ -42,7 +42,7 @@ def test_sigterm_and_sighup_act_like_the_first_ctrl_c(make_fake, tmp_path: Path,
     fake = make_fake(people=40, latency=0.1)
     report = tmp_path / "r.csv"
     box = signal_on_delete(fake, 5, signum)
-    box.append(start(fake, "--yes", "--concurrency", "4", "--report", str(report)))
+    box.append(start(fake, "--yes", "--no-protected-emails", "--concurrency", "4", "--report", str(report)))
     out, err = box[0].communicate(timeout=60)
     assert box[0].returncode == 128 + signum, err
     assert f"interrupted: no new removals ({name})" in err
@@ -59,7 +59,7 @@ def test_three_quick_ctrl_cs_keep_every_row_and_never_say_nobody(make_fake, tmp_
     fake = make_fake(people=30, latency=0.3)
     report = tmp_path / "r.csv"
     box = signal_on_delete(fake, 6, signal.SIGINT, signal.SIGINT, signal.SIGINT, gap=0.02)
-    box.append(start(fake, "--yes", "--concurrency", "4", "--report", str(report)))
+    box.append(start(fake, "--yes", "--no-protected-emails", "--concurrency", "4", "--report", str(report)))
     out, err = box[0].communicate(timeout=60)
     assert box[0].returncode == ExitStatus.INTERRUPTED, err + "\nOUT:" + out
     rows = read_report(report)
@@ -74,7 +74,7 @@ def test_sigterm_before_any_removal_says_nobody_and_exits_143(make_fake):
     fake = make_fake(people=5, latency=0.5)
     box: list = []
     fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if len(fake.requests) == 1 else None)
-    box.append(start(fake, "--yes"))
+    box.append(start(fake, "--yes", "--no-protected-emails"))
     out, err = box[0].communicate(timeout=30)
     assert box[0].returncode == 143, err
     assert "interrupted by SIGTERM before any removal; nobody was removed" in err
@@ -89,7 +89,7 @@ def test_a_signal_during_the_token_refresh_keeps_the_new_pair(make_fake, tmp_pat
     fake.add_fault(method="POST", path="/as/token", passthrough=True, delay=1.0, times=1)
     box: list = []
     fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if path == "/as/token" else None)
-    box.append(start(fake, "--yes", "--token-file", str(path)))
+    box.append(start(fake, "--yes", "--no-protected-emails", "--token-file", str(path)))
     out, err = box[0].communicate(timeout=30)
     assert box[0].returncode == 143, err
     saved = json.loads(path.read_text())
@@ -103,7 +103,7 @@ def test_kill_9_mid_run_leaves_a_row_for_everyone_the_server_removed(make_fake, 
     fake.add_fault(method="DELETE", act_first=True, passthrough=True, delay=0.4)
     report = tmp_path / "r.csv"
     box = signal_on_delete(fake, 9, signal.SIGKILL)
-    box.append(start(fake, "--yes", "--concurrency", "4", "--report", str(report)))
+    box.append(start(fake, "--yes", "--no-protected-emails", "--concurrency", "4", "--report", str(report)))
     box[0].communicate(timeout=60)
     assert box[0].returncode == -signal.SIGKILL
     removed = server_removed(fake, 30)
@@ -116,7 +116,7 @@ def test_kill_9_mid_run_leaves_a_row_for_everyone_the_server_removed(make_fake, 
 
     # The next run with the same report settles each attempting row, then does the rest.
     fake.faults.clear()
-    proc = start(fake, "--yes", "--report", str(report))
+    proc = start(fake, "--yes", "--no-protected-emails", "--report", str(report))
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == ExitStatus.OK, err
     settled = [r for r in report_rows(report) if r["detail"].startswith("settled:")]

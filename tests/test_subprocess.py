@@ -47,7 +47,7 @@ def test_ctrl_c_finishes_in_flight_and_records_the_rest(make_fake, tmp_path: Pat
                 proc.send_signal(signal.SIGINT)
 
     fake.hooks.append(interrupt_on_fifth)
-    proc = start(fake, "--yes", "--concurrency", "4", "--report", str(report))
+    proc = start(fake, "--yes", "--no-protected-emails", "--concurrency", "4", "--report", str(report))
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == ExitStatus.INTERRUPTED
     assert "interrupted: no new removals" in err
@@ -77,7 +77,7 @@ def test_second_ctrl_c_abandons_in_flight_as_unknown(make_fake, tmp_path: Path):
                 time.sleep(3)  # still "in flight" when the tool gives up on it
 
     fake.hooks.append(hang_third)
-    proc = start(fake, "--yes", "--concurrency", "1", "--report", str(report))
+    proc = start(fake, "--yes", "--no-protected-emails", "--concurrency", "1", "--report", str(report))
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == ExitStatus.INTERRUPTED
     rows = {r["person_id"]: r for r in read_report(report)}
@@ -93,7 +93,7 @@ def test_ctrl_c_before_any_removal_removes_nobody(make_fake):
     proc = None
     # On the first request, not after a fixed sleep: a loaded machine may still be starting Python.
     fake.hooks.append(lambda method, path: proc.send_signal(signal.SIGINT) if len(fake.requests) == 1 else None)
-    proc = start(fake, "--yes")
+    proc = start(fake, "--yes", "--no-protected-emails")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == ExitStatus.INTERRUPTED
     assert "nobody was removed" in err

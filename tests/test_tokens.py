@@ -31,7 +31,7 @@ def test_a_run_that_crosses_an_expiry_refreshes_exactly_once(run, make_fake, tmp
     fake = make_fake(people=40, access_token_uses=30)  # 46 calls: one expiry, 4 workers
     path = pair_file(fake, tmp_path)
     before = json.loads(path.read_text())
-    result = run(fake, "--token-file", str(path), "--yes", "--concurrency", "4")
+    result = run(fake, "--token-file", str(path), "--yes", "--no-protected-emails", "--concurrency", "4")
     assert result.code == ExitStatus.OK, result.err
     assert len(fake.people) == 2
     assert fake.refreshes == 1
@@ -42,7 +42,7 @@ def test_a_run_that_crosses_an_expiry_refreshes_exactly_once(run, make_fake, tmp
     assert "Refreshed the access token" in result.err
     # The next run starts from the saved pair.
     fake.add_person("next@example.edu", "Next")
-    result = run(fake, "--token-file", str(path), "--yes")
+    result = run(fake, "--token-file", str(path), "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK
     assert "next@example.edu" not in fake.emails()
 
@@ -123,7 +123,7 @@ def test_invalid_grant_stops_cleanly_and_names_where_to_make_a_new_pair(run, mak
     fake = make_fake(people=10, access_token_uses=8)
     path = pair_file(fake, tmp_path)
     fake.refresh_tokens.clear()  # the saved refresh token is stale
-    result = run(fake, "--token-file", str(path), "--yes", "--concurrency", "1")
+    result = run(fake, "--token-file", str(path), "--yes", "--no-protected-emails", "--concurrency", "1")
     assert result.code == ExitStatus.ERROR
     assert "expired or was already used" in result.err and "OAuth 2.0 API Tokens" in result.err
     deletes_before_401 = fake.count("DELETE")
@@ -135,7 +135,7 @@ def test_invalid_grant_stops_cleanly_and_names_where_to_make_a_new_pair(run, mak
 def test_a_401_right_after_a_refresh_stops_the_run(run, fake, tmp_path):
     path = pair_file(fake, tmp_path)
     fake.add_fault(method="DELETE", status=401, times=None, message="token revoked")
-    result = run(fake, "--token-file", str(path), "--yes", "--concurrency", "1")
+    result = run(fake, "--token-file", str(path), "--yes", "--no-protected-emails", "--concurrency", "1")
     assert result.code == ExitStatus.ERROR
     assert "rejected the token pair right after a refresh" in result.err
     assert fake.refreshes == 1
@@ -237,7 +237,7 @@ def test_no_token_appears_anywhere_at_any_verbosity(run, make_fake, tmp_path, na
     if twist == "stale":
         fake.refresh_tokens.clear()
     report = tmp_path / "report.csv"
-    args = ["--token-file", str(path), "--yes", "-v", "--report", str(report)] + (["--debug"] if debug else [])
+    args = ["--token-file", str(path), "--yes", "--no-protected-emails", "-v", "--report", str(report)] + (["--debug"] if debug else [])
     result = run(fake, *args)
     files = "".join(p.read_text() for p in tmp_path.rglob("*.csv"))
     assert fake.issued

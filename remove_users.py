@@ -2822,7 +2822,7 @@ def show_plan(
         width = max(len(str(p.id)) for p, _ in kept)
         why = max(len(reason) for _, reason in kept)
         for person, reason in kept:
-            line = f"  {person.id:>{width}}  {reason:<{why}}  {person.email or '(no email)'}  {person.name}{group_note(plan, person)}"
+            line = f"  {person.id:>{width}}  {reason:<{why}}  {shown(person.email or '(no email)')}  {shown(person.name)}{group_note(plan, person)}"
             console.result(line.rstrip())
     if plan.remove and console.verbosity >= 0:
         console.result("")

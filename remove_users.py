@@ -1473,6 +1473,20 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
         workspace_and_admins, caller, lambda: list_people(client, "/v4/people", concurrency)
     )
     ws_id = int(ws["id"])
+    if not any(p.id == me.id for p in people):
+        raise RemoveUsersError(
+            f"the tool cannot tell who you are: GET /v4/people/current says your id is {me.id} ({me.email or 'no email'}), "
+            "but the workspace's listing has no person with that id (another id scheme, or a caching proxy), so "
+            "nothing could keep you from being removed. Nothing was changed"
+        )
+    if route_admins is not None and (not route_admins or (me.is_admin and me.id not in route_admins)):
+        # You are an admin (you run this), so an empty list, or one without you while your own record
+        # says isAdmin, is provably incomplete (a lagging replica, a route wanting a role filter).
+        admins_unknown = (
+            "the admins route answered an empty list"
+            if not route_admins
+            else f"the admins route does not list you (id {me.id}) though your own record says isAdmin"
+        )  # what it does list still protects, with --allow-unknown-admins
     # isAdmin is reliable only on the caller's own record (a live report), but a true one still protects.
     admin_ids = {p.id for p in people if p.is_admin} | (route_admins or set())
     name = ws.get("name") or ws.get("displayName")
@@ -2307,10 +2321,18 @@ class Plan:
 
 
 def make_plan(
-    people: Sequence[Person], caller_id: int, admin_ids: set[int], protections: Protections, selection: Selection | None = None
+    people: Sequence[Person],
+    caller_id: int,
+    admin_ids: set[int],
+    protections: Protections,
+    selection: Selection | None = None,
+    *,
+    caller_email: str | None = None,
 ) -> Plan:
-    """Each member is removed or kept with one reason; protections are checked before selection."""
+    """Each member is removed or kept with one reason; protections are checked before selection.
+    The caller is kept by id and by email: a second record under the caller's email is still you."""
     selection = selection or Selection()
+    me = normalize_email(caller_email)
     listed = {normalize_email(e) for e in selection.only} if selection.only is not None else None
     only = listed if selection.groups is None else (listed or set()) | set(selection.groups)
     protected = {normalize_email(e) for e in protections.emails}
@@ -2322,7 +2344,7 @@ def make_plan(
     for person in people:
         email = normalize_email(person.email)
         seen.add(email)
-        if person.id == caller_id:
+        if person.id == caller_id or (me and email == me):
             kept.append((person, KEEP_CALLER))
         elif email and email in protected:
             kept.append((person, KEEP_PROTECTED))
@@ -2526,7 +2548,7 @@ def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], e
     protections = Protections(
         saved.protections.emails + extra_emails, saved.protections.include_admins, saved.protections.transfer_to, extra_groups or {}
     )
-    current = make_plan(ws.people, ws.caller.id, ws.admin_ids, protections)
+    current = make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, caller_email=ws.caller.email)
     members = {p.id: p for p in ws.people}
     would_go = {p.id for p in current.remove}
     why_kept = {p.id: reason for p, reason in current.kept}
@@ -3275,7 +3297,7 @@ def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report:
     if config.saved_plan is None:  # a saved plan is its own selection: nobody else matches it
         planned_ids = {p.id for p in planned}
         admins = ws.admin_ids | {p.id for p in people if p.is_admin}
-        again = make_plan(people, ws.caller.id, admins, config.protections_in_force, config.selection)
+        again = make_plan(people, ws.caller.id, admins, config.protections_in_force, config.selection, caller_email=ws.caller.email)
         unplanned = [p for p in again.remove if p.id not in planned_ids]
     if unplanned:
         names = ", ".join(f"{p.email} (id {p.id})" for p in unplanned[:20]) + (" ..." if len(unplanned) > 20 else "")
@@ -3515,7 +3537,7 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
             "/v4/people",
             "no person record carries lastLoginTime, so --inactive-days cannot tell who is inactive; nothing was removed",
         )
-    return make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, selection), target
+    return make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email), target
 
 
 def ask_near_misses(near: list[tuple[str, str]]) -> bool:

@@ -131,6 +131,9 @@ class FakeAAC:
         reported_count: int | None = None,  # `count` claims this many people, whatever is listed
         control_names: bool = False,  # members' names carry terminal control characters
         epoch_logins: str | None = None,  # "s" or "ms": lastLoginTime sent as epoch seconds or milliseconds
+        caller_id_elsewhere: int | None = None,  # /v4/people/current gives the caller this id, not the listing's
+        admins_answer: str = "all",  # "empty" or "without-caller": /admins answers 200 but leaves admins out
+        row_number_ids: bool = False,  # /v4/people ignores offset, sends no count, numbers rows as new ids
     ) -> None:
         self.workspace = {
             "id": workspace_id,
@@ -157,6 +160,9 @@ class FakeAAC:
         self.clamp_offset = clamp_offset
         self.reported_count = reported_count
         self.epoch_logins = epoch_logins
+        self.caller_id_elsewhere = caller_id_elsewhere
+        self.admins_answer = admins_answer
+        self.row_number_ids = row_number_ids
         # Extra listing rows: (person id, changed fields), listed right after that person.
         self.duplicates: list[tuple[int, dict[str, Any]]] = []
         if control_names:
@@ -383,14 +389,22 @@ class FakeAAC:
             return _json(200, self.workspace)
         if method == "GET" and path == "/v4/people/current":
             with self.lock:
-                return _json(200, self._shown(self.people[self.caller_id]))
+                me = self._shown(self.people[self.caller_id])
+            if self.caller_id_elsewhere is not None:  # an account id, not the membership id the listing uses
+                me["id"] = self.caller_id_elsewhere
+            return _json(200, me)
         if method == "GET" and path == "/v4/people":
+            if self.row_number_ids:  # a gateway numbering its rows: every page looks new, forever
+                offset, rows = int(query.get("offset", 0)), self._listing()[: self.page_cap]
+                return _json(200, {"data": [{**row, "id": 900000 + offset + n, "email": f"row{offset + n}@example.edu"} for n, row in enumerate(rows)]})
             return _json(200, self._page(self._listing(), query, total=len(self.people)))
         if method == "GET" and path == f"/v4/workspaces/{ws_id}/admins":
             if not self.admins_route:
                 return _html(404, "Not Found")
             with self.lock:
                 rows = [self._shown(self.people[pid]) for pid in sorted(self.admin_ids) if pid in self.people]
+            if self.admins_answer != "all":  # a replica that lags, or a route that wants a role filter
+                rows = [] if self.admins_answer == "empty" else [r for r in rows if r["id"] != self.caller_id]
             if not self.admins_paged:  # its documented parameters have no limit or offset
                 return _json(200, {"data": rows})
             return _json(200, self._page(rows, query))

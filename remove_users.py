@@ -762,12 +762,15 @@ class Tokens:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 # A fresh connection each time: a stale pooled one would make a lost answer likelier.
-                answer = requests.post(
-                    self.token_url,
-                    data=form,
-                    timeout=self.timeout,
-                    headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                    allow_redirects=False,
+                answer = _send_within(
+                    lambda **bound: requests.post(
+                        self.token_url,
+                        data=form,
+                        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                        allow_redirects=False,
+                        **bound,
+                    ),
+                    self.timeout,
                 )
             except requests.RequestException as exc:
                 why, hopeless = describe_network_failure(exc, self.token_url, self.timeout)
@@ -1333,6 +1336,15 @@ def _read_within(response: requests.Response, deadline: float) -> bytes:
         response.close()
         raise requests.Timeout("the whole answer did not arrive within --timeout")
     return body
+
+
+def _send_within(send: Callable[..., requests.Response], timeout: float) -> requests.Response:
+    """send(timeout=, stream=True), its body read by _read_within against the same whole-request
+    deadline the AAC calls get (for the token refresh and Graph, which do not go through AacClient)."""
+    started = time.monotonic()
+    response = send(timeout=timeout, stream=True)
+    _read_within(response, started + timeout)  # caches the body: .json() and .content read it
+    return response
 
 
 def _socket_of(response: requests.Response) -> "socket.socket | None":
@@ -1969,7 +1981,9 @@ class GraphReader:
         where = f"{method} {_path_of(url)}"
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                response = self.session.request(method, url, timeout=self.settings.timeout, allow_redirects=False, **kwargs)
+                response = _send_within(
+                    lambda **bound: self.session.request(method, url, allow_redirects=False, **kwargs, **bound), self.settings.timeout
+                )
             except requests.RequestException as exc:
                 why, hopeless = describe_network_failure(exc, url, self.settings.timeout)
                 if hopeless or attempt == MAX_ATTEMPTS:

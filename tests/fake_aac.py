@@ -459,9 +459,11 @@ class FakeAAC:
     def _token(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         for fault in self.faults:
             if fault.matches("POST", "/as/token", None, self.rng):
-                if fault.passthrough:  # the refresh happens; its answer comes `delay` later
+                if fault.passthrough:  # the refresh happens; its answer comes `delay` later, maybe trickling
                     answer = self._refresh(body)
                     time.sleep(fault.delay)
+                    if fault.trickle:
+                        answer[1][TRICKLE] = str(fault.trickle)
                     return answer
                 if fault.reset:
                     if fault.act_first:

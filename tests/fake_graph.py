@@ -7,7 +7,8 @@ It serves the two calls remove_users.py makes, as strictly as Graph documents th
   each once; `$select` honoured; `$count=true` refused (400) without `ConsistencyLevel: eventual`;
   pages of at most `page_size` rows however large `$top` is, linked by `@odata.nextLink`, with
   `@odata.count` on the first page; Graph's `{"error": {"code", "message"}}` bodies.
-Faults: 429/503 with Retry-After, a page that fails, a count that lies, a nextLink to another host.
+Faults: 429/503 with Retry-After, a page that fails, a count that lies, a nextLink to another host,
+answers that trickle in a byte at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import http.server
 import json
 import secrets
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +47,7 @@ class FakeGraph:
     count_offset: int = 0  # added to @odata.count (a lie)
     foreign_next_link: bool = False
     token_lifetime_uses: int | None = None  # access tokens die after this many uses
+    trickle: float = 0.0  # seconds between each answer's bytes (a body that trickles in)
     requests: list[Seen] = field(default_factory=list)
     tokens: dict[str, int] = field(default_factory=dict)
 
@@ -94,7 +97,14 @@ class FakeGraph:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                chunks = [payload[i : i + 1] for i in range(len(payload))] if fake.trickle else [payload]
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        time.sleep(fake.trickle)
+                except OSError:  # the client gave up on the trickle
+                    self.close_connection = True
 
             do_GET = do_POST = _serve
 

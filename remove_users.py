@@ -1546,6 +1546,7 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
 
 
 LISTING_MARGIN = 2  # requests a walk may spend beyond the pages its rows needed (the empty last one)
+MAX_LISTED = 1_000_000  # people: with no count to hold it to, a walk that keeps finding new ids stops here
 
 
 class ListingError(ApiError):
@@ -1559,8 +1560,10 @@ def list_people(client: AacClient, path: str, concurrency: int, *, check_count: 
     (a route that ignores `offset`, or answers the last page again past the end). The requests are
     bounded by what came back: the pages its rows needed plus a small margin, or the listing is
     refused. `count` is a claim: pages are fetched concurrently only within it and never further
-    ahead than the rows already received, so an inflated count costs at most one batch. The same
-    id listed twice with different data makes the listing untrustworthy (ListingError).
+    ahead than the rows already received, so an inflated count costs at most one batch. Rows are
+    bounded too: more distinct people than the count plus a margin, or than MAX_LISTED when there is
+    no count, end the walk (ListingError). The same id listed twice with different data makes the
+    listing untrustworthy (ListingError).
     """
     first = _page(client, path, 0)
     if isinstance(first, list):  # some routes answer a bare list: that is the whole of it
@@ -1595,6 +1598,17 @@ def list_people(client: AacClient, path: str, concurrency: int, *, check_count: 
                 full_pages = 0  # the pages after it were asked at the wrong offsets: walk one by one
                 break
             full_pages = full_pages + 1 if full_pages else 0
+        # Pages that keep bringing new ids (a gateway numbering its rows) pass the check below, so
+        # the rows themselves are bounded: by the count plus a margin, or by an absolute cap.
+        cap = MAX_LISTED if count is None else count + LISTING_MARGIN * max(size, 1)
+        if len(seen) > cap:
+            claim = f"the server counts {count}" if count is not None else f"with no count, more than {MAX_LISTED:,} people"
+            raise ListingError(
+                "GET",
+                path,
+                f"the listing does not end: {len(seen):,} distinct people came back ({claim}; a gateway numbering its "
+                "rows?); nothing was removed",
+            )
         if requests > math.ceil(len(seen) / smallest) + LISTING_MARGIN + concurrency:
             raise ListingError(
                 "GET",

@@ -133,7 +133,7 @@ class FakeAAC:
         epoch_logins: str | None = None,  # "s" or "ms": lastLoginTime sent as epoch seconds or milliseconds
         caller_id_elsewhere: int | None = None,  # /v4/people/current gives the caller this id, not the listing's
         admins_answer: str = "all",  # "empty" or "without-caller": /admins answers 200 but leaves admins out
-        row_number_ids: bool = False,  # /v4/people ignores offset, sends no count, numbers rows as new ids
+        row_number_ids: bool = False,  # /v4/people ignores offset, numbers rows as new ids, sends only reported_count
     ) -> None:
         self.workspace = {
             "id": workspace_id,
@@ -396,7 +396,10 @@ class FakeAAC:
         if method == "GET" and path == "/v4/people":
             if self.row_number_ids:  # a gateway numbering its rows: every page looks new, forever
                 offset, rows = int(query.get("offset", 0)), self._listing()[: self.page_cap]
-                return _json(200, {"data": [{**row, "id": 900000 + offset + n, "email": f"row{offset + n}@example.edu"} for n, row in enumerate(rows)]})
+                page = {"data": [{**row, "id": 900000 + offset + n, "email": f"row{offset + n}@example.edu"} for n, row in enumerate(rows)]}
+                if self.reported_count is not None:
+                    page["count"] = self.reported_count
+                return _json(200, page)
             return _json(200, self._page(self._listing(), query, total=len(self.people)))
         if method == "GET" and path == f"/v4/workspaces/{ws_id}/admins":
             if not self.admins_route:

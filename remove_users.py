@@ -556,14 +556,19 @@ class Console:
         self.lock = threading.Lock()
         self.muted = False  # after a second Ctrl-C, late workers stay silent
         self.warnings: list[str] = []
+        self.lost: set[int] = set()  # ids of the streams a write failed on: never written again
 
     def _write(self, stream: TextIO, text: str) -> None:
         with self.lock:
-            if not self.muted:
+            if not self.muted and id(stream) not in self.lost:
                 try:
                     stream.write(redact(shown(text)) + "\n")
                     stream.flush()
-                except BrokenPipeError:  # `| head` has read enough: go on without this stream
+                except OSError:
+                    # `| head` has read enough (EPIPE), the terminal hung up with the SSH session
+                    # (EIO), the log's disk is full (ENOSPC): go on without this stream. The run,
+                    # its report and its exit code must not depend on anyone still reading.
+                    self.lost.add(id(stream))
                     quiet_broken_pipes()
 
     def result(self, text: str = "") -> None:
@@ -4499,8 +4504,11 @@ def _print_json(doc: dict[str, Any], status: int, console: Console) -> None:
     doc["warnings"] = console.warnings
     doc["exit_code"] = int(status)
     console.muted = False
-    sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
+        sys.stdout.flush()
+    except OSError:  # nobody left to read it (see Console._write); the exit code still says how it went
+        quiet_broken_pipes()
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
@@ -4510,17 +4518,18 @@ def _wants_json(argv: Sequence[str]) -> bool:
 
 
 def quiet_broken_pipes() -> None:
-    """Points a stdout or stderr whose reader has gone (`| head`) at the null device, so that
-    the run goes on and neither later writes nor Python's final flush raise BrokenPipeError."""
+    """Points a stdout or stderr that cannot be written any more (its reader has gone, `| head`; a
+    hung-up terminal; a full disk) at the null device, so that the run goes on and neither later
+    writes nor Python's final flush raise."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except BrokenPipeError:
+        except OSError:
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 null = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(null, stream.fileno())
                 os.close(null)
-        except (OSError, ValueError):
+        except ValueError:  # closed
             pass
 
 

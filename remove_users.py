@@ -2523,16 +2523,25 @@ def load_plan(path: str) -> SavedPlan:
         workspace = _plan_field(doc, "workspace", dict)
         prot = _plan_field(doc, "protections", dict)
         emails = check_emails(_plan_field(prot, "emails", list, "protections.emails", items=str), f"the plan {path}")
-        remove = []
+        remove: list[Person] = []
+        ids: set[int] = set()
+        emails: dict[str, int] = {}
         for n, entry in enumerate(_plan_field(doc, "remove", list, items=dict)):
             where = f"remove[{n}]"
-            remove.append(
-                Person(
-                    _plan_field(entry, "id", int, f"{where}.id"),
-                    _plan_field(entry, "email", (str, type(None)), f"{where}.email"),
-                    _plan_field(entry, "name", (str, type(None)), f"{where}.name") or "",
-                )
+            person = Person(
+                _plan_field(entry, "id", int, f"{where}.id"),
+                _plan_field(entry, "email", (str, type(None)), f"{where}.email"),
+                _plan_field(entry, "name", (str, type(None)), f"{where}.name") or "",
             )
+            # A person listed twice would get two removals whose answers race for the report's row.
+            if person.id in ids:
+                raise ValueError(f"{where} repeats person id {person.id} ({person.email}); list each person once")
+            email = normalize_email(person.email)
+            if email and email in emails:
+                raise ValueError(f"{where} repeats the email {person.email} (id {emails[email]} and id {person.id}); list each person once")
+            ids.add(person.id)
+            emails[email] = person.id
+            remove.append(person)
         transfer_to = _plan_field(prot, "transfer_to", (str, type(None)), "protections.transfer_to")
         return SavedPlan(
             path,

@@ -1,0 +1,40 @@
+"""A hand-edited plan that lists one person twice in `remove` (the same id, or the same email under
+another id) is refused before any request (exit 2), naming the entry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from remove_users import ExitStatus
+
+
+def saved_plan(run, fake, tmp_path: Path) -> tuple[Path, dict]:
+    path = tmp_path / "plan.json"
+    result = run(fake, "--only", "student00001@example.edu,student00002@example.edu", "--dry-run", "--plan-out", str(path))
+    assert result.code == ExitStatus.OK, result.err
+    return path, json.loads(path.read_text())
+
+
+def test_a_repeated_id_is_refused(run, make_fake, tmp_path: Path):
+    fake = make_fake(people=3)
+    path, doc = saved_plan(run, fake, tmp_path)
+    doc["remove"].append(dict(doc["remove"][0]))  # a copy-paste while reviewing
+    path.write_text(json.dumps(doc))
+    before = len(fake.requests)
+    result = run(fake, "--plan", str(path), "--yes")
+    assert result.code == ExitStatus.USAGE
+    pid = doc["remove"][0]["id"]
+    assert f"remove[2] repeats person id {pid}" in result.err and "student00001@example.edu" in result.err
+    assert len(fake.requests) == before and len(fake.people) == 5
+
+
+def test_a_repeated_email_under_another_id_is_refused(run, make_fake, tmp_path: Path):
+    fake = make_fake(people=3)
+    path, doc = saved_plan(run, fake, tmp_path)
+    doc["remove"][1]["email"] = doc["remove"][0]["email"].upper()
+    path.write_text(json.dumps(doc))
+    result = run(fake, "--plan", str(path), "--yes")
+    assert result.code == ExitStatus.USAGE
+    assert "remove[1] repeats the email STUDENT00001@EXAMPLE.EDU" in result.err
+    assert fake.writes() == [] and len(fake.people) == 5

@@ -2410,11 +2410,14 @@ def _activity_keeps(person: Person, selection: Selection) -> str | None:
     if person.last_login is None:
         return None if selection.include_never_logged_in else KEEP_NEVER
     when = parse_time(person.last_login)
-    if when is None:
-        return KEEP_LOGIN_UNKNOWN
+    if when is None or when <= EPOCH:
+        return KEEP_LOGIN_UNKNOWN  # 0 or -1 is how Java and SQL write "never": not a login in 1970
     now = selection.now or dt.datetime.now(dt.timezone.utc)
     assert selection.inactive_days is not None
     return None if now - when > dt.timedelta(days=selection.inactive_days) else KEEP_RECENT
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def parse_time(value: str) -> dt.datetime | None:
@@ -2424,6 +2427,37 @@ def parse_time(value: str) -> dt.datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def check_only_entries(entries: Iterable[str], people: Iterable[Person]) -> None:
+    """Stops (UsageError) on an --only entry that would select someone it may not mean.
+
+    Emails compare case-folded, which protects widely but selects too widely: folding maps
+    `straße` to `strasse`, `ﬁ` to `fi` and a final `ς` to `σ`. An entry that matches two or more
+    members, or one member only through such a letter-changing fold, removes nobody: the run stops.
+    """
+    members: dict[str, list[Person]] = collections.defaultdict(list)
+    for person in people:
+        if person.email:
+            members[normalize_email(person.email)].append(person)
+    for entry in entries:
+        matches = members.get(normalize_email(entry), [])
+        if len(matches) > 1:
+            found = ", ".join(f"{p.email} (id {p.id})" for p in matches)
+            raise UsageError(f"the --only entry {entry} matches {len(matches)} members ({found}); nothing was changed. Name one exactly")
+        if matches and _case_only(entry) != _case_only(matches[0].email):
+            raise UsageError(
+                f"the --only entry {entry} matches {matches[0].email} only through Unicode case folding, which changes "
+                "letters (ß to ss, ﬁ to fi, ς to σ): it may be another mailbox, so nothing was changed. Write the member's email exactly"
+            )
+
+
+def _case_only(address: str | None) -> str:
+    """An address with only letter case undone: ASCII, and non-ASCII letters whose lower case is one
+    non-ASCII letter (É to é), never a fold that turns letters into others (ß, ﬁ, ς)."""
+    text = unicodedata.normalize("NFC", (address or "").strip())
+    lowered = (c.lower() if c.isascii() or (len(c.lower()) == 1 and not c.lower().isascii()) else c for c in text)
+    return unicodedata.normalize("NFC", "".join(lowered))
 
 
 def near_misses(unmatched: Iterable[str], people: Iterable[Person]) -> list[tuple[str, str]]:
@@ -3579,6 +3613,8 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
             "/v4/people",
             "no person record carries lastLoginTime, so --inactive-days cannot tell who is inactive; nothing was removed",
         )
+    if selection.only is not None:
+        check_only_entries(selection.only, ws.people)
     return make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email), target
 
 

@@ -2559,7 +2559,7 @@ def load_plan(path: str) -> SavedPlan:
         emails = check_emails(_plan_field(prot, "emails", list, "protections.emails", items=str), f"the plan {path}")
         remove: list[Person] = []
         ids: set[int] = set()
-        emails: dict[str, int] = {}
+        owners: dict[str, int] = {}  # each email in `remove`, and the id it came with
         for n, entry in enumerate(_plan_field(doc, "remove", list, items=dict)):
             where = f"remove[{n}]"
             person = Person(
@@ -2571,10 +2571,10 @@ def load_plan(path: str) -> SavedPlan:
             if person.id in ids:
                 raise ValueError(f"{where} repeats person id {person.id} ({person.email}); list each person once")
             email = normalize_email(person.email)
-            if email and email in emails:
-                raise ValueError(f"{where} repeats the email {person.email} (id {emails[email]} and id {person.id}); list each person once")
+            if email and email in owners:
+                raise ValueError(f"{where} repeats the email {person.email} (id {owners[email]} and id {person.id}); list each person once")
             ids.add(person.id)
-            emails[email] = person.id
+            owners[email] = person.id
             remove.append(person)
         transfer_to = _plan_field(prot, "transfer_to", (str, type(None)), "protections.transfer_to")
         return SavedPlan(

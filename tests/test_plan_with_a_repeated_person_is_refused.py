@@ -38,3 +38,13 @@ def test_a_repeated_email_under_another_id_is_refused(run, make_fake, tmp_path: 
     assert result.code == ExitStatus.USAGE
     assert "remove[1] repeats the email STUDENT00001@EXAMPLE.EDU" in result.err
     assert fake.writes() == [] and len(fake.people) == 5
+
+
+def test_a_plan_without_repeats_still_applies_with_its_protections(run, make_fake, tmp_path: Path):
+    fake = make_fake(people=3)
+    path, doc = saved_plan(run, fake, tmp_path)
+    doc["protections"]["emails"] = ["student00003@example.edu"]
+    path.write_text(json.dumps(doc))
+    result = run(fake, "--plan", str(path), "--yes", "--exclude", "coadmin1@example.edu")
+    assert result.code == ExitStatus.OK, result.err
+    assert fake.emails() == {"admin@example.edu", "coadmin1@example.edu", "student00003@example.edu"}

@@ -4224,7 +4224,8 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument(
         "--allow-unknown-admins",
         action="store_true",
-        help="Go on when the workspace's admin list cannot be read (by default the run stops, exit 1): only people "
+        help="Go on when the workspace's admin list cannot be read or is visibly incomplete (empty, or without you) "
+        "(by default the run stops, exit 1): only people "
         "whose record says isAdmin are then kept as admins, so protect your other admins with --exclude.",
     )
     who.add_argument(

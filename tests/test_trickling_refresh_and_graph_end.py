@@ -43,7 +43,9 @@ def test_a_signal_during_a_trickling_refresh_ends_the_run(make_fake, tmp_path: P
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=20)  # before: still running after any number of signals
-    assert proc.returncode != 0
+    # The refresh's failure is what the user must act on (the refresh token may be spent), so it is said.
+    assert proc.returncode == ExitStatus.ERROR, err
+    assert "the token refresh got no answer" in err and "within 2 s" in err
     assert fake.writes() == [] and len(fake.people) == 5
 
 

@@ -2444,10 +2444,10 @@ def check_only_entries(entries: Iterable[str], people: Iterable[Person]) -> None
         matches = members.get(normalize_email(entry), [])
         if len(matches) > 1:
             found = ", ".join(f"{p.email} (id {p.id})" for p in matches)
-            raise UsageError(f"the --only entry {entry} matches {len(matches)} members ({found}); nothing was changed. Name one exactly")
+            raise UsageError(f"the --only (or --only-file) entry {entry} matches {len(matches)} members ({found}); nothing was changed. Name one exactly")
         if matches and _case_only(entry) != _case_only(matches[0].email):
             raise UsageError(
-                f"the --only entry {entry} matches {matches[0].email} only through Unicode case folding, which changes "
+                f"the --only (or --only-file) entry {entry} matches {matches[0].email} only through Unicode case folding, which changes "
                 "letters (ß to ss, ﬁ to fi, ς to σ): it may be another mailbox, so nothing was changed. Write the member's email exactly"
             )
 

@@ -35,7 +35,7 @@ def test_only_matching_two_members_by_folding_stops(run, make_fake):
     fake.add_person("strasse@uni.de", "Stays")
     result = run(fake, "--yes", "--only", "straße@uni.de")
     assert result.code == ExitStatus.USAGE
-    assert "--only entry straße@uni.de matches 2 members" in result.err and "strasse@uni.de" in result.err
+    assert "entry straße@uni.de matches 2 members" in result.err and "strasse@uni.de" in result.err
     assert fake.writes() == [] and {"straße@uni.de", "strasse@uni.de"} <= fake.emails()
 
 
@@ -64,3 +64,14 @@ def test_folding_still_protects_widely(run, make_fake):
     result = run(fake, "--yes", "--exclude", "straße@uni.de")
     assert result.code == ExitStatus.OK, result.err
     assert "strasse@uni.de" in fake.emails() and other not in fake.people
+
+
+def test_an_only_file_entry_is_held_to_the_same_rule(run, make_fake, tmp_path):
+    fake = make_fake(people=0)
+    fake.add_person("strasse@uni.de", "Someone Else")
+    leavers = tmp_path / "leavers.txt"
+    leavers.write_text("straße@uni.de\n", encoding="utf-8")
+    result = run(fake, "--yes", "--only-file", str(leavers))
+    assert result.code == ExitStatus.USAGE
+    assert "--only-file) entry straße@uni.de matches strasse@uni.de only through Unicode case folding" in result.err
+    assert fake.writes() == [] and "strasse@uni.de" in fake.emails()

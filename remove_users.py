@@ -66,7 +66,7 @@ import unicodedata
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TextIO, Tuple
 
 import requests
 
@@ -322,12 +322,15 @@ class EmailFile:
     path: str
     emails: list[str]
     empty_rows: list[int] = field(default_factory=list)  # line numbers in the file
+    column: str | None = None  # the header of the column the emails came from; None for a plain list
 
+
+EmailSource = Tuple[str, str, Optional[str]]  # a file read: its path, its flag, the column its emails came from
 
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
 
-def read_email_file(path: str, column: str | None = None) -> EmailFile:
+def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped; `#` starts a comment at the start of a line or after
     a space (`ta@uni.edu  # head TA`)."""
@@ -350,7 +353,7 @@ def read_email_file(path: str, column: str | None = None) -> EmailFile:
     )
     if is_valid_email(first) or (len(header) == 1 and not _names_email(header[0])):
         return EmailFile(path, check_emails((_uncomment(line).strip() for _, line in numbered), path))
-    index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, column)
+    index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
     emails: list[str] = []
     empty: list[int] = []
     reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
@@ -360,7 +363,7 @@ def read_email_file(path: str, column: str | None = None) -> EmailFile:
             emails.append(value)
         elif any(cell.strip() for cell in row):  # a row about someone, without their email
             empty.append(numbered[reader.line_num][0])
-    return EmailFile(path, check_emails(emails, path), empty)
+    return EmailFile(path, check_emails(emails, path), empty, header[index].strip())
 
 
 def _uncomment(text: str) -> str:
@@ -373,33 +376,59 @@ def _names_email(column: str) -> bool:
     return "email" in key or key in ("mail", "mailaddress")
 
 
-def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: str | None) -> int:
-    """The index of the email column: the one --email-column names, or the one the header names
-    (when several do, the one whose every value is an email); otherwise an error naming them."""
+# Words in a header that make an email column someone else's address: an HR leavers export often
+# carries the manager's address as its only email column, and using it would select the manager.
+_OTHERS_EMAIL = re.compile(
+    "manager|mgr|supervisor|sponsor|owner|approver|contact|personal|private|home|assistant|delegate|mentor|"
+    "advis[eo]r|parent|guardian|emergency|reportsto|boss|spouse|reviewer|requester|requestor|backup|alternate|"
+    "secondary|createdby|modifiedby|updatedby"
+)
+
+
+def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]) -> int:
+    """The index of the email column: the first of --email-column's names this file has, or the
+    one the header names (when several do, the one whose every value is an email); otherwise an
+    error naming them. A column named as someone else's address is never chosen unasked."""
     names = [name.strip() for name in header]
+    folded = [name.casefold() for name in names]
+    for choice in wanted:
+        if choice.strip().casefold() in folded:
+            return folded.index(choice.strip().casefold())
     if wanted:
-        matches = [i for i, name in enumerate(names) if name.casefold() == wanted.strip().casefold()]
-        if not matches:
-            raise UsageError(f"{path}: no column is named {wanted!r} (--email-column); its columns: {', '.join(map(repr, names))}")
-        return matches[0]
+        asked = " or ".join(map(repr, wanted))
+        raise UsageError(
+            f"{path}: no column is named {asked} (--email-column); its columns: {', '.join(map(repr, names))}. "
+            "Give --email-column once more with this file's email column (each file uses the first it has)"
+        )
     candidates = [i for i, name in enumerate(names) if _names_email(name)]
     if not candidates:
         raise UsageError(
             f"{path}: the header names no email column (expected one such as Email, Work Email or E-mail 1 - Value); "
             "rename it, or choose it with --email-column"
         )
+    chosen = candidates[0]
     if len(candidates) > 1:
         rows = list(csv.reader(lines, delimiter=delimiter))
         values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r) and _uncomment(r[i]).strip()] for i in candidates}
         full = [i for i in candidates if values[i] and all(is_valid_email(v) for v in values[i])]
-        if len(full) != 1:
+        if len(full) != 1 or _others_email(names[full[0]]):
             listed = ", ".join(repr(names[i]) for i in candidates)
+            example = next((names[i] for i in candidates if not _others_email(names[i])), names[candidates[0]])
             raise UsageError(
                 f"{path}: several columns could hold the emails ({listed}); choose one with --email-column, "
-                f"for example --email-column {names[candidates[0]]!r}"
+                f"for example --email-column {example!r}"
             )
-        return full[0]
-    return candidates[0]
+        chosen = full[0]
+    if _others_email(names[chosen]):
+        raise UsageError(
+            f"{path}: the only email column, {names[chosen]!r}, reads as someone else's address, not the listed "
+            f"people's own; if it is theirs, choose it with --email-column {names[chosen]!r}"
+        )
+    return chosen
+
+
+def _others_email(column: str) -> bool:
+    return bool(_OTHERS_EMAIL.search(re.sub(r"[^a-z0-9]", "", column.casefold())))
 
 
 def is_loopback(host: str | None) -> bool:
@@ -2426,7 +2455,9 @@ class SavedPlan:
     remove: list[Person]
 
 
-def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections, groups: Sequence[GroupMembers] = ()) -> None:
+def write_plan(
+    path: str, ws: Workspace, plan: Plan, protections: Protections, groups: Sequence[GroupMembers] = (), files: Sequence[EmailSource] = ()
+) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
@@ -2440,6 +2471,7 @@ def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections, g
             "admins": sorted(ws.admin_ids),
         },
         "remove": [{"id": p.id, "email": p.email, "name": p.name} for p in plan.remove],
+        "email_files": email_files_json(files),
     }
     if groups:
         document["groups"] = groups_json(groups, plan)
@@ -2788,11 +2820,22 @@ class Config:
     verify: bool = True
     allow_unknown_admins: bool = False
     unprotected: str | None = None  # a dry run's warning that the real run would refuse: nothing protected
+    email_files: list[EmailSource] = field(default_factory=list)
 
     @property
     def protections_in_force(self) -> Protections:
         """A saved plan's protections when applying one (this run's --exclude adds to them)."""
         return self.saved_plan.protections if self.saved_plan else self.protections
+
+
+def email_files_json(files: Sequence[EmailSource]) -> list[dict[str, Any]]:
+    return [{"path": path, "flag": flag, "column": column} for path, flag, column in files]
+
+
+def show_email_files(files: Sequence[EmailSource], console: Console) -> None:
+    """One line per --exclude-file and --only-file: a wrong column picks the wrong people."""
+    for path, flag, column in files:
+        console.result(f"Emails from {shown(path)} ({flag}): " + (f"column {shown(repr(column))}" if column else "one per line"))
 
 
 def workspace_label(ws: Workspace) -> str:
@@ -3396,15 +3439,17 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
+    show_email_files(config.email_files, console)
     show_plan(ws, plan, console, config.dry_run, config.group_members, target)
     describe_plan(doc, ws, plan, config.dry_run)
+    doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
     over_cap = config.max_remove is not None and len(plan.remove) > config.max_remove
     cap_text = f"the plan removes {len(plan.remove)} people, more than --max-remove {config.max_remove}"
     if config.dry_run:
         if config.plan_out:
-            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members)
+            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files)
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
         if over_cap:
             console.warn(f"the real run would stop here: {cap_text}")
@@ -4156,8 +4201,11 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument(
         "--email-column",
         metavar="NAME",
+        action="append",
+        default=[],
         help="The column that holds the emails in --exclude-file and --only-file spreadsheets, when the header "
-        "names several.",
+        "names several or its only email column reads as someone else's (Manager Email). Repeatable: each file "
+        "uses the first named column it has; a file with none of them is an error.",
     )
     who.add_argument(
         "--inactive-days",
@@ -4251,12 +4299,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def collect_emails(values: list[str], flag: str, files: list[str], column: str | None, console: Console) -> list[str]:
+def collect_emails(
+    values: list[str], flag: str, files: list[str], columns: Sequence[str], console: Console, read: list[EmailSource] | None = None
+) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
-    with no email at all is an error: a keep-list whose export failed must not mean "keep nobody"."""
+    with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
+    Each file read is added to `read`, so the plan can say which column each one's emails came from."""
     emails = check_emails(split_emails(values), flag)
     for path in files:
-        found = read_email_file(path, column)
+        found = read_email_file(path, columns)
+        if read is not None:
+            read.append((path, f"{flag}-file", found.column))
         if not found.emails:
             raise UsageError(f"{path} ({flag}-file) holds no email at all; nothing was sent. Check the export that made it")
         emails += found.emails
@@ -4307,7 +4360,8 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
     tokens = resolve_tokens(args, env, args.timeout, console)
 
-    emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console)
+    email_files: list[EmailSource] = []
+    emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not emails and not args.exclude_group and not args.yes and not args.plan and on_terminal():
         emails = ask_protected_emails()
@@ -4317,7 +4371,9 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
     if args.plan_out and not args.dry_run:
         raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
-    only = collect_emails(args.only, "--only", args.only_file, args.email_column, console) if args.only or args.only_file else None
+    only = None
+    if args.only or args.only_file:
+        only = collect_emails(args.only, "--only", args.only_file, args.email_column, console, email_files)
     if args.inactive_days is not None and args.inactive_days < 0:
         raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
     if args.include_never_logged_in and args.inactive_days is None:
@@ -4356,6 +4412,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         verify=not args.no_verify,
         allow_unknown_admins=args.allow_unknown_admins,
         unprotected=unprotected,
+        email_files=email_files,
     )
 
 

@@ -3217,6 +3217,9 @@ class Remover:
         outcome.transferred_to = self.transfer_to.email or str(self.transfer_to.id)
         if outcome.outcome == NOT_ATTEMPTED:
             outcome.detail = "assets were transferred, then the run stopped before removing this person"
+        elif outcome.outcome not in (REMOVED, ALREADY_GONE):
+            # The person stays a member, but their flows are no longer theirs: say so where it is read.
+            outcome.detail = f"{outcome.detail or _reason(outcome.status or 0)}; their assets were already transferred to {outcome.transferred_to}"
         return outcome
 
     def delete(self, person: Person) -> Outcome:
@@ -3349,12 +3352,31 @@ def summarize(report: AuditReport, plan: Plan, console: Console, verified: Verif
         console.result(f"verified: {verified.absent} of {verified.planned} planned people are no longer members")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
-    if unfinished:
+    refused = [o for o in report.done.values() if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)]
+    if unfinished and len(refused) == unfinished:
+        statuses = "/".join(sorted({str(o.status) for o in refused}))
+        emails = sorted(o.person.email or str(o.person.id) for o in refused)
+        leave_out = f"--exclude {','.join(emails)}" if len(emails) <= 5 else "an --exclude-file listing them (the report names them)"
+        console.result(
+            f"Next: re-running will not help: the server refused {people_count(len(refused))} for good (HTTP {statuses}). "
+            f"Leave them out with {leave_out}, or fix the token's rights if it should be allowed."
+        )
+    elif unfinished:
+        again = f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again: leave them out with --exclude." if refused else ""
         console.result(
             f"Next: run the same command again to finish the {unfinished} not done; people already removed are no "
-            "longer members, so nobody is handled twice."
+            f"longer members, so nobody is handled twice.{again}"
         )
     return counts
+
+
+def refused_for_good(status: int | None) -> bool:
+    """A 4xx other than a timeout or a throttle: the same request gets the same answer next time."""
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+def people_count(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"
 
 
 RESULT_FORMAT = "remove_users.result/1"

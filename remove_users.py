@@ -2793,6 +2793,36 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
     return f"remove_users-{section}{workspace_id}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.csv"
 
 
+EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
+
+
+def settle_earlier_reports(own: AuditReport, ws: Workspace, label: str | None, console: Console) -> None:
+    """With the default report name each run writes a new file, so a run killed with `kill -9` left
+    its `attempting` rows in a report the next run would never open. Settles them there: only
+    files in this folder named like this workspace's default reports, the newest few."""
+    folder = os.path.dirname(own.path) or "."
+    section = f"{file_slug(label)}-" if label else ""
+    pattern = re.compile(rf"remove_users-{re.escape(section)}{ws.id}-\d{{8}}T\d{{6}}Z\.csv")
+    try:
+        names = sorted((n for n in os.listdir(folder) if pattern.fullmatch(n)), reverse=True)
+    except OSError:
+        return
+    own_name = os.path.basename(own.path)
+    for name in [n for n in names if n != own_name][:EARLIER_REPORTS_READ]:
+        path = name if folder == "." else os.path.join(folder, name)
+        try:
+            if not _unsettled_attempts(path, ws.id):
+                continue
+            earlier = AuditReport(path, ws.id, console)
+        except (OSError, RemoveUsersError) as exc:
+            console.warn(f"could not settle the earlier report {path}: {exc}")
+            continue
+        try:
+            settle_attempts(earlier, ws, console)
+        finally:
+            earlier.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # The run: show the plan, confirm, remove, summarize
 # ---------------------------------------------------------------------------------------------
@@ -3498,6 +3528,8 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     signals.counting = True  # from here on, a signal stops new removals and every row is written
     report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console)
     settle_attempts(report, ws, console)
+    if not config.report:
+        settle_earlier_reports(report, ws, config.label, console)
     for person in plan.gone:
         report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
     remover = Remover(client, ws, report, console, config.concurrency, target)

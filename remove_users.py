@@ -2453,6 +2453,26 @@ class SavedPlan:
     workspace_name: str | None
     protections: Protections
     remove: list[Person]
+    created: str | None = None  # when --plan-out wrote it (UTC, ISO 8601), as the file says
+
+
+PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
+
+
+def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
+    """Says which plan file is applied and its age: last semester's plan would remove returning people."""
+    made = parse_time(saved.created) if saved.created else None
+    if made is None:
+        console.result(f"Applying the saved plan {shown(saved.path)}, made at a time it does not record")
+        console.warn(f"the plan {saved.path} does not say when it was made; check it is this run's plan")
+        return
+    days = ((now or dt.datetime.now(dt.timezone.utc)) - made).days
+    console.result(f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days ago)")
+    if days > PLAN_STALE_DAYS:
+        console.warn(
+            f"the plan {saved.path} is {days} days old: people in it who are members again, or still, would be removed. "
+            "Make a fresh one with --dry-run --plan-out unless this is the plan you reviewed"
+        )
 
 
 def write_plan(
@@ -2521,6 +2541,7 @@ def load_plan(path: str) -> SavedPlan:
                 check_emails([transfer_to], f"the plan {path}")[0] if transfer_to else None,
             ),
             remove,
+            doc.get("created") if isinstance(doc.get("created"), str) else None,
         )
     except ValueError as exc:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
@@ -3491,6 +3512,8 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
+    if config.saved_plan:
+        show_saved_plan(config.saved_plan, console)
     show_email_files(config.email_files, console)
     show_plan(ws, plan, console, config.dry_run, config.group_members, target)
     describe_plan(doc, ws, plan, config.dry_run)

@@ -2496,7 +2496,8 @@ def write_plan(
     if groups:
         document["groups"] = groups_json(groups, plan)
     try:
-        with open(path, "w", encoding="utf-8") as handle:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only, like the report
+        with open(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2)
             handle.write("\n")
     except OSError as exc:
@@ -2654,7 +2655,8 @@ class AuditReport:
         self.fd: int | None = None
         try:
             self.unsettled = _unsettled_attempts(path, workspace_id)
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            # Owner-only: the report lists members' emails and names (umask may narrow it further).
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
             size = os.fstat(self.fd).st_size
             if size == 0:
                 # A UTF-8 BOM first: Excel then reads the file as UTF-8. Appending adds none.

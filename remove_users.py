@@ -3498,7 +3498,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         )
     check_admins_known(ws, config.protections_in_force.include_admins, config.allow_unknown_admins, console)
     plan, target = plan_run(config, ws)
-    near = near_misses(plan.unmatched, ws.people)
+    near = near_misses(plan.unmatched, plan.remove)  # a typo matters only where it would remove someone
     near_entries = {entry for entry, _ in near}
     lonely = [entry for entry in plan.unmatched if entry not in near_entries]
     if len(lonely) > UNMATCHED_LISTED and console.verbosity < 1:
@@ -3678,9 +3678,11 @@ def ask(prompt: str) -> str | None:
     return line.strip() if line else None
 
 
-def ask_protected_emails() -> list[str]:
+def ask_protected_emails(narrowed_by: Sequence[str] = ()) -> list[str]:
+    """narrowed_by: the flags that select who may go; then not everyone would be removed."""
+    who = f"everyone {' and '.join(narrowed_by)} selects, except you" if narrowed_by else "everyone except you"
     sys.stderr.write(
-        "No protected emails were given: everyone except you (and the admins, unless --include-admins) would be "
+        f"No protected emails were given: {who} (and the admins, unless --include-admins) would be "
         "removed.\nEnter the email of each person to keep, one per line; a blank line finishes.\n"
     )
     emails: list[str] = []
@@ -4443,7 +4445,9 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not emails and not args.exclude_group and not args.yes and not args.plan and on_terminal():
-        emails = ask_protected_emails()
+        selecting = {"--only": args.only, "--only-file": args.only_file, "--only-group": args.only_group}
+        selecting["--inactive-days"] = args.inactive_days is not None
+        emails = ask_protected_emails([flag for flag, given in selecting.items() if given])
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
     protections = Protections(emails=emails, include_admins=args.include_admins, transfer_to=transfer_to)
     if args.max_remove is not None and args.max_remove < 0:

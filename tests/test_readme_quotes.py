@@ -93,3 +93,15 @@ def test_refused_for_good_and_email_file_lines(run, make_fake, tmp_path):
     fake.owner_ids.add(fake.id_of("student00001@example.edu"))
     out = run(fake, "--yes", "--exclude-file", "staff.csv", "--report", str(tmp_path / "r.csv")).out
     assert quoted(next(line for line in out.splitlines() if line.startswith("Next:")).replace("student00001@example.edu", "owner@uni.edu"))
+
+
+def test_ctrl_c_at_the_token_prompt(run, monkeypatch):
+    import remove_users
+
+    def interrupted(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(remove_users, "ask_hidden", interrupted)
+    result = run(None, "--dry-run", stdin="")
+    assert result.code == 130
+    assert quoted(result.err.strip())

@@ -339,6 +339,8 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
             raw = handle.read()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (.xlsx, .ods) or an old .xls
+        raise UsageError(f"{path} looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give that file")
     try:
         # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
         text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
@@ -353,6 +355,11 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
     )
     if is_valid_email(first) or (len(header) == 1 and not _names_email(header[0])):
         return EmailFile(path, check_emails((_uncomment(line).strip() for _, line in numbered), path))
+    if any(is_valid_email(cell) for cell in header):  # a header never holds an address: a pasted list
+        raise UsageError(
+            f"{path}: line {numbered[0][0]} holds {len(header)} entries separated by {delimiter!r} (a list pasted from "
+            "Outlook?), not a spreadsheet header; put one email per line"
+        )
     index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
     emails: list[str] = []
     empty: list[int] = []

@@ -513,6 +513,9 @@ def backoff_delay(attempt: int, rng: random.Random = random.Random()) -> float:
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.0)
 
 
+_JWT_SHAPE = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+
+
 def jwt_claims(token: str | None) -> dict[str, Any]:
     """The payload of a JWT, unverified (only to read exp, iss and client_id); {} if not a JWT."""
     if not token or token.count(".") != 2:
@@ -1284,6 +1287,12 @@ class AacClient:
     def _auth_error(self, answer: Answer, after_refresh: bool) -> AuthError:
         if after_refresh:
             text = "the server rejected the token pair right after a refresh; make a new token pair in AAC (" + TOKEN_HELP_PATH + ")"
+        elif not _JWT_SHAPE.fullmatch(self.tokens.access_token or ""):
+            text = (
+                f"the access token was rejected ({answer.message or 'Unauthorized'}); it does not look like an AAC access "
+                "token (those are JWTs: three dot-separated parts, starting eyJ). Copy the access token from "
+                f"{TOKEN_HELP_PATH}, not the refresh token or the Client ID"
+            )
         else:
             text = (
                 f"the access token was rejected ({answer.message or 'Unauthorized'}); it may have expired. Give a fresh one, "

@@ -579,6 +579,10 @@ def file_slug(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name).strip("._") or "workspace"
 
 
+def people_count(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"
+
+
 def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -1873,7 +1877,7 @@ def read_groups(sources: Sequence[GroupSource], settings: GroupSettings, console
                 readers[source.kind] = GraphReader(settings, console) if source.kind == "entra" else LdapReader(settings, console)
             console.info(f"Reading {source.flag} {source.label} ...")
             members = readers[source.kind].members(source)
-            console.info(f"  {members.count} people in {source.label}")
+            console.info(f"  {people_count(members.count)} in {source.label}")
             if source.role == ROLE_EXCLUDE and members.count == 0:
                 raise GroupError(source, "the group reads as empty, and a protection that reads as empty must not turn into removals")
             groups.append(members)
@@ -2911,9 +2915,35 @@ def workspace_label(ws: Workspace) -> str:
     return f"{ws.name} (id {ws.id})" if ws.name and ws.name.strip() else f"id {ws.id} (no name)"
 
 
+def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as lines of columns two spaces apart: the first (an id) right-aligned, the rest left."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    lines = []
+    for row in rows:
+        cells = [row[0].rjust(widths[0])] + [cell.ljust(width) for cell, width in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _last_login(person: Person) -> str:
+    if not person.has_last_login:
+        return "unknown"
+    if person.last_login is None:
+        return "never"
+    when = parse_time(person.last_login)
+    return f"{when:%Y-%m-%d}" if when else "unknown"
+
+
 def show_plan(
-    ws: Workspace, plan: Plan, console: Console, dry_run: bool, groups: Sequence[GroupMembers] = (), target: Person | None = None
+    ws: Workspace,
+    plan: Plan,
+    console: Console,
+    dry_run: bool,
+    groups: Sequence[GroupMembers] = (),
+    target: Person | None = None,
+    logins: bool = False,
 ) -> None:
+    """logins: show each removal's last login (with --inactive-days, to check why they are inactive)."""
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
     console.result(f"To remove: {len(plan.remove)}")
@@ -2927,21 +2957,28 @@ def show_plan(
         for entry in plan.not_members:
             console.result(f"  {entry}")
     show_groups(plan, groups, console)
-    if plan.kept and console.verbosity >= 0:
+    # With --only, everyone else is "not on the --only list": a count, so the few who go stand out.
+    folded = [p for p, reason in plan.kept if reason == KEEP_NOT_ONLY] if console.verbosity < 1 else []
+    listed = [(p, reason) for p, reason in plan.kept if not (folded and reason == KEEP_NOT_ONLY)]
+    if listed and console.verbosity >= 0:
         console.result("")
         console.result("People kept, and why:")
-        kept = sorted(plan.kept, key=lambda kept: KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS))
-        width = max(len(str(p.id)) for p, _ in kept)
-        why = max(len(reason) for _, reason in kept)
-        for person, reason in kept:
-            line = f"  {person.id:>{width}}  {reason:<{why}}  {shown(person.email or '(no email)')}  {shown(person.name)}{group_note(plan, person)}"
-            console.result(line.rstrip())
+        kept = sorted(listed, key=lambda kept: KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS))
+        rows = [[str(p.id), reason, shown(p.email or "(no email)"), shown(p.name) + group_note(plan, p)] for p, reason in kept]
+        for line in aligned(rows):
+            console.result(f"  {line}")
+    if folded and console.verbosity >= 0:
+        if not listed:
+            console.result("")
+        console.result(f"Also kept, {KEEP_NOT_ONLY}: {people_count(len(folded))} (-v lists them)")
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result("People to remove:" if not dry_run else "People who would be removed:")
-        width = max(len(str(p.id)) for p in plan.remove)
-        for person in plan.remove:
-            console.result(f"  {person.id:>{width}}  {shown(str(person.email))}  {shown(person.name)}{group_note(plan, person)}".rstrip())
+        rows = [[str(p.id), shown(str(p.email))] + ([f"last login {_last_login(p)}"] if logins else []) for p in plan.remove]
+        for person, row in zip(plan.remove, rows):
+            row.append(shown(person.name) + group_note(plan, person))
+        for line in aligned(rows):
+            console.result(f"  {line}")
     if plan.remove:
         console.result("")
         if target:
@@ -2963,7 +3000,7 @@ def confirm(ws: Workspace, plan: Plan, target: Person | None) -> bool:
         f"their assets go to {target.email} first" if target else "their flows, datasets and connections are deleted (no --transfer-to)"
     )
     sys.stderr.write(
-        f"\nThis removes {len(plan.remove)} people from {shown(workspace_label(ws))}; {shown(assets)}.\n"
+        f"\nThis removes {people_count(len(plan.remove))} from {shown(workspace_label(ws))}; {shown(assets)}.\n"
         f"Type the {what} ({expected}) to go ahead, or anything else to stop: "
     )
     sys.stderr.flush()
@@ -3444,9 +3481,6 @@ def refused_for_good(status: int | None) -> bool:
     return status is not None and 400 <= status < 500 and status not in (408, 429)
 
 
-def people_count(n: int) -> str:
-    return "1 person" if n == 1 else f"{n} people"
-
 
 RESULT_FORMAT = "remove_users.result/1"
 
@@ -3533,13 +3567,13 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     if config.saved_plan:
         show_saved_plan(config.saved_plan, console)
     show_email_files(config.email_files, console)
-    show_plan(ws, plan, console, config.dry_run, config.group_members, target)
+    show_plan(ws, plan, console, config.dry_run, config.group_members, target, config.selection.inactive_days is not None)
     describe_plan(doc, ws, plan, config.dry_run)
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
     over_cap = config.max_remove is not None and len(plan.remove) > config.max_remove
-    cap_text = f"the plan removes {len(plan.remove)} people, more than --max-remove {config.max_remove}"
+    cap_text = f"the plan removes {people_count(len(plan.remove))}, more than --max-remove {config.max_remove}"
     if config.dry_run:
         if config.plan_out:
             write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files)
@@ -3575,7 +3609,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
     remover = Remover(client, ws, report, console, config.concurrency, target)
     moving = f", transferring their assets to {target.email} first" if target else ""
-    console.info(f"Removing {len(plan.remove)} people, {config.concurrency} at a time{moving}; report: {report.path}")
+    console.info(f"Removing {people_count(len(plan.remove))}, {config.concurrency} at a time{moving}; report: {report.path}")
     remover.run(plan.remove, signals)
     verified, verify_error = None, None
     if config.verify and not signals.count and remover.auth_error is None:

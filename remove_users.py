@@ -1419,6 +1419,8 @@ def describe_network_failure(exc: BaseException, url: str, timeout: float) -> tu
     if isinstance(exc, requests.Timeout):
         return f"{host} did not answer within {timeout:g} s (--timeout)", False
     if isinstance(exc, requests.exceptions.SSLError):
+        if is_loopback(name) and "wrong version number" in text.casefold():  # OpenSSL reading a plain HTTP answer
+            return f"{host} speaks plain HTTP, not HTTPS (a local test server, such as the fake?); use http:// in --base-url", True
         return f"the TLS connection to {host} failed ({type(exc).__name__})", False
     if isinstance(exc, requests.ConnectionError):
         return f"the connection to {host} failed or was reset", False

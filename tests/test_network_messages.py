@@ -159,3 +159,13 @@ def test_a_rejected_token_that_is_no_jwt_is_said_not_to_look_like_one(run, fake)
     assert result.code == ExitStatus.ERROR
     assert "it does not look like an AAC access token (those are JWTs" in result.err
     assert "may have expired" not in result.err and "abc123secretvalue" not in result.output
+
+
+def test_https_to_a_plain_http_server_on_this_machine_says_so_at_once(run, fake):
+    url = fake.base_url.replace("http://", "https://")
+    result = run(None, "--base-url", url, "--token", fake.issue_access_token(), "--dry-run")
+    assert result.code == ExitStatus.ERROR
+    host = url.split("//", 1)[1]
+    assert error_line(result).endswith(
+        f"no answer: {host} speaks plain HTTP, not HTTPS (a local test server, such as the fake?); use http:// in --base-url"
+    )

@@ -1143,6 +1143,12 @@ class AacClient:
         # In flight means sent and unanswered: a worker sleeping through a backoff holds no slot.
         self.slots = threading.BoundedSemaphore(concurrency)
         self.answered = False  # True once any request succeeded: the token works on this host
+        self.sending = 0  # requests sent and not yet answered, for "waiting for N in flight"
+        self._sending_lock = threading.Lock()
+
+    def _count_sending(self, change: int) -> None:
+        with self._sending_lock:
+            self.sending += change
 
     def _session(self) -> requests.Session:
         session = getattr(self.local, "session", None)
@@ -1211,6 +1217,7 @@ class AacClient:
                 raise Stopped(None, False) from None
             raise
         t0 = time.monotonic()
+        self._count_sending(1)
         try:
             response = self._session().request(
                 method,
@@ -1226,6 +1233,8 @@ class AacClient:
         except requests.RequestException as exc:
             self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
             raise _NoAnswer(exc) from None
+        finally:
+            self._count_sending(-1)
         answer = Answer(
             method,
             path,
@@ -3232,8 +3241,7 @@ class Remover:
             while not self.all_done.wait(0.05):
                 if signals.count and not warned:
                     warned = True
-                    with self.lock:
-                        flying = len(self.in_flight)
+                    flying = self.client.sending  # sent; a worker still waiting for a slot sends nothing now
                     self.console.warn(
                         f"interrupted: no new removals ({signals.name}); waiting for {flying} in flight (Ctrl-C again to abandon them)"
                     )

@@ -98,7 +98,7 @@ def test_the_readme_suggests_what_the_sandbox_suggests():
     )
     assert "--workspace-id" in proc.stdout
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "127.0.0.1:8765" not in readme  # the fake picks a free port unless --port
+    assert "$env:AAC_BASE_URL = 'http://127.0.0.1:<the port it printed>'" in readme  # a free port unless --port
     assert "python remove_users.py --exclude ta@example.edu --dry-run" in readme
     source = (ROOT / "tests" / "fake_aac.py").read_text(encoding="utf-8")
     assert 'print("  python remove_users.py --exclude ta@example.edu --dry-run")' in source

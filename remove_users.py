@@ -2497,7 +2497,7 @@ def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None 
         console.result(f"Applying the saved plan {shown(saved.path)}, made at a time it does not record")
         console.warn(f"the plan {saved.path} does not say when it was made; check it is this run's plan")
         return
-    days = ((now or dt.datetime.now(dt.timezone.utc)) - made).days
+    days = max(0, ((now or dt.datetime.now(dt.timezone.utc)) - made).days)  # a clock a little ahead: today
     console.result(f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days ago)")
     if days > PLAN_STALE_DAYS:
         console.warn(
@@ -4394,12 +4394,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--plan",
         metavar="PATH",
         help="Apply a plan written by --plan-out, and nothing else: stops (exit 4) if the workspace is another, or a "
-        "planned person is now protected or has another email. People who left meanwhile count as already gone.",
+        "planned person is now protected or has another email. People who left meanwhile count as already gone. "
+        "A plan more than 7 days old is applied with a warning.",
     )
     act.add_argument(
         "--report",
         metavar="PATH",
-        help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here).",
+        help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here; "
+        "a run with the default also settles what a killed earlier run left in its default-named report). Give one "
+        "for scheduled runs.",
     )
     many.add_argument(
         "--config",

@@ -66,7 +66,7 @@ import unicodedata
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TextIO, Tuple
 
 import requests
 
@@ -322,12 +322,15 @@ class EmailFile:
     path: str
     emails: list[str]
     empty_rows: list[int] = field(default_factory=list)  # line numbers in the file
+    column: str | None = None  # the header of the column the emails came from; None for a plain list
 
+
+EmailSource = Tuple[str, str, Optional[str]]  # a file read: its path, its flag, the column its emails came from
 
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
 
-def read_email_file(path: str, column: str | None = None) -> EmailFile:
+def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped; `#` starts a comment at the start of a line or after
     a space (`ta@uni.edu  # head TA`)."""
@@ -336,6 +339,8 @@ def read_email_file(path: str, column: str | None = None) -> EmailFile:
             raw = handle.read()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (.xlsx, .ods) or an old .xls
+        raise UsageError(f"{path} looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give that file")
     try:
         # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
         text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
@@ -350,7 +355,12 @@ def read_email_file(path: str, column: str | None = None) -> EmailFile:
     )
     if is_valid_email(first) or (len(header) == 1 and not _names_email(header[0])):
         return EmailFile(path, check_emails((_uncomment(line).strip() for _, line in numbered), path))
-    index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, column)
+    if any(is_valid_email(cell) for cell in header):  # a header never holds an address: a pasted list
+        raise UsageError(
+            f"{path}: line {numbered[0][0]} holds {len(header)} entries separated by {delimiter!r} (a list pasted from "
+            "Outlook?), not a spreadsheet header; put one email per line"
+        )
+    index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
     emails: list[str] = []
     empty: list[int] = []
     reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
@@ -360,7 +370,7 @@ def read_email_file(path: str, column: str | None = None) -> EmailFile:
             emails.append(value)
         elif any(cell.strip() for cell in row):  # a row about someone, without their email
             empty.append(numbered[reader.line_num][0])
-    return EmailFile(path, check_emails(emails, path), empty)
+    return EmailFile(path, check_emails(emails, path), empty, header[index].strip())
 
 
 def _uncomment(text: str) -> str:
@@ -373,33 +383,59 @@ def _names_email(column: str) -> bool:
     return "email" in key or key in ("mail", "mailaddress")
 
 
-def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: str | None) -> int:
-    """The index of the email column: the one --email-column names, or the one the header names
-    (when several do, the one whose every value is an email); otherwise an error naming them."""
+# Words in a header that make an email column someone else's address: an HR leavers export often
+# carries the manager's address as its only email column, and using it would select the manager.
+_OTHERS_EMAIL = re.compile(
+    "manager|mgr|supervisor|sponsor|owner|approver|contact|personal|private|home|assistant|delegate|mentor|"
+    "advis[eo]r|parent|guardian|emergency|reportsto|boss|spouse|reviewer|requester|requestor|backup|alternate|"
+    "secondary|createdby|modifiedby|updatedby"
+)
+
+
+def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]) -> int:
+    """The index of the email column: the first of --email-column's names this file has, or the
+    one the header names (when several do, the one whose every value is an email); otherwise an
+    error naming them. A column named as someone else's address is never chosen unasked."""
     names = [name.strip() for name in header]
+    folded = [name.casefold() for name in names]
+    for choice in wanted:
+        if choice.strip().casefold() in folded:
+            return folded.index(choice.strip().casefold())
     if wanted:
-        matches = [i for i, name in enumerate(names) if name.casefold() == wanted.strip().casefold()]
-        if not matches:
-            raise UsageError(f"{path}: no column is named {wanted!r} (--email-column); its columns: {', '.join(map(repr, names))}")
-        return matches[0]
+        asked = " or ".join(map(repr, wanted))
+        raise UsageError(
+            f"{path}: no column is named {asked} (--email-column); its columns: {', '.join(map(repr, names))}. "
+            "Give --email-column once more with this file's email column (each file uses the first it has)"
+        )
     candidates = [i for i, name in enumerate(names) if _names_email(name)]
     if not candidates:
         raise UsageError(
             f"{path}: the header names no email column (expected one such as Email, Work Email or E-mail 1 - Value); "
             "rename it, or choose it with --email-column"
         )
+    chosen = candidates[0]
     if len(candidates) > 1:
         rows = list(csv.reader(lines, delimiter=delimiter))
         values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r) and _uncomment(r[i]).strip()] for i in candidates}
         full = [i for i in candidates if values[i] and all(is_valid_email(v) for v in values[i])]
-        if len(full) != 1:
+        if len(full) != 1 or _others_email(names[full[0]]):
             listed = ", ".join(repr(names[i]) for i in candidates)
+            example = next((names[i] for i in candidates if not _others_email(names[i])), names[candidates[0]])
             raise UsageError(
                 f"{path}: several columns could hold the emails ({listed}); choose one with --email-column, "
-                f"for example --email-column {names[candidates[0]]!r}"
+                f"for example --email-column {example!r}"
             )
-        return full[0]
-    return candidates[0]
+        chosen = full[0]
+    if _others_email(names[chosen]):
+        raise UsageError(
+            f"{path}: the only email column, {names[chosen]!r}, reads as someone else's address, not the listed "
+            f"people's own; if it is theirs, choose it with --email-column {names[chosen]!r}"
+        )
+    return chosen
+
+
+def _others_email(column: str) -> bool:
+    return bool(_OTHERS_EMAIL.search(re.sub(r"[^a-z0-9]", "", column.casefold())))
 
 
 def is_loopback(host: str | None) -> bool:
@@ -477,6 +513,9 @@ def backoff_delay(attempt: int, rng: random.Random = random.Random()) -> float:
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.0)
 
 
+_JWT_SHAPE = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+
+
 def jwt_claims(token: str | None) -> dict[str, Any]:
     """The payload of a JWT, unverified (only to read exp, iss and client_id); {} if not a JWT."""
     if not token or token.count(".") != 2:
@@ -538,6 +577,10 @@ def csv_safe(value: Any) -> str:
 def file_slug(name: str) -> str:
     """A name made safe as part of a file name on every platform."""
     return re.sub(r"[^\w.-]+", "_", name).strip("._") or "workspace"
+
+
+def people_count(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"
 
 
 def utc_now() -> str:
@@ -1108,6 +1151,12 @@ class AacClient:
         # In flight means sent and unanswered: a worker sleeping through a backoff holds no slot.
         self.slots = threading.BoundedSemaphore(concurrency)
         self.answered = False  # True once any request succeeded: the token works on this host
+        self.sending = 0  # requests sent and not yet answered, for "waiting for N in flight"
+        self._sending_lock = threading.Lock()
+
+    def _count_sending(self, change: int) -> None:
+        with self._sending_lock:
+            self.sending += change
 
     def _session(self) -> requests.Session:
         session = getattr(self.local, "session", None)
@@ -1176,6 +1225,7 @@ class AacClient:
                 raise Stopped(None, False) from None
             raise
         t0 = time.monotonic()
+        self._count_sending(1)
         try:
             response = self._session().request(
                 method,
@@ -1191,6 +1241,8 @@ class AacClient:
         except requests.RequestException as exc:
             self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
             raise _NoAnswer(exc) from None
+        finally:
+            self._count_sending(-1)
         answer = Answer(
             method,
             path,
@@ -1256,6 +1308,12 @@ class AacClient:
     def _auth_error(self, answer: Answer, after_refresh: bool) -> AuthError:
         if after_refresh:
             text = "the server rejected the token pair right after a refresh; make a new token pair in AAC (" + TOKEN_HELP_PATH + ")"
+        elif not _JWT_SHAPE.fullmatch(self.tokens.access_token or ""):
+            text = (
+                f"the access token was rejected ({answer.message or 'Unauthorized'}); it does not look like an AAC access "
+                "token (those are JWTs: three dot-separated parts, starting eyJ). Copy the access token from "
+                f"{TOKEN_HELP_PATH}, not the refresh token or the Client ID"
+            )
         else:
             text = (
                 f"the access token was rejected ({answer.message or 'Unauthorized'}); it may have expired. Give a fresh one, "
@@ -1387,6 +1445,8 @@ def describe_network_failure(exc: BaseException, url: str, timeout: float) -> tu
     if isinstance(exc, requests.Timeout):
         return f"{host} did not answer within {timeout:g} s (--timeout)", False
     if isinstance(exc, requests.exceptions.SSLError):
+        if is_loopback(name) and "wrong version number" in text.casefold():  # OpenSSL reading a plain HTTP answer
+            return f"{host} speaks plain HTTP, not HTTPS (a local test server, such as the fake?); use http:// in --base-url", True
         return f"the TLS connection to {host} failed ({type(exc).__name__})", False
     if isinstance(exc, requests.ConnectionError):
         return f"the connection to {host} failed or was reset", False
@@ -1873,7 +1933,7 @@ def read_groups(sources: Sequence[GroupSource], settings: GroupSettings, console
                 readers[source.kind] = GraphReader(settings, console) if source.kind == "entra" else LdapReader(settings, console)
             console.info(f"Reading {source.flag} {source.label} ...")
             members = readers[source.kind].members(source)
-            console.info(f"  {members.count} people in {source.label}")
+            console.info(f"  {people_count(members.count)} in {source.label}")
             if source.role == ROLE_EXCLUDE and members.count == 0:
                 raise GroupError(source, "the group reads as empty, and a protection that reads as empty must not turn into removals")
             groups.append(members)
@@ -2513,9 +2573,31 @@ class SavedPlan:
     workspace_name: str | None
     protections: Protections
     remove: list[Person]
+    created: str | None = None  # when --plan-out wrote it (UTC, ISO 8601), as the file says
 
 
-def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections, groups: Sequence[GroupMembers] = ()) -> None:
+PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
+
+
+def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
+    """Says which plan file is applied and its age: last semester's plan would remove returning people."""
+    made = parse_time(saved.created) if saved.created else None
+    if made is None:
+        console.result(f"Applying the saved plan {shown(saved.path)}, made at a time it does not record")
+        console.warn(f"the plan {saved.path} does not say when it was made; check it is this run's plan")
+        return
+    days = max(0, ((now or dt.datetime.now(dt.timezone.utc)) - made).days)  # a clock a little ahead: today
+    console.result(f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days ago)")
+    if days > PLAN_STALE_DAYS:
+        console.warn(
+            f"the plan {saved.path} is {days} days old: people in it who are members again, or still, would be removed. "
+            "Make a fresh one with --dry-run --plan-out unless this is the plan you reviewed"
+        )
+
+
+def write_plan(
+    path: str, ws: Workspace, plan: Plan, protections: Protections, groups: Sequence[GroupMembers] = (), files: Sequence[EmailSource] = ()
+) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
@@ -2529,11 +2611,13 @@ def write_plan(path: str, ws: Workspace, plan: Plan, protections: Protections, g
             "admins": sorted(ws.admin_ids),
         },
         "remove": [{"id": p.id, "email": p.email, "name": p.name} for p in plan.remove],
+        "email_files": email_files_json(files),
     }
     if groups:
         document["groups"] = groups_json(groups, plan)
     try:
-        with open(path, "w", encoding="utf-8") as handle:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only, like the report
+        with open(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2)
             handle.write("\n")
     except OSError as exc:
@@ -2587,6 +2671,7 @@ def load_plan(path: str) -> SavedPlan:
                 check_emails([transfer_to], f"the plan {path}")[0] if transfer_to else None,
             ),
             remove,
+            doc.get("created") if isinstance(doc.get("created"), str) else None,
         )
     except ValueError as exc:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
@@ -2699,7 +2784,8 @@ class AuditReport:
         self.fd: int | None = None
         try:
             self.unsettled = _unsettled_attempts(path, workspace_id)
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            # Owner-only: the report lists members' emails and names (umask may narrow it further).
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
             size = os.fstat(self.fd).st_size
             if size == 0:
                 # A UTF-8 BOM first: Excel then reads the file as UTF-8. Appending adds none.
@@ -2859,6 +2945,36 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
     return f"remove_users-{section}{workspace_id}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.csv"
 
 
+EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
+
+
+def settle_earlier_reports(own: AuditReport, ws: Workspace, label: str | None, console: Console) -> None:
+    """With the default report name each run writes a new file, so a run killed with `kill -9` left
+    its `attempting` rows in a report the next run would never open. Settles them there: only
+    files in this folder named like this workspace's default reports, the newest few."""
+    folder = os.path.dirname(own.path) or "."
+    section = f"{file_slug(label)}-" if label else ""
+    pattern = re.compile(rf"remove_users-{re.escape(section)}{ws.id}-\d{{8}}T\d{{6}}Z\.csv")
+    try:
+        names = sorted((n for n in os.listdir(folder) if pattern.fullmatch(n)), reverse=True)
+    except OSError:
+        return
+    own_name = os.path.basename(own.path)
+    for name in [n for n in names if n != own_name][:EARLIER_REPORTS_READ]:
+        path = name if folder == "." else os.path.join(folder, name)
+        try:
+            if not _unsettled_attempts(path, ws.id):
+                continue
+            earlier = AuditReport(path, ws.id, console)
+        except (OSError, RemoveUsersError) as exc:
+            console.warn(f"could not settle the earlier report {path}: {exc}")
+            continue
+        try:
+            settle_attempts(earlier, ws, console)
+        finally:
+            earlier.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # The run: show the plan, confirm, remove, summarize
 # ---------------------------------------------------------------------------------------------
@@ -2886,6 +3002,7 @@ class Config:
     verify: bool = True
     allow_unknown_admins: bool = False
     unprotected: str | None = None  # a dry run's warning that the real run would refuse: nothing protected
+    email_files: list[EmailSource] = field(default_factory=list)
 
     @property
     def protections_in_force(self) -> Protections:
@@ -2893,13 +3010,49 @@ class Config:
         return self.saved_plan.protections if self.saved_plan else self.protections
 
 
+def email_files_json(files: Sequence[EmailSource]) -> list[dict[str, Any]]:
+    return [{"path": path, "flag": flag, "column": column} for path, flag, column in files]
+
+
+def show_email_files(files: Sequence[EmailSource], console: Console) -> None:
+    """One line per --exclude-file and --only-file: a wrong column picks the wrong people."""
+    for path, flag, column in files:
+        console.result(f"Emails from {shown(path)} ({flag}): " + (f"column {shown(repr(column))}" if column else "one per line"))
+
+
 def workspace_label(ws: Workspace) -> str:
     return f"{ws.name} (id {ws.id})" if ws.name and ws.name.strip() else f"id {ws.id} (no name)"
 
 
+def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as lines of columns two spaces apart: the first (an id) right-aligned, the rest left."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    lines = []
+    for row in rows:
+        cells = [row[0].rjust(widths[0])] + [cell.ljust(width) for cell, width in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _last_login(person: Person) -> str:
+    if not person.has_last_login:
+        return "unknown"
+    if person.last_login is None:
+        return "never"
+    when = parse_time(person.last_login)
+    return f"{when:%Y-%m-%d}" if when else "unknown"
+
+
 def show_plan(
-    ws: Workspace, plan: Plan, console: Console, dry_run: bool, groups: Sequence[GroupMembers] = (), target: Person | None = None
+    ws: Workspace,
+    plan: Plan,
+    console: Console,
+    dry_run: bool,
+    groups: Sequence[GroupMembers] = (),
+    target: Person | None = None,
+    logins: bool = False,
 ) -> None:
+    """logins: show each removal's last login (with --inactive-days, to check why they are inactive)."""
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
     console.result(f"To remove: {len(plan.remove)}")
@@ -2913,21 +3066,28 @@ def show_plan(
         for entry in plan.not_members:
             console.result(f"  {entry}")
     show_groups(plan, groups, console)
-    if plan.kept and console.verbosity >= 0:
+    # With --only, everyone else is "not on the --only list": a count, so the few who go stand out.
+    folded = [p for p, reason in plan.kept if reason == KEEP_NOT_ONLY] if console.verbosity < 1 else []
+    listed = [(p, reason) for p, reason in plan.kept if not (folded and reason == KEEP_NOT_ONLY)]
+    if listed and console.verbosity >= 0:
         console.result("")
         console.result("People kept, and why:")
-        kept = sorted(plan.kept, key=lambda kept: KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS))
-        width = max(len(str(p.id)) for p, _ in kept)
-        why = max(len(reason) for _, reason in kept)
-        for person, reason in kept:
-            line = f"  {person.id:>{width}}  {reason:<{why}}  {shown(person.email or '(no email)')}  {shown(person.name)}{group_note(plan, person)}"
-            console.result(line.rstrip())
+        kept = sorted(listed, key=lambda kept: KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS))
+        rows = [[str(p.id), reason, shown(p.email or "(no email)"), shown(p.name) + group_note(plan, p)] for p, reason in kept]
+        for line in aligned(rows):
+            console.result(f"  {line}")
+    if folded and console.verbosity >= 0:
+        if not listed:
+            console.result("")
+        console.result(f"Also kept, {KEEP_NOT_ONLY}: {people_count(len(folded))} (-v lists them)")
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result("People to remove:" if not dry_run else "People who would be removed:")
-        width = max(len(str(p.id)) for p in plan.remove)
-        for person in plan.remove:
-            console.result(f"  {person.id:>{width}}  {shown(str(person.email))}  {shown(person.name)}{group_note(plan, person)}".rstrip())
+        rows = [[str(p.id), shown(str(p.email))] + ([f"last login {_last_login(p)}"] if logins else []) for p in plan.remove]
+        for person, row in zip(plan.remove, rows):
+            row.append(shown(person.name) + group_note(plan, person))
+        for line in aligned(rows):
+            console.result(f"  {line}")
     if plan.remove:
         console.result("")
         if target:
@@ -2949,7 +3109,7 @@ def confirm(ws: Workspace, plan: Plan, target: Person | None) -> bool:
         f"their assets go to {target.email} first" if target else "their flows, datasets and connections are deleted (no --transfer-to)"
     )
     sys.stderr.write(
-        f"\nThis removes {len(plan.remove)} people from {shown(workspace_label(ws))}; {shown(assets)}.\n"
+        f"\nThis removes {people_count(len(plan.remove))} from {shown(workspace_label(ws))}; {shown(assets)}.\n"
         f"Type the {what} ({expected}) to go ahead, or anything else to stop: "
     )
     sys.stderr.flush()
@@ -3179,8 +3339,7 @@ class Remover:
             while not self.all_done.wait(0.05):
                 if signals.count and not warned:
                     warned = True
-                    with self.lock:
-                        flying = len(self.in_flight)
+                    flying = self.client.sending  # sent; a worker still waiting for a slot sends nothing now
                     self.console.warn(
                         f"interrupted: no new removals ({signals.name}); waiting for {flying} in flight (Ctrl-C again to abandon them)"
                     )
@@ -3272,6 +3431,9 @@ class Remover:
         outcome.transferred_to = self.transfer_to.email or str(self.transfer_to.id)
         if outcome.outcome == NOT_ATTEMPTED:
             outcome.detail = "assets were transferred, then the run stopped before removing this person"
+        elif outcome.outcome not in (REMOVED, ALREADY_GONE):
+            # The person stays a member, but their flows are no longer theirs: say so where it is read.
+            outcome.detail = f"{outcome.detail or _reason(outcome.status or 0)}; their assets were already transferred to {outcome.transferred_to}"
         return outcome
 
     def delete(self, person: Person) -> Outcome:
@@ -3404,12 +3566,28 @@ def summarize(report: AuditReport, plan: Plan, console: Console, verified: Verif
         console.result(f"verified: {verified.absent} of {verified.planned} planned people are no longer members")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
-    if unfinished:
+    refused = [o for o in report.done.values() if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)]
+    if unfinished and len(refused) == unfinished:
+        statuses = "/".join(sorted({str(o.status) for o in refused}))
+        emails = sorted(o.person.email or str(o.person.id) for o in refused)
+        leave_out = f"--exclude {','.join(emails)}" if len(emails) <= 5 else "an --exclude-file listing them (the report names them)"
+        console.result(
+            f"Next: re-running will not help: the server refused {people_count(len(refused))} for good (HTTP {statuses}). "
+            f"Leave them out with {leave_out}, or fix the token's rights if it should be allowed."
+        )
+    elif unfinished:
+        again = f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again: leave them out with --exclude." if refused else ""
         console.result(
             f"Next: run the same command again to finish the {unfinished} not done; people already removed are no "
-            "longer members, so nobody is handled twice."
+            f"longer members, so nobody is handled twice.{again}"
         )
     return counts
+
+
+def refused_for_good(status: int | None) -> bool:
+    """A 4xx other than a timeout or a throttle: the same request gets the same answer next time."""
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
 
 
 RESULT_FORMAT = "remove_users.result/1"
@@ -3478,7 +3656,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         )
     check_admins_known(ws, config.protections_in_force.include_admins, config.allow_unknown_admins, console)
     plan, target = plan_run(config, ws)
-    near = near_misses(plan.unmatched, ws.people)
+    near = near_misses(plan.unmatched, plan.remove)  # a typo matters only where it would remove someone
     near_entries = {entry for entry, _ in near}
     lonely = [entry for entry in plan.unmatched if entry not in near_entries]
     if len(lonely) > UNMATCHED_LISTED and console.verbosity < 1:
@@ -3494,15 +3672,19 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
-    show_plan(ws, plan, console, config.dry_run, config.group_members, target)
+    if config.saved_plan:
+        show_saved_plan(config.saved_plan, console)
+    show_email_files(config.email_files, console)
+    show_plan(ws, plan, console, config.dry_run, config.group_members, target, config.selection.inactive_days is not None)
     describe_plan(doc, ws, plan, config.dry_run)
+    doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
     over_cap = config.max_remove is not None and len(plan.remove) > config.max_remove
-    cap_text = f"the plan removes {len(plan.remove)} people, more than --max-remove {config.max_remove}"
+    cap_text = f"the plan removes {people_count(len(plan.remove))}, more than --max-remove {config.max_remove}"
     if config.dry_run:
         if config.plan_out:
-            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members)
+            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files)
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
         if over_cap:
             console.warn(f"the real run would stop here: {cap_text}")
@@ -3529,11 +3711,13 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     signals.counting = True  # from here on, a signal stops new removals and every row is written
     report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console)
     settle_attempts(report, ws, console)
+    if not config.report:
+        settle_earlier_reports(report, ws, config.label, console)
     for person in plan.gone:
         report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
     remover = Remover(client, ws, report, console, config.concurrency, target)
     moving = f", transferring their assets to {target.email} first" if target else ""
-    console.info(f"Removing {len(plan.remove)} people, {config.concurrency} at a time{moving}; report: {report.path}")
+    console.info(f"Removing {people_count(len(plan.remove))}, {config.concurrency} at a time{moving}; report: {report.path}")
     remover.run(plan.remove, signals)
     verified, verify_error = None, None
     if config.verify and not signals.count and remover.auth_error is None:
@@ -3654,9 +3838,11 @@ def ask(prompt: str) -> str | None:
     return line.strip() if line else None
 
 
-def ask_protected_emails() -> list[str]:
+def ask_protected_emails(narrowed_by: Sequence[str] = ()) -> list[str]:
+    """narrowed_by: the flags that select who may go; then not everyone would be removed."""
+    who = f"everyone {' and '.join(narrowed_by)} selects, except you" if narrowed_by else "everyone except you"
     sys.stderr.write(
-        "No protected emails were given: everyone except you (and the admins, unless --include-admins) would be "
+        f"No protected emails were given: {who} (and the admins, unless --include-admins) would be "
         "removed.\nEnter the email of each person to keep, one per line; a blank line finishes.\n"
     )
     emails: list[str] = []
@@ -4257,8 +4443,11 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument(
         "--email-column",
         metavar="NAME",
+        action="append",
+        default=[],
         help="The column that holds the emails in --exclude-file and --only-file spreadsheets, when the header "
-        "names several.",
+        "names several or its only email column reads as someone else's (Manager Email). Repeatable: each file "
+        "uses the first named column it has; a file with none of them is an error.",
     )
     who.add_argument(
         "--inactive-days",
@@ -4306,12 +4495,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--plan",
         metavar="PATH",
         help="Apply a plan written by --plan-out, and nothing else: stops (exit 4) if the workspace is another, or a "
-        "planned person is now protected or has another email. People who left meanwhile count as already gone.",
+        "planned person is now protected or has another email. People who left meanwhile count as already gone. "
+        "A plan more than 7 days old is applied with a warning.",
     )
     act.add_argument(
         "--report",
         metavar="PATH",
-        help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here).",
+        help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here; "
+        "a run with the default also settles what a killed earlier run left in its default-named report). Give one "
+        "for scheduled runs.",
     )
     many.add_argument(
         "--config",
@@ -4352,12 +4544,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def collect_emails(values: list[str], flag: str, files: list[str], column: str | None, console: Console) -> list[str]:
+def collect_emails(
+    values: list[str], flag: str, files: list[str], columns: Sequence[str], console: Console, read: list[EmailSource] | None = None
+) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
-    with no email at all is an error: a keep-list whose export failed must not mean "keep nobody"."""
+    with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
+    Each file read is added to `read`, so the plan can say which column each one's emails came from."""
     emails = check_emails(split_emails(values), flag)
     for path in files:
-        found = read_email_file(path, column)
+        found = read_email_file(path, columns)
+        if read is not None:
+            read.append((path, f"{flag}-file", found.column))
         if not found.emails:
             raise UsageError(f"{path} ({flag}-file) holds no email at all; nothing was sent. Check the export that made it")
         emails += found.emails
@@ -4408,17 +4605,22 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
     tokens = resolve_tokens(args, env, args.timeout, console)
 
-    emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console)
+    email_files: list[EmailSource] = []
+    emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not emails and not args.exclude_group and not args.yes and not args.plan and on_terminal():
-        emails = ask_protected_emails()
+        selecting = {"--only": args.only, "--only-file": args.only_file, "--only-group": args.only_group}
+        selecting["--inactive-days"] = args.inactive_days is not None
+        emails = ask_protected_emails([flag for flag, given in selecting.items() if given])
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
     protections = Protections(emails=emails, include_admins=args.include_admins, transfer_to=transfer_to)
     if args.max_remove is not None and args.max_remove < 0:
         raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
     if args.plan_out and not args.dry_run:
         raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
-    only = collect_emails(args.only, "--only", args.only_file, args.email_column, console) if args.only or args.only_file else None
+    only = None
+    if args.only or args.only_file:
+        only = collect_emails(args.only, "--only", args.only_file, args.email_column, console, email_files)
     if args.inactive_days is not None and args.inactive_days < 0:
         raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
     if args.include_never_logged_in and args.inactive_days is None:
@@ -4457,6 +4659,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         verify=not args.no_verify,
         allow_unknown_admins=args.allow_unknown_admins,
         unprotected=unprotected,
+        email_files=email_files,
     )
 
 

@@ -617,9 +617,13 @@ def _standalone() -> None:
                         "printing an access token")
     parser.add_argument("--token-uses", type=int, default=None, help="each access token stops working after this many "
                         "requests, so that a run must refresh it (with --token-file)")
+    parser.add_argument("--workspace-id", type=int, default=4242, help="the workspace's numeric id (default 4242); "
+                        "give each fake its own to rehearse many workspaces from one config file")
+    parser.add_argument("--workspace-name", default="Fall 2026 Data Science", help="the workspace's name, which a "
+                        "real run asks you to type (default 'Fall 2026 Data Science')")
     args = parser.parse_args()
     fake = sandbox(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit,
-                   access_token_uses=args.token_uses)
+                   access_token_uses=args.token_uses, workspace_id=args.workspace_id, workspace_name=args.workspace_name)
     if args.faults:
         share = args.faults / 3
         for where in ({"method": "DELETE"}, {"method": "GET", "path": r"^/v4/people$"}):

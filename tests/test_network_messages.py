@@ -152,3 +152,20 @@ def test_a_base_url_with_a_path_asks_for_the_host_only(run, fake):
         "only, such as https://us1.alteryxcloud.com"
     )
     assert run(fake, "--dry-run", "--base-url", fake.base_url + "/").code == ExitStatus.OK  # a trailing slash is no path
+
+
+def test_a_rejected_token_that_is_no_jwt_is_said_not_to_look_like_one(run, fake):
+    result = run(fake, "--dry-run", token="abc123secretvalue")
+    assert result.code == ExitStatus.ERROR
+    assert "it does not look like an AAC access token (those are JWTs" in result.err
+    assert "may have expired" not in result.err and "abc123secretvalue" not in result.output
+
+
+def test_https_to_a_plain_http_server_on_this_machine_says_so_at_once(run, fake):
+    url = fake.base_url.replace("http://", "https://")
+    result = run(None, "--base-url", url, "--token", fake.issue_access_token(), "--dry-run")
+    assert result.code == ExitStatus.ERROR
+    host = url.split("//", 1)[1]
+    assert error_line(result).endswith(
+        f"no answer: {host} speaks plain HTTP, not HTTPS (a local test server, such as the fake?); use http:// in --base-url"
+    )

@@ -83,3 +83,25 @@ def test_start_up_interrupt_line():
     from test_ending_well import STARTUP_INTERRUPTED  # asserted there, against a real start-up
 
     assert quoted(STARTUP_INTERRUPTED)
+
+
+def test_refused_for_good_and_email_file_lines(run, make_fake, tmp_path):
+    fake = make_fake(people=2)
+    (tmp_path / "staff.csv").write_text("Name,Work Email\nOne,student00002@example.edu\n")
+    line = next(line for line in run(fake, "--exclude-file", "staff.csv", "--dry-run").out.splitlines() if line.startswith("Emails from"))
+    assert quoted(line)
+    fake.owner_ids.add(fake.id_of("student00001@example.edu"))
+    out = run(fake, "--yes", "--exclude-file", "staff.csv", "--report", str(tmp_path / "r.csv")).out
+    assert quoted(next(line for line in out.splitlines() if line.startswith("Next:")).replace("student00001@example.edu", "owner@uni.edu"))
+
+
+def test_ctrl_c_at_the_token_prompt(run, monkeypatch):
+    import remove_users
+
+    def interrupted(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(remove_users, "ask_hidden", interrupted)
+    result = run(None, "--dry-run", stdin="")
+    assert result.code == 130
+    assert quoted(result.err.strip())

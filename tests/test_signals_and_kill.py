@@ -128,3 +128,24 @@ def test_kill_9_mid_run_leaves_a_row_for_everyone_the_server_removed(make_fake, 
     assert f"Settled {len(attempting)} `attempting` rows" in err
     assert server_removed(fake, 30) == {f"student{n:05d}@example.edu" for n in range(1, 31)}
     assert {r["outcome"] for r in read_report(report)} == {"removed"}
+
+
+def test_the_interrupt_counts_only_requests_actually_sent(make_fake, tmp_path: Path):
+    fake = make_fake(people=30)
+    box: list = []
+    deletes: list = []
+
+    def slow_deletes(method, path):
+        if method == "DELETE":
+            deletes.append(path)
+            if len(deletes) == 3:
+                box[0].send_signal(signal.SIGTERM)
+            time.sleep(3)  # every removal in flight stays so until well after the signal
+
+    fake.hooks.append(slow_deletes)
+    box.append(start(fake, "--yes", "--no-protected-emails", "--concurrency", "3", "--report", str(tmp_path / "r.csv")))
+    out, err = box[0].communicate(timeout=60)
+    assert box[0].returncode == 128 + signal.SIGTERM, err
+    assert "waiting for 3 in flight" in err  # three workers hold the slots; three more wait for one and send nothing
+    removed = [r for r in read_report(tmp_path / "r.csv") if r["outcome"] == "removed"]
+    assert len(removed) == 3

@@ -1,0 +1,88 @@
+"""The plan names the file and column each email list came from; a column that reads as someone
+else's address (Manager Email) is never used unasked; --email-column may name one column a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from remove_users import ExitStatus
+
+
+def write(tmp_path: Path, text: str, name: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("header", ["Manager Email", "Supervisor E-mail", "Sponsor Email", "Personal Email", "ApproverEmail"])
+def test_the_only_email_column_of_someone_else_needs_email_column(run, fake, tmp_path, header):
+    leavers = write(tmp_path, f"Leaver;Leaver login;{header}\nStudent Two;s2;student00009@example.edu\n", "leavers.csv")
+    result = run(fake, "--only-file", leavers, "--dry-run")
+    assert result.code == ExitStatus.USAGE
+    assert result.err == (
+        f"remove_users: error: {leavers}: the only email column, {header!r}, reads as someone else's address, not "
+        f"the listed people's own; if it is theirs, choose it with --email-column {header!r}\n"
+    )
+    assert fake.requests == []
+    chosen = run(fake, "--only-file", leavers, "--email-column", header, "--dry-run")
+    assert chosen.code == ExitStatus.OK, chosen.err
+    assert "To remove: 1" in chosen.out
+
+
+def test_a_managers_column_full_of_emails_is_not_preferred_over_the_persons_own(run, fake, tmp_path):
+    path = write(tmp_path, "Name,Email,Manager Email\nOne,,student00009@example.edu\n", "leavers.csv")
+    result = run(fake, "--only-file", path, "--dry-run")
+    assert result.code == ExitStatus.USAGE
+    assert "several columns could hold the emails ('Email', 'Manager Email')" in result.err
+    assert "--email-column 'Email'" in result.err
+
+
+def test_the_plan_names_each_file_and_its_column(run, fake, tmp_path):
+    keep = write(tmp_path, "student00001@example.edu\n", "keep.txt")
+    leavers = write(tmp_path, "Name;Work Email\nTwo;student00002@example.edu\n", "leavers.csv")
+    plan_file = str(tmp_path / "plan.json")
+    result = run(fake, "--exclude-file", keep, "--only-file", leavers, "--dry-run", "--plan-out", plan_file)
+    assert result.code == ExitStatus.OK, result.err
+    assert f"Emails from {keep} (--exclude-file): one per line\n" in result.out
+    assert f"Emails from {leavers} (--only-file): column 'Work Email'\n" in result.out
+    expected = [
+        {"path": keep, "flag": "--exclude-file", "column": None},
+        {"path": leavers, "flag": "--only-file", "column": "Work Email"},
+    ]
+    assert json.loads(Path(plan_file).read_text())["email_files"] == expected
+    doc = json.loads(run(fake, "--exclude-file", keep, "--only-file", leavers, "--dry-run", "--json").out)
+    assert doc["email_files"] == expected
+
+
+def test_each_file_uses_the_first_email_column_it_has(run, fake, tmp_path):
+    staff = write(tmp_path, "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n", "staff.csv")
+    leavers = write(tmp_path, "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n", "leavers.csv")
+    result = run(fake, "--exclude-file", staff, "--only-file", leavers, "--email-column", "Work Email", "--email-column", "email", "--dry-run")
+    assert result.code == ExitStatus.OK, result.err
+    assert "protected email: 1" in result.out and "To remove: 1" in result.out
+    assert f"Emails from {leavers} (--only-file): column 'Email'" in result.out
+    other = write(tmp_path, "Name,Mail\nThree,student00003@example.edu\n", "other.csv")
+    fake.requests.clear()
+    result = run(fake, "--exclude-file", other, "--email-column", "Work Email", "--email-column", "Email", "--dry-run")
+    assert result.code == ExitStatus.USAGE
+    assert f"{other}: no column is named 'Work Email' or 'Email' (--email-column); its columns: 'Name', 'Mail'" in result.err
+    assert fake.requests == []
+
+
+def test_email_column_as_a_config_key_takes_one_name_a_line(run, fake, tmp_path):
+    staff = write(tmp_path, "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n", "staff.csv")
+    leavers = write(tmp_path, "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n", "leavers.csv")
+    (tmp_path / "token.json").write_text(json.dumps(fake.issue_pair()))
+    (tmp_path / "token.json").chmod(0o600)
+    config = write(
+        tmp_path,
+        f"[DEFAULT]\nemail-column = Work Email\n    Email\nexclude-file = {staff}\n"
+        f"[workspace w]\nbase-url = {fake.base_url}\ntoken_file = token.json\nworkspace_id = {fake.workspace['id']}\n",
+        "aac.ini",
+    )
+    result = run(None, "--config", config, "--all", "--only-file", leavers, "--dry-run")
+    assert result.code == ExitStatus.OK, result.err
+    assert "protected email: 1" in result.out and "To remove: 1" in result.out

@@ -5,9 +5,11 @@ It follows ../shared/aac-api.md, awkward parts included: pages capped below the 
 `{"data": [...], "count": N}` listings, deletes answered 204 or 200 with a body, 404 on a second
 delete, an `/admins` route that may be missing and by default ignores `limit`/`offset` (answering
 the whole list every time), `isAdmin` true only on the caller's own record by default, `{"exception": ...}` and HTML error bodies, an
-`x-trifacta-request-id` on every answer, OAuth refresh with rotating refresh tokens, and asset
-transfer. Faults are injected on demand (status codes, 429 with either retry header, connection
-resets, latency, a request-rate limit), and every request is recorded. Faults combine, first match
+`x-trifacta-request-id` on every answer, OAuth refresh with rotating refresh tokens, asset
+transfer, and suspension (bulk and single routes; suspended members left out of listings that do
+not ask for them with `includeStatus=suspended`, since the docs do not say they are listed).
+Faults are injected on demand (status codes, 429 with either retry header, connection resets,
+latency, a request-rate limit), and every request is recorded. Faults combine, first match
 first: a DELETE that acts and drops the answer, then 503s (`act_first=True, reset=True, times=1`
 then `status=503`); acts and answers 504 (`act_first=True, status=504`); a 200 sign-in page
 (`status=200, html=True`); a missing route (`status=404, name="RouteNotFoundException"`); 403 for
@@ -122,6 +124,9 @@ class FakeAAC:
         rate_limit: int | None = None,  # requests a second, sliding window
         rate_limit_header: str = "x-retry-after",  # or "Retry-After", "Retry-After-date"
         access_token_uses: int | None = None,  # access tokens die after this many uses
+        hide_suspended: bool = True,  # listings leave suspended members out unless includeStatus=suspended
+        include_status_400: bool = False,  # GET /v4/people answers 400 to the includeStatus parameter
+        bulk_suspend_route: bool = True,  # False: POST .../people/suspend and /unsuspend answer 404 (no route)
         seed: int = 7,
         # The least cooperative behaviour the documentation allows is the default; each switch
         # below turns on a friendlier server, or a stranger one.
@@ -173,6 +178,9 @@ class FakeAAC:
         self.latency = latency
         self.rate_limit = rate_limit
         self.rate_limit_header = rate_limit_header
+        self.hide_suspended = hide_suspended
+        self.include_status_400 = include_status_400
+        self.bulk_suspend_route = bulk_suspend_route
         self.faults: list[Fault] = []
         self.hooks: list[Callable[[str, str], None]] = []
         self.requests: list[Recorded] = []
@@ -204,6 +212,7 @@ class FakeAAC:
                 "isAdmin": admin,
                 "lastLoginTime": "2026-09-01T12:00:00.000Z",
                 "createdAt": "2026-08-20T09:00:00.000Z",
+                "lastStateChange": "2026-08-20T09:00:00.000Z",
                 "gid": f"p-{pid}",
             }
             record.update(extra)
@@ -235,6 +244,17 @@ class FakeAAC:
                 rows.append(self._shown(record))
                 rows += [{**self._shown(record), **changes} for pid, changes in self.duplicates if pid == record["id"]]
             return rows
+
+    def set_suspended(self, pid: int, suspended: bool = True, *, days_ago: float = 0.0) -> None:
+        """Suspends (or reactivates) a member as if it happened `days_ago` days ago."""
+        when = time.time() - days_ago * 86400
+        with self.lock:
+            self.people[pid]["isDisabled"] = suspended
+            self.people[pid]["lastStateChange"] = _iso(when)
+
+    def suspended_emails(self) -> set[str]:
+        with self.lock:
+            return {p["email"] for p in self.people.values() if p["email"] and p.get("isDisabled") is True}
 
     def emails(self) -> set[str]:
         with self.lock:
@@ -400,23 +420,72 @@ class FakeAAC:
                 if self.reported_count is not None:
                     page["count"] = self.reported_count
                 return _json(200, page)
-            return _json(200, self._page(self._listing(), query, total=len(self.people)))
+            if self.include_status_400 and "includeStatus" in query:
+                return _error(400, "ValidationException", "Unknown query parameter: includeStatus")
+            rows = self._listed(self._listing(), query)
+            return _json(200, self._page(rows, query, total=len({row["id"] for row in rows})))
         if method == "GET" and path == f"/v4/workspaces/{ws_id}/admins":
             if not self.admins_route:
                 return _html(404, "Not Found")
             with self.lock:
-                rows = [self._shown(self.people[pid]) for pid in sorted(self.admin_ids) if pid in self.people]
+                rows = self._listed([self._shown(self.people[pid]) for pid in sorted(self.admin_ids) if pid in self.people], query)
             if self.admins_answer != "all":  # a replica that lags, or a route that wants a role filter
                 rows = [] if self.admins_answer == "empty" else [r for r in rows if r["id"] != self.caller_id]
             if not self.admins_paged:  # its documented parameters have no limit or offset
                 return _json(200, {"data": rows})
             return _json(200, self._page(rows, query))
+        bulk = re.fullmatch(rf"/v4/workspaces/{ws_id}/people/(suspend|unsuspend)", path)
+        if method == "POST" and bulk:
+            if not self.bulk_suspend_route:
+                return _error(404, "RouteNotFoundException", f"No route for {method} {path}")
+            return self._bulk_suspend(bulk.group(1) == "suspend", body)
+        single = re.fullmatch(rf"/v4/workspaces/{ws_id}/people/(\d+)/suspended", path)
+        if method == "PUT" and single:
+            return self._put_suspended(int(single.group(1)), body)
         match = re.fullmatch(rf"/v4/workspaces/{ws_id}/people/(\d+)", path)
         if method == "DELETE" and match:
             return self._delete(int(match.group(1)))
         if method == "PATCH" and path in ("/v4/workspaces/current/transfer", f"/v4/workspaces/{ws_id}/transfer"):
             return self._transfer(body)
         return _error(404, "NotFoundException", f"No route for {method} {path}")
+
+    def _listed(self, rows: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+        """Suspended members only when asked for: the docs do not say a plain listing shows them."""
+        if not self.hide_suspended or "suspended" in query.get("includeStatus", "").split(","):
+            return rows
+        return [row for row in rows if row.get("isDisabled") is not True]
+
+    def _bulk_suspend(self, suspend: bool, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        try:
+            ids = json.loads(body or b"{}")["personIds"]
+            if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return _error(400, "ValidationException", "personIds must be a list of integer ids")
+        if not ids or len(ids) > 100:
+            return _error(400, "ValidationException", "personIds must hold 1 to 100 ids")
+        now = _iso(time.time())
+        with self.lock:
+            for pid in ids:  # ids that are not members are ignored, silently (the docs do not say)
+                person = self.people.get(pid)
+                if person is not None and person.get("isDisabled") is not suspend:
+                    person["isDisabled"], person["lastStateChange"] = suspend, now
+        return 200, {}, b""
+
+    def _put_suspended(self, pid: int, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        try:
+            suspend = json.loads(body or b"{}").get("suspended", True)
+            if not isinstance(suspend, bool):
+                raise TypeError
+        except (ValueError, TypeError, AttributeError):
+            return _error(400, "ValidationException", "suspended must be true or false")
+        with self.lock:
+            person = self.people.get(pid)
+            if person is None:
+                return _error(404, "NotFoundException", f"Person {pid} is not a member of this workspace")
+            if person.get("isDisabled") is not suspend:
+                person["isDisabled"], person["lastStateChange"] = suspend, _iso(time.time())
+        return 200, {}, b""
 
     def _page(self, rows: list[dict[str, Any]], query: dict[str, str], total: int | None = None) -> dict[str, Any]:
         limit = min(int(query.get("limit", 25)), self.page_cap)
@@ -493,7 +562,7 @@ TRICKLE = "X-Fake-Trickle"  # internal: the handler sends the body a byte at a t
 
 
 def _person_in(method: str, path: str, body: bytes) -> int | None:
-    match = re.search(r"/people/(\d+)$", path)
+    match = re.search(r"/people/(\d+)(?:/suspended)?$", path)
     if match:
         return int(match.group(1))
     if method == "PATCH" and path.endswith("/transfer"):
@@ -621,9 +690,16 @@ def _standalone() -> None:
                         "give each fake its own to rehearse many workspaces from one config file")
     parser.add_argument("--workspace-name", default="Fall 2026 Data Science", help="the workspace's name, which a "
                         "real run asks you to type (default 'Fall 2026 Data Science')")
+    parser.add_argument("--suspended", type=int, default=0, help="how many students start suspended (default 0)")
+    parser.add_argument("--suspended-days-ago", type=float, default=40.0, help="how long ago they were suspended (default 40 days)")
+    parser.add_argument("--show-suspended", action="store_true", help="list suspended members even when not asked to")
+    parser.add_argument("--no-bulk-suspend", action="store_true", help="the bulk suspend routes answer 404, as if missing")
     args = parser.parse_args()
     fake = sandbox(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit,
-                   access_token_uses=args.token_uses, workspace_id=args.workspace_id, workspace_name=args.workspace_name)
+                   access_token_uses=args.token_uses, workspace_id=args.workspace_id, workspace_name=args.workspace_name,
+                   hide_suspended=not args.show_suspended, bulk_suspend_route=not args.no_bulk_suspend)
+    for n in range(min(args.suspended, args.people)):
+        fake.set_suspended(fake.id_of(f"student{n + 1:05d}@example.edu"), days_ago=args.suspended_days_ago)
     if args.faults:
         share = args.faults / 3
         for where in ({"method": "DELETE"}, {"method": "GET", "path": r"^/v4/people$"}):

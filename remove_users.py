@@ -42,6 +42,7 @@ import collections
 import configparser
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import email.utils
 import enum
@@ -83,6 +84,7 @@ DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 16
 DEFAULT_TIMEOUT = 30.0
 PAGE_SIZE = 100
+SUSPEND_BATCH = 100  # ids in one bulk suspend or unsuspend call
 MAX_ATTEMPTS = 5
 MAX_RETRY_WAIT = 300.0  # a 429 asking for longer than this fails the request instead
 BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
@@ -105,6 +107,7 @@ REPORT_FIELDS = [
     "request_id",
     "detail",
     "transferred_to",
+    "action",  # new in 1.1: reports begun earlier keep their header, and get rows without it
 ]
 
 
@@ -146,6 +149,14 @@ class UsageError(RemoveUsersError):
 
 class SafetyStop(RemoveUsersError):
     exit_status = ExitStatus.SAFETY_STOP
+
+
+class RunFailed(RemoveUsersError):
+    """The run ended badly after it began acting; the report and the --json document hold its outcomes."""
+
+    def __init__(self, message: str, exit_status: ExitStatus = ExitStatus.ERROR) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 class ApiError(RemoveUsersError):
@@ -1337,6 +1348,42 @@ class AacClient:
             raise answer.error("the answer is not JSON: ")
         return data
 
+    # -- the paths that read a workspace: list_people() pages through PEOPLE and admins_path() --
+
+    WORKSPACE = "/v4/workspaces/current"
+    CALLER = "/v4/people/current"
+    PEOPLE = "/v4/people"
+
+    @staticmethod
+    def admins_path(workspace_id: int) -> str:
+        return f"/v4/workspaces/{workspace_id}/admins"
+
+    def current_workspace(self) -> Any:
+        return self.get_json(self.WORKSPACE)
+
+    def current_person(self) -> Any:
+        return self.get_json(self.CALLER)
+
+    # -- the verbs that change a workspace: each answers the final Answer, or raises ------------
+
+    def remove_member(self, workspace_id: int, person_id: int) -> Answer:
+        return self.request("DELETE", f"/v4/workspaces/{workspace_id}/people/{person_id}", stoppable=True)
+
+    def transfer_assets(self, from_id: int, to_id: int) -> Answer:
+        body = {"fromPersonId": from_id, "toPersonId": to_id}
+        return self.request("PATCH", "/v4/workspaces/current/transfer", body=body, stoppable=True)
+
+    def suspend_members(self, workspace_id: int, person_ids: list[int], suspend: bool = True) -> Answer:
+        """The bulk route: at most SUSPEND_BATCH ids; the answer has no body (any 2xx is success)."""
+        verb = "suspend" if suspend else "unsuspend"
+        return self.request("POST", f"/v4/workspaces/{workspace_id}/people/{verb}", body={"personIds": person_ids}, stoppable=True)
+
+    def set_suspended(self, workspace_id: int, person_id: int, suspend: bool = True) -> Answer:
+        """The one-person route, for tenants without the bulk one. Its body is not documented:
+        `{"suspended": true|false}` is our reading of the spec's route name."""
+        path = f"/v4/workspaces/{workspace_id}/people/{person_id}/suspended"
+        return self.request("PUT", path, body={"suspended": suspend}, stoppable=True)
+
 
 class _Session(requests.Session):
     """Reads proxy and CA settings (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) from the environment
@@ -1481,6 +1528,9 @@ class Person:
     is_admin: bool = False
     last_login: str | None = None
     has_last_login: bool = False
+    suspended: bool = False  # isDisabled: true (the UI says "disabled")
+    state_change: str | None = None  # lastStateChange: when suspension last changed, as the server wrote it
+    has_state_change: bool = False
 
     @classmethod
     def from_record(cls, record: Any) -> "Person":
@@ -1492,6 +1542,7 @@ class Person:
         email = record.get("email")
         name = record.get("name") or " ".join(filter(None, [record.get("firstName"), record.get("lastName")]))
         last_login = record.get("lastLoginTime", record.get("last_login_time"))
+        state_change = record.get("lastStateChange")
         return cls(
             id=int(raw_id),
             email=email.strip() if isinstance(email, str) and email.strip() else None,
@@ -1499,6 +1550,9 @@ class Person:
             is_admin=record.get("isAdmin") is True or record.get("is_admin") is True,
             last_login=None if last_login is None else _login_text(last_login),
             has_last_login="lastLoginTime" in record or "last_login_time" in record,
+            suspended=record.get("isDisabled") is True,
+            state_change=state_change if isinstance(state_change, str) else None,
+            has_state_change="lastStateChange" in record,
         )
 
 
@@ -1527,11 +1581,12 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
     """The workspace, the caller, every member and the admins; three independent strands at once."""
 
     def workspace_and_admins() -> tuple[dict[str, Any], set[int] | None, str | None]:
-        ws = client.get_json("/v4/workspaces/current")
+        ws = client.current_workspace()
         if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
-            raise ApiError("GET", "/v4/workspaces/current", "the answer has no numeric workspace id")
+            raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
         try:
-            admins = list_people(client, f"/v4/workspaces/{int(ws['id'])}/admins", concurrency, check_count=False)
+            # Suspended admins too: one missing from this list would be planned like anyone else.
+            admins = list_people(client, client.admins_path(int(ws["id"])), concurrency, check_count=False, extra=WITH_SUSPENDED)
         except ApiError as exc:
             # Unreadable (missing on this tenant, refused, or not a person list): without it the
             # records alone cannot tell admins from members. Other failures end the run as usual.
@@ -1542,12 +1597,12 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
 
     def caller() -> Person:
         try:
-            return Person.from_record(client.get_json("/v4/people/current"))
+            return Person.from_record(client.current_person())
         except ValueError as exc:
-            raise ApiError("GET", "/v4/people/current", str(exc)) from None
+            raise ApiError("GET", client.CALLER, str(exc)) from None
 
-    (ws, route_admins, admins_unknown), me, people = run_together(
-        workspace_and_admins, caller, lambda: list_people(client, "/v4/people", concurrency)
+    (ws, route_admins, admins_unknown), me, (people, _) = run_together(
+        workspace_and_admins, caller, lambda: list_members(client, concurrency, console)
     )
     ws_id = int(ws["id"])
     if not any(p.id == me.id for p in people):
@@ -1587,6 +1642,21 @@ def check_admins_known(ws: Workspace, include_admins: bool, allow_unknown: bool,
     )
 
 
+def list_members(client: AacClient, concurrency: int, console: Console) -> tuple[list[Person], bool]:
+    """Every member, suspended ones included; a server that refuses to be asked is listed without,
+    and the second value says so (a member it does not show may then be suspended, not gone)."""
+    try:
+        return list_people(client, client.PEOPLE, concurrency, extra=WITH_SUSPENDED), True
+    except ApiError as exc:
+        if exc.status != 400:
+            raise
+    console.warn(
+        f"GET {client.PEOPLE} refused includeStatus=suspended (HTTP 400); listing without it, so suspended members may "
+        "be missing from the plan and the verification"
+    )
+    return list_people(client, client.PEOPLE, concurrency), False
+
+
 def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     """Runs each job in its own thread; returns their results in order, or raises the first error."""
     results: list[Any] = [None] * len(jobs)
@@ -1612,6 +1682,7 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
 
 LISTING_MARGIN = 2  # requests a walk may spend beyond the pages its rows needed (the empty last one)
 MAX_LISTED = 1_000_000  # people: with no count to hold it to, a walk that keeps finding new ids stops here
+WITH_SUSPENDED = {"includeStatus": "suspended"}  # listings may leave suspended members out unless asked
 
 
 class ListingError(ApiError):
@@ -1630,7 +1701,7 @@ def list_people(client: AacClient, path: str, concurrency: int, *, check_count: 
     no count, end the walk (ListingError). The same id listed twice with different data makes the
     listing untrustworthy (ListingError).
     """
-    first = _page(client, path, 0)
+    first = _page(client, path, 0, extra)
     if isinstance(first, list):  # some routes answer a bare list: that is the whole of it
         return _distinct(_people(first, path), path)
     rows = _rows(first, path)
@@ -1648,7 +1719,7 @@ def list_people(client: AacClient, path: str, concurrency: int, *, check_count: 
         if concurrency > 1 and count is not None and count > offset and full_pages:
             batch = min(concurrency, full_pages, math.ceil((count - offset) / size))
         offsets = [offset + i * size for i in range(batch)]
-        pages = _fetch_pages(client, path, offsets, concurrency) if batch > 1 else [_rows(_page(client, path, offset), path)]
+        pages = _fetch_pages(client, path, offsets, concurrency, extra) if batch > 1 else [_rows(_page(client, path, offset, extra), path)]
         requests += batch
         for page in pages:
             new = {_row_id(row) for row in page} - seen
@@ -1692,8 +1763,8 @@ def list_people(client: AacClient, path: str, concurrency: int, *, check_count: 
     return people
 
 
-def _page(client: AacClient, path: str, offset: int) -> Any:
-    return client.get_json(path, {"limit": PAGE_SIZE, "offset": offset, "includeCount": "true"})
+def _page(client: AacClient, path: str, offset: int, extra: dict[str, str] | None = None) -> Any:
+    return client.get_json(path, {"limit": PAGE_SIZE, "offset": offset, "includeCount": "true", **(extra or {})})
 
 
 def _rows(page: Any, path: str) -> list[Any]:
@@ -1735,7 +1806,7 @@ def _differences(a: Person, b: Person) -> str:
     return ", ".join(f"{name} {getattr(a, name)!r} and {getattr(b, name)!r}" for name in fields) or "other fields"
 
 
-def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: int) -> list[list[Any]]:
+def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: int, extra: dict[str, str] | None) -> list[list[Any]]:
     queue = collections.deque(offsets)
     results: dict[int, list[Any]] = {}
     lock = threading.Lock()
@@ -1747,7 +1818,7 @@ def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: 
                     return
                 offset = queue.popleft()
             try:
-                rows = _rows(_page(client, path, offset), path)
+                rows = _rows(_page(client, path, offset, extra), path)
             except BaseException:
                 with lock:
                     queue.clear()  # one page failed: the listing is void, fetch no more
@@ -2363,6 +2434,10 @@ KEEP_NOT_ONLY = "not on the --only list"
 KEEP_RECENT = "logged in recently"
 KEEP_NEVER = "never logged in"
 KEEP_LOGIN_UNKNOWN = "last login unknown"
+KEEP_NOT_IN_REPORT = "not suspended by the --from-report run"
+KEEP_NOT_SUSPENDED = "not suspended"
+KEEP_SUSPENDED_RECENTLY = "suspended recently"
+KEEP_SUSPENSION_UNKNOWN = "suspension time unknown"
 KEEP_REASONS = [
     KEEP_CALLER,
     KEEP_PROTECTED,
@@ -2375,6 +2450,10 @@ KEEP_REASONS = [
     KEEP_RECENT,
     KEEP_NEVER,
     KEEP_LOGIN_UNKNOWN,
+    KEEP_NOT_IN_REPORT,
+    KEEP_NOT_SUSPENDED,
+    KEEP_SUSPENDED_RECENTLY,
+    KEEP_SUSPENSION_UNKNOWN,
 ]
 PLAN_FORMAT = "remove_users.plan/1"
 UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
@@ -2397,6 +2476,9 @@ class Selection:
     include_never_logged_in: bool = False
     now: dt.datetime | None = None  # for --inactive-days; a parameter so the plan stays pure
     groups: dict[str, list[str]] | None = None  # address -> the --only-group sources holding it
+    only_suspended: bool = False  # --only-suspended: members who are suspended now
+    only_ids: set[int] | None = None  # --from-report: the people a report shows as suspended
+    suspended_days: int | None = None  # ... and whose suspension is more than N days old
 
 
 @dataclass
@@ -2407,6 +2489,7 @@ class Plan:
     gone: list[Person] = field(default_factory=list)  # in a saved plan, but no longer members
     not_members: list[str] = field(default_factory=list)  # --only entries that match no member
     groups: dict[int, list[str]] = field(default_factory=dict)  # person id -> the groups that selected or kept them
+    already: list[Person] = field(default_factory=list)  # chosen, but the action is already done for them
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
@@ -2452,7 +2535,11 @@ def make_plan(
             kept.append((person, KEEP_NO_EMAIL))  # a missing email must never mean removal
         elif only is not None and email not in only:
             kept.append((person, KEEP_NOT_ONLY))
+        elif selection.only_ids is not None and person.id not in selection.only_ids:
+            kept.append((person, KEEP_NOT_IN_REPORT))
         elif selection.inactive_days is not None and (reason := _activity_keeps(person, selection)):
+            kept.append((person, reason))
+        elif selection.only_suspended and (reason := _suspension_keeps(person, selection)):
             kept.append((person, reason))
         else:
             remove.append(person)
@@ -2460,6 +2547,8 @@ def make_plan(
                 groups[person.id] = selection.groups[email]
     unmatched = sorted({normalize_email(e) for e in protections.emails} - seen)
     not_members = sorted(listed - seen) if listed is not None else []  # a group's outsiders are only counted
+    if selection.only_ids is not None:
+        not_members += [f"id {pid}" for pid in sorted(selection.only_ids - {p.id for p in people})]
     return Plan(remove, kept, unmatched, not_members=not_members, groups=groups)
 
 
@@ -2478,6 +2567,19 @@ def _activity_keeps(person: Person, selection: Selection) -> str | None:
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _suspension_keeps(person: Person, selection: Selection) -> str | None:
+    """Why --only-suspended (and --suspended-days) keeps this person, or None if they may go."""
+    if not person.suspended:
+        return KEEP_NOT_SUSPENDED
+    if selection.suspended_days is None:
+        return None
+    when = parse_time(person.state_change) if person.state_change else None
+    if when is None:
+        return KEEP_SUSPENSION_UNKNOWN  # never guess how long ago: a guess could remove too early
+    now = selection.now or dt.datetime.now(dt.timezone.utc)
+    return None if now - when > dt.timedelta(days=selection.suspended_days) else KEEP_SUSPENDED_RECENTLY
 
 
 def parse_time(value: str) -> dt.datetime | None:
@@ -2574,6 +2676,7 @@ class SavedPlan:
     protections: Protections
     remove: list[Person]
     created: str | None = None  # when --plan-out wrote it (UTC, ISO 8601), as the file says
+    action: str = "remove"  # plans written before suspension existed are removal plans
 
 
 PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
@@ -2596,12 +2699,19 @@ def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None 
 
 
 def write_plan(
-    path: str, ws: Workspace, plan: Plan, protections: Protections, groups: Sequence[GroupMembers] = (), files: Sequence[EmailSource] = ()
+    path: str,
+    ws: Workspace,
+    plan: Plan,
+    protections: Protections,
+    groups: Sequence[GroupMembers] = (),
+    files: Sequence[EmailSource] = (),
+    action: Action | None = None,
 ) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
         "created": utc_now(),
+        "action": (action or REMOVE).name,
         "workspace": {"id": ws.id, "name": ws.name},
         "protections": {
             "emails": sorted({normalize_email(e) for e in protections.emails}),
@@ -2610,7 +2720,7 @@ def write_plan(
             "caller": {"id": ws.caller.id, "email": ws.caller.email},
             "admins": sorted(ws.admin_ids),
         },
-        "remove": [{"id": p.id, "email": p.email, "name": p.name} for p in plan.remove],
+        "remove": [{"id": p.id, "email": p.email, "name": p.name} for p in plan.already + plan.remove],
         "email_files": email_files_json(files),
     }
     if groups:
@@ -2672,6 +2782,7 @@ def load_plan(path: str) -> SavedPlan:
             ),
             remove,
             doc.get("created") if isinstance(doc.get("created"), str) else None,
+            _plan_action(doc.get("action", "remove")),
         )
     except ValueError as exc:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
@@ -2693,6 +2804,12 @@ def _plan_field(obj: dict[str, Any], key: str, kind: Any, name: str | None = Non
     if items is not None and any(not isinstance(item, items) for item in value):
         raise ValueError(f"the field {name} holds an item that is not {_JSON_KINDS[items]}")
     return value
+
+
+def _plan_action(name: Any) -> str:
+    if name not in ACTIONS:
+        raise ValueError(f"its action is {name!r}, not remove, suspend or unsuspend")
+    return str(name)
 
 
 def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], extra_groups: dict[str, list[str]] | None = None) -> Plan:
@@ -2749,7 +2866,7 @@ REMOVED, ALREADY_GONE, FAILED, NOT_ATTEMPTED, UNKNOWN, TRANSFER_FAILED, ATTEMPTI
     "transfer-failed",
     "attempting",
 )
-OUTCOMES = [REMOVED, ALREADY_GONE, FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED]
+SUSPENDED, ALREADY_SUSPENDED, UNSUSPENDED, NOT_SUSPENDED = "suspended", "already-suspended", "unsuspended", "not-suspended"
 
 
 @dataclass
@@ -2761,6 +2878,7 @@ class Outcome:
     detail: str = ""
     transferred_to: str = ""
     halt: str = ""  # not a report column: why this answer stops the whole run
+    action: str = ""  # the report's action column, when not this run's (a settled row of an earlier run)
 
 
 class AuditReport:
@@ -2773,9 +2891,11 @@ class AuditReport:
     as CSV lines and `broken` tells the run to start no new removal.
     """
 
-    def __init__(self, path: str, workspace_id: int, console: Console | None = None) -> None:
+    def __init__(self, path: str, workspace_id: int, console: Console | None = None, action: str = "remove") -> None:
         self.path = path
         self.workspace_id = workspace_id
+        self.action = action
+        self.fields = list(REPORT_FIELDS)
         self.console = console or Console()
         self.lock = threading.Lock()
         self.done: dict[int, Outcome] = {}  # this run's last word on each person
@@ -2789,8 +2909,9 @@ class AuditReport:
             size = os.fstat(self.fd).st_size
             if size == 0:
                 # A UTF-8 BOM first: Excel then reads the file as UTF-8. Appending adds none.
-                self._append(b"\xef\xbb\xbf" + _csv_line(dict(zip(REPORT_FIELDS, REPORT_FIELDS))), sync=False)
+                self._append(b"\xef\xbb\xbf" + _csv_line(dict(zip(self.fields, self.fields)), self.fields), sync=False)
             else:
+                self.fields = _header_of(path)
                 with open(path, "rb") as handle:
                     handle.seek(size - 1)
                     if handle.read(1) != b"\n":  # a row cut short by an earlier crash: start a fresh line
@@ -2827,6 +2948,7 @@ class AuditReport:
     def _row(self, outcome: Outcome, sync: bool = False, unless_done: bool = False) -> bool:
         line = _csv_line(
             {
+                "action": outcome.action or self.action,
                 "time": utc_now(),
                 "workspace_id": self.workspace_id,
                 "person_id": outcome.person.id,
@@ -2837,7 +2959,8 @@ class AuditReport:
                 "request_id": csv_safe(outcome.request_id),
                 "detail": csv_safe(redact(outcome.detail)),
                 "transferred_to": csv_safe(outcome.transferred_to),
-            }
+            },
+            self.fields,
         )
         with self.lock:
             if unless_done and outcome.person.id in self.done:
@@ -2854,7 +2977,7 @@ class AuditReport:
                         f"cannot write the report {self.path} ({exc.strerror or exc}); no new removal starts. The rows "
                         "that could not be written follow as CSV lines:"
                     )
-                    self.console.raw(_csv_line(dict(zip(REPORT_FIELDS, REPORT_FIELDS))).decode("utf-8").rstrip("\r\n"))
+                    self.console.raw(_csv_line(dict(zip(self.fields, self.fields)), self.fields).decode("utf-8").rstrip("\r\n"))
             self.unwritten += 1
             self.console.raw(line.decode("utf-8").rstrip("\r\n"))
             return False
@@ -2892,13 +3015,20 @@ def _write_report(fd: int, data: bytes) -> int:
     return os.write(fd, data)
 
 
-def _csv_line(row: Mapping[str, Any]) -> bytes:
+def _csv_line(row: Mapping[str, Any], fields: list[str]) -> bytes:
     buffer = io.StringIO()
-    csv.DictWriter(buffer, REPORT_FIELDS).writerow(row)
+    csv.DictWriter(buffer, fields, extrasaction="ignore").writerow(row)
     return buffer.getvalue().encode("utf-8")
 
 
-def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, Person]:
+def _header_of(path: str) -> list[str]:
+    """The columns of an existing report: one begun by an earlier version keeps its own header."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return header if header and set(header) <= set(REPORT_FIELDS) and "outcome" in header else list(REPORT_FIELDS)
+
+
+def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person, str]]:
     """People whose last row in an existing report is `attempting`: an earlier run stopped mid-removal."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
@@ -2911,7 +3041,7 @@ def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, Person]:
         if row.get("workspace_id") == str(workspace_id) and pid.isdigit():
             last[int(pid)] = row
     return {
-        pid: Person(pid, _uncell(row.get("email")) or None, _uncell(row.get("name")) or "")
+        pid: (Person(pid, _uncell(row.get("email")) or None, _uncell(row.get("name")) or ""), row.get("action") or "remove")
         for pid, row in last.items()
         if row.get("outcome") == ATTEMPTING
     }
@@ -2925,17 +3055,19 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
     """An earlier run stopped between an `attempting` row and its outcome: the listing says which."""
     if not report.unsettled:
         return
-    members = {p.id for p in ws.people}
-    gone = 0
-    for pid, person in sorted(report.unsettled.items()):
-        if pid in members:
-            report.correct(Outcome(person, FAILED, detail="settled: an earlier run stopped while removing this person, who is still a member"), counts=False)
+    members = {p.id: p for p in ws.people}
+    took = 0
+    for pid, (person, name) in sorted(report.unsettled.items()):
+        action = ACTIONS.get(name, REMOVE)
+        stopped = f"settled: an earlier run stopped during this person's {action.noun}"
+        if action.took(members.get(pid)):
+            took += 1
+            report.correct(Outcome(person, action.done, detail=f"{stopped}; the listing shows them {action.is_done}", action=name), counts=False)
         else:
-            gone += 1
-            report.correct(Outcome(person, REMOVED, detail="settled: an earlier run stopped while removing this person, who is no longer a member"), counts=False)
+            report.correct(Outcome(person, FAILED, detail=f"{stopped}; the listing shows them {action.is_not}", action=name), counts=False)
     console.info(
-        f"Settled {len(report.unsettled)} `attempting` rows an earlier run left in {report.path}: {gone} removed, "
-        f"{len(report.unsettled) - gone} still members"
+        f"Settled {len(report.unsettled)} `attempting` rows an earlier run left in {report.path}: {took} done, "
+        f"{len(report.unsettled) - took} not"
     )
 
 
@@ -2976,7 +3108,115 @@ def settle_earlier_reports(own: AuditReport, ws: Workspace, label: str | None, c
 
 
 # ---------------------------------------------------------------------------------------------
-# The run: show the plan, confirm, remove, summarize
+# Actions: what a run does to each chosen person. Everything else in a run is the same for each.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action, described once: its words, its outcomes, its client call, its check afterwards.
+    The run (plan, confirmation, workers, report, verification, summary) is the same for each."""
+
+    name: str  # the word in --json, plan files and the report's action column
+    noun: str  # "removal": in details ("the run stopped before the removal")
+    done: str  # the outcome when the server did it
+    gone: str | None  # the outcome when the server says the person is not a member; None: failed
+    failed: str = FAILED  # the outcome when the server refused it
+    unsure: str = UNKNOWN  # the outcome when the server may or may not have acted
+    note: str = ""  # appended to every detail that is not a success
+    verb: str = ""  # "removes": the confirmation and the refusals
+    doing: str = ""  # "Removing": the progress line
+    past: str = ""  # "removed": "People who would be removed", "nobody was removed"
+    already: str = ""  # the outcome of a chosen person with nothing to do, known before any request
+    verified: str = ""  # "are no longer members": the verification's summary line
+    is_done: str = ""  # "absent": a person the listing shows the action took for
+    is_not: str = ""  # "still a member": a person the listing shows it did not
+    deletes_assets: bool = False
+    undoes: bool = False  # an undo needs no protection from itself: no prompt for protected emails, admins too
+    consequence: str = ""  # what it means for the people, in the confirmation
+    send_one: Callable[[AacClient, int, int], Answer] | None = None  # (client, workspace id, person id)
+    send_many: Callable[[AacClient, int, list[int]], Answer] | None = None  # a bulk route, if there is one
+    needs: Callable[[Person], bool] = lambda person: True  # False: the person is `already` done
+    took: Callable[[Person | None], bool] = lambda now: now is None  # after the run: the person listed again
+
+    @property
+    def outcomes(self) -> list[str]:
+        extra = [TRANSFER_FAILED] if self.deletes_assets else []
+        return [self.done, self.already, FAILED, *extra, UNKNOWN, NOT_ATTEMPTED]
+
+    def label(self, outcome: str) -> str:
+        return outcome.replace("-", " ")
+
+
+REMOVE = Action(
+    name="remove",
+    noun="removal",
+    done=REMOVED,
+    gone=ALREADY_GONE,
+    verb="removes",
+    doing="Removing",
+    past="removed",
+    already=ALREADY_GONE,
+    verified="are no longer members",
+    is_done="absent",
+    is_not="still a member",
+    deletes_assets=True,
+    consequence="their flows, datasets and connections are deleted (no --transfer-to)",
+    send_one=lambda client, ws, pid: client.remove_member(ws, pid),
+    took=lambda now: now is None,
+)
+SUSPEND = Action(
+    name="suspend",
+    noun="suspension",
+    done=SUSPENDED,
+    gone=None,  # a person who left cannot be suspended: that is a failure, not a success
+    verb="suspends",
+    doing="Suspending",
+    past="suspended",
+    already=ALREADY_SUSPENDED,
+    verified="are suspended",
+    is_done="suspended",
+    is_not="not suspended",
+    consequence="they cannot sign in until unsuspended, and keep all their assets (--unsuspend undoes it)",
+    send_one=lambda client, ws, pid: client.set_suspended(ws, pid, True),
+    send_many=lambda client, ws, ids: client.suspend_members(ws, ids, True),
+    needs=lambda person: not person.suspended,
+    took=lambda now: now is not None and now.suspended,
+)
+UNSUSPEND = Action(
+    name="unsuspend",
+    noun="unsuspension",
+    done=UNSUSPENDED,
+    gone=None,
+    verb="unsuspends",
+    doing="Unsuspending",
+    past="unsuspended",
+    already=NOT_SUSPENDED,
+    verified="are active again",
+    undoes=True,
+    is_done="active again",
+    is_not="still suspended",
+    consequence="they can sign in again",
+    send_one=lambda client, ws, pid: client.set_suspended(ws, pid, False),
+    send_many=lambda client, ws, ids: client.suspend_members(ws, ids, False),
+    needs=lambda person: person.suspended,
+    took=lambda now: now is not None and not now.suspended,
+)
+TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
+# A step before a removal, not a run's action: only its outcomes are used.
+TRANSFER = Action(name="transfer", noun="transfer of assets", done=TRANSFERRED, gone=None, failed=TRANSFER_FAILED, unsure=TRANSFER_FAILED, note="; the person was kept")
+ACTIONS = {action.name: action for action in (REMOVE, SUSPEND, UNSUSPEND)}
+
+
+def split_already(plan: Plan, action: Action) -> Plan:
+    """Moves planned people the action has nothing to do for (already suspended, say) to `already`."""
+    plan.already = [p for p in plan.remove if not action.needs(p)]
+    plan.remove = [p for p in plan.remove if action.needs(p)]
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# The run: show the plan, confirm, act, summarize
 # ---------------------------------------------------------------------------------------------
 
 
@@ -2999,6 +3239,8 @@ class Config:
     groups: list[GroupSource] = field(default_factory=list)
     group_settings: GroupSettings = field(default_factory=GroupSettings)
     group_members: list[GroupMembers] = field(default_factory=list)  # filled by the run, before planning
+    action: Action = field(default_factory=lambda: REMOVE)
+    from_report: ReportRows | None = None
     verify: bool = True
     allow_unknown_admins: bool = False
     unprotected: str | None = None  # a dry run's warning that the real run would refuse: nothing protected
@@ -3051,11 +3293,15 @@ def show_plan(
     groups: Sequence[GroupMembers] = (),
     target: Person | None = None,
     logins: bool = False,
+    action: Action | None = None,
 ) -> None:
     """logins: show each removal's last login (with --inactive-days, to check why they are inactive)."""
+    action = action or REMOVE
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
-    console.result(f"To remove: {len(plan.remove)}")
+    console.result(f"To {action.name}: {len(plan.remove)}")
+    if plan.already:
+        console.result(f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}")
     console.result(f"Kept: {len(plan.kept)}")
     for reason, count in plan.kept_counts().items():
         console.result(f"  {reason}: {count}")
@@ -3082,7 +3328,7 @@ def show_plan(
         console.result(f"Also kept, {KEEP_NOT_ONLY}: {people_count(len(folded))} (-v lists them)")
     if plan.remove and console.verbosity >= 0:
         console.result("")
-        console.result("People to remove:" if not dry_run else "People who would be removed:")
+        console.result(f"People to {action.name}:" if not dry_run else f"People who would be {action.past}:")
         rows = [[str(p.id), shown(str(p.email))] + ([f"last login {_last_login(p)}"] if logins else []) for p in plan.remove]
         for person, row in zip(plan.remove, rows):
             row.append(shown(person.name) + group_note(plan, person))
@@ -3099,40 +3345,21 @@ def show_plan(
         console.result("Dry run: nothing was changed.")
 
 
-def confirm(ws: Workspace, plan: Plan, target: Person | None) -> bool:
+def confirm(ws: Workspace, plan: Plan, target: Person | None, action: Action = REMOVE) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
     # A blank name would be confirmed by a bare Enter, and one with control characters cannot be typed.
     typable = bool(ws.name and ws.name.strip()) and shown(ws.name) == ws.name
     expected = ws.name if typable and ws.name else str(ws.id)
     what = "workspace name" if typable else "workspace id"
-    assets = (
-        f"their assets go to {target.email} first" if target else "their flows, datasets and connections are deleted (no --transfer-to)"
-    )
+    assets = f"their assets go to {target.email} first" if target else action.consequence
+    where = "from" if action.deletes_assets else "in"
     sys.stderr.write(
-        f"\nThis removes {people_count(len(plan.remove))} from {shown(workspace_label(ws))}; {shown(assets)}.\n"
+        f"\nThis {action.verb} {people_count(len(plan.remove))} {where} {shown(workspace_label(ws))}; {shown(assets)}.\n"
         f"Type the {what} ({expected}) to go ahead, or anything else to stop: "
     )
     sys.stderr.flush()
     line = sys.stdin.readline()
     return bool(line) and line.strip().casefold() == expected.strip().casefold()
-
-
-@dataclass(frozen=True)
-class Action:
-    """What one kind of write means for the report: the outcome when the server did it, refused it,
-    found nobody to act on, or may or may not have acted."""
-
-    name: str
-    done: str
-    failed: str
-    gone: str | None  # None: a 404/410 is a failure of this action
-    unsure: str
-    note: str = ""  # appended to every detail that is not a success
-
-
-TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
-REMOVAL = Action("removal", REMOVED, FAILED, ALREADY_GONE, UNKNOWN)
-TRANSFER = Action("transfer of assets", TRANSFERRED, TRANSFER_FAILED, None, TRANSFER_FAILED, "; the person was kept")
 
 
 def _suspect_success(answer: Answer) -> str:
@@ -3161,14 +3388,14 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
     if isinstance(result, Stopped):
         last = result.last
         if last is None and not result.maybe_acted:
-            return Outcome(person, NOT_ATTEMPTED, detail=f"the run stopped before the {action.name}{note}")
+            return Outcome(person, NOT_ATTEMPTED, detail=f"the run stopped before the {action.noun}{note}")
         if result.maybe_acted or (last is not None and last.status in MAYBE_ACTED_STATUSES):
             return Outcome(
                 person,
                 action.unsure,
                 last.status if last else None,
                 last.request_id if last else None,
-                f"interrupted after a {action.name} request that may have acted (its answer was lost or a gateway gave up); "
+                f"interrupted after a {action.noun} request that may have acted (its answer was lost or a gateway gave up); "
                 f"the server may or may not have acted{note}",
             )
         assert last is not None
@@ -3177,7 +3404,7 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
         outcome = Outcome(person, NOT_ATTEMPTED, result.status, result.request_id, f"{result.message}; not sent again{note}")
         outcome.halt = (
             f"the server asked to wait {result.wait:.0f} s (HTTP 429), longer than the {MAX_RETRY_WAIT:.0f} s this tool waits; "
-            "no new removals were started. Re-run the same command later"
+            f"no new {action.noun}s were started. Re-run the same command later"
         )
         return outcome
     if isinstance(result, ApiError):
@@ -3193,21 +3420,21 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
                 action.unsure,
                 answer.status,
                 answer.request_id,
-                f"answered {answer.status} with {suspect}: not taken as a {action.name}{_decides(action)}{note}",
+                f"answered {answer.status} with {suspect}: not taken as a {action.noun}{_decides(action)}{note}",
             )
         return Outcome(person, action.done, answer.status, answer.request_id)
     reason = answer.message or _reason(answer.status)
     if answer.status == 404 and _names_missing_route(answer):
-        outcome = Outcome(person, action.failed, 404, answer.request_id, f"the {action.name} route is missing ({reason}){note}")
+        outcome = Outcome(person, action.failed, 404, answer.request_id, f"the {action.noun} route is missing ({reason}){note}")
         outcome.halt = (
             f"{answer.method} {answer.path} answered 404 naming a missing route ({reason}): the route is wrong for this "
-            "server, nobody was found gone. No new removals were started"
+            f"server, nobody was found gone. No new {action.noun}s were started"
         )
         return outcome
     if answer.status in (404, 410) and action.gone is not None:
         if answer.retried_after_no_answer:
             # The earlier attempt's answer was lost; the person being gone now means it acted.
-            return Outcome(person, action.done, answer.status, answer.request_id, f"gone on retry: the earlier attempt did the {action.name}")
+            return Outcome(person, action.done, answer.status, answer.request_id, f"gone on retry: the earlier attempt did the {action.noun}")
         return Outcome(person, action.gone, answer.status, answer.request_id, answer.message)
     if answer.status in MAYBE_ACTED_STATUSES or answer.retried_after_no_answer:
         return Outcome(
@@ -3300,12 +3527,21 @@ class Interrupted(KeyboardInterrupt):
 
 
 class Remover:
-    """Removes the planned people with at most `concurrency` requests in flight."""
+    """Carries out the run's action (remove, suspend, unsuspend) for the planned people, with at
+    most `concurrency` requests in flight: one request per person, or per batch on a bulk route."""
 
     def __init__(
-        self, client: AacClient, ws: Workspace, report: AuditReport, console: Console, concurrency: int, transfer_to: Person | None = None
+        self,
+        client: AacClient,
+        ws: Workspace,
+        report: AuditReport,
+        console: Console,
+        concurrency: int,
+        transfer_to: Person | None = None,
+        action: Action = REMOVE,
     ) -> None:
         self.client, self.ws, self.report, self.console = client, ws, report, console
+        self.action = action
         self.concurrency = concurrency
         self.transfer_to = transfer_to
         self.lock = threading.Lock()
@@ -3318,6 +3554,8 @@ class Remover:
         self.any_done = False
         self.early: list[Outcome] = []  # outcomes from the start while nothing succeeded
         self.route_wrong = False
+        self.one_by_one = False  # the bulk route answered 404: one request per person from then on
+        self.bulk_in_flight = 0
         self.active = 0
         self.all_done = threading.Event()
 
@@ -3367,15 +3605,27 @@ class Remover:
         for person in flying:  # only after an abandon; record() keeps the first row per person
             self.report.record(Outcome(person, UNKNOWN, detail="still in flight when the run stopped"))
 
-    def _next(self) -> Person | None:
-        with self.lock:
-            if self.report.broken:
-                self.client.stop.set()
-            if self.client.stop.is_set() or not self.pending:
-                return None
-            person = self.pending.popleft()
-            self.in_flight[person.id] = person
-            return person
+    def _next(self) -> tuple[list[Person], bool]:
+        """The next people to send and whether in one bulk request: a batch for an action with a
+        bulk route, else one person. While a bulk batch is in flight an idle worker waits: the
+        batch may come back to be sent person by person."""
+        while True:
+            with self.lock:
+                if self.report.broken:
+                    self.client.stop.set()
+                if self.client.stop.is_set():
+                    return [], False
+                if self.pending:
+                    bulk = self.action.send_many is not None and not self.one_by_one
+                    size = SUSPEND_BATCH if bulk else 1
+                    batch = [self.pending.popleft() for _ in range(min(size, len(self.pending)))]
+                    for person in batch:
+                        self.in_flight[person.id] = person
+                    self.bulk_in_flight += bulk
+                    return batch, bulk
+                if not self.bulk_in_flight:
+                    return [], False
+            self.client.stop.wait(0.02)
 
     def _work(self) -> None:
         try:
@@ -3388,27 +3638,32 @@ class Remover:
 
     def _work_loop(self) -> None:
         while True:
-            person = self._next()
-            if person is None:
+            batch, bulk = self._next()
+            if not batch:
                 return
             try:
-                outcome = self.remove(person)
+                outcomes = self.act_many(batch) if bulk else [self.carry_out(batch[0])]
             except (AuthError, TokenError) as exc:
                 if isinstance(exc, AuthError):
-                    outcome = Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
+                    outcomes = [Outcome(person, FAILED, exc.status, exc.request_id, exc.message) for person in batch]
                 else:
-                    outcome = Outcome(person, FAILED, None, None, str(exc))
+                    outcomes = [Outcome(person, FAILED, None, None, str(exc)) for person in batch]
                 with self.lock:
                     self.auth_error = self.auth_error or exc
                 self.client.stop.set()
             except Exception as exc:  # noqa: BLE001 - one person's surprise must not lose the others
-                outcome = Outcome(person, UNKNOWN, None, None, f"unexpected error: {type(exc).__name__}: {exc}")
-            self._finish(outcome)
+                outcomes = [Outcome(person, UNKNOWN, None, None, f"unexpected error: {type(exc).__name__}: {exc}") for person in batch]
+            finally:
+                if bulk:
+                    with self.lock:
+                        self.bulk_in_flight -= 1
+            for outcome in outcomes:
+                self._finish(outcome)
 
-    def _send(self, method: str, path: str, body: Any = None) -> "Answer | Stopped | ApiError":
+    def _call(self, send: Callable[[], Answer]) -> "Answer | Stopped | ApiError":
         """The client's result, whatever it is; AuthError and TokenError stop the whole run."""
         try:
-            return self.client.request(method, path, body=body, stoppable=True)
+            return send()
         except (Stopped, ApiError) as exc:
             if isinstance(exc, AuthError):
                 raise
@@ -3416,33 +3671,65 @@ class Remover:
 
     def transfer(self, person: Person) -> Outcome:
         """Moves the person's assets to the transfer target; anything but TRANSFERRED keeps the person."""
-        assert self.transfer_to is not None
-        body = {"fromPersonId": person.id, "toPersonId": self.transfer_to.id}
-        return outcome_of(TRANSFER, person, self._send("PATCH", "/v4/workspaces/current/transfer", body))
+        target = self.transfer_to
+        assert target is not None
+        return outcome_of(TRANSFER, person, self._call(lambda: self.client.transfer_assets(person.id, target.id)))
 
-    def remove(self, person: Person) -> Outcome:
-        """Transfers (with --transfer-to), then removes; the person stays if the transfer failed."""
+    def carry_out(self, person: Person) -> Outcome:
+        """Transfers (with --transfer-to), then acts; the person stays if the transfer failed."""
         if self.transfer_to is None:
-            return self.delete(person)
+            return self.act(person)
         moved = self.transfer(person)
         if moved.outcome != TRANSFERRED:
             return moved
-        outcome = self.delete(person)
+        outcome = self.act(person)
         outcome.transferred_to = self.transfer_to.email or str(self.transfer_to.id)
         if outcome.outcome == NOT_ATTEMPTED:
-            outcome.detail = "assets were transferred, then the run stopped before removing this person"
-        elif outcome.outcome not in (REMOVED, ALREADY_GONE):
+            outcome.detail = f"assets were transferred, then the run stopped before the {self.action.noun} of this person"
+        elif outcome.outcome not in (self.action.done, self.action.gone):
             # The person stays a member, but their flows are no longer theirs: say so where it is read.
             outcome.detail = f"{outcome.detail or _reason(outcome.status or 0)}; their assets were already transferred to {outcome.transferred_to}"
         return outcome
 
-    def delete(self, person: Person) -> Outcome:
+    def act(self, person: Person) -> Outcome:
+        """The action for one person: an intent row synced first, then the request."""
+        action = self.action
+        assert action.send_one is not None
         if self.client.stop.is_set():
-            return outcome_of(REMOVAL, person, Stopped(None, False))
-        if not self.report.attempt(person):
+            return outcome_of(action, person, Stopped(None, False))
+        if not self.report.attempt(person, f"about to send the {action.noun}"):
             self.client.stop.set()
-            return Outcome(person, NOT_ATTEMPTED, detail="the report could not be written, so this removal was not sent")
-        return outcome_of(REMOVAL, person, self._send("DELETE", f"/v4/workspaces/{self.ws.id}/people/{person.id}"))
+            return Outcome(person, NOT_ATTEMPTED, detail=f"the report could not be written, so this {action.noun} was not sent")
+        return outcome_of(action, person, self._call(lambda: action.send_one(self.client, self.ws.id, person.id)))
+
+    def act_many(self, batch: list[Person]) -> list[Outcome]:
+        """The action for a batch in one bulk request; its result is each person's result. Where the
+        bulk route is missing (404: the ids are in the body, so it cannot mean "gone"), the batch
+        goes back to the queue and every later person gets the one-person route."""
+        action = self.action
+        assert action.send_many is not None
+        if self.client.stop.is_set():
+            return [outcome_of(action, person, Stopped(None, False)) for person in batch]
+        for person in batch:
+            if not self.report.attempt(person, f"about to send the {action.noun} (in a batch of {len(batch)})"):
+                self.client.stop.set()
+                detail = f"the report could not be written, so this {action.noun} was not sent"
+                return [Outcome(p, NOT_ATTEMPTED, detail=detail) for p in batch]
+        result = self._call(lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch]))
+        if isinstance(result, Answer) and result.status == 404 and not result.retried_after_no_answer:
+            with self.lock:
+                first = not self.one_by_one
+                self.one_by_one = True
+                for person in batch:
+                    self.in_flight.pop(person.id, None)
+                self.pending.extendleft(reversed(batch))
+            if first:
+                self.console.warn(
+                    f"{result.method} {result.path} answered 404 (no bulk route on this server); {action.doing.lower()} "
+                    "one person per request instead"
+                )
+            return []
+        return [outcome_of(action, person, result) for person in batch]
 
     def _finish(self, outcome: Outcome) -> None:
         with self.lock:
@@ -3459,9 +3746,10 @@ class Remover:
         """Stops the run when the server says stop: a missing route, a long 429, or the first
         EARLY_STOP removals all refused alike (403: rights; 404: a wrong route, not everyone gone)."""
         halt = outcome.halt
+        noun = self.action.noun
         corrections: list[Outcome] = []
         with self.lock:
-            if outcome.outcome == REMOVED:
+            if outcome.outcome == self.action.done:
                 self.any_done = True
             elif not self.any_done and outcome.outcome != NOT_ATTEMPTED:
                 self.early.append(outcome)
@@ -3469,15 +3757,15 @@ class Remover:
                 if not halt and len(self.early) >= EARLY_STOP and statuses in ({403}, {404}):
                     if statuses == {403}:
                         halt = (
-                            f"the first {len(self.early)} removals were all refused (HTTP 403) and none succeeded: the token may "
-                            "lack the Workspace Admin role. No new removals were started"
+                            f"the first {len(self.early)} {noun}s were all refused (HTTP 403) and none succeeded: the token may "
+                            f"lack the Workspace Admin role. No new {noun}s were started"
                         )
                     else:
                         self.route_wrong = True
                         corrections = [o for o in self.early if o is not outcome]
                         halt = (
-                            f"the first {len(self.early)} removals all answered 404 and none succeeded: the removal route looks "
-                            "wrong for this server, rather than everyone being gone. No new removals were started"
+                            f"the first {len(self.early)} {noun}s all answered 404 and none succeeded: the {noun} route looks "
+                            f"wrong for this server, rather than everyone being gone. No new {noun}s were started"
                         )
             if halt and self.halt is None:
                 self.halt = halt
@@ -3493,11 +3781,9 @@ class Remover:
         person = outcome.person
         who = f"{person.email} (id {person.id})"
         prefix = f"[{n}/{self.total}]"
-        if outcome.outcome == REMOVED:
+        if outcome.outcome in (self.action.done, self.action.already, self.action.gone):
             moved = f", assets transferred to {outcome.transferred_to}" if outcome.transferred_to else ""
-            self.console.info(f"{prefix} removed {who}{moved}")
-        elif outcome.outcome == ALREADY_GONE:
-            self.console.info(f"{prefix} already gone {who}")
+            self.console.info(f"{prefix} {self.action.label(outcome.outcome)} {who}{moved}")
         else:
             status = f"HTTP {outcome.status}: " if outcome.status else ""
             rid = f" (request id {outcome.request_id})" if outcome.request_id else ""
@@ -3520,37 +3806,42 @@ class Verification:
 def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report: AuditReport, console: Console) -> Verification:
     """Lists the workspace again (the same listing as before the run) and corrects the report where
     it disagrees: the person's last row is then the verified one."""
-    people = list_people(client, "/v4/people", config.concurrency)
-    present = {p.id for p in people}
+    action = config.action
+    people, complete = list_members(client, config.concurrency, console)
+    listed = {p.id: p for p in people}
     planned = plan.gone + plan.remove
     for person in planned:
         last = report.done.get(person.id)
-        if last is None:
-            continue
-        if person.id in present and last.outcome in (REMOVED, ALREADY_GONE, UNKNOWN):
-            report.correct(Outcome(person, FAILED, detail="still a member after the run (verified)", transferred_to=last.transferred_to))
-        elif person.id not in present and last.outcome in (FAILED, UNKNOWN):
-            report.correct(Outcome(person, REMOVED, detail="verified absent after the run", transferred_to=last.transferred_to))
+        if last is None or (not complete and person.id not in listed):
+            continue  # a listing that leaves suspended members out tells nothing about those it omits
+        took = action.took(listed.get(person.id))
+        if not took and last.outcome in (action.done, action.gone, UNKNOWN):
+            report.correct(Outcome(person, FAILED, detail=f"{action.is_not} after the run (verified)", transferred_to=last.transferred_to))
+        elif took and last.outcome in (FAILED, UNKNOWN):
+            report.correct(Outcome(person, action.done, detail=f"verified {action.is_done} after the run", transferred_to=last.transferred_to))
     unplanned: list[Person] = []
     if config.saved_plan is None:  # a saved plan is its own selection: nobody else matches it
         planned_ids = {p.id for p in planned}
         admins = ws.admin_ids | {p.id for p in people if p.is_admin}
         again = make_plan(people, ws.caller.id, admins, config.protections_in_force, config.selection, caller_email=ws.caller.email)
+        again = split_already(again, action)
         unplanned = [p for p in again.remove if p.id not in planned_ids]
     if unplanned:
         names = ", ".join(f"{p.email} (id {p.id})" for p in unplanned[:20]) + (" ..." if len(unplanned) > 20 else "")
         console.warn(
             f"{len(unplanned)} members match the selection but were not in the plan (they joined during the run, or the "
-            f"first listing missed them); they were not removed: {names}"
+            f"first listing missed them); they were not {action.past}: {names}"
         )
-    return Verification(sum(1 for p in planned if p.id not in present), len(planned), unplanned)
+    return Verification(sum(1 for p in planned if action.took(listed.get(p.id))), len(planned), unplanned)
 
 
-def summarize(report: AuditReport, plan: Plan, console: Console, verified: Verification | None = None) -> collections.Counter[str]:
+def summarize(
+    report: AuditReport, plan: Plan, console: Console, action: Action = REMOVE, verified: Verification | None = None
+) -> collections.Counter[str]:
     counts = collections.Counter(o.outcome for o in report.done.values())
     parts = [
-        f"removed {counts[REMOVED]}",
-        f"already gone {counts[ALREADY_GONE]}",
+        f"{action.label(action.done)} {counts[action.done]}",
+        f"{action.label(action.already)} {counts[action.already]}",
         f"failed {counts[FAILED]}",
     ]
     if counts[TRANSFER_FAILED]:
@@ -3563,7 +3854,7 @@ def summarize(report: AuditReport, plan: Plan, console: Console, verified: Verif
     console.result("")
     console.result("Summary: " + ", ".join(parts))
     if verified is not None:
-        console.result(f"verified: {verified.absent} of {verified.planned} planned people are no longer members")
+        console.result(f"verified: {verified.absent} of {verified.planned} planned people {action.verified}")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
     refused = [o for o in report.done.values() if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)]
@@ -3597,27 +3888,33 @@ def person_json(person: Person, **extra: Any) -> dict[str, Any]:
     return {"id": person.id, "email": person.email, "name": person.name, **extra}
 
 
-def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool) -> None:
+def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool, action: Action = REMOVE) -> None:
     """Fills the --json document with the plan; outcomes are added when the run ends."""
+    doc["action"] = action.name
     doc["workspace"] = {"id": ws.id, "name": ws.name}
     doc["counts"] = {
         "members": len(ws.people),
-        "to_remove": len(plan.remove),
+        f"to_{action.name}": len(plan.remove),
         "kept": len(plan.kept),
         "kept_by_reason": plan.kept_counts(),
         "not_members": len(plan.not_members),
     }
-    doc["people"] = [person_json(p, outcome="would-remove" if dry_run else "planned", **group_json(plan, p)) for p in plan.remove]
+    doc["people"] = [person_json(p, outcome=action.already, **group_json(plan, p)) for p in plan.already]
+    doc["people"] += [
+        person_json(p, outcome=f"would-{action.name}" if dry_run else "planned", **group_json(plan, p)) for p in plan.remove
+    ]
     doc["kept"] = [person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept]
     doc["not_members"] = plan.not_members
     doc["unmatched"] = plan.unmatched
 
 
-def describe_outcomes(doc: dict[str, Any], report: AuditReport, plan: Plan, counts: collections.Counter[str]) -> None:
+def describe_outcomes(
+    doc: dict[str, Any], report: AuditReport, plan: Plan, counts: collections.Counter[str], action: Action = REMOVE
+) -> None:
     doc["report"] = os.path.abspath(report.path)
-    doc["counts"].update({outcome.replace("-", "_"): counts[outcome] for outcome in OUTCOMES})
+    doc["counts"].update({outcome.replace("-", "_"): counts[outcome] for outcome in action.outcomes})
     people = []
-    for person in plan.gone + plan.remove:
+    for person in plan.gone + plan.already + plan.remove:
         outcome = report.done.get(person.id)
         if outcome is None:
             people.append(person_json(person, outcome=NOT_ATTEMPTED))
@@ -3675,49 +3972,45 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     if config.saved_plan:
         show_saved_plan(config.saved_plan, console)
     show_email_files(config.email_files, console)
-    show_plan(ws, plan, console, config.dry_run, config.group_members, target, config.selection.inactive_days is not None)
-    describe_plan(doc, ws, plan, config.dry_run)
+    action = config.action
+    logins = config.selection.inactive_days is not None
+    show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action)
+    describe_plan(doc, ws, plan, config.dry_run, action)
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
-    over_cap = config.max_remove is not None and len(plan.remove) > config.max_remove
-    cap_text = f"the plan removes {people_count(len(plan.remove))}, more than --max-remove {config.max_remove}"
+    stops = safety_stops(config, plan, near)
     if config.dry_run:
         if config.plan_out:
-            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files)
+            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files, action)
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
-        if over_cap:
-            console.warn(f"the real run would stop here: {cap_text}")
-        if config.unprotected:
-            console.warn(f"the real run would stop here: {config.unprotected}")
-        if near:
-            console.warn("the real run would stop to ask about the protected emails above that look like typos (with --yes it stops)")
+        for stop in stops:
+            if stop.about_plan:
+                console.warn(f"the real run would stop here: {stop.reason}" + (f" ({stop.instead})" if stop.instead else ""))
         return ExitStatus.OK
-    if over_cap:
-        raise SafetyStop(f"{cap_text}; nothing was removed. Check the plan, then raise --max-remove if it is right")
     if not plan.remove and not plan.gone:
-        console.result("Nobody to remove.")
+        console.result(f"Nobody to {action.name}.")
         return ExitStatus.OK
-    if near and config.yes:
-        entries = ", ".join(f"{entry} (did you mean {match}?)" for entry, match in near)
-        raise SafetyStop(f"protected emails that match nobody but look like typos: {entries}. Fix them in --exclude or the exclude file; nothing was removed")
-    if not config.yes:
-        if not on_terminal():
-            raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
-        if near and not ask_near_misses(near):
-            raise SafetyStop("stopped to fix the protected emails that look like typos; nobody was removed")
-        if plan.remove and not confirm(ws, plan, target):
-            raise SafetyStop("not confirmed; nobody was removed")
+    for stop in stops:
+        if stop.ask is not None and not config.yes and on_terminal():
+            if stop.ask():
+                continue
+            raise SafetyStop(f"{stop.declined}; nobody was {action.past}")
+        raise stop.error(f"nobody was {action.past}")
+    if not config.yes and plan.remove and not confirm(ws, plan, target, action):
+        raise SafetyStop(f"not confirmed; nobody was {action.past}")
     signals.counting = True  # from here on, a signal stops new removals and every row is written
-    report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console)
+    report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console, action.name)
     settle_attempts(report, ws, console)
     if not config.report:
         settle_earlier_reports(report, ws, config.label, console)
     for person in plan.gone:
         report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
-    remover = Remover(client, ws, report, console, config.concurrency, target)
+    for person in plan.already:
+        report.record(Outcome(person, action.already, detail=f"{action.label(action.already)} before the run; nothing sent"))
+    remover = Remover(client, ws, report, console, config.concurrency, target, action)
     moving = f", transferring their assets to {target.email} first" if target else ""
-    console.info(f"Removing {people_count(len(plan.remove))}, {config.concurrency} at a time{moving}; report: {report.path}")
+    console.info(f"{action.doing} {people_count(len(plan.remove))}, {config.concurrency} at a time{moving}; report: {report.path}")
     remover.run(plan.remove, signals)
     verified, verify_error = None, None
     if config.verify and not signals.count and remover.auth_error is None:
@@ -3726,34 +4019,91 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         except Exception as exc:  # noqa: BLE001 - the removals are done: the summary must still print
             verify_error = exc if isinstance(exc, RemoveUsersError) else RemoveUsersError(f"unexpected {type(exc).__name__}: {exc}")
     report.close()
-    counts = summarize(report, plan, console, verified)
-    describe_outcomes(doc, report, plan, counts)
+    counts = summarize(report, plan, console, action, verified)
+    describe_outcomes(doc, report, plan, counts, action)
     if verified is not None:
         doc["verified"] = {"absent": verified.absent, "planned": verified.planned}
         doc["unplanned"] = [person_json(p) for p in verified.unplanned]
-    # Every problem is said; the exit code is the gravest: a signal, then a stop, then a failed check.
+    # Every problem is said, through main()'s one boundary (so the --json "error" says it too); the
+    # exit code is the gravest: a signal, then a stop, then a failed check.
+    problems = []
     if report.broken:
-        console.error(
+        problems.append(
             f"the report {report.path} could not be written ({report.failure.strerror or report.failure}); "  # type: ignore[union-attr]
             f"{report.unwritten} rows were printed above as CSV lines instead. Keep them with the report"
         )
-    for stop in (remover.auth_error, remover.halt):
-        if stop:
-            console.error(str(stop))
+    problems += [str(stop) for stop in (remover.auth_error, remover.halt) if stop]
     if verify_error is not None:
-        console.error(f"the listing that checks the run failed, so the report was not verified: {verify_error}")
+        problems.append(f"the listing that checks the run failed, so the report was not verified: {verify_error}")
     if signals.count:
         if verified is None and config.verify:
             console.warn("the run was interrupted, so the report was not checked against the workspace")
         console.muted = True  # abandoned workers may still finish; their lines would only confuse
-        return ExitStatus(signals.exit_status)
-    if report.broken or remover.auth_error is not None or remover.halt:
-        return ExitStatus.ERROR
-    if verify_error is not None:
-        return ExitStatus.SOME_FAILED
-    if counts[FAILED] or counts[UNKNOWN] or counts[TRANSFER_FAILED]:
-        return ExitStatus.SOME_FAILED
-    return ExitStatus.OK
+        status = ExitStatus(signals.exit_status)
+    elif report.broken or remover.auth_error is not None or remover.halt:
+        status = ExitStatus.ERROR
+    elif verify_error is not None:
+        status = ExitStatus.SOME_FAILED
+    elif counts[FAILED] or counts[UNKNOWN] or counts[TRANSFER_FAILED]:
+        status = ExitStatus.SOME_FAILED
+    else:
+        status = ExitStatus.OK
+    if problems:
+        raise RunFailed("\n".join(problems), status)
+    return status
+
+
+@dataclass
+class Stop:
+    """A reason the real run stops before any change. A dry run lists every one; a real run stops
+    at the first, unless it has a question that lets the operator on a terminal go on."""
+
+    reason: str  # what it saw, and which flag or fix proceeds
+    status: ExitStatus = ExitStatus.SAFETY_STOP
+    ask: Callable[[], bool] | None = None
+    instead: str = ""  # what happens instead on a terminal without --yes
+    declined: str = ""  # the message when the operator answers the question with a no
+    about_plan: bool = True  # False: about how the run was started, so a dry run does not list it
+
+    def error(self, outcome: str) -> RemoveUsersError:
+        kind = UsageError if self.status == ExitStatus.USAGE else SafetyStop
+        return kind(f"{self.reason}; {outcome}")
+
+
+def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]]) -> list[Stop]:
+    """Every stop a real run would make before its first change, in the order it meets them."""
+    action = config.action
+    # Refused before any request in a real run (resolve_config); listed here for the dry run.
+    stops = [Stop(config.unprotected, ExitStatus.USAGE)] if config.unprotected else []
+    if not plan.remove:
+        return stops
+    if config.max_remove is not None and len(plan.remove) > config.max_remove:
+        stops.append(
+            Stop(
+                f"the plan {action.verb} {len(plan.remove)} people, more than --max-remove {config.max_remove}. Check the "
+                "plan, then raise --max-remove if it is right"
+            )
+        )
+    if not config.yes and not on_terminal():
+        stops.append(
+            Stop(
+                f"standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to {action.name} "
+                "without asking",
+                ExitStatus.USAGE,
+                about_plan=False,
+            )
+        )
+    if near:
+        entries = ", ".join(f"{entry} (did you mean {match}?)" for entry, match in near)
+        stops.append(
+            Stop(
+                f"protected emails that match nobody but look like typos: {entries}. Fix them in --exclude or the exclude file",
+                ask=lambda: ask_near_misses(near),
+                instead="on a terminal without --yes it asks first",
+                declined="stopped to fix the protected emails that look like typos",
+            )
+        )
+    return stops
 
 
 def _watched(signals: Signals, job: Callable[[], Any]) -> Any:
@@ -3789,17 +4139,57 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
     if config.saved_plan:
         if target and any(p.id == target.id for p in config.saved_plan.remove):
             raise UsageError(f"the transfer target {target.email} is in the plan to be removed; nothing was changed")
-        return apply_saved_plan(config.saved_plan, ws, config.protections.emails, config.protections.groups), target
+        plan = apply_saved_plan(config.saved_plan, ws, config.protections.emails, config.protections.groups)
+        return split_already(plan, config.action), target
     selection = config.selection
-    if selection.inactive_days is not None and not any(p.has_last_login for p in ws.people):
-        raise ApiError(
-            "GET",
-            "/v4/people",
-            "no person record carries lastLoginTime, so --inactive-days cannot tell who is inactive; nothing was removed",
-        )
+    if config.from_report:
+        # Kept in the config, so that the verification after the run selects the same people.
+        selection = config.selection = dataclasses.replace(selection, only_ids=suspended_by(config.from_report, ws))
+    unknowable = (
+        (selection.inactive_days, "has_last_login", "lastLoginTime", "--inactive-days", "who is inactive"),
+        (selection.suspended_days, "has_state_change", "lastStateChange", "--suspended-days", "how long anyone has been suspended"),
+    )
+    for days, has, key, flag, what in unknowable:
+        if days is not None and not any(getattr(p, has) for p in ws.people):
+            raise ApiError("GET", AacClient.PEOPLE, f"no person record carries {key}, so {flag} cannot tell {what}; nothing was changed")
     if selection.only is not None:
         check_only_entries(selection.only, ws.people)
-    return make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email), target
+    plan = make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email)
+    return split_already(plan, config.action), target
+
+
+@dataclass
+class ReportRows:
+    """An audit report read back, for --unsuspend --from-report."""
+
+    path: str
+    rows: list[dict[str, str]]
+
+
+def read_report_rows(path: str) -> ReportRows:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise UsageError(f"cannot read the report {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"the report {path} is not a CSV report written by this tool ({exc})") from None
+    if not rows or not {"workspace_id", "person_id", "outcome"} <= set(rows[0]):
+        raise UsageError(f"the report {path} has no rows with workspace_id, person_id and outcome; give a report written by this tool")
+    return ReportRows(path, rows)
+
+
+def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
+    """The people whose last row for this workspace says `suspended`: those the report's run(s)
+    suspended, and not those already suspended before (who were never ours to undo)."""
+    last: dict[int, str] = {}
+    for row in report.rows:
+        if row.get("workspace_id") == str(ws.id) and (row.get("person_id") or "").isdigit():
+            last[int(row["person_id"])] = row.get("outcome") or ""
+    ids = {pid for pid, outcome in last.items() if outcome == SUSPENDED}
+    if not ids:
+        raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)}; nothing to undo")
+    return ids
 
 
 def ask_near_misses(near: list[tuple[str, str]]) -> bool:
@@ -3838,12 +4228,12 @@ def ask(prompt: str) -> str | None:
     return line.strip() if line else None
 
 
-def ask_protected_emails(narrowed_by: Sequence[str] = ()) -> list[str]:
+def ask_protected_emails(narrowed_by: Sequence[str] = (), action: Action | None = None) -> list[str]:
     """narrowed_by: the flags that select who may go; then not everyone would be removed."""
     who = f"everyone {' and '.join(narrowed_by)} selects, except you" if narrowed_by else "everyone except you"
     sys.stderr.write(
         f"No protected emails were given: {who} (and the admins, unless --include-admins) would be "
-        "removed.\nEnter the email of each person to keep, one per line; a blank line finishes.\n"
+        f"{(action or REMOVE).past}.\nEnter the email of each person to keep, one per line; a blank line finishes.\n"
     )
     emails: list[str] = []
     while True:
@@ -4362,6 +4752,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Shown in this order: who goes first.
     who = parser.add_argument_group("who goes and who stays")
+    what = parser.add_argument_group("suspend instead of remove (reversible)")
     act = parser.add_argument_group("running")
     conn = parser.add_argument_group("connection")
     many = parser.add_argument_group("many workspaces (one config file)")
@@ -4469,6 +4860,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="Say that removing everyone but you (and the admins) is intended. Without it, a run with no protected "
         "email and no --only, --only-file or --inactive-days stops (exit 2) before sending anything.",
     )
+    verbs = what.add_mutually_exclusive_group()
+    verbs.add_argument(
+        "--suspend",
+        action="store_true",
+        help="Suspend the chosen people instead of removing them: they cannot sign in, keep every asset, and still "
+        "count against the seat limit; schedules they own keep running. Same selection, protections, plan, "
+        "confirmation, --max-remove cap and report as a removal. --unsuspend --from-report undoes it.",
+    )
+    verbs.add_argument(
+        "--unsuspend",
+        action="store_true",
+        help="Reactivate suspended people: those given by --from-report, --only/--only-file or --only-suspended. "
+        "Members who are not suspended are listed as not suspended and left alone.",
+    )
+    what.add_argument(
+        "--from-report",
+        metavar="PATH",
+        help="With --unsuspend: exactly the people that this audit report shows as suspended by its run (their "
+        "last row says suspended); people who were already suspended before that run are left alone.",
+    )
+    what.add_argument(
+        "--only-suspended",
+        action="store_true",
+        help="Remove (or unsuspend) only members who are suspended now; the second step of suspend first, "
+        "remove later. Combines with --only, --inactive-days, --transfer-to and --max-remove.",
+    )
+    what.add_argument(
+        "--suspended-days",
+        metavar="N",
+        type=int,
+        help="With --only-suspended (implied): only members suspended more than N days ago, by their "
+        "lastStateChange. A suspended person whose suspension time is unreadable is kept.",
+    )
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
     act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")
     act.add_argument(
@@ -4482,7 +4906,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-remove",
         metavar="N",
         type=int,
-        help="Stop before any change (exit 4) if the plan removes more than N people.",
+        help="Stop before any change (exit 4) if the plan removes (or suspends, or unsuspends) more than N people.",
     )
     act.add_argument(
         "--no-verify",
@@ -4494,9 +4918,10 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument(
         "--plan",
         metavar="PATH",
-        help="Apply a plan written by --plan-out, and nothing else: stops (exit 4) if the workspace is another, or a "
-        "planned person is now protected or has another email. People who left meanwhile count as already gone. "
-        "A plan more than 7 days old is applied with a warning.",
+        help="Apply a plan written by --plan-out, and nothing else: stops (exit 4) if the workspace is another, a "
+        "planned person is now protected or has another email, or the plan is for another action (a --suspend "
+        "plan is applied with --suspend). People who left meanwhile count as already gone. A plan more than 7 "
+        "days old is applied with a warning.",
     )
     act.add_argument(
         "--report",
@@ -4566,21 +4991,29 @@ def collect_emails(
     return emails
 
 
-def check_something_protected(args: argparse.Namespace, protections: Protections, selection: Selection) -> str | None:
+def check_something_protected(
+    args: argparse.Namespace, protections: Protections, selection: Selection, action: Action = REMOVE
+) -> str | None:
     """Refuses a run that would remove everyone but you and the admins when nothing says who to keep.
 
     Returns the refusal as a warning for a dry run; raises it (exit 2) for a real run. Every
     protection source counts here, in this one list; so does every selection that narrows the run.
+    An undo needs no protection from itself.
     """
     sources = {"a protected email": bool(protections.emails), "--exclude-group": bool(args.exclude_group)}
-    narrowed = selection.only is not None or selection.inactive_days is not None or bool(args.only_group)
-    if any(sources.values()) or narrowed or args.plan or args.no_protected_emails:
+    narrowed = (
+        selection.only is not None
+        or selection.inactive_days is not None
+        or bool(args.only_group)
+        or selection.only_suspended
+        or bool(args.from_report)
+    )
+    if any(sources.values()) or narrowed or args.plan or args.no_protected_emails or action.undoes:
         return None
     text = (
         "no protected email was given (--exclude, --exclude-file, AAC_EXCLUDED_EMAILS, --exclude-group) and no "
-        "selection narrows the run (--only, --only-file, --only-group, --inactive-days): everyone but you and the "
-        "admins would be removed. Give "
-        "--no-protected-emails if that is intended"
+        "selection narrows the run (--only, --only-file, --only-group, --inactive-days, --only-suspended): everyone "
+        f"but you and the admins would be {action.past}. Give --no-protected-emails if that is intended"
     )
     if args.dry_run:
         return text
@@ -4605,15 +5038,20 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
     tokens = resolve_tokens(args, env, args.timeout, console)
 
+    action = SUSPEND if args.suspend else UNSUSPEND if args.unsuspend else REMOVE
+    check_action_flags(args, action)
     email_files: list[EmailSource] = []
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
-    if not emails and not args.exclude_group and not args.yes and not args.plan and on_terminal():
+    if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and on_terminal():
         selecting = {"--only": args.only, "--only-file": args.only_file, "--only-group": args.only_group}
         selecting["--inactive-days"] = args.inactive_days is not None
-        emails = ask_protected_emails([flag for flag, given in selecting.items() if given])
+        selecting["--only-suspended"] = args.only_suspended or args.suspended_days is not None
+        emails = ask_protected_emails([flag for flag, given in selecting.items() if given], action)
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
-    protections = Protections(emails=emails, include_admins=args.include_admins, transfer_to=transfer_to)
+    # Admins that a --include-admins suspension caught come back with the undo too.
+    include_admins = args.include_admins or action.undoes
+    protections = Protections(emails=emails, include_admins=include_admins, transfer_to=transfer_to)
     if args.max_remove is not None and args.max_remove < 0:
         raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
     if args.plan_out and not args.dry_run:
@@ -4625,8 +5063,13 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
     if args.include_never_logged_in and args.inactive_days is None:
         raise UsageError("--include-never-logged-in goes with --inactive-days")
-    selection = Selection(only, args.inactive_days, args.include_never_logged_in)
-    unprotected = check_something_protected(args, protections, selection)
+    if args.suspended_days is not None and args.suspended_days < 0:
+        raise UsageError(f"--suspended-days must be 0 or more, not {args.suspended_days}")
+    only_suspended = args.only_suspended or args.suspended_days is not None
+    selection = Selection(
+        only, args.inactive_days, args.include_never_logged_in, only_suspended=only_suspended, suspended_days=args.suspended_days
+    )
+    unprotected = check_something_protected(args, protections, selection, action)
     saved_plan = None
     if args.plan:
         selecting = (
@@ -4636,11 +5079,20 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
             ("--only-file", args.only_file),
             ("--only-group", args.only_group),
             ("--inactive-days", args.inactive_days is not None),
+            ("--only-suspended", args.only_suspended),
+            ("--suspended-days", args.suspended_days is not None),
+            ("--from-report", args.from_report),
         )
         changes = [flag for flag, given in selecting if given]
         if changes:
             raise UsageError(f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is applied as it was reviewed")
         saved_plan = load_plan(args.plan)
+        if saved_plan.action != action.name:
+            how = f"--{saved_plan.action}" if saved_plan.action != REMOVE.name else "neither --suspend nor --unsuspend"
+            raise SafetyStop(
+                f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would {action.name}; nothing was "
+                f"changed. Apply it with {how}"
+            )
     return Config(
         base_url=base_url,
         tokens=tokens,
@@ -4656,11 +5108,31 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         selection=selection,
         groups=groups,
         group_settings=group_settings,
+        action=action,
+        from_report=read_report_rows(args.from_report) if args.from_report else None,
         verify=not args.no_verify,
         allow_unknown_admins=args.allow_unknown_admins,
         unprotected=unprotected,
         email_files=email_files,
     )
+
+
+def check_action_flags(args: argparse.Namespace, action: Action) -> None:
+    """Flags that make no sense with the chosen action are refused before any request."""
+    if args.transfer_to and not action.deletes_assets:
+        raise UsageError(f"--transfer-to moves assets before a removal; --{action.name} keeps every asset, so leave it out")
+    if args.from_report and not action.undoes:
+        raise UsageError("--from-report chooses whom --unsuspend reactivates: add --unsuspend")
+    if args.from_report and (args.only or args.only_file):
+        raise UsageError("give --from-report or --only/--only-file, not both")
+    if action is SUSPEND and (args.only_suspended or args.suspended_days is not None):
+        raise UsageError("--only-suspended and --suspended-days choose among suspended members; --suspend would have nothing to do")
+    chosen = args.from_report or args.only or args.only_file or args.only_suspended or args.suspended_days is not None
+    if action.undoes and not chosen and not args.plan:
+        raise UsageError(
+            "--unsuspend needs to know whom: give --from-report PATH (the people a --suspend run suspended), "
+            "--only/--only-file, or --only-suspended for everyone suspended now"
+        )
 
 
 def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console) -> Tokens:
@@ -4824,11 +5296,15 @@ def _run_guarded(
 
 
 def _failed(console: Console, doc: dict[str, Any], message: str, status: ExitStatus, debug: bool = False) -> int:
-    """One line on stderr (the traceback first with --debug), the same in the --json document."""
+    """One line on stderr per problem (the traceback first with --debug), the same in the --json
+    document (problems joined with "; ")."""
     if debug:
         sys.stderr.write(redact(traceback.format_exc()))
-    console.error(message)
-    doc["error"] = redact(message)
+    console.muted = False  # a run that ended by a signal muted its late workers, not this
+    lines = message.splitlines() or [message]
+    for line in lines:
+        console.error(line)
+    doc["error"] = redact("; ".join(lines))
     return int(status)
 
 

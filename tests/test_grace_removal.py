@@ -1,0 +1,144 @@
+"""Suspend first, remove later: --only-suspended and --suspended-days choose who goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import only_report, read_report
+from remove_users import (
+    KEEP_NOT_SUSPENDED,
+    KEEP_SUSPENDED_RECENTLY,
+    KEEP_SUSPENSION_UNKNOWN,
+    ExitStatus,
+    Person,
+    Protections,
+    Selection,
+    make_plan,
+)
+
+NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.timezone.utc)
+
+
+def changed(days_ago: float) -> str:
+    return (NOW - dt.timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+@pytest.mark.parametrize(
+    "record, days, kept_reason",
+    [
+        ({"isDisabled": True, "lastStateChange": changed(40)}, 30, None),
+        ({"isDisabled": True, "lastStateChange": changed(10)}, 30, KEEP_SUSPENDED_RECENTLY),
+        ({"isDisabled": True, "lastStateChange": changed(10)}, None, None),  # no grace period asked
+        ({"isDisabled": True}, 30, KEEP_SUSPENSION_UNKNOWN),  # no field: never a guess
+        ({"isDisabled": True, "lastStateChange": None}, 30, KEEP_SUSPENSION_UNKNOWN),
+        ({"isDisabled": True, "lastStateChange": "last month"}, 30, KEEP_SUSPENSION_UNKNOWN),
+        ({"isDisabled": False, "lastStateChange": changed(400)}, 30, KEEP_NOT_SUSPENDED),
+        ({"isDisabled": "true", "lastStateChange": changed(400)}, None, KEEP_NOT_SUSPENDED),  # only a real true
+        ({}, None, KEEP_NOT_SUSPENDED),
+    ],
+)
+def test_suspension_rules(record, days, kept_reason):
+    p = Person.from_record({"id": 5, "email": "x@uni.edu", "name": "X", **record})
+    plan = make_plan([p], 1, set(), Protections(), Selection(only_suspended=True, suspended_days=days, now=NOW))
+    if kept_reason is None:
+        assert plan.remove == [p]
+    else:
+        assert plan.kept == [(p, kept_reason)]
+
+
+def test_protections_win_over_a_long_suspension():
+    p = Person.from_record({"id": 5, "email": "x@uni.edu", "name": "X", "isDisabled": True, "lastStateChange": changed(90)})
+    plan = make_plan([p], 1, {5}, Protections(), Selection(only_suspended=True, suspended_days=30, now=NOW))
+    assert plan.remove == [] and plan.kept[0][1] == "admin"
+
+
+# -- against the fake server ------------------------------------------------------------------------
+
+
+def student(n: int) -> str:
+    return f"student{n:05d}@example.edu"
+
+
+def test_grace_removal_removes_only_those_suspended_long_enough(run, make_fake):
+    fake = make_fake(people=6)
+    fake.set_suspended(fake.id_of(student(1)), days_ago=45)
+    fake.set_suspended(fake.id_of(student(2)), days_ago=31)
+    fake.set_suspended(fake.id_of(student(3)), days_ago=5)
+    fake.set_suspended(fake.id_of(student(4)), days_ago=90)
+    fake.people[fake.id_of(student(4))].pop("lastStateChange")
+    result = run(fake, "--yes", "--only-suspended", "--suspended-days", "30")
+    assert result.code == ExitStatus.OK, result.err
+    assert sorted(fake.emails()) == ["admin@example.edu", "coadmin1@example.edu"] + [student(n) for n in (3, 4, 5, 6)]
+    assert "suspended recently: 1" in result.out and "suspension time unknown: 1" in result.out
+    assert "not suspended: 2" in result.out
+    assert {r["email"]: r["outcome"] for r in only_report()} == {student(1): "removed", student(2): "removed"}
+    listings = [r for r in fake.requests if r.path == "/v4/people"]
+    assert listings and all(r.query.get("includeStatus") == "suspended" for r in listings)
+
+
+def test_suspended_days_implies_only_suspended_and_combines_with_only(run, make_fake):
+    fake = make_fake(people=4)
+    for n in (1, 2):
+        fake.set_suspended(fake.id_of(student(n)), days_ago=60)
+    result = run(fake, "--yes", "--suspended-days", "30", "--only", f"{student(2)},{student(3)}")
+    assert result.code == ExitStatus.OK, result.err
+    assert student(2) not in fake.emails()
+    assert {student(1), student(3), student(4)} <= fake.emails()
+
+
+def test_a_suspended_admin_is_still_an_admin(run, make_fake):
+    fake = make_fake(people=2)
+    coadmin = fake.id_of("coadmin1@example.edu")
+    fake.set_suspended(coadmin, days_ago=60)
+    fake.people[coadmin]["isAdmin"] = False  # the record's flag is unreliable; only /admins tells
+    fake.set_suspended(fake.id_of(student(1)), days_ago=60)
+    result = run(fake, "--yes", "--only-suspended")
+    assert result.code == ExitStatus.OK, result.err
+    assert "coadmin1@example.edu" in fake.emails() and student(1) not in fake.emails()
+
+
+def test_no_record_with_a_suspension_time_stops_the_run(run, make_fake):
+    fake = make_fake(people=3)
+    fake.set_suspended(fake.id_of(student(1)), days_ago=60)
+    for record in fake.people.values():
+        record.pop("lastStateChange")
+    result = run(fake, "--yes", "--only-suspended", "--suspended-days", "30")
+    assert result.code == ExitStatus.ERROR
+    assert "no person record carries lastStateChange" in result.err and "--suspended-days" in result.err
+    assert fake.writes() == []
+
+
+def test_a_listing_that_refuses_include_status_is_walked_without_it_and_warned_about(run, make_fake):
+    fake = make_fake(people=3, include_status_400=True, hide_suspended=False)
+    fake.set_suspended(fake.id_of(student(1)), days_ago=60)
+    result = run(fake, "--dry-run", "--only-suspended")
+    assert result.code == ExitStatus.OK, result.err
+    assert "includeStatus=suspended (HTTP 400)" in result.err and "suspended members may be missing" in result.err
+    assert "To remove: 1" in result.out
+
+
+def test_a_plain_removal_sees_suspended_members_too(run, make_fake):
+    fake = make_fake(people=3)  # by default the fake hides suspended members unless asked
+    fake.set_suspended(fake.id_of(student(2)), days_ago=1)
+    result = run(fake, "--yes")
+    assert result.code == ExitStatus.OK, result.err
+    assert sorted(fake.emails()) == ["admin@example.edu", "coadmin1@example.edu"]
+
+
+def test_a_listing_without_suspended_members_corrects_nobody_it_does_not_show(run, make_fake):
+    fake = make_fake(people=3, include_status_400=True)  # and suspended members are hidden
+    stuck = fake.id_of(student(3))
+    fake.add_fault(method="DELETE", person_id=stuck, status=403, times=None)
+
+    def suspended_meanwhile(method: str, path: str) -> None:
+        if method == "DELETE" and path.endswith(f"/{stuck}"):
+            fake.set_suspended(stuck)  # by another admin: the next plain listing hides them
+
+    fake.hooks.append(suspended_meanwhile)
+    result = run(fake, "--yes", "--report", "r.csv")
+    assert result.code == ExitStatus.SOME_FAILED
+    last = {r["email"]: r["outcome"] for r in read_report("r.csv")}
+    assert last == {student(1): "removed", student(2): "removed", student(3): "failed"}  # hidden, not "verified absent"
+    assert stuck in fake.people

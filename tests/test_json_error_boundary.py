@@ -1,0 +1,30 @@
+"""One error boundary: a run stopped by the server reaches stderr and the --json document alike."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import only_report
+from remove_users import ExitStatus
+
+
+def test_an_auth_stop_during_removals_puts_the_error_in_the_json_document(run, make_fake):
+    fake = make_fake(people=6)
+    fake.add_fault(method="DELETE", status=401, times=None, message="Token revoked")
+    result = run(fake, "--yes", "--json", "--concurrency", "1")
+    assert result.code == ExitStatus.ERROR
+    doc = json.loads(result.out)
+    assert doc["exit_code"] == 1
+    assert "access token was rejected" in doc["error"] and "Token revoked" in doc["error"]
+    assert result.err.count("remove_users: error: ") == 1  # one line, from the one boundary
+    assert doc["counts"]["failed"] == 1 and doc["counts"]["not_attempted"] == 5  # the outcomes are kept too
+    assert [r["outcome"] for r in only_report()].count("not-attempted") == 5
+
+
+def test_an_auth_stop_says_the_same_without_json(run, make_fake):
+    fake = make_fake(people=3)
+    fake.add_fault(method="DELETE", status=401, times=None)
+    result = run(fake, "--yes", "--concurrency", "1")
+    assert result.code == ExitStatus.ERROR
+    assert result.err.count("remove_users: error: ") == 1 and "access token was rejected" in result.err
+    assert "Summary: removed 0" in result.out

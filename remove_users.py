@@ -14,9 +14,19 @@ removes each planned person with bounded concurrency and bounded retries, loggin
 and appending it to a CSV audit report as it happens (an `attempting` row synced before each
 removal), then lists the workspace again and corrects the report where it was wrong (`verify`).
 
+With `--suspend` it suspends them instead (reversible: `--unsuspend --from-report REPORT`), and
+`--only-suspended --suspended-days N` later removes only those suspended long enough.
+
 What it will not promise: that the server did not act on a request whose answer was lost (those
 people are reported `unknown` until the verification settles them, or with --no-verify), nor
 anything about assets that were not transferred.
+
+A reader's map, by name: what changes a workspace is AacClient's verbs (remove_member,
+transfer_assets, suspend_members, set_suspended), called only by Remover through an Action
+(REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
+make_plan() and split_already(). What stops a run before any change: safety_stops(), plus the
+checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
+TokenFile.write().
 """
 
 from __future__ import annotations
@@ -2929,6 +2939,10 @@ class AuditReport:
         written, or the person already has this run's outcome, such as `unknown` after an abandon)."""
         return self._row(Outcome(person, ATTEMPTING, detail=detail), sync=True, unless_done=True)
 
+    def attempt_all(self, people: list[Person], detail: str) -> bool:
+        """The intents of a bulk request's people: one write and one sync for the whole batch."""
+        return self._write([Outcome(person, ATTEMPTING, detail=detail) for person in people], sync=True, unless_done=True)
+
     def record(self, outcome: Outcome) -> bool:
         """The run's outcome for a person, once; a later outcome for the same person is ignored."""
         with self.lock:
@@ -2946,7 +2960,32 @@ class AuditReport:
         self._row(outcome)
 
     def _row(self, outcome: Outcome, sync: bool = False, unless_done: bool = False) -> bool:
-        line = _csv_line(
+        return self._write([outcome], sync, unless_done)
+
+    def _write(self, outcomes: list[Outcome], sync: bool = False, unless_done: bool = False) -> bool:
+        line = b"".join(self._line(outcome) for outcome in outcomes)
+        with self.lock:
+            if unless_done and any(outcome.person.id in self.done for outcome in outcomes):
+                return False
+            if self.failure is None and self.fd is None:
+                return False  # closed: a straggler after the run ended (an abandoned worker or check)
+            if self.failure is None:
+                try:
+                    self._append(line, sync)
+                    return True
+                except OSError as exc:
+                    self.failure = exc
+                    self.console.error(
+                        f"cannot write the report {self.path} ({exc.strerror or exc}); no new removal starts. The rows "
+                        "that could not be written follow as CSV lines:"
+                    )
+                    self.console.raw(_csv_line(dict(zip(self.fields, self.fields)), self.fields).decode("utf-8").rstrip("\r\n"))
+            self.unwritten += len(outcomes)
+            self.console.raw(line.decode("utf-8").rstrip("\r\n"))
+            return False
+
+    def _line(self, outcome: Outcome) -> bytes:
+        return _csv_line(
             {
                 "action": outcome.action or self.action,
                 "time": utc_now(),
@@ -2962,25 +3001,6 @@ class AuditReport:
             },
             self.fields,
         )
-        with self.lock:
-            if unless_done and outcome.person.id in self.done:
-                return False
-            if self.failure is None and self.fd is None:
-                return False  # closed: a straggler after the run ended (an abandoned worker or check)
-            if self.failure is None:
-                try:
-                    self._append(line, sync)
-                    return True
-                except OSError as exc:
-                    self.failure = exc
-                    self.console.error(
-                        f"cannot write the report {self.path} ({exc.strerror or exc}); no new removal starts. The rows "
-                        "that could not be written follow as CSV lines:"
-                    )
-                    self.console.raw(_csv_line(dict(zip(self.fields, self.fields)), self.fields).decode("utf-8").rstrip("\r\n"))
-            self.unwritten += 1
-            self.console.raw(line.decode("utf-8").rstrip("\r\n"))
-            return False
 
     def _append(self, data: bytes, sync: bool) -> None:
         assert self.fd is not None
@@ -3710,11 +3730,10 @@ class Remover:
         assert action.send_many is not None
         if self.client.stop.is_set():
             return [outcome_of(action, person, Stopped(None, False)) for person in batch]
-        for person in batch:
-            if not self.report.attempt(person, f"about to send the {action.noun} (in a batch of {len(batch)})"):
-                self.client.stop.set()
-                detail = f"the report could not be written, so this {action.noun} was not sent"
-                return [Outcome(p, NOT_ATTEMPTED, detail=detail) for p in batch]
+        if not self.report.attempt_all(batch, f"about to send the {action.noun} (in a batch of {len(batch)})"):
+            self.client.stop.set()
+            detail = f"the report could not be written, so this {action.noun} was not sent"
+            return [Outcome(p, NOT_ATTEMPTED, detail=detail) for p in batch]
         result = self._call(lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch]))
         if isinstance(result, Answer) and result.status == 404 and not result.retried_after_no_answer:
             with self.lock:

@@ -150,3 +150,19 @@ def test_max_remove_caps_a_suspension_too(run, make_fake):
     assert result.code == ExitStatus.SAFETY_STOP
     assert "the plan suspends 5 people, more than --max-remove 4" in result.err and "nobody was suspended" in result.err
     assert fake.writes() == []
+
+
+def test_every_person_of_a_batch_has_an_intent_row_on_disk_before_the_bulk_request(run, make_fake, tmp_path):
+    fake = make_fake(people=7)
+    report = tmp_path / "r.csv"
+    seen: list[dict[str, str]] = []
+
+    def look(method: str, path: str) -> None:
+        if method == "POST":
+            seen.extend(report_rows(report))
+
+    fake.hooks.append(look)
+    result = run(fake, "--suspend", "--yes", "--report", str(report))
+    assert result.code == ExitStatus.OK, result.err
+    assert sorted(r["email"] for r in seen if r["outcome"] == "attempting") == sorted(fake.suspended_emails())
+    assert len(seen) == 7

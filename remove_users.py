@@ -117,7 +117,7 @@ REPORT_FIELDS = [
     "request_id",
     "detail",
     "transferred_to",
-    "action",  # new in 1.1: reports begun earlier keep their header, and get rows without it
+    "action",  # new with suspension: reports begun earlier keep their header, and get rows without it
 ]
 
 
@@ -4029,7 +4029,8 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         report.record(Outcome(person, action.already, detail=f"{action.label(action.already)} before the run; nothing sent"))
     remover = Remover(client, ws, report, console, config.concurrency, target, action)
     moving = f", transferring their assets to {target.email} first" if target else ""
-    console.info(f"{action.doing} {people_count(len(plan.remove))}, {config.concurrency} at a time{moving}; report: {report.path}")
+    pace = f"up to {SUSPEND_BATCH} per request" if action.send_many else f"{config.concurrency} at a time"
+    console.info(f"{action.doing} {people_count(len(plan.remove))}, {pace}{moving}; report: {report.path}")
     remover.run(plan.remove, signals)
     verified, verify_error = None, None
     if config.verify and not signals.count and remover.auth_error is None:

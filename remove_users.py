@@ -4772,11 +4772,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Shown in this order: who goes first.
     who = parser.add_argument_group("who goes and who stays")
-    what = parser.add_argument_group("suspend instead of remove (reversible)")
     act = parser.add_argument_group("running")
     conn = parser.add_argument_group("connection")
     many = parser.add_argument_group("many workspaces (one config file)")
     out = parser.add_argument_group("output")
+    what = parser.add_argument_group("suspend instead of remove (reversible)")
     conn.add_argument("--base-url", metavar="URL", help=f"The AAC host (env AAC_BASE_URL; default {DEFAULT_BASE_URL}; also eu1 and au1).")
     conn.add_argument(
         "--token",

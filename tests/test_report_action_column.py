@@ -14,7 +14,7 @@ def test_a_new_report_ends_with_the_action_column(run, make_fake, tmp_path):
     fake = make_fake(people=2)
     report = tmp_path / "r.csv"
     assert run(fake, "--yes", "--report", str(report)).code == ExitStatus.OK
-    header = report.read_text().splitlines()[0]
+    header = report.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header == OLD_HEADER + ",action" and REPORT_FIELDS[-1] == "action"
     assert {r["action"] for r in report_rows(report)} == {"remove"}
 

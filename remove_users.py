@@ -4757,7 +4757,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--exclude-file), you, and the workspace admins (unless --include-admins);\n"
             "--only and --inactive-days narrow who goes.\n\n"
             "WARNING: removal deletes a person's flows, datasets and connections unless\n"
-            "they were transferred first (--transfer-to). Run with --dry-run first."
+            "they were transferred first (--transfer-to). Run with --dry-run first.\n\n"
+            "--suspend suspends them instead, keeping their assets (--unsuspend undoes it);\n"
+            "--only-suspended --suspended-days N later removes those suspended long enough."
         ),
         epilog=EXIT_CODES_HELP
         + "\nenvironment variables (flags override them):\n"

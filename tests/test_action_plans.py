@@ -71,3 +71,14 @@ def test_a_suspend_plan_applies_with_suspend(run, fake, tmp_path):
     assert fake.suspended_emails() == {"student00002@example.edu", "student00003@example.edu"}
     assert len(fake.people) == 22
     assert "suspended 1, already suspended 1" in result.out
+
+
+def test_an_unsuspend_plan_applies_with_unsuspend(run, fake, tmp_path):
+    for n in (2, 3):
+        fake.set_suspended(fake.id_of(f"student0000{n}@example.edu"))
+    path = plan_file(run, fake, tmp_path, "--unsuspend", "--only-suspended")
+    assert json.loads(path.read_text())["action"] == "unsuspend"
+    fake.set_suspended(fake.id_of("student00004@example.edu"))  # suspended after the review: not in the plan
+    result = run(fake, "--plan", str(path), "--yes", "--unsuspend")
+    assert result.code == ExitStatus.OK, result.err
+    assert fake.suspended_emails() == {"student00004@example.edu"}

@@ -4327,6 +4327,7 @@ SECTION_PREFIX = "workspace "
 COMMAND_LINE_ONLY = {
     "help", "version", "config", "workspace", "all", "stop-on-error", "add-workspace", "token", "token-file",
     "init-token-file", "dry-run", "yes", "plan", "plan-out", "json", "verbose", "quiet", "debug",
+    "unsuspend", "from-report",  # an undo is a one-off, never a standing setting of a workspace
 }  # fmt: skip
 SECTION_KEYS = {"token-file", "workspace-id"}  # spelled token_file and workspace_id in the file
 # The most serious code wins; 130 and 128+signal (an interruption) win over all of them.
@@ -5141,6 +5142,8 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
 def check_action_flags(args: argparse.Namespace, action: Action) -> None:
     """Flags that make no sense with the chosen action are refused before any request."""
+    if args.suspend and args.unsuspend:  # argparse catches it on the command line, not from a config file
+        raise UsageError("give --suspend or --unsuspend, not both")
     if args.transfer_to and not action.deletes_assets:
         raise UsageError(f"--transfer-to moves assets before a removal; --{action.name} keeps every asset, so leave it out")
     if args.from_report and not action.undoes:

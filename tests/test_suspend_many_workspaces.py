@@ -20,3 +20,14 @@ def test_suspend_every_workspace_then_remove_those_suspended_long_enough(run, ma
     assert result.code == ExitStatus.OK, result.err
     assert two.a.emails() == members_a - {"student00002@example.edu"}
     assert two.b.emails() == members_b  # everyone in b was suspended just now: kept as suspended recently
+
+
+def test_a_config_may_say_suspend_but_never_unsuspend(run, make_fake, tmp_path):
+    two = Setup(make_fake, tmp_path)
+    two.write(defaults="suspend = true")
+    result = run(None, "--config", str(two.config), "--all", "--yes")
+    assert result.code == ExitStatus.OK, result.err
+    assert len(two.a.suspended_emails()) == 4 and len(two.a.people) == 7  # suspended, nobody removed
+    two.write(defaults="unsuspend = true")
+    result = run(None, "--config", str(two.config), "--all", "--yes")
+    assert result.code == ExitStatus.USAGE and "command line only" in result.err

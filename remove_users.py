@@ -1699,7 +1699,9 @@ class ListingError(ApiError):
     """A listing that cannot be trusted: not a person list, conflicting records, or no end."""
 
 
-def list_people(client: AacClient, path: str, concurrency: int, *, check_count: bool = True) -> list[Person]:
+def list_people(
+    client: AacClient, path: str, concurrency: int, *, check_count: bool = True, extra: dict[str, str] | None = None
+) -> list[Person]:
     """Every page, walked by `offset`, which advances by the rows received.
 
     Every walk ends: an empty page ends it, and so does a page that brings no id not already seen
@@ -2817,8 +2819,8 @@ def _plan_field(obj: dict[str, Any], key: str, kind: Any, name: str | None = Non
 
 
 def _plan_action(name: Any) -> str:
-    if name not in ACTIONS:
-        raise ValueError(f"its action is {name!r}, not remove, suspend or unsuspend")
+    if not isinstance(name, str) or name not in ACTIONS:
+        raise ValueError(f"the field action is {json.dumps(name)}, not remove, suspend or unsuspend")
     return str(name)
 
 

@@ -36,3 +36,14 @@ def test_a_report_without_the_tools_columns_is_refused(run, fake, tmp_path):
     result = run(fake, "--yes", "--unsuspend", "--from-report", str(path))
     assert result.code == ExitStatus.USAGE and "written by this tool" in result.err
     assert fake.requests == []
+
+
+def test_nothing_protected_stops_a_suspension_but_not_an_undo_or_a_grace_removal(run, fake):
+    result = run(fake, "--yes", "--suspend")
+    assert result.code == ExitStatus.USAGE and "would be suspended" in result.err and "--no-protected-emails" in result.err
+    assert fake.requests == []
+    fake.set_suspended(fake.id_of("student00003@example.edu"), days_ago=60)
+    assert run(fake, "--yes", "--unsuspend", "--only-suspended").code == ExitStatus.OK
+    fake.set_suspended(fake.id_of("student00003@example.edu"), days_ago=60)
+    assert run(fake, "--yes", "--only-suspended").code == ExitStatus.OK
+    assert "student00003@example.edu" not in fake.emails()

@@ -122,7 +122,7 @@ def test_a_listing_that_refuses_include_status_is_walked_without_it_and_warned_a
 def test_a_plain_removal_sees_suspended_members_too(run, make_fake):
     fake = make_fake(people=3)  # by default the fake hides suspended members unless asked
     fake.set_suspended(fake.id_of(student(2)), days_ago=1)
-    result = run(fake, "--yes")
+    result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK, result.err
     assert sorted(fake.emails()) == ["admin@example.edu", "coadmin1@example.edu"]
 
@@ -137,7 +137,7 @@ def test_a_listing_without_suspended_members_corrects_nobody_it_does_not_show(ru
             fake.set_suspended(stuck)  # by another admin: the next plain listing hides them
 
     fake.hooks.append(suspended_meanwhile)
-    result = run(fake, "--yes", "--report", "r.csv")
+    result = run(fake, "--yes", "--no-protected-emails", "--report", "r.csv")
     assert result.code == ExitStatus.SOME_FAILED
     last = {r["email"]: r["outcome"] for r in read_report("r.csv")}
     assert last == {student(1): "removed", student(2): "removed", student(3): "failed"}  # hidden, not "verified absent"

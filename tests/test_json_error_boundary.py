@@ -11,7 +11,7 @@ from remove_users import ExitStatus
 def test_an_auth_stop_during_removals_puts_the_error_in_the_json_document(run, make_fake):
     fake = make_fake(people=6)
     fake.add_fault(method="DELETE", status=401, times=None, message="Token revoked")
-    result = run(fake, "--yes", "--json", "--concurrency", "1")
+    result = run(fake, "--yes", "--no-protected-emails", "--json", "--concurrency", "1")
     assert result.code == ExitStatus.ERROR
     doc = json.loads(result.out)
     assert doc["exit_code"] == 1
@@ -24,7 +24,7 @@ def test_an_auth_stop_during_removals_puts_the_error_in_the_json_document(run, m
 def test_an_auth_stop_says_the_same_without_json(run, make_fake):
     fake = make_fake(people=3)
     fake.add_fault(method="DELETE", status=401, times=None)
-    result = run(fake, "--yes", "--concurrency", "1")
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
     assert result.code == ExitStatus.ERROR
     assert result.err.count("remove_users: error: ") == 1 and "access token was rejected" in result.err
     assert "Summary: removed 0" in result.out

@@ -13,7 +13,7 @@ OLD_HEADER = "time,workspace_id,person_id,email,name,outcome,http_status,request
 def test_a_new_report_ends_with_the_action_column(run, make_fake, tmp_path):
     fake = make_fake(people=2)
     report = tmp_path / "r.csv"
-    assert run(fake, "--yes", "--report", str(report)).code == ExitStatus.OK
+    assert run(fake, "--yes", "--no-protected-emails", "--report", str(report)).code == ExitStatus.OK
     header = report.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header == OLD_HEADER + ",action" and REPORT_FIELDS[-1] == "action"
     assert {r["action"] for r in report_rows(report)} == {"remove"}
@@ -69,7 +69,7 @@ def test_a_stop_after_acting_reaches_the_json_error_key(run, make_fake):
     fake = make_fake(people=8)
     fake.add_fault(method="PUT", status=403, times=None, message="Forbidden")
     fake.bulk_suspend_route = False
-    result = run(fake, "--suspend", "--yes", "--json", "--concurrency", "1")
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails", "--json", "--concurrency", "1")
     assert result.code == ExitStatus.ERROR
     doc = json.loads(result.out)
     assert "were all refused (HTTP 403)" in doc["error"] and "No new suspensions were started" in doc["error"]

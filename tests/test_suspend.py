@@ -50,7 +50,7 @@ def test_the_undo_leaves_alone_those_suspended_before_the_run(run, make_fake, tm
     earlier = fake.id_of(student(2))
     fake.set_suspended(earlier, days_ago=100)
     report = tmp_path / "r.csv"
-    result = run(fake, "--suspend", "--yes", "--report", str(report))
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", str(report))
     assert result.code == ExitStatus.OK, result.err
     assert "Already suspended (nothing to do): 1" in result.out
     assert earlier not in bulk_calls(fake)[0]
@@ -61,7 +61,7 @@ def test_the_undo_leaves_alone_those_suspended_before_the_run(run, make_fake, tm
 
 def test_batches_hold_at_most_100_people(run, make_fake):
     fake = make_fake(people=250, page_cap=100)
-    result = run(fake, "--suspend", "--yes", "--include-admins")
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails", "--include-admins")
     assert result.code == ExitStatus.OK, result.err
     sizes = sorted(len(ids) for ids in bulk_calls(fake))
     assert sizes == [51, 100, 100]
@@ -85,7 +85,7 @@ def test_without_the_bulk_route_each_person_is_suspended_alone(run, make_fake):
 def test_a_batch_that_fails_for_good_fails_its_people(run, make_fake):
     fake = make_fake(people=5)
     fake.add_fault(method="POST", path=r"/people/suspend$", status=500, times=None)
-    result = run(fake, "--suspend", "--yes")
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.SOME_FAILED
     assert fake.count("POST", r"/people/suspend$") == MAX_ATTEMPTS  # retried like any request
     assert fake.suspended_emails() == set()
@@ -106,7 +106,7 @@ def test_a_suspension_the_server_acknowledged_but_did_not_make_is_failed_by_the_
             fake.set_suspended(liar, False)  # answered 200, yet the member is not suspended
 
     fake.hooks.append(undo_one)
-    result = run(fake, "--suspend", "--yes", "--report", "r.csv")
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv")
     assert result.code == ExitStatus.SOME_FAILED
     last = {r["email"]: r for r in read_report("r.csv")}
     assert last[student(3)]["outcome"] == "failed" and "not suspended after the run (verified)" in last[student(3)]["detail"]
@@ -129,14 +129,14 @@ def test_json_names_the_action_and_its_counts(run, make_fake):
     dry = json.loads(run(fake, "--suspend", "--dry-run", "--json").out)
     assert dry["action"] == "suspend" and dry["counts"]["to_suspend"] == 3
     assert {p["outcome"] for p in dry["people"]} == {"would-suspend"}
-    doc = json.loads(run(fake, "--suspend", "--yes", "--json").out)
+    doc = json.loads(run(fake, "--suspend", "--yes", "--no-protected-emails", "--json").out)
     assert doc["counts"]["suspended"] == 3 and doc["counts"]["already_suspended"] == 0
     assert "removed" not in doc["counts"] and doc["exit_code"] == 0
 
 
 def test_a_suspension_confirms_in_its_own_words(run, make_fake):
     fake = make_fake(people=2)
-    result = run(fake, "--suspend", stdin="\nFall 2026 Data Science\n")
+    result = run(fake, "--suspend", "--no-protected-emails", stdin="\nFall 2026 Data Science\n")
     assert "everyone except you (and the admins, unless --include-admins) would be suspended" in result.err
     assert result.code == ExitStatus.OK, result.err
     assert "This suspends 2 people in Fall 2026 Data Science (id 4242)" in result.err
@@ -146,7 +146,7 @@ def test_a_suspension_confirms_in_its_own_words(run, make_fake):
 
 def test_max_remove_caps_a_suspension_too(run, make_fake):
     fake = make_fake(people=5)
-    result = run(fake, "--suspend", "--yes", "--max-remove", "4")
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails", "--max-remove", "4")
     assert result.code == ExitStatus.SAFETY_STOP
     assert "the plan suspends 5 people, more than --max-remove 4" in result.err and "nobody was suspended" in result.err
     assert fake.writes() == []
@@ -162,7 +162,7 @@ def test_every_person_of_a_batch_has_an_intent_row_on_disk_before_the_bulk_reque
             seen.extend(report_rows(report))
 
     fake.hooks.append(look)
-    result = run(fake, "--suspend", "--yes", "--report", str(report))
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", str(report))
     assert result.code == ExitStatus.OK, result.err
     assert sorted(r["email"] for r in seen if r["outcome"] == "attempting") == sorted(fake.suspended_emails())
     assert len(seen) == 7

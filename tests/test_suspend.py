@@ -166,3 +166,15 @@ def test_every_person_of_a_batch_has_an_intent_row_on_disk_before_the_bulk_reque
     assert result.code == ExitStatus.OK, result.err
     assert sorted(r["email"] for r in seen if r["outcome"] == "attempting") == sorted(fake.suspended_emails())
     assert len(seen) == 7
+
+
+def test_a_bulk_answer_that_is_a_sign_in_page_is_no_suspension(run, make_fake):
+    fake = make_fake(people=3)
+    fake.add_fault(method="POST", path=r"/people/suspend$", status=200, html=True, times=None, message="Sign in")
+    result = run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv")
+    assert result.code == ExitStatus.SOME_FAILED
+    assert fake.suspended_emails() == set()
+    rows = report_rows("r.csv")
+    assert {r["outcome"] for r in rows if r["outcome"] not in ("attempting",)} == {"unknown", "failed"}
+    assert {r["outcome"] for r in read_report("r.csv")} == {"failed"}  # the check found nobody suspended
+    assert "verified: 0 of 3 planned people are suspended" in result.out

@@ -4044,7 +4044,9 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     counts = summarize(report, plan, console, action, verified)
     describe_outcomes(doc, report, plan, counts, action)
     if verified is not None:
-        doc["verified"] = {"absent": verified.absent, "planned": verified.planned}
+        # "absent" for a removal; a suspension's check counts the planned people it shows suspended.
+        counted = "absent" if action.deletes_assets else action.done
+        doc["verified"] = {counted: verified.absent, "planned": verified.planned}
         doc["unplanned"] = [person_json(p) for p in verified.unplanned]
     # Every problem is said, through main()'s one boundary (so the --json "error" says it too); the
     # exit code is the gravest: a signal, then a stop, then a failed check.

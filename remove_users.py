@@ -3078,19 +3078,26 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
     if not report.unsettled:
         return
     members = {p.id: p for p in ws.people}
-    took = 0
+    took: collections.Counter[str] = collections.Counter()
+    not_taken: collections.Counter[str] = collections.Counter()
     for pid, (person, name) in sorted(report.unsettled.items()):
         action = ACTIONS.get(name, REMOVE)
         stopped = f"settled: an earlier run stopped during this person's {action.noun}"
         if action.took(members.get(pid)):
-            took += 1
+            took[action.done] += 1
             report.correct(Outcome(person, action.done, detail=f"{stopped}; the listing shows them {action.is_done}", action=name), counts=False)
         else:
+            not_taken[_plural(action.is_not)] += 1
             report.correct(Outcome(person, FAILED, detail=f"{stopped}; the listing shows them {action.is_not}", action=name), counts=False)
     console.info(
-        f"Settled {len(report.unsettled)} `attempting` rows an earlier run left in {report.path}: {took} done, "
-        f"{len(report.unsettled) - took} not"
+        f"Settled {len(report.unsettled)} `attempting` rows an earlier run left in {report.path}: "
+        + ", ".join(f"{n} {what}" for what, n in [*took.items(), *not_taken.items()])
     )
+
+
+def _plural(state: str) -> str:
+    """'still a member' -> 'still members', for counts of people in that state."""
+    return state.replace("a member", "members")
 
 
 def default_report_path(workspace_id: int, label: str | None = None) -> str:

@@ -53,6 +53,7 @@ def test_an_interrupted_suspension_is_settled_as_a_suspension(run, make_fake, tm
     assert last[str(done)]["outcome"] == "suspended" and last[str(done)]["action"] == "suspend"
     assert last[str(not_done)]["outcome"] == "failed" and "not suspended" in last[str(not_done)]["detail"]
     assert done in fake.people and not_done in fake.people  # settling a suspension removes nobody
+    assert "Settled 2 `attempting` rows" in result.err and "1 suspended, 1 not suspended" in result.err
 
 
 def test_a_report_of_another_workspace_undoes_nothing(run, make_fake, tmp_path):

@@ -3896,9 +3896,10 @@ def summarize(
         )
     elif unfinished:
         again = f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again: leave them out with --exclude." if refused else ""
+        handled = "are no longer members" if action is REMOVE else f"show as {action.is_done} now"
         console.result(
-            f"Next: run the same command again to finish the {unfinished} not done; people already removed are no "
-            f"longer members, so nobody is handled twice.{again}"
+            f"Next: run the same command again to finish the {unfinished} not done; people already {action.past} "
+            f"{handled}, so nobody is handled twice.{again}"
         )
     return counts
 

@@ -92,6 +92,8 @@ def test_a_batch_that_fails_for_good_fails_its_people(run, make_fake):
     rows = {r["email"]: r["outcome"] for r in read_report(next(Path.cwd().glob("remove_users-*.csv")))}
     assert set(rows.values()) == {"failed"} and len(rows) == 5
     assert "failed 5" in result.out
+    next_step = next(line for line in result.out.splitlines() if line.startswith("Next:"))
+    assert "people already suspended show as suspended now" in next_step and "removed" not in next_step
 
 
 def test_a_suspension_the_server_acknowledged_but_did_not_make_is_failed_by_the_check(run, make_fake):

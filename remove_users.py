@@ -385,7 +385,16 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
     emails: list[str] = []
     empty: list[int] = []
     reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
+    consumed = 0
     for row in reader:
+        if reader.line_num - consumed > 1:
+            # An unclosed quote swallows every later line into one cell: those people would protect nobody.
+            start = numbered[consumed + 1][0]
+            raise UsageError(
+                f"{path}: line {start} opens a quote (\") that runs over {reader.line_num - consumed} lines; "
+                "fix or remove the stray quote"
+            )
+        consumed = reader.line_num
         value = _uncomment(row[index]).strip() if index < len(row) else ""
         if value:
             emails.append(value)

@@ -58,6 +58,7 @@ import email.utils
 import enum
 import errno
 import getpass
+import heapq
 import html
 import http
 import io
@@ -77,7 +78,7 @@ import unicodedata
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, TextIO, Tuple
 
 import requests
 
@@ -91,7 +92,7 @@ USER_AGENT = f"remove_users.py/{__version__} (+python-requests/{requests.__versi
 
 DEFAULT_BASE_URL = "https://us1.alteryxcloud.com"
 DEFAULT_CONCURRENCY = 4
-MAX_CONCURRENCY = 16
+MAX_CONCURRENCY = 32
 DEFAULT_TIMEOUT = 30.0
 PAGE_SIZE = 100
 SUSPEND_BATCH = 100  # ids in one bulk suspend or unsuspend call
@@ -1043,79 +1044,200 @@ class _FileLock:
 # ---------------------------------------------------------------------------------------------
 
 
-class Pacer:
-    """Pauses everyone when the server names a wait, and spaces requests after any 429.
+class Ticket(NamedTuple):
+    """A request's place in the pace: when it was let go, and how many went before it."""
 
-    After a 429 the pace drops to half of what was being sent (or of what the server accepted in
-    the last second, when it named a wait), then grows back by doubling every GROWTH_SUCCESSES
-    successes, so that a real quota settles just below its limit while a stray 429 costs a blink.
+    time: float
+    index: int
+
+
+class Pacer:
+    """One pace for every worker, since a 429 is about the workspace's quota, not one request's.
+
+    - A wait the server names (`x-retry-after`, `Retry-After`) pauses every worker until then.
+    - `x-rate-limit-<window>-remaining` and `-reset`: nothing is sent that would exceed the
+      remaining budget before the reset (requests still in flight count as spent).
+    - A 429 that names no wait, or a zero wait, while 429s are rare (at most STRAY_MAX among the
+      last RECENT answers, itself included) is a stray: only that request is retried, after a short
+      backoff, and the pace is left alone, so that a gateway's hiccup costs one request a blink.
+    - Any other 429 sets the pace a little under (MARGIN) what the server accepted since the last
+      cut, measured in sending time (named waits and idle gaps excluded) and over at least
+      MIN_WINDOW of it. From there the pace rises by PROBE a second of sending time, probing slowly
+      for more: each probe that finds the limit costs one cut, so slow probes mean few 429s.
+
+    Halving the pace on every 429 (the classic answer) settles near half of a sliding-window quota,
+    since recovery takes longer than the quota takes to refill. The clock and sleep are parameters
+    so that tests drive the pace without waiting.
     """
 
-    GROWTH_SUCCESSES = 15
+    RECENT = 100
+    STRAY_MAX = 3
+    MARGIN = 0.95
+    PROBE = 0.005  # the pace grows about 0.5% a second of sending time after a cut
+    MIN_WINDOW = 1.0
     MIN_RATE = 0.5
+    IDLE_GAP = 1.0  # a pause in asking longer than this (planning, a prompt) is not sending time
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.clock, self.sleep, self.wall = clock, sleep, wall
         self.lock = threading.Lock()
-        self.pause_until = 0.0
+        self.sent = 0
+        self.last_grant: float | None = None
+        self.pause_from = self.pause_until = -math.inf
+        self.excluded = 0.0  # seconds of past pauses and idle gaps: not sending time
         self.rate: float | None = None  # requests a second; None: as fast as the workers go
-        self.next_slot = 0.0
-        self.last_cut = -math.inf
-        self.first_start: float | None = None
-        self.starts: collections.deque[float] = collections.deque()
-        self.successes: collections.deque[float] = collections.deque()
+        self.rate_from = 0.0  # sending time when the rate was set
+        self.next_slot = -math.inf
+        self.cut_index = 0  # requests sent before the last cut
+        self.first = self.since = 0.0  # sending time of the first request, and of the last cut
+        self.accepted_since = 0
+        self.accepted: collections.deque[float] = collections.deque()  # sending times, last MIN_WINDOW
+        self.recent: collections.deque[bool] = collections.deque(maxlen=self.RECENT)  # True: a 429
+        self.budgets: dict[str, list[float]] = {}  # window -> [requests left, reset time, as reported]
 
-    def wait_turn(self, stop: threading.Event | None = None) -> float:
+    # -- asking ------------------------------------------------------------------------------
+    def wait_turn(self, stop: threading.Event | None = None) -> Ticket:
+        """Blocks until this request may go; with `stop`, raises Stopped when it is set meanwhile."""
+        first_look = True
         while True:
             with self.lock:
                 now = self.clock()
-                ready = max(self.pause_until, self.next_slot if self.rate else 0.0)
+                ready = self._ready_at(now)
                 if ready <= now:
-                    if self.rate:
-                        self.next_slot = max(now, self.next_slot) + 1.0 / self.rate
-                    self.first_start = now if self.first_start is None else self.first_start
-                    self.starts.append(now)
-                    _trim(self.starts, now)
-                    return now
-                wait = ready - now
+                    return self._grant(now, first_look)
+                wait = min(ready - now, 0.25)
+            first_look = False
             if stop is not None:
-                if stop.wait(min(wait, 0.25)):
+                if stop.wait(wait):
                     raise Stopped(None, False)
             else:
-                time.sleep(min(wait, 0.25))
+                self.sleep(wait)
 
-    def on_success(self) -> None:
+    def delay(self) -> float:
+        """Seconds until the next request may go (0: now)."""
         with self.lock:
             now = self.clock()
-            self.successes.append(now)
-            _trim(self.successes, now)
-            if self.rate is not None:
-                self.rate *= 2 ** (1 / self.GROWTH_SUCCESSES)
+            return max(0.0, self._ready_at(now) - now)
 
-    def on_throttle(self, started: float, wait: float | None) -> None:
+    def current_rate(self) -> float | None:
+        with self.lock:
+            return self._rate(self.clock()) if self.rate is not None else None
+
+    def _ready_at(self, now: float) -> float:
+        ready = self.pause_until
+        if self.rate is not None:
+            ready = max(ready, self.next_slot)
+        for name, (left, reset, _) in list(self.budgets.items()):
+            if now >= reset:
+                del self.budgets[name]  # a new window: unknown until an answer says
+            elif left < 1:
+                self._pause(now, reset - now)  # a wait the server named, like x-retry-after
+                ready = max(ready, reset)
+        return ready
+
+    def _grant(self, now: float, asked_now: bool) -> Ticket:
+        if self.last_grant is None:
+            self.first = self.since = now - self.excluded
+        elif asked_now and now - max(self.last_grant, self.pause_until) > self.IDLE_GAP:
+            self.excluded += now - max(self.last_grant, self.pause_until)  # nobody was asking
+        self.last_grant = now
+        if self.rate is not None:
+            self.next_slot = max(now, self.next_slot) + 1.0 / self._rate(now)
+        for budget in self.budgets.values():
+            budget[0] -= 1
+        self.sent += 1
+        return Ticket(now, self.sent)
+
+    # -- answers -----------------------------------------------------------------------------
+    def on_answer(self, ticket: Ticket, status: int, headers: Mapping[str, str]) -> None:
+        """Every answer: counts it (429 or accepted) and reads any rate-limit budget it carries."""
+        budgets = _rate_limit_budgets(headers, self.wall)
         with self.lock:
             now = self.clock()
-            if wait is not None:
-                self.pause_until = max(self.pause_until, now + wait)
-            if started < self.last_cut:
-                return  # sent before our last cut: part of the burst we already reacted to
-            _trim(self.starts, now)
-            _trim(self.successes, now)
-            # Rates over the last second, or over the run so far when it is younger than that.
-            window = min(1.0, max(now - (self.first_start or now), 0.05))
-            pace = len(self.starts) / window
-            if self.rate is not None:
-                pace = min(pace, self.rate)
-            if wait is not None:
-                pace = min(pace, len(self.successes) / window)  # what the quota let through
-            self.rate = max(self.MIN_RATE, pace / 2)
+            self.recent.append(status == 429)
+            if status != 429:
+                active = self._active(now)
+                self.accepted.append(active)
+                while self.accepted[0] < active - self.MIN_WINDOW:
+                    self.accepted.popleft()
+                self.accepted_since += 1
+            for name, remaining, reset_in in budgets:
+                left = remaining - (self.sent - ticket.index)  # later requests may not be counted yet
+                old = self.budgets.get(name)
+                if old is None or remaining > old[2] or now >= old[1]:
+                    self.budgets[name] = [left, now + reset_in, remaining]  # a new window
+                else:
+                    self.budgets[name] = [min(old[0], left), max(old[1], now + reset_in), remaining]
+
+    def on_throttle(self, ticket: Ticket, wait: float | None) -> bool:
+        """A 429 (after on_answer). Returns True for a stray: retry that request alone, shortly."""
+        with self.lock:
+            now = self.clock()
+            if wait:
+                self._pause(now, wait)
+            elif sum(self.recent) <= self.STRAY_MAX:
+                return True
+            if ticket.index <= self.cut_index:
+                return False  # sent before our last cut: part of the burst we already reacted to
+            active = self._active(now)
+            span = active - self.since
+            if span >= self.MIN_WINDOW:
+                accepted = self.accepted_since / span
+            else:
+                accepted = len(self.accepted) / self.MIN_WINDOW  # the last second's, however young the run
+            self.rate = max(self.MIN_RATE, self.MARGIN * accepted)
+            self.rate_from = active
             self.next_slot = max(self.next_slot, self.pause_until)
-            self.last_cut = now
+            self.cut_index, self.since, self.accepted_since = self.sent, active, 0
+            return False
+
+    # -- sending time: the clock without named waits and idle gaps ----------------------------
+    def _pause(self, now: float, wait: float) -> None:
+        if now >= self.pause_until:
+            if self.pause_until > -math.inf:
+                self.excluded += self.pause_until - self.pause_from
+            self.pause_from = now
+        self.pause_until = max(self.pause_until, now + wait)
+
+    def _active(self, now: float) -> float:
+        pausing = max(0.0, min(now, self.pause_until) - self.pause_from) if self.pause_until > -math.inf else 0.0
+        return now - self.excluded - pausing
+
+    def _rate(self, now: float) -> float:
+        assert self.rate is not None
+        return self.rate * math.exp(self.PROBE * max(0.0, self._active(now) - self.rate_from))
 
 
-def _trim(times: collections.deque[float], now: float) -> None:
-    while times and times[0] < now - 1.0:
-        times.popleft()
+_BUDGET_HEADER = re.compile(r"x-rate-?limit-(?:(.+)-)?remaining", re.I)
+
+
+def _rate_limit_budgets(headers: Mapping[str, str], wall: Callable[[], float]) -> list[tuple[str, float, float]]:
+    """(window, requests remaining, seconds to its reset) from x-rate-limit-*-remaining/-reset pairs.
+
+    A reset is read as seconds from now, or as a Unix time (seconds or milliseconds) when it is one.
+    """
+    found = []
+    lowered = {name.lower(): value for name, value in headers.items() if name[:6].lower() == "x-rate"}
+    for name, value in lowered.items():
+        match = _BUDGET_HEADER.fullmatch(name)
+        if not match:
+            continue
+        try:
+            remaining = float(value)
+            reset = float(lowered.get(name[: -len("remaining")] + "reset") or "")
+        except ValueError:
+            continue
+        if reset > 1e12:
+            reset = reset / 1000 - wall()
+        elif reset > 1e9:
+            reset -= wall()
+        found.append((match.group(1) or "", remaining, min(max(0.0, reset), MAX_RETRY_WAIT)))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1177,7 +1299,7 @@ class AacClient:
         self.console = console or Console()
         self.pacer = pacer or Pacer()
         self.stop = stop or threading.Event()
-        self.local = threading.local()
+        self.transport = _Transport(self.base_url, timeout, concurrency)
         # In flight means sent and unanswered: a worker sleeping through a backoff holds no slot.
         self.slots = threading.BoundedSemaphore(concurrency)
         self.answered = False  # True once any request succeeded: the token works on this host
@@ -1187,14 +1309,6 @@ class AacClient:
     def _count_sending(self, change: int) -> None:
         with self._sending_lock:
             self.sending += change
-
-    def _session(self) -> requests.Session:
-        session = getattr(self.local, "session", None)
-        if session is None:
-            session = _Session()
-            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-            self.local.session = session
-        return session
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None, stoppable: bool = False) -> Answer:
         """Sends one call with the retry policy; returns the final answer (2xx or a permanent error).
@@ -1257,17 +1371,8 @@ class AacClient:
         t0 = time.monotonic()
         self._count_sending(1)
         try:
-            response = self._session().request(
-                method,
-                self.base_url + path,
-                params=params,
-                json=body,
-                auth=_Bearer(token),
-                timeout=self.timeout,
-                allow_redirects=False,  # the Authorization header goes to the base URL's host only
-                stream=True,  # the body is read by _read_within, against the whole request's deadline
-            )
-            content = _read_within(response, t0 + self.timeout)
+            response = self.transport.send(method, path, params, body, token, stream=True)
+            content = _read_within(response, t0 + self.timeout)  # the whole request's deadline
         except requests.RequestException as exc:
             self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
             raise _NoAnswer(exc) from None
@@ -1287,9 +1392,9 @@ class AacClient:
             + (f" (request id {answer.request_id})" if answer.request_id else "")
         )
         status = response.status_code
+        self.pacer.on_answer(started, status, response.headers)
         if 200 <= status < 300:
             self.answered = True
-            self.pacer.on_success()
             self.tokens.accepted(generation)
             return answer, None
         if 300 <= status < 400:
@@ -1316,11 +1421,12 @@ class AacClient:
             wait = parse_retry_after(response.headers)
             if wait is not None and wait > MAX_RETRY_WAIT:
                 raise LongWait(answer, wait)
-            self.pacer.on_throttle(started, wait)
+            stray = self.pacer.on_throttle(started, wait)
             if attempt >= MAX_ATTEMPTS:
                 return answer, None
-            # A named wait pauses every worker through the pacer; otherwise this one backs off.
-            return answer, 0.0 if wait is not None else backoff_delay(attempt)
+            # A named wait pauses every worker through the pacer; a stray, or a 429 naming no
+            # wait, backs off this request alone.
+            return answer, backoff_delay(attempt) if stray or not wait else 0.0
         if status in RETRYABLE_STATUSES and attempt < MAX_ATTEMPTS:
             return answer, backoff_delay(attempt)
         return answer, None
@@ -1404,6 +1510,105 @@ class AacClient:
         return self.request("PUT", path, body={"suspended": suspend}, stoppable=True)
 
 
+class _Transport:
+    """Sends prepared requests straight through a requests adapter, doing once per host what
+    `Session.request` does on every request.
+
+    `Session.request` rescans the environment for proxies and CA settings, merges cookie jars,
+    looks in ~/.netrc, runs hooks and builds a redirect history on every call: about a third of
+    the CPU a request costs here, which at 16 or more in flight becomes the limit. This tool uses
+    no cookies, hooks or redirects, so each request is prepared directly and handed to the same
+    adapter (connection pools, TLS) `Session.request` would use, with the same settings, read once:
+    TLS verification on, REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, HTTPS_PROXY / NO_PROXY, the timeout.
+    The URL is always the base URL plus a path of our own, and redirects are never followed, so
+    the Authorization header only ever goes to the base URL's host; ~/.netrc is never read.
+    """
+
+    def __init__(self, base_url: str, timeout: float, pool_size: int) -> None:
+        session = requests.Session()
+        base = requests.PreparedRequest()
+        base.prepare_url(base_url + "/", None)  # IDNA and quoting, once
+        self.base = base.url.rstrip("/")
+        settings = session.merge_environment_settings(self.base + "/", {}, None, None, None)
+        self.options = {"timeout": timeout, "verify": settings["verify"], "cert": settings["cert"], "proxies": settings["proxies"]}
+        self.adapter = _Adapter(pool_size)
+        session.close()
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate", "Connection": "keep-alive"}
+
+    def send(self, method: str, path: str, params: dict[str, Any] | None, body: Any, token: str, *, stream: bool = False) -> requests.Response:
+        request = requests.PreparedRequest()
+        request.method = method
+        request.url = self.base + path + _query(params)
+        headers = dict(self.headers)  # a plain dict: urllib3 copies it into its own header map anyway
+        headers["Authorization"] = f"Bearer {token}"
+        if body is not None:
+            request.body = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(request.body))
+        elif method not in ("GET", "HEAD"):
+            headers["Content-Length"] = "0"  # as requests sends it for a bodiless DELETE
+        request.headers = headers
+        return self.adapter.send(request, stream=stream, **self.options)
+
+    def close(self) -> None:
+        self.adapter.close()
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    """requests' own adapter, remembering per host what it works out again for every request: the
+    connection pool for the TLS and proxy settings, the CA bundle check, whether the full URL goes
+    to a proxy. Answers carry no cookie jar, since nothing here reads cookies.
+
+    One pool serves every worker (requests' default of 10 connections would drop some of 32).
+    """
+
+    def __init__(self, pool_size: int) -> None:
+        super().__init__(pool_connections=1, pool_maxsize=pool_size)
+        self._pools: dict[str, Any] = {}
+        self._checked: set[int] = set()
+        self._full_url: dict[str, bool] = {}
+
+    def get_connection_with_tls_context(self, request: Any, verify: Any, proxies: Any = None, cert: Any = None) -> Any:
+        origin = _origin(request.url)
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        return pool
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        if id(conn) not in self._checked:
+            super().cert_verify(conn, url, verify, cert)  # raises for a missing CA bundle, every time
+            self._checked.add(id(conn))
+
+    def request_url(self, request: Any, proxies: Any) -> str:
+        origin = _origin(request.url)
+        full = self._full_url.get(origin)
+        if full is None:
+            full = self._full_url[origin] = super().request_url(request, proxies) != request.path_url
+        return super().request_url(request, proxies) if full else request.path_url
+
+    def build_response(self, req: Any, resp: Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = resp.headers  # urllib3's header map: case-insensitive already
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = req.url
+        response.request = req
+        response.connection = self
+        return response
+
+    def close(self) -> None:
+        self._pools.clear()
+        super().close()
+
+
+def _origin(url: str) -> str:
+    scheme, _, netloc = url.split("/", 3)[:3]
+    return f"{scheme}//{netloc}"
+
+
 class _Session(requests.Session):
     """Reads proxy and CA settings (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) from the environment
     once per host, as requests itself does, instead of rescanning the environment on every request."""
@@ -1450,9 +1655,7 @@ def _read_within(response: requests.Response, deadline: float) -> bytes:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()), cut)
-    timer.daemon = True
-    timer.start()
+    ticket = _DEADLINES.arm(deadline, cut)
     try:
         body = response.content
     except requests.RequestException:
@@ -1460,11 +1663,58 @@ def _read_within(response: requests.Response, deadline: float) -> bytes:
             raise requests.Timeout("the whole answer did not arrive within --timeout") from None
         raise
     finally:
-        timer.cancel()
+        _DEADLINES.disarm(ticket)
     if fired.is_set():
         response.close()
         raise requests.Timeout("the whole answer did not arrive within --timeout")
     return body
+
+
+class _Deadlines:
+    """One thread that calls each armed function at its deadline unless it is disarmed first.
+
+    The whole-request timeout needs a timer for every request; a threading.Timer is a new thread
+    each time, which at hundreds of requests a second costs more CPU than the request itself.
+    """
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.heap: list[tuple[float, int, Callable[[], None]]] = []
+        self.armed: set[int] = set()
+        self.count = 0
+        self.thread: threading.Thread | None = None
+
+    def arm(self, deadline: float, fire: Callable[[], None]) -> int:
+        with self.cond:
+            self.count += 1
+            heapq.heappush(self.heap, (deadline, self.count, fire))
+            self.armed.add(self.count)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="request-deadlines", daemon=True)
+                self.thread.start()
+            elif self.heap[0][1] == self.count:
+                self.cond.notify()  # sooner than what the thread sleeps towards
+            return self.count
+
+    def disarm(self, ticket: int) -> None:
+        with self.cond:
+            self.armed.discard(ticket)
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while True:
+                    while self.heap and self.heap[0][1] not in self.armed:
+                        heapq.heappop(self.heap)
+                    if self.heap and self.heap[0][0] <= time.monotonic():
+                        _, ticket, fire = heapq.heappop(self.heap)
+                        self.armed.discard(ticket)
+                        break
+                    self.cond.wait(self.heap[0][0] - time.monotonic() if self.heap else None)
+            fire()
+
+
+_DEADLINES = _Deadlines()
 
 
 def _send_within(send: Callable[..., requests.Response], timeout: float) -> requests.Response:
@@ -1729,7 +1979,7 @@ def list_people(
     count = first.get("count")
     count = count if isinstance(count, int) and not isinstance(count, bool) else None
     size = len(rows)  # the server's page size, whatever `limit` asked for
-    records = list(rows)
+    listed = _people(rows, path)  # each page becomes people as it arrives: raw pages are not kept
     seen = {_row_id(row) for row in rows}
     offset, requests, full_pages = size, 1, 1
     # "Pages needed" is counted in the shortest page that was not the last to bring someone new.
@@ -1747,7 +1997,7 @@ def list_people(
             if not new:
                 ended = True  # empty, or nothing new: the end, or a server that ignores offset
                 break
-            records.extend(page)
+            listed.extend(_people(page, path))
             seen |= new
             offset += len(page)
             smallest, previous = min(smallest, previous), len(page)
@@ -1773,7 +2023,7 @@ def list_people(
                 f"the listing does not end: {requests} pages brought only {len(seen)} distinct people (the server's "
                 "paging overlaps); nothing was removed",
             )
-    people = _distinct(_people(records, path), path)
+    people = _distinct(listed, path)
     if check_count and count is not None and len(people) != count:
         raise ListingError(
             "GET",
@@ -2648,15 +2898,24 @@ def near_misses(unmatched: Iterable[str], people: Iterable[Person]) -> list[tupl
     local part under another domain, the same once a `+tag` is dropped from either local part, or
     the same once look-alike Cyrillic or Greek letters are read as Latin. Each is likely a typo
     that would remove that member."""
+    entries = [normalize_email(entry) for entry in unmatched]
+    if not entries:
+        return []
     emails = sorted({normalize_email(p.email) for p in people if p.email})
+    # Indexed only under the keys the entries ask for: at 100,000 members full indexes cost 30 MB.
+    locals_wanted = {entry.split("@")[0] for entry in entries}
+    likeness_wanted = {_likeness(entry) for entry in entries}
     by_local: dict[str, str] = {}
     by_likeness: dict[str, str] = {}
     for address in emails:
-        by_local.setdefault(address.split("@")[0], address)
-        by_likeness.setdefault(_likeness(address), address)
+        local = address.split("@")[0]
+        if local in locals_wanted:
+            by_local.setdefault(local, address)
+        likeness = _likeness(address)
+        if likeness in likeness_wanted:
+            by_likeness.setdefault(likeness, address)
     found = []
-    for entry in unmatched:
-        entry = normalize_email(entry)
+    for entry in entries:
         match = (
             next((e for e in emails if _one_edit_apart(entry, e)), None)
             or by_local.get(entry.split("@")[0])
@@ -2923,6 +3182,10 @@ class AuditReport:
         self.failure: OSError | None = None
         self.unwritten = 0
         self.fd: int | None = None
+        self.appended = 0  # rows written so far
+        self.synced = 0  # rows known to be on disk
+        self.syncing = False
+        self.sync_cond = threading.Condition()  # taken before self.lock, never inside it
         try:
             self.unsettled = _unsettled_attempts(path, workspace_id)
             # Owner-only: the report lists members' emails and names (umask may narrow it further).
@@ -2982,8 +3245,11 @@ class AuditReport:
                 return False  # closed: a straggler after the run ended (an abandoned worker or check)
             if self.failure is None:
                 try:
-                    self._append(line, sync)
-                    return True
+                    self._append(line, False)
+                    self.appended += 1
+                    if not sync:
+                        return True
+                    seq = self.appended
                 except OSError as exc:
                     self.failure = exc
                     self.console.error(
@@ -2991,9 +3257,44 @@ class AuditReport:
                         "that could not be written follow as CSV lines:"
                     )
                     self.console.raw(_csv_line(dict(zip(self.fields, self.fields)), self.fields).decode("utf-8").rstrip("\r\n"))
-            self.unwritten += len(outcomes)
-            self.console.raw(line.decode("utf-8").rstrip("\r\n"))
-            return False
+            if not (self.failure is None and sync):
+                self.unwritten += len(outcomes)
+                self.console.raw(line.decode("utf-8").rstrip("\r\n"))
+                return False
+        return self._synced(seq)
+
+    def _synced(self, seq: int) -> bool:
+        """Waits until a sync begun after row `seq` was written has finished. One fsync covers every
+        row written before it began, so workers writing intents at once share a sync instead of
+        queueing for one each (group commit). False if the sync failed: then no new removal starts."""
+        with self.sync_cond:
+            while self.synced < seq:
+                if self.failure is not None:
+                    return False
+                if self.syncing:
+                    self.sync_cond.wait()
+                    continue
+                self.syncing = True
+                with self.lock:
+                    target, fd = self.appended, self.fd
+                self.sync_cond.release()
+                error: OSError | None = None
+                try:
+                    if fd is not None:
+                        os.fsync(fd)
+                except OSError as exc:
+                    error = exc
+                finally:
+                    self.sync_cond.acquire()
+                    self.syncing = False
+                    self.sync_cond.notify_all()
+                if error is not None:
+                    with self.lock:
+                        self.failure = self.failure or error
+                    self.console.error(f"cannot sync the report {self.path} ({error.strerror or error}); no new removal starts")
+                    return False
+                self.synced = max(self.synced, target)
+            return True
 
     def _line(self, outcome: Outcome) -> bytes:
         return _csv_line(
@@ -3048,7 +3349,7 @@ def _write_report(fd: int, data: bytes) -> int:
 
 def _csv_line(row: Mapping[str, Any], fields: list[str]) -> bytes:
     buffer = io.StringIO()
-    csv.DictWriter(buffer, fields, extrasaction="ignore").writerow(row)
+    csv.writer(buffer).writerow([row.get(name, "") for name in fields])  # two rows a removal: keep it cheap
     return buffer.getvalue().encode("utf-8")
 
 
@@ -3926,8 +4227,9 @@ def person_json(person: Person, **extra: Any) -> dict[str, Any]:
     return {"id": person.id, "email": person.email, "name": person.name, **extra}
 
 
-def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool, action: Action = REMOVE) -> None:
-    """Fills the --json document with the plan; outcomes are added when the run ends."""
+def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool, action: Action = REMOVE, everyone: bool = True) -> None:
+    """Fills the --json document with the plan; outcomes are added when the run ends. Without
+    `everyone` (no --json) only the counts: a line per person costs ~175 bytes, 17 MB at 100,000."""
     doc["action"] = action.name
     doc["workspace"] = {"id": ws.id, "name": ws.name}
     doc["counts"] = {
@@ -3937,20 +4239,23 @@ def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool,
         "kept_by_reason": plan.kept_counts(),
         "not_members": len(plan.not_members),
     }
-    doc["people"] = [person_json(p, outcome=action.already, **group_json(plan, p)) for p in plan.already]
-    doc["people"] += [
-        person_json(p, outcome=f"would-{action.name}" if dry_run else "planned", **group_json(plan, p)) for p in plan.remove
-    ]
-    doc["kept"] = [person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept]
+    if everyone:
+        doc["people"] = [person_json(p, outcome=action.already, **group_json(plan, p)) for p in plan.already]
+        doc["people"] += [
+            person_json(p, outcome=f"would-{action.name}" if dry_run else "planned", **group_json(plan, p)) for p in plan.remove
+        ]
+        doc["kept"] = [person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept]
     doc["not_members"] = plan.not_members
     doc["unmatched"] = plan.unmatched
 
 
 def describe_outcomes(
-    doc: dict[str, Any], report: AuditReport, plan: Plan, counts: collections.Counter[str], action: Action = REMOVE
+    doc: dict[str, Any], report: AuditReport, plan: Plan, counts: collections.Counter[str], action: Action = REMOVE, everyone: bool = True
 ) -> None:
     doc["report"] = os.path.abspath(report.path)
     doc["counts"].update({outcome.replace("-", "_"): counts[outcome] for outcome in action.outcomes})
+    if not everyone:
+        return
     people = []
     for person in plan.gone + plan.already + plan.remove:
         outcome = report.done.get(person.id)
@@ -4013,7 +4318,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     action = config.action
     logins = config.selection.inactive_days is not None
     show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action)
-    describe_plan(doc, ws, plan, config.dry_run, action)
+    describe_plan(doc, ws, plan, config.dry_run, action, everyone=console.json_mode)
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
@@ -4059,7 +4364,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
             verify_error = exc if isinstance(exc, RemoveUsersError) else RemoveUsersError(f"unexpected {type(exc).__name__}: {exc}")
     report.close()
     counts = summarize(report, plan, console, action, verified)
-    describe_outcomes(doc, report, plan, counts, action)
+    describe_outcomes(doc, report, plan, counts, action, everyone=console.json_mode)
     if verified is not None:
         # "absent" for a removal; a suspension's check counts the planned people it shows suspended.
         counted = "absent" if action.deletes_assets else action.done
@@ -4944,7 +5249,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         type=int,
         default=DEFAULT_CONCURRENCY,
-        help=f"Removals in flight at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY}).",
+        help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY}). Raise it for "
+        "thousands of people; once the server answers 429, its quota sets the pace whatever this says.",
     )
     act.add_argument(
         "--max-remove",

@@ -107,6 +107,80 @@ class _ConnectionDropped(Exception):
     pass
 
 
+class RateLimiter:
+    """A request quota in one of the shapes gateways use:
+
+    - "sliding": at most `limit` requests in any `window` seconds;
+    - "bucket": a token bucket of `limit` tokens, refilled at limit/window tokens a second;
+    - "fixed": at most `limit` requests in each clock window of `window` seconds (a per-minute quota
+      with window=60); its refusals ask to wait until the window turns.
+    A refused request's wait is rounded up to whole seconds, at least 1, as gateways write it.
+    The clock is a parameter so that the pacer's tests can run it on simulated time.
+    """
+
+    def __init__(self, limit: int, kind: str = "sliding", window: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        if kind not in ("sliding", "bucket", "fixed"):
+            raise ValueError(f"unknown rate limit kind {kind!r}")
+        self.limit, self.kind, self.window, self.clock = limit, kind, window, clock
+        self.lock = threading.Lock()
+        self.times: collections.deque[float] = collections.deque()
+        self.tokens = float(limit)
+        self.filled_at = clock()
+        self.start = clock()
+        self.used = 0
+        self.window_index = 0
+
+    def take(self) -> float | None:
+        """None: the request may go (and is counted); otherwise the wait to ask for, in seconds."""
+        with self.lock:
+            now = self.clock()
+            if self.kind == "sliding":
+                while self.times and self.times[0] <= now - self.window:
+                    self.times.popleft()
+                if len(self.times) >= self.limit:
+                    return _whole_seconds(self.times[0] + self.window - now)
+                self.times.append(now)
+                return None
+            if self.kind == "bucket":
+                rate = self.limit / self.window
+                self.tokens = min(float(self.limit), self.tokens + (now - self.filled_at) * rate)
+                self.filled_at = now
+                if self.tokens < 1:
+                    return _whole_seconds((1 - self.tokens) / rate)
+                self.tokens -= 1
+                return None
+            self._turn(now)
+            if self.used >= self.limit:
+                return _whole_seconds(self.start + (self.window_index + 1) * self.window - now)
+            self.used += 1
+            return None
+
+    def budget(self) -> tuple[int, float] | None:
+        """A fixed window's (requests remaining, seconds to its reset); None for the other kinds."""
+        if self.kind != "fixed":
+            return None
+        with self.lock:
+            now = self.clock()
+            self._turn(now)
+            return self.limit - self.used, self.start + (self.window_index + 1) * self.window - now
+
+    def allowed(self, seconds: float) -> float:
+        """How many requests this quota lets through in a run of `seconds` (for the benchmark)."""
+        if self.kind == "fixed":
+            return self.limit * math.ceil(seconds / self.window)
+        burst = self.limit if self.kind == "bucket" else 0
+        return burst + self.limit * seconds / self.window
+
+    def _turn(self, now: float) -> None:
+        index = int((now - self.start) // self.window)
+        if index != self.window_index:
+            self.window_index, self.used = index, 0
+
+
+def _whole_seconds(wait: float) -> float:
+    return float(max(1, math.ceil(wait - 1e-9)))
+
+
 class FakeAAC:
     """The fake server's state and behaviour; `start()` serves it on 127.0.0.1."""
 
@@ -121,8 +195,11 @@ class FakeAAC:
         extra_admins: int = 1,
         delete_answer: str = "204",  # "204", "200" or "mixed"
         latency: float = 0.0,
-        rate_limit: int | None = None,  # requests a second, sliding window
-        rate_limit_header: str = "x-retry-after",  # or "Retry-After", "Retry-After-date"
+        rate_limit: int | None = None,  # requests per rate_window (see RateLimiter)
+        rate_limit_kind: str = "sliding",  # or "bucket", "fixed"
+        rate_window: float = 1.0,  # seconds; 60 for a per-minute quota
+        rate_limit_header: str = "x-retry-after",  # or "Retry-After", "Retry-After-date", "none"
+        rate_limit_budget: bool = False,  # fixed windows: x-rate-limit-<window>-remaining/-reset on every answer
         access_token_uses: int | None = None,  # access tokens die after this many uses
         hide_suspended: bool = True,  # listings leave suspended members out unless includeStatus=suspended
         include_status_400: bool = False,  # GET /v4/people answers 400 to the includeStatus parameter
@@ -149,6 +226,12 @@ class FakeAAC:
         self.lock = threading.Lock()
         self.rng = random.Random(seed)
         self.people: dict[int, dict[str, Any]] = {}
+        self._order: list[tuple[dict[str, Any], dict[str, Any] | None]] = []  # the listing's rows, in order
+        self._order_key: tuple[int, int, int] | None = None
+        self._changes = 0  # bumped by every add, removal and suspension
+        self._visible_key: Any = None
+        self._visible_rows: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        self._visible_total = 0
         self.assets: dict[int, int] = {}
         self.admin_ids: set[int] = set()
         self.owner_ids: set[int] = set()  # removal refused with 403, as AAC refuses to remove an owner
@@ -176,18 +259,19 @@ class FakeAAC:
                     record["name"] += "\x1b[1A\x1b[2K\r"  # cursor up, erase the line: hides the one above
         self.delete_answer = delete_answer
         self.latency = latency
-        self.rate_limit = rate_limit
+        self.limiter = RateLimiter(rate_limit, rate_limit_kind, rate_window) if rate_limit else None
         self.rate_limit_header = rate_limit_header
         self.hide_suspended = hide_suspended
         self.include_status_400 = include_status_400
         self.bulk_suspend_route = bulk_suspend_route
+        self.rate_limit_budget = rate_limit_budget
         self.faults: list[Fault] = []
         self.hooks: list[Callable[[str, str], None]] = []
         self.requests: list[Recorded] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.connections = 0  # TCP connections accepted
         self.request_counter = 0
-        self._window: collections.deque[float] = collections.deque()
         # Tokens: access tokens are JWT-shaped so the tool can read `iss` and `client_id`.
         self.client_id = "fake-client-id"
         self.access_token_uses = access_token_uses
@@ -217,6 +301,7 @@ class FakeAAC:
             }
             record.update(extra)
             self.people[pid] = record
+            self._changes += 1
             self.assets[pid] = 3
             if admin:
                 self.admin_ids.add(pid)
@@ -237,19 +322,47 @@ class FakeAAC:
             shown["lastLoginTime"] = int(seconds * 1000) if self.epoch_logins == "ms" else int(seconds)
         return shown
 
-    def _listing(self) -> list[dict[str, Any]]:
+    def _listing(self) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """The listing's rows in order: (record, None), or (record, changes) for a duplicate.
+
+        Sorted once per change of membership, not once per page: at 100,000 members a sort (or a
+        copy of every record) per page would make the fake, not the tool, the bottleneck. Records
+        are shown (_shown) only as their page is sent, so edits to them still show."""
         with self.lock:
-            rows = []
-            for record in sorted(self.people.values(), key=lambda p: p["id"]):
-                rows.append(self._shown(record))
-                rows += [{**self._shown(record), **changes} for pid, changes in self.duplicates if pid == record["id"]]
-            return rows
+            key = (self._changes, len(self.people), len(self.duplicates))  # len: tests may `del` a member
+            if key != self._order_key:
+                extra: dict[int, list[dict[str, Any]]] = collections.defaultdict(list)
+                for pid, changes in self.duplicates:
+                    extra[pid].append(changes)
+                order: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+                for record in sorted(self.people.values(), key=lambda p: p["id"]):
+                    order.append((record, None))
+                    order += [(record, changes) for changes in extra.get(record["id"], [])]
+                self._order, self._order_key = order, key
+            return self._order
+
+    def _visible(self, include_suspended: bool) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], int]:
+        """The listing's rows a plain listing shows (suspended members only when asked for: the docs
+        do not say a plain listing shows them), and how many distinct people they are."""
+        order = self._listing()
+        with self.lock:
+            key = (self._order_key, include_suspended)
+            if key != self._visible_key:
+                rows = order if include_suspended else [t for t in order if _merged(t).get("isDisabled") is not True]
+                self._visible_rows, self._visible_total = rows, len({record["id"] for record, _ in rows})
+                self._visible_key = key
+            return self._visible_rows, self._visible_total
+
+    def _row(self, listed: tuple[dict[str, Any], dict[str, Any] | None]) -> dict[str, Any]:
+        record, changes = listed
+        return self._shown(record) if changes is None else {**self._shown(record), **changes}
 
     def set_suspended(self, pid: int, suspended: bool = True, *, days_ago: float = 0.0) -> None:
         """Suspends (or reactivates) a member as if it happened `days_ago` days ago."""
         when = time.time() - days_ago * 86400
         with self.lock:
             self.people[pid]["isDisabled"] = suspended
+            self._changes += 1
             self.people[pid]["lastStateChange"] = _iso(when)
 
     def suspended_emails(self) -> set[str]:
@@ -357,17 +470,14 @@ class FakeAAC:
         record.status = status
         return status, out_headers, out_body
 
-    def _rate_limited(self) -> float | None:
-        if not self.rate_limit:
-            return None
-        with self.lock:
-            now = time.monotonic()
-            while self._window and self._window[0] <= now - 1.0:
-                self._window.popleft()
-            if len(self._window) >= self.rate_limit:
-                return self._window[0] + 1.0 - now
-            self._window.append(now)
-            return None
+    def _budget_headers(self) -> dict[str, str]:
+        budget = self.limiter.budget() if self.limiter and self.rate_limit_budget else None
+        if budget is None:
+            return {}
+        assert self.limiter is not None
+        name = "minute" if self.limiter.window == 60 else "window"
+        remaining, reset = budget
+        return {f"x-rate-limit-{name}-remaining": str(remaining), f"x-rate-limit-{name}-reset": str(math.ceil(reset))}
 
     def _route(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
         if method == "POST" and path == "/as/token":
@@ -393,15 +503,17 @@ class FakeAAC:
                 return answer
         if not self._check_access(headers.get("Authorization")):
             return _error(401, "UnauthorizedException", "Invalid or expired access token")
-        wait = self._rate_limited()
+        wait = self.limiter.take() if self.limiter else None
         if wait is not None:
-            seconds = max(1, math.ceil(wait))
+            seconds = int(wait)
+            extra = self._budget_headers()
             if self.rate_limit_header == "Retry-After-date":
-                extra = {"Retry-After": email.utils.formatdate(time.time() + seconds, usegmt=True)}
-            else:
-                extra = {self.rate_limit_header: str(seconds)}
+                extra["Retry-After"] = email.utils.formatdate(time.time() + seconds, usegmt=True)
+            elif self.rate_limit_header != "none":
+                extra[self.rate_limit_header] = str(seconds)
             return _error(429, "TooManyRequestsException", "Rate limit exceeded", extra)
-        return self._route_v4(method, path, query, body)
+        status, out_headers, out_body = self._route_v4(method, path, query, body)
+        return status, {**out_headers, **self._budget_headers()}, out_body
 
     def _route_v4(self, method: str, path: str, query: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         ws_id = self.workspace["id"]
@@ -415,15 +527,17 @@ class FakeAAC:
             return _json(200, me)
         if method == "GET" and path == "/v4/people":
             if self.row_number_ids:  # a gateway numbering its rows: every page looks new, forever
-                offset, rows = int(query.get("offset", 0)), self._listing()[: self.page_cap]
+                offset, rows = int(query.get("offset", 0)), [self._row(t) for t in self._listing()[: self.page_cap]]
                 page = {"data": [{**row, "id": 900000 + offset + n, "email": f"row{offset + n}@example.edu"} for n, row in enumerate(rows)]}
                 if self.reported_count is not None:
                     page["count"] = self.reported_count
                 return _json(200, page)
             if self.include_status_400 and "includeStatus" in query:
                 return _error(400, "ValidationException", "Unknown query parameter: includeStatus")
-            rows = self._listed(self._listing(), query)
-            return _json(200, self._page(rows, query, total=len({row["id"] for row in rows})))
+            order, total = self._visible(not self.hide_suspended or "suspended" in query.get("includeStatus", "").split(","))
+            page = self._page(order, query, total=total)
+            page["data"] = [self._row(t) for t in page["data"]]  # shown only as its page goes out
+            return _json(200, page)
         if method == "GET" and path == f"/v4/workspaces/{ws_id}/admins":
             if not self.admins_route:
                 return _html(404, "Not Found")
@@ -470,6 +584,7 @@ class FakeAAC:
                 person = self.people.get(pid)
                 if person is not None and person.get("isDisabled") is not suspend:
                     person["isDisabled"], person["lastStateChange"] = suspend, now
+                    self._changes += 1
         return 200, {}, b""
 
     def _put_suspended(self, pid: int, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -485,6 +600,7 @@ class FakeAAC:
                 return _error(404, "NotFoundException", f"Person {pid} is not a member of this workspace")
             if person.get("isDisabled") is not suspend:
                 person["isDisabled"], person["lastStateChange"] = suspend, _iso(time.time())
+                self._changes += 1
         return 200, {}, b""
 
     def _page(self, rows: list[dict[str, Any]], query: dict[str, str], total: int | None = None) -> dict[str, Any]:
@@ -503,6 +619,7 @@ class FakeAAC:
         with self.lock:
             person = self.people.pop(pid, None)
             if person is not None:
+                self._changes += 1
                 self.admin_ids.discard(pid)
                 self.assets.pop(pid, None)
         if person is None:
@@ -561,6 +678,11 @@ class FakeAAC:
 TRICKLE = "X-Fake-Trickle"  # internal: the handler sends the body a byte at a time, this far apart
 
 
+def _merged(listed: tuple[dict[str, Any], dict[str, Any] | None]) -> dict[str, Any]:
+    record, changes = listed
+    return record if changes is None else {**record, **changes}
+
+
 def _person_in(method: str, path: str, body: bytes) -> int | None:
     match = re.search(r"/people/(\d+)(?:/suspended)?$", path)
     if match:
@@ -587,6 +709,10 @@ def _html(status: int, message: str, headers: dict[str, str] | None = None) -> t
 
 
 class _Server(http.server.ThreadingHTTPServer):
+    # The default backlog of 5 drops connection attempts when 8 or more workers connect at once,
+    # and each dropped one waits a full second for TCP to try again: a delay no real host adds.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up (a timeout, a failed TLS check) is routine here, not a traceback."""
         if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
@@ -599,6 +725,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # http.server writes headers and body in separate sends; without this each answer with a
     # body waits ~40 ms for a delayed ACK, which would skew every timing.
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server_fake.lock:
+            self.server_fake.connections += 1
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
@@ -679,7 +810,10 @@ def _standalone() -> None:
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     parser.add_argument("--page-cap", type=int, default=25, help="most rows a page returns (default 25)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    parser.add_argument("--rate-limit", type=int, default=None, help="requests a second before 429s")
+    parser.add_argument("--rate-limit", type=int, default=None, help="requests per --rate-window before 429s")
+    parser.add_argument("--rate-limit-kind", choices=("sliding", "bucket", "fixed"), default="sliding",
+                        help="the quota's shape: any window (default), a token bucket, or fixed clock windows")
+    parser.add_argument("--rate-window", type=float, default=1.0, help="the quota's window in seconds (60: per minute)")
     parser.add_argument("--faults", type=float, default=0.0, help="share (0 to 1) of removals and listing pages answered "
                         "with a transient fault: 503 with an HTML page, 429, or a dropped connection")
     parser.add_argument("--token-file", help="write a token file (access + rotating refresh token) here instead of "
@@ -697,7 +831,8 @@ def _standalone() -> None:
     args = parser.parse_args()
     fake = sandbox(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit,
                    access_token_uses=args.token_uses, workspace_id=args.workspace_id, workspace_name=args.workspace_name,
-                   hide_suspended=not args.show_suspended, bulk_suspend_route=not args.no_bulk_suspend)
+                   hide_suspended=not args.show_suspended, bulk_suspend_route=not args.no_bulk_suspend,
+                   rate_limit_kind=args.rate_limit_kind, rate_window=args.rate_window)
     for n in range(min(args.suspended, args.people)):
         fake.set_suspended(fake.id_of(f"student{n + 1:05d}@example.edu"), days_ago=args.suspended_days_ago)
     if args.faults:

@@ -56,7 +56,7 @@ def test_token_from_environment(run, fake):
     assert "Members: 22" in result.out
 
 
-@pytest.mark.parametrize("value", ["0", "17"])
+@pytest.mark.parametrize("value", ["0", "33"])
 def test_concurrency_out_of_range(run, fake, value):
     result = run(fake, "--concurrency", value, "--dry-run")
     assert result.code == ExitStatus.USAGE

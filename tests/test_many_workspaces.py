@@ -164,7 +164,7 @@ def test_a_section_overrides_default_and_paths_are_relative_to_the_config(run, t
         ("", "concurrency = many", ["[workspace a] concurrency = 'many'", "not a valid number"]),
         ("include-admins = maybe", "", ["[DEFAULT] include-admins = 'maybe'", "true or false"]),
         ("token_file = a-token.json", "", ["[DEFAULT]", "token_file belongs in each [workspace NAME] section"]),
-        ("", "concurrency = 99", ["[workspace a]", "--concurrency must be between 1 and 16"]),
+        ("", "concurrency = 99", ["[workspace a]", "--concurrency must be between 1 and 32"]),
         ("", "exclude-file = missing.txt", ["[workspace a]", "cannot read", "missing.txt"]),
     ],
 )

@@ -59,6 +59,7 @@ import enum
 import errno
 import getpass
 import heapq
+import itertools
 import html
 import http
 import io
@@ -3605,14 +3606,17 @@ def workspace_label(ws: Workspace) -> str:
     return f"{ws.name} (id {ws.id})" if ws.name and ws.name.strip() else f"id {ws.id} (no name)"
 
 
-def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Rows as lines of columns two spaces apart: the first (an id) right-aligned, the rest left."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
-    lines = []
-    for row in rows:
+def aligned(rows: Callable[[], Iterable[Sequence[str]]]) -> Iterator[str]:
+    """Rows as lines of columns two spaces apart: the first (an id) right-aligned, the rest left.
+
+    `rows` is called twice, once for the widths and once for the lines, so that 100,000 rows are
+    never held at once (they would double a big dry run's memory)."""
+    widths: list[int] = []
+    for row in rows():
+        widths = [max(pair) for pair in itertools.zip_longest(widths, map(len, row), fillvalue=0)]
+    for row in rows():
         cells = [row[0].rjust(widths[0])] + [cell.ljust(width) for cell, width in zip(row[1:], widths[1:])]
-        lines.append("  ".join(cells).rstrip())
-    return lines
+        yield "  ".join(cells).rstrip()
 
 
 def _last_login(person: Person) -> str:
@@ -3658,8 +3662,7 @@ def show_plan(
         console.result("")
         console.result("People kept, and why:")
         kept = sorted(listed, key=lambda kept: KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS))
-        rows = [[str(p.id), reason, shown(p.email or "(no email)"), shown(p.name) + group_note(plan, p)] for p, reason in kept]
-        for line in aligned(rows):
+        for line in aligned(lambda: ([str(p.id), reason, shown(p.email or "(no email)"), shown(p.name) + group_note(plan, p)] for p, reason in kept)):
             console.result(f"  {line}")
     if folded and console.verbosity >= 0:
         if not listed:
@@ -3668,10 +3671,12 @@ def show_plan(
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result(f"People to {action.name}:" if not dry_run else f"People who would be {action.past}:")
-        rows = [[str(p.id), shown(str(p.email))] + ([f"last login {_last_login(p)}"] if logins else []) for p in plan.remove]
-        for person, row in zip(plan.remove, rows):
-            row.append(shown(person.name) + group_note(plan, person))
-        for line in aligned(rows):
+        def removal_rows() -> Iterator[list[str]]:
+            for p in plan.remove:
+                login = [f"last login {_last_login(p)}"] if logins else []
+                yield [str(p.id), shown(str(p.email))] + login + [shown(p.name) + group_note(plan, p)]
+
+        for line in aligned(removal_rows):
             console.result(f"  {line}")
     if plan.remove:
         console.result("")

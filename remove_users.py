@@ -2024,6 +2024,7 @@ def list_people(
                 f"the listing does not end: {requests} pages brought only {len(seen)} distinct people (the server's "
                 "paging overlaps); nothing was removed",
             )
+    del seen  # 100,000 ids: not kept while the people are checked for repeats
     people = _distinct(listed, path)
     if check_count and count is not None and len(people) != count:
         raise ListingError(
@@ -2791,7 +2792,8 @@ def make_plan(
     groups: dict[int, list[str]] = {}
     for person in people:
         email = normalize_email(person.email)
-        seen.add(email)
+        if email in protected or (listed is not None and email in listed):
+            seen.add(email)  # only what `unmatched` and `not_members` ask about: not 100,000 emails
         if person.id == caller_id or (me and email == me):
             kept.append((person, KEEP_CALLER))
         elif email and email in protected:

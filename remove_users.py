@@ -3684,8 +3684,10 @@ def show_plan(
         console.result("")
         if target:
             console.result(f"Their work: transferred to {target.email} (id {target.id}) before each removal; anyone whose transfer fails is kept.")
-        else:
+        elif action.deletes_assets:
             console.result("Their work: deleted with them (flows, datasets, connections), unless you give --transfer-to EMAIL.")
+        else:
+            console.result(f"Their work: kept; {action.consequence}.")
     if dry_run:
         console.result("")
         console.result("Dry run: nothing was changed.")

@@ -4533,15 +4533,22 @@ def read_report_rows(path: str) -> ReportRows:
 
 
 def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
-    """The people whose last row for this workspace says `suspended`: those the report's run(s)
-    suspended, and not those already suspended before (who were never ours to undo)."""
-    last: dict[int, str] = {}
+    """The people of this workspace the report's run(s) suspended, or may have: a `suspended` row,
+    or an `attempting` row of a suspension (a run killed with its request in flight), not followed
+    by a later `unsuspended` row. Rows of later runs (`already-suspended` from a re-run, an undo's
+    `not-attempted` or `failed`) do not erase it; those suspended before any run never had one."""
+    ours: dict[int, bool] = {}
     for row in report.rows:
-        if row.get("workspace_id") == str(ws.id) and (row.get("person_id") or "").isdigit():
-            last[int(row["person_id"])] = row.get("outcome") or ""
-    ids = {pid for pid, outcome in last.items() if outcome == SUSPENDED}
+        if row.get("workspace_id") != str(ws.id) or not (row.get("person_id") or "").isdigit():
+            continue
+        pid, outcome = int(row["person_id"]), row.get("outcome") or ""
+        if outcome == SUSPENDED or (outcome == ATTEMPTING and row.get("action") == SUSPEND.name):
+            ours[pid] = True
+        elif outcome == UNSUSPENDED:
+            ours[pid] = False
+    ids = {pid for pid, suspended in ours.items() if suspended}
     if not ids:
-        raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)}; nothing to undo")
+        raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)} who was not unsuspended since; nothing to undo")
     return ids
 
 

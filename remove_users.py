@@ -2850,8 +2850,8 @@ def _suspension_keeps(person: Person, selection: Selection) -> str | None:
     if selection.suspended_days is None:
         return None
     when = parse_time(person.state_change) if person.state_change else None
-    if when is None:
-        return KEEP_SUSPENSION_UNKNOWN  # never guess how long ago: a guess could remove too early
+    if when is None or when <= EPOCH:
+        return KEEP_SUSPENSION_UNKNOWN  # never guess how long ago; 0 or -1 is "unset", not a 1970 suspension
     now = selection.now or dt.datetime.now(dt.timezone.utc)
     return None if now - when > dt.timedelta(days=selection.suspended_days) else KEEP_SUSPENDED_RECENTLY
 

@@ -2960,6 +2960,7 @@ class SavedPlan:
     remove: list[Person]
     created: str | None = None  # when --plan-out wrote it (UTC, ISO 8601), as the file says
     action: str = "remove"  # plans written before suspension existed are removal plans
+    only_suspended: bool = False  # made with --only-suspended/--suspended-days: planned people must still be suspended
 
 
 PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
@@ -2989,12 +2990,14 @@ def write_plan(
     groups: Sequence[GroupMembers] = (),
     files: Sequence[EmailSource] = (),
     action: Action | None = None,
+    only_suspended: bool = False,
 ) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
         "created": utc_now(),
         "action": (action or REMOVE).name,
+        "only_suspended": only_suspended,
         "workspace": {"id": ws.id, "name": ws.name},
         "protections": {
             "emails": sorted({normalize_email(e) for e in protections.emails}),
@@ -3066,6 +3069,7 @@ def load_plan(path: str) -> SavedPlan:
             remove,
             doc.get("created") if isinstance(doc.get("created"), str) else None,
             _plan_action(doc.get("action", "remove")),
+            _plan_field(doc, "only_suspended", bool) if "only_suspended" in doc else False,
         )
     except ValueError as exc:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
@@ -3123,6 +3127,8 @@ def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], e
             problems.append(f"id {entry.id} is {person.email or 'without an email'} now, not {entry.email}")
         elif person.id not in would_go:
             problems.append(f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})")
+        elif saved.only_suspended and saved.action == REMOVE.name and not person.suspended:
+            problems.append(f"{person.email} (id {person.id}) is no longer suspended")
         else:
             remove.append(person)
     if problems:
@@ -4332,7 +4338,8 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     stops = safety_stops(config, plan, near)
     if config.dry_run:
         if config.plan_out:
-            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files, action)
+            only_suspended = config.selection.only_suspended
+            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files, action, only_suspended)
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
         for stop in stops:
             if stop.about_plan:

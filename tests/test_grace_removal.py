@@ -157,3 +157,28 @@ def test_a_listing_without_suspended_members_corrects_nobody_it_does_not_show(ru
     last = {r["email"]: r["outcome"] for r in read_report("r.csv")}
     assert last == {student(1): "removed", student(2): "removed", student(3): "failed"}  # hidden, not "verified absent"
     assert stuck in fake.people
+
+
+def test_a_saved_grace_plan_stops_when_a_planned_person_was_reactivated(run, make_fake, tmp_path):
+    fake = make_fake(people=4)
+    for n in (2, 3):
+        fake.set_suspended(fake.id_of(student(n)), days_ago=40)
+    plan = tmp_path / "grace.json"
+    made = run(fake, "--exclude", student(1), "--suspended-days", "30", "--dry-run", "--plan-out", str(plan))
+    assert made.code == ExitStatus.OK, made.err
+    fake.set_suspended(fake.id_of(student(2)), False)  # reactivated after the review
+    applied = run(fake, "--plan", str(plan), "--yes")
+    assert applied.code == ExitStatus.SAFETY_STOP
+    assert f"{student(2)} (id {fake.id_of(student(2))}) is no longer suspended" in applied.err
+    assert {student(2), student(3)} <= fake.emails() and fake.writes() == []
+
+
+def test_a_saved_grace_plan_whose_people_are_still_suspended_applies(run, make_fake, tmp_path):
+    fake = make_fake(people=4)
+    for n in (2, 3):
+        fake.set_suspended(fake.id_of(student(n)), days_ago=40)
+    plan = tmp_path / "grace.json"
+    assert run(fake, "--exclude", student(1), "--only-suspended", "--dry-run", "--plan-out", str(plan)).code == ExitStatus.OK
+    applied = run(fake, "--plan", str(plan), "--yes")
+    assert applied.code == ExitStatus.OK, applied.err
+    assert not {student(2), student(3)} & fake.emails() and student(4) in fake.emails()

@@ -2850,8 +2850,8 @@ def _suspension_keeps(person: Person, selection: Selection) -> str | None:
     if selection.suspended_days is None:
         return None
     when = parse_time(person.state_change) if person.state_change else None
-    if when is None:
-        return KEEP_SUSPENSION_UNKNOWN  # never guess how long ago: a guess could remove too early
+    if when is None or when <= EPOCH:
+        return KEEP_SUSPENSION_UNKNOWN  # never guess how long ago; 0 or -1 is "unset", not a 1970 suspension
     now = selection.now or dt.datetime.now(dt.timezone.utc)
     return None if now - when > dt.timedelta(days=selection.suspended_days) else KEEP_SUSPENDED_RECENTLY
 
@@ -2960,6 +2960,7 @@ class SavedPlan:
     remove: list[Person]
     created: str | None = None  # when --plan-out wrote it (UTC, ISO 8601), as the file says
     action: str = "remove"  # plans written before suspension existed are removal plans
+    only_suspended: bool = False  # made with --only-suspended/--suspended-days: planned people must still be suspended
 
 
 PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
@@ -2989,12 +2990,14 @@ def write_plan(
     groups: Sequence[GroupMembers] = (),
     files: Sequence[EmailSource] = (),
     action: Action | None = None,
+    only_suspended: bool = False,
 ) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
         "created": utc_now(),
         "action": (action or REMOVE).name,
+        "only_suspended": only_suspended,
         "workspace": {"id": ws.id, "name": ws.name},
         "protections": {
             "emails": sorted({normalize_email(e) for e in protections.emails}),
@@ -3066,6 +3069,7 @@ def load_plan(path: str) -> SavedPlan:
             remove,
             doc.get("created") if isinstance(doc.get("created"), str) else None,
             _plan_action(doc.get("action", "remove")),
+            _plan_field(doc, "only_suspended", bool) if "only_suspended" in doc else False,
         )
     except ValueError as exc:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
@@ -3123,6 +3127,8 @@ def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], e
             problems.append(f"id {entry.id} is {person.email or 'without an email'} now, not {entry.email}")
         elif person.id not in would_go:
             problems.append(f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})")
+        elif saved.only_suspended and saved.action == REMOVE.name and not person.suspended:
+            problems.append(f"{person.email} (id {person.id}) is no longer suspended")
         else:
             remove.append(person)
     if problems:
@@ -4334,7 +4340,8 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     stops = safety_stops(config, plan, near)
     if config.dry_run:
         if config.plan_out:
-            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files, action)
+            only_suspended = config.selection.only_suspended
+            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files, action, only_suspended)
             console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
         for stop in stops:
             if stop.about_plan:
@@ -4535,15 +4542,22 @@ def read_report_rows(path: str) -> ReportRows:
 
 
 def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
-    """The people whose last row for this workspace says `suspended`: those the report's run(s)
-    suspended, and not those already suspended before (who were never ours to undo)."""
-    last: dict[int, str] = {}
+    """The people of this workspace the report's run(s) suspended, or may have: a `suspended` row,
+    or an `attempting` row of a suspension (a run killed with its request in flight), not followed
+    by a later `unsuspended` row. Rows of later runs (`already-suspended` from a re-run, an undo's
+    `not-attempted` or `failed`) do not erase it; those suspended before any run never had one."""
+    ours: dict[int, bool] = {}
     for row in report.rows:
-        if row.get("workspace_id") == str(ws.id) and (row.get("person_id") or "").isdigit():
-            last[int(row["person_id"])] = row.get("outcome") or ""
-    ids = {pid for pid, outcome in last.items() if outcome == SUSPENDED}
+        if row.get("workspace_id") != str(ws.id) or not (row.get("person_id") or "").isdigit():
+            continue
+        pid, outcome = int(row["person_id"]), row.get("outcome") or ""
+        if outcome == SUSPENDED or (outcome == ATTEMPTING and row.get("action") == SUSPEND.name):
+            ours[pid] = True
+        elif outcome == UNSUSPENDED:
+            ours[pid] = False
+    ids = {pid for pid, suspended in ours.items() if suspended}
     if not ids:
-        raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)}; nothing to undo")
+        raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)} who was not unsuspended since; nothing to undo")
     return ids
 
 

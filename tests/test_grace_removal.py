@@ -34,6 +34,8 @@ def changed(days_ago: float) -> str:
         ({"isDisabled": True}, 30, KEEP_SUSPENSION_UNKNOWN),  # no field: never a guess
         ({"isDisabled": True, "lastStateChange": None}, 30, KEEP_SUSPENSION_UNKNOWN),
         ({"isDisabled": True, "lastStateChange": "last month"}, 30, KEEP_SUSPENSION_UNKNOWN),
+        ({"isDisabled": True, "lastStateChange": "1970-01-01T00:00:00.000Z"}, 30, KEEP_SUSPENSION_UNKNOWN),  # "unset"
+        ({"isDisabled": True, "lastStateChange": "1969-12-31T23:59:59.000Z"}, 30, KEEP_SUSPENSION_UNKNOWN),  # -1
         ({"isDisabled": False, "lastStateChange": changed(400)}, 30, KEEP_NOT_SUSPENDED),
         ({"isDisabled": "true", "lastStateChange": changed(400)}, None, KEEP_NOT_SUSPENDED),  # only a real true
         ({}, None, KEEP_NOT_SUSPENDED),
@@ -76,6 +78,19 @@ def test_grace_removal_removes_only_those_suspended_long_enough(run, make_fake):
     assert {r["email"]: r["outcome"] for r in only_report()} == {student(1): "removed", student(2): "removed"}
     listings = [r for r in fake.requests if r.path == "/v4/people"]
     assert listings and all(r.query.get("includeStatus") == "suspended" for r in listings)
+
+
+def test_a_suspension_time_at_or_before_the_epoch_is_unknown_and_kept(run, make_fake):
+    fake = make_fake(people=4)
+    for n, when in ((2, "1970-01-01T00:00:00.000Z"), (3, "1969-12-31T23:59:59.000Z")):
+        fake.set_suspended(fake.id_of(student(n)), days_ago=1)
+        fake.people[fake.id_of(student(n))]["lastStateChange"] = when
+    fake.set_suspended(fake.id_of(student(4)), days_ago=40)
+    result = run(fake, "--yes", "--no-protected-emails", "--suspended-days", "30")
+    assert result.code == ExitStatus.OK, result.err
+    assert student(4) not in fake.emails() and {student(2), student(3)} <= fake.emails()
+    assert "suspension time unknown: 2" in result.out
+    assert {r["email"]: r["outcome"] for r in only_report()} == {student(4): "removed"}
 
 
 def test_suspended_days_implies_only_suspended_and_combines_with_only(run, make_fake):
@@ -142,3 +157,28 @@ def test_a_listing_without_suspended_members_corrects_nobody_it_does_not_show(ru
     last = {r["email"]: r["outcome"] for r in read_report("r.csv")}
     assert last == {student(1): "removed", student(2): "removed", student(3): "failed"}  # hidden, not "verified absent"
     assert stuck in fake.people
+
+
+def test_a_saved_grace_plan_stops_when_a_planned_person_was_reactivated(run, make_fake, tmp_path):
+    fake = make_fake(people=4)
+    for n in (2, 3):
+        fake.set_suspended(fake.id_of(student(n)), days_ago=40)
+    plan = tmp_path / "grace.json"
+    made = run(fake, "--exclude", student(1), "--suspended-days", "30", "--dry-run", "--plan-out", str(plan))
+    assert made.code == ExitStatus.OK, made.err
+    fake.set_suspended(fake.id_of(student(2)), False)  # reactivated after the review
+    applied = run(fake, "--plan", str(plan), "--yes")
+    assert applied.code == ExitStatus.SAFETY_STOP
+    assert f"{student(2)} (id {fake.id_of(student(2))}) is no longer suspended" in applied.err
+    assert {student(2), student(3)} <= fake.emails() and fake.writes() == []
+
+
+def test_a_saved_grace_plan_whose_people_are_still_suspended_applies(run, make_fake, tmp_path):
+    fake = make_fake(people=4)
+    for n in (2, 3):
+        fake.set_suspended(fake.id_of(student(n)), days_ago=40)
+    plan = tmp_path / "grace.json"
+    assert run(fake, "--exclude", student(1), "--only-suspended", "--dry-run", "--plan-out", str(plan)).code == ExitStatus.OK
+    applied = run(fake, "--plan", str(plan), "--yes")
+    assert applied.code == ExitStatus.OK, applied.err
+    assert not {student(2), student(3)} & fake.emails() and student(4) in fake.emails()

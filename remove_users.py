@@ -99,6 +99,7 @@ PAGE_SIZE = 100
 SUSPEND_BATCH = 100  # ids in one bulk suspend or unsuspend call
 MAX_ATTEMPTS = 5
 MAX_RETRY_WAIT = 300.0  # a 429 asking for longer than this fails the request instead
+MAX_REFRESH_WAIT = 30.0  # the token refresh's waits in all: signals are held during a refresh
 BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
 BACKOFF_CAP = 8.0
 REFRESH_MARGIN = 60  # refresh before start-up when the access token has less than this left
@@ -848,6 +849,7 @@ class Tokens:
         assert self.file is not None and self.token_url and self.client_id
         form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token, "client_id": self.client_id}
         answer = None
+        waited = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 # A fresh connection each time: a stale pooled one would make a lost answer likelier.
@@ -874,7 +876,14 @@ class Tokens:
                     f"in AAC ({TOKEN_HELP_PATH})"
                 ) from None
             if answer.status_code in (429, 503) and attempt < MAX_ATTEMPTS:
-                time.sleep(min(MAX_RETRY_WAIT, parse_retry_after(answer.headers) or backoff_delay(attempt)))
+                wait = parse_retry_after(answer.headers) or backoff_delay(attempt)
+                if waited + wait > MAX_REFRESH_WAIT:  # the refresh token was not used up: a later run can refresh
+                    raise TokenError(
+                        f"POST {_path_of(self.token_url)}: HTTP {answer.status_code} asking to wait {wait:.0f} s; the token "
+                        f"refresh waits at most {MAX_REFRESH_WAIT:.0f} s in all. Re-run the same command later"
+                    )
+                waited += wait
+                time.sleep(wait)
                 continue
             break
         assert answer is not None

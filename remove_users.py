@@ -99,6 +99,7 @@ PAGE_SIZE = 100
 SUSPEND_BATCH = 100  # ids in one bulk suspend or unsuspend call
 MAX_ATTEMPTS = 5
 MAX_RETRY_WAIT = 300.0  # a 429 asking for longer than this fails the request instead
+MAX_REFRESH_WAIT = 30.0  # the token refresh's waits in all: signals are held during a refresh
 BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
 BACKOFF_CAP = 8.0
 REFRESH_MARGIN = 60  # refresh before start-up when the access token has less than this left
@@ -204,17 +205,26 @@ class _NoAnswer(Exception):
 
 
 class LongWait(ApiError):
-    """A 429 asking for a longer wait than the tool accepts: the whole run stops, not one request."""
+    """A 429, or a spent rate-limit budget, asking for a longer wait than the tool accepts: the whole
+    run stops, not one request."""
 
-    def __init__(self, answer: "Answer", wait: float) -> None:
+    def __init__(self, answer: "Answer", wait: float, why: str = "HTTP 429") -> None:
         super().__init__(
             answer.method,
             answer.path,
-            f"rate limited and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits",
+            f"rate limited ({why}) and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits",
             answer.status,
             answer.request_id,
         )
-        self.wait = wait
+        self.wait, self.why = wait, why
+
+
+class BudgetSpent(Exception):
+    """Inside the client: a rate-limit budget is spent until a reset further away than MAX_RETRY_WAIT."""
+
+    def __init__(self, window: str, wait: float) -> None:
+        super().__init__(window)
+        self.window, self.wait = window, wait
 
 
 class Stopped(Exception):
@@ -839,6 +849,7 @@ class Tokens:
         assert self.file is not None and self.token_url and self.client_id
         form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token, "client_id": self.client_id}
         answer = None
+        waited = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 # A fresh connection each time: a stale pooled one would make a lost answer likelier.
@@ -865,7 +876,14 @@ class Tokens:
                     f"in AAC ({TOKEN_HELP_PATH})"
                 ) from None
             if answer.status_code in (429, 503) and attempt < MAX_ATTEMPTS:
-                time.sleep(min(MAX_RETRY_WAIT, parse_retry_after(answer.headers) or backoff_delay(attempt)))
+                wait = parse_retry_after(answer.headers) or backoff_delay(attempt)
+                if waited + wait > MAX_REFRESH_WAIT:  # the refresh token was not used up: a later run can refresh
+                    raise TokenError(
+                        f"POST {_path_of(self.token_url)}: HTTP {answer.status_code} asking to wait {wait:.0f} s; the token "
+                        f"refresh waits at most {MAX_REFRESH_WAIT:.0f} s in all. Re-run the same command later"
+                    )
+                waited += wait
+                time.sleep(wait)
                 continue
             break
         assert answer is not None
@@ -1108,6 +1126,9 @@ class Pacer:
         while True:
             with self.lock:
                 now = self.clock()
+                for name, (left, reset, _) in self.budgets.items():
+                    if left < 1 and reset - now > MAX_RETRY_WAIT:
+                        raise BudgetSpent(name, reset - now)  # a daily quota, say: like a long 429
                 ready = self._ready_at(now)
                 if ready <= now:
                     return self._grant(now, first_look)
@@ -1137,8 +1158,9 @@ class Pacer:
             if now >= reset:
                 del self.budgets[name]  # a new window: unknown until an answer says
             elif left < 1:
-                self._pause(now, reset - now)  # a wait the server named, like x-retry-after
-                ready = max(ready, reset)
+                wait = min(reset - now, MAX_RETRY_WAIT)  # a longer one stops wait_turn instead
+                self._pause(now, wait)  # a wait the server named, like x-retry-after
+                ready = max(ready, now + wait)
         return ready
 
     def _grant(self, now: float, asked_now: bool) -> Ticket:
@@ -1237,7 +1259,9 @@ def _rate_limit_budgets(headers: Mapping[str, str], wall: Callable[[], float]) -
             reset = reset / 1000 - wall()
         elif reset > 1e9:
             reset -= wall()
-        found.append((match.group(1) or "", remaining, min(max(0.0, reset), MAX_RETRY_WAIT)))
+        if not (math.isfinite(remaining) and math.isfinite(reset)) or reset < 0:
+            continue  # NaN, infinite or past: no budget, never a wait without bound
+        found.append((match.group(1) or "", remaining, reset))
     return found
 
 
@@ -1365,6 +1389,9 @@ class AacClient:
         try:
             started = self.pacer.wait_turn(self.stop if stoppable else None)
             token, generation = self.tokens.current()
+        except BudgetSpent as spent:
+            window = f"x-rate-limit-{spent.window}-remaining" if spent.window else "x-rate-limit-remaining"
+            raise LongWait(Answer(method, path, None, b"", "", None), spent.wait, f"{window}: 0") from None  # type: ignore[arg-type]
         except TokenError:
             if stoppable:  # another worker's refresh failed; that worker reports it, this one stops
                 raise Stopped(None, False) from None
@@ -3757,7 +3784,7 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
     if isinstance(result, LongWait):
         outcome = Outcome(person, NOT_ATTEMPTED, result.status, result.request_id, f"{result.message}; not sent again{note}")
         outcome.halt = (
-            f"the server asked to wait {result.wait:.0f} s (HTTP 429), longer than the {MAX_RETRY_WAIT:.0f} s this tool waits; "
+            f"the server asked to wait {result.wait:.0f} s ({result.why}), longer than the {MAX_RETRY_WAIT:.0f} s this tool waits; "
             f"no new {action.noun}s were started. Re-run the same command later"
         )
         return outcome

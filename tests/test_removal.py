@@ -217,6 +217,31 @@ def test_429_asking_over_300_seconds_stops_the_run(run, fake):
     assert len(fake.people) > 10
 
 
+def test_a_budget_spent_until_a_far_reset_stops_the_run_like_a_long_429(run, fake):
+    # A spent daily quota: every answer after the first removal says 0 left until tomorrow.
+    def budget() -> dict[str, str]:
+        if fake.count("DELETE") == 0:
+            return {}
+        return {"x-rate-limit-day-remaining": "0", "x-rate-limit-day-reset": str(int(time.time()) + 86400)}
+
+    fake._budget_headers = budget
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
+    assert result.code == ExitStatus.ERROR
+    assert fake.count("DELETE") == 1  # nothing sent after the answer that spent the budget
+    assert "x-rate-limit-day-remaining: 0" in result.err and "Re-run the same command later" in result.err
+    rows = only_report()
+    assert sum(row["outcome"] == "removed" for row in rows) == 1
+    assert sum(row["outcome"] == "not-attempted" for row in rows) == len(rows) - 1
+
+
+@pytest.mark.parametrize("reset", ["nan", "-5", "inf", "soon"])
+def test_a_budget_with_a_reset_that_means_nothing_is_ignored(run, fake, reset):
+    fake._budget_headers = lambda: {"x-rate-limit-day-remaining": "0", "x-rate-limit-day-reset": reset}
+    result = run(fake, "--yes", "--no-protected-emails")
+    assert result.code == ExitStatus.OK
+    assert len(fake.people) == 2
+
+
 def test_uncured_401_stops_new_removals(run, make_fake):
     fake = make_fake(people=10, access_token_uses=10)  # 6 listing calls, then 4 removals
     result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")

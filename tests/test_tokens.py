@@ -150,6 +150,25 @@ def test_refresh_is_retried_on_503(run, fake, tmp_path):
     assert fake.refreshes == 1
 
 
+def test_a_long_retry_after_on_the_token_endpoint_ends_the_refresh(run, fake, tmp_path, monkeypatch):
+    monkeypatch.setattr(remove_users, "MAX_REFRESH_WAIT", 0.5)
+    path = pair_file(fake, tmp_path, lifetime=5)
+    fake.add_fault(method="POST", path="/as/token", status=503, times=None, headers={"Retry-After": "3600"})
+    result = run(fake, "--token-file", str(path), "--dry-run")
+    assert result.code == ExitStatus.ERROR
+    assert fake.count("POST", "/as/token") == 1
+    assert "asking to wait 3600 s" in result.err and "Re-run the same command later" in result.err
+
+
+def test_the_refresh_waits_are_bounded_in_all(run, fake, tmp_path, monkeypatch):
+    monkeypatch.setattr(remove_users, "MAX_REFRESH_WAIT", 0.5)
+    path = pair_file(fake, tmp_path, lifetime=5)
+    fake.add_fault(method="POST", path="/as/token", status=429, times=None, headers={"Retry-After": "0.3"})
+    result = run(fake, "--token-file", str(path), "--dry-run")
+    assert result.code == ExitStatus.ERROR
+    assert fake.count("POST", "/as/token") == 2  # 0.3 s, then another 0.3 s would pass the 0.5 s bound
+
+
 def test_a_lost_refresh_answer_is_not_retried(run, fake, tmp_path):
     path = pair_file(fake, tmp_path, lifetime=5)
     fake.add_fault(method="POST", path="/as/token", reset=True, act_first=True, times=1)

@@ -630,52 +630,125 @@ def utc_now() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Output: results on stdout, progress and diagnostics on stderr, all of it redacted
+# The terminal: the process's streams and keyboard. Results on stdout, the rest on stderr, redacted
 # ---------------------------------------------------------------------------------------------
 
 
-class Console:
-    def __init__(self, verbosity: int = 0, json_mode: bool = False) -> None:
-        self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
-        self.json_mode = json_mode  # stdout is kept for the one JSON document
+class Terminal:
+    """Where output goes, whether a person is there to answer, and the questions put to them.
+
+    Every line passes through redact() and shown(), so that neither a token nor a member's name
+    with escape sequences in it reaches the screen. A stream that fails to take a write is dropped
+    for the rest of the run instead of failing it. Tests hand in their own streams; by default the
+    process's own are looked up at each write (so that pytest's capture sees them).
+    """
+
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
         self.lock = threading.Lock()
-        self.muted = False  # after a second Ctrl-C, late workers stay silent
-        self.warnings: list[str] = []
         self.lost: set[int] = set()  # ids of the streams a write failed on: never written again
 
-    def _write(self, stream: TextIO, text: str) -> None:
+    @property
+    def stdin(self) -> TextIO:
+        return self._stdin or sys.stdin
+
+    @property
+    def stdout(self) -> TextIO:
+        return self._stdout or sys.stdout
+
+    @property
+    def stderr(self) -> TextIO:
+        return self._stderr or sys.stderr
+
+    @property
+    def interactive(self) -> bool:
+        """True when standard input is a terminal: someone is there to answer a question."""
+        try:
+            return self.stdin.isatty()
+        except (AttributeError, ValueError):  # closed, or not a file at all
+            return False
+
+    def line(self, stream: TextIO, text: str) -> None:
+        self.write(stream, redact(shown(text)) + "\n")
+
+    def write(self, stream: TextIO, text: str) -> None:
+        """Text as it is (a prompt, a CSV line): the caller has made it safe to show."""
         with self.lock:
-            if not self.muted and id(stream) not in self.lost:
-                try:
-                    stream.write(redact(shown(text)) + "\n")
-                    stream.flush()
-                except OSError:
-                    # `| head` has read enough (EPIPE), the terminal hung up with the SSH session
-                    # (EIO), the log's disk is full (ENOSPC): go on without this stream. The run,
-                    # its report and its exit code must not depend on anyone still reading.
-                    self.lost.add(id(stream))
-                    quiet_broken_pipes()
+            if id(stream) in self.lost:
+                return
+            try:
+                stream.write(text)
+                stream.flush()
+            except OSError:
+                # `| head` has read enough (EPIPE), the terminal hung up with the SSH session
+                # (EIO), the log's disk is full (ENOSPC): go on without this stream. The run,
+                # its report and its exit code must not depend on anyone still reading.
+                self.lost.add(id(stream))
+                quiet_broken_pipes()
+
+    def ask(self, prompt: str) -> str | None:
+        """One line typed at the terminal, trimmed; None at the end of input."""
+        self.write(self.stderr, redact(prompt))
+        with self._ending_the_prompt_line():
+            line = self.stdin.readline()
+        return line.strip() if line else None
+
+    def ask_hidden(self, prompt: str) -> str:
+        """A secret, not echoed. getpass reads the controlling terminal itself, so a test's own
+        stdin is read as a plain line instead."""
+        if self._stdin is not None:
+            return self.ask(prompt) or ""
+        try:
+            with self._ending_the_prompt_line():
+                return getpass.getpass(prompt, stream=self.stderr).strip()
+        except EOFError:
+            return ""
+
+    @contextlib.contextmanager
+    def _ending_the_prompt_line(self) -> Iterator[None]:
+        """Ctrl-C at a prompt: the message that follows starts on a line of its own."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.write(self.stderr, "\n")
+            raise
+
+
+class Console:
+    """The run's lines, by kind: results (the plan, the summary) on stdout, or on stderr under
+    --json; progress and diagnostics on stderr; warnings collected for the --json document."""
+
+    def __init__(self, verbosity: int = 0, json_mode: bool = False, terminal: Terminal | None = None) -> None:
+        self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
+        self.json_mode = json_mode  # stdout is kept for the one JSON document
+        self.terminal = terminal or Terminal()
+        self.muted = False  # after a second Ctrl-C, late workers stay silent
+        self.warnings: list[str] = []
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        if not self.muted:
+            self.terminal.line(stream, text)
 
     def result(self, text: str = "") -> None:
-        self._write(sys.stderr if self.json_mode else sys.stdout, text)
+        self._write(self.terminal.stderr if self.json_mode else self.terminal.stdout, text)
 
     def raw(self, text: str) -> None:
-        self._write(sys.stderr, text)
+        self._write(self.terminal.stderr, text)
 
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
-            self._write(sys.stderr, text)
+            self._write(self.terminal.stderr, text)
 
     def debug(self, text: str) -> None:
         if self.verbosity >= 1:
-            self._write(sys.stderr, text)
+            self._write(self.terminal.stderr, text)
 
     def warn(self, text: str) -> None:
         self.warnings.append(redact(text))
-        self._write(sys.stderr, f"{PROG}: warning: {text}")
+        self._write(self.terminal.stderr, f"{PROG}: warning: {text}")
 
     def error(self, text: str) -> None:
-        self._write(sys.stderr, f"{PROG}: error: {text}")
+        self._write(self.terminal.stderr, f"{PROG}: error: {text}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -3726,7 +3799,7 @@ def show_plan(
         console.result("Dry run: nothing was changed.")
 
 
-def confirm(ws: Workspace, plan: Plan, target: Person | None, action: Action = REMOVE) -> bool:
+def confirm(terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action = REMOVE) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
     # A blank name would be confirmed by a bare Enter, and one with control characters cannot be typed.
     typable = bool(ws.name and ws.name.strip()) and shown(ws.name) == ws.name
@@ -3734,13 +3807,11 @@ def confirm(ws: Workspace, plan: Plan, target: Person | None, action: Action = R
     what = "workspace name" if typable else "workspace id"
     assets = f"their assets go to {target.email} first" if target else action.consequence
     where = "from" if action.deletes_assets else "in"
-    sys.stderr.write(
+    line = terminal.ask(
         f"\nThis {action.verb} {people_count(len(plan.remove))} {where} {shown(workspace_label(ws))}; {shown(assets)}.\n"
         f"Type the {what} ({expected}) to go ahead, or anything else to stop: "
     )
-    sys.stderr.flush()
-    line = sys.stdin.readline()
-    return bool(line) and line.strip().casefold() == expected.strip().casefold()
+    return line is not None and line.casefold() == expected.strip().casefold()
 
 
 def _suspect_success(answer: Answer) -> str:
@@ -4364,7 +4435,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
-    stops = safety_stops(config, plan, near)
+    stops = safety_stops(config, plan, near, console.terminal)
     if config.dry_run:
         if config.plan_out:
             only_suspended = config.selection.only_suspended
@@ -4378,12 +4449,12 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         console.result(f"Nobody to {action.name}.")
         return ExitStatus.OK
     for stop in stops:
-        if stop.ask is not None and not config.yes and on_terminal():
-            if stop.ask():
+        if stop.ask is not None and not config.yes and console.terminal.interactive:
+            if stop.ask(console.terminal):
                 continue
             raise SafetyStop(f"{stop.declined}; nobody was {action.past}")
         raise stop.error(f"nobody was {action.past}")
-    if not config.yes and plan.remove and not confirm(ws, plan, target, action):
+    if not config.yes and plan.remove and not confirm(console.terminal, ws, plan, target, action):
         raise SafetyStop(f"not confirmed; nobody was {action.past}")
     signals.counting = True  # from here on, a signal stops new removals and every row is written
     report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console, action.name)
@@ -4449,7 +4520,7 @@ class Stop:
 
     reason: str  # what it saw, and which flag or fix proceeds
     status: ExitStatus = ExitStatus.SAFETY_STOP
-    ask: Callable[[], bool] | None = None
+    ask: Callable[[Terminal], bool] | None = None
     instead: str = ""  # what happens instead on a terminal without --yes
     declined: str = ""  # the message when the operator answers the question with a no
     about_plan: bool = True  # False: about how the run was started, so a dry run does not list it
@@ -4459,7 +4530,7 @@ class Stop:
         return kind(f"{self.reason}; {outcome}")
 
 
-def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]]) -> list[Stop]:
+def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]], terminal: Terminal) -> list[Stop]:
     """Every stop a real run would make before its first change, in the order it meets them."""
     action = config.action
     # Refused before any request in a real run (resolve_config); listed here for the dry run.
@@ -4473,7 +4544,7 @@ def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]]) -> lis
                 "plan, then raise --max-remove if it is right"
             )
         )
-    if not config.yes and not on_terminal():
+    if not config.yes and not terminal.interactive:
         stops.append(
             Stop(
                 f"standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to {action.name} "
@@ -4487,7 +4558,7 @@ def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]]) -> lis
         stops.append(
             Stop(
                 f"protected emails that match nobody but look like typos: {entries}. Fix them in --exclude or the exclude file",
-                ask=lambda: ask_near_misses(near),
+                ask=lambda terminal: ask_near_misses(terminal, near),
                 instead="on a terminal without --yes it asks first",
                 declined="stopped to fix the protected emails that look like typos",
             )
@@ -4588,13 +4659,13 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
     return ids
 
 
-def ask_near_misses(near: list[tuple[str, str]]) -> bool:
-    sys.stderr.write("\nThese protected emails match nobody, but look like a member's email:\n")
-    for entry, match in near:
-        sys.stderr.write(f"  {shown(entry)}  looks like  {shown(match)}  (who would be removed)\n")
-    sys.stderr.write("Go on anyway? Type yes to go on, anything else to stop and fix them: ")
-    sys.stderr.flush()
-    return sys.stdin.readline().strip().casefold() == "yes"
+def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
+    listed = "".join(f"  {shown(entry)}  looks like  {shown(match)}  (who would be removed)\n" for entry, match in near)
+    answer = terminal.ask(
+        f"\nThese protected emails match nobody, but look like a member's email:\n{listed}"
+        "Go on anyway? Type yes to go on, anything else to stop and fix them: "
+    )
+    return (answer or "").casefold() == "yes"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -4602,68 +4673,47 @@ def ask_near_misses(near: list[tuple[str, str]]) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def on_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def ask_hidden(prompt: str) -> str:
-    try:
-        return getpass.getpass(prompt, stream=sys.stderr).strip()
-    except EOFError:
-        return ""
-
-
-def ask(prompt: str) -> str | None:
-    """One line from the terminal; None at end of input."""
-    sys.stderr.write(prompt)
-    sys.stderr.flush()
-    line = sys.stdin.readline()
-    return line.strip() if line else None
-
-
-def ask_protected_emails(narrowed_by: Sequence[str] = (), action: Action | None = None) -> list[str]:
+def ask_protected_emails(terminal: Terminal, narrowed_by: Sequence[str] = (), action: Action | None = None) -> list[str]:
     """narrowed_by: the flags that select who may go; then not everyone would be removed."""
     who = f"everyone {' and '.join(narrowed_by)} selects, except you" if narrowed_by else "everyone except you"
-    sys.stderr.write(
+    terminal.write(
+        terminal.stderr,
         f"No protected emails were given: {who} (and the admins, unless --include-admins) would be "
-        f"{(action or REMOVE).past}.\nEnter the email of each person to keep, one per line; a blank line finishes.\n"
+        f"{(action or REMOVE).past}.\nEnter the email of each person to keep, one per line; a blank line finishes.\n",
     )
     emails: list[str] = []
     while True:
-        entry = ask("Protected email (blank to finish): ")
+        entry = terminal.ask("Protected email (blank to finish): ")
         if not entry:
             return emails
         address = parse_email_entry(entry)
         if address is not None:
             emails.append(address)
         else:
-            sys.stderr.write(f"  {entry!r} is not a well-formed email (expected local@domain.tld); type it again\n")
+            terminal.line(terminal.stderr, f"  {entry!r} is not a well-formed email (expected local@domain.tld); type it again")
 
 
 def init_token_file(path: str, console: Console) -> ExitStatus:
     """Asks for what AAC's token dialog shows once, and writes the token file (mode 0600)."""
-    if not on_terminal():
+    if not console.terminal.interactive:
         raise UsageError("--init-token-file asks for the tokens on a terminal; run it in one")
     if os.path.exists(path):
         raise UsageError(f"{path} exists; the tool will not overwrite a token file (it may hold the only live refresh token)")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"the folder {folder} does not exist")
-    data = ask_token_pair()
+    data = ask_token_pair(console.terminal)
     TokenFile(path, {}).write(data)
     console.info(f"Wrote {path} (readable only by you). Next: python remove_users.py --token-file {path} --dry-run")
     return ExitStatus.OK
 
 
-def ask_token_pair() -> dict[str, Any]:
+def ask_token_pair(terminal: Terminal) -> dict[str, Any]:
     """What AAC's token dialog shows once: the tokens (hidden), the Client ID, the Token Endpoint URL."""
-    sys.stderr.write(f"Make a token pair in AAC: {TOKEN_HELP_PATH}. Its dialog shows each value once.\n")
-    access = ask_hidden("Access token (input hidden): ")
+    terminal.write(terminal.stderr, f"Make a token pair in AAC: {TOKEN_HELP_PATH}. Its dialog shows each value once.\n")
+    access = terminal.ask_hidden("Access token (input hidden): ")
     register_secret(access)
-    refresh = ask_hidden("Refresh token (input hidden): ")
+    refresh = terminal.ask_hidden("Refresh token (input hidden): ")
     register_secret(refresh)
     if not access and not refresh:
         raise UsageError("no token was entered; nothing was written")
@@ -4671,18 +4721,18 @@ def ask_token_pair() -> dict[str, Any]:
     data: dict[str, Any] = {"access_token": access, "refresh_token": refresh}
     default_client = claims.get("client_id")
     hint = f" (Enter for {default_client}, from the access token)" if default_client else ""
-    client_id = ask(f"Client ID{hint}: ") or default_client
+    client_id = terminal.ask(f"Client ID{hint}: ") or default_client
     default_url = str(claims["iss"]).rstrip("/") + "/token" if claims.get("iss") else None
     hint = f" (Enter for {default_url}, from the access token)" if default_url else ""
     while True:
-        token_url = ask(f"Token Endpoint URL{hint}: ") or default_url
+        token_url = terminal.ask(f"Token Endpoint URL{hint}: ") or default_url
         if not token_url:
             break
         try:
             token_url = check_url(token_url, "the Token Endpoint URL")
             break
         except UsageError as exc:
-            sys.stderr.write(f"  {exc}; type it again\n")
+            terminal.line(terminal.stderr, f"  {exc}; type it again")
     if refresh and not (client_id and token_url):
         raise UsageError("a refresh token needs the Client ID and the Token Endpoint URL shown beside it; nothing was written")
     if client_id:
@@ -4928,14 +4978,14 @@ def run_workspaces(args: argparse.Namespace, argv: Sequence[str] | None, environ
         raise UsageError("each workspace's token comes from its section's token_file: drop --token / --token-file")
     if (args.plan or args.plan_out) and len(names) > 1:
         raise UsageError("a saved plan is for one workspace: with --plan or --plan-out choose one --workspace")
-    if not args.dry_run and not args.yes and not on_terminal():
+    if not args.dry_run and not args.yes and not console.terminal.interactive:
         raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
     keys = config_keys(parser)
     given = given_on_command_line(argv)
     runs = []
     for name in names:
         section = config.workspaces[name]
-        ws_console = Console(console.verbosity, console.json_mode)  # its warnings go in its own document
+        ws_console = Console(console.verbosity, console.json_mode, console.terminal)  # its warnings go in its own document
         try:
             resolved = resolve_config(section_args(args, given, section, keys), environ, ws_console)
         except UsageError as exc:
@@ -5020,7 +5070,7 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
         taken = next((n for n in existing.workspaces if n.casefold() == name.casefold()), None)
         if taken:
             raise UsageError(f"{path} already has [{SECTION_PREFIX}{taken}]; choose another name")
-    if not on_terminal():
+    if not console.terminal.interactive:
         raise UsageError("--add-workspace asks for the tokens on a terminal; run it in one")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -5033,8 +5083,8 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
     base_url = check_url(args.base_url or environ.get("AAC_BASE_URL", "").strip() or file_url, "--base-url / AAC_BASE_URL", host_only=True)
     args = argparse.Namespace(**vars(args))
     args.token, args.token_file = None, token_path
-    sys.stderr.write(f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
-    TokenFile(token_path, {}).write(ask_token_pair())
+    console.terminal.write(console.terminal.stderr, f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
+    TokenFile(token_path, {}).write(ask_token_pair(console.terminal))
     tokens: Tokens | None = None
     try:
         tokens = resolve_tokens(args, lambda var: environ.get(var, "").strip() or None, args.timeout, console)
@@ -5111,8 +5161,17 @@ class _ArgumentError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    terminal: Terminal | None = None  # where --help, --version and the usage line go (main sets it)
+
     def error(self, message: str) -> Any:  # argparse would print and exit; main() decides instead
         raise _ArgumentError(message)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # Through the terminal, so that --help into a closed pipe (`| head`) ends quietly: argparse
+        # would only swallow the error, and Python's last flush would then fail instead.
+        terminal = self.terminal or Terminal()
+        if message:
+            terminal.write(terminal.stdout if file is sys.stdout else terminal.stderr, message)
 
 
 def _help_formatter(prog: str) -> argparse.HelpFormatter:
@@ -5443,11 +5502,11 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     email_files: list[EmailSource] = []
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
-    if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and on_terminal():
+    if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and console.terminal.interactive:
         selecting = {"--only": args.only, "--only-file": args.only_file, "--only-group": args.only_group}
         selecting["--inactive-days"] = args.inactive_days is not None
         selecting["--only-suspended"] = args.only_suspended or args.suspended_days is not None
-        emails = ask_protected_emails([flag for flag, given in selecting.items() if given], action)
+        emails = ask_protected_emails(console.terminal, [flag for flag, given in selecting.items() if given], action)
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
     # Admins that a --include-admins suspension caught come back with the undo too.
     include_admins = args.include_admins or action.undoes
@@ -5547,8 +5606,9 @@ def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], t
         token, path = clean_token(env("AAC_ACCESS_TOKEN"), "AAC_ACCESS_TOKEN"), env("AAC_TOKEN_FILE")
         if token and path:
             raise UsageError("both AAC_ACCESS_TOKEN and AAC_TOKEN_FILE are set; unset one, or choose with --token or --token-file")
-    if not token and not path and on_terminal():
-        token = clean_token(ask_hidden(f"AAC access token (from {TOKEN_HELP_PATH}; input hidden): "), "the prompt")
+    if not token and not path and console.terminal.interactive:
+        prompt = f"AAC access token (from {TOKEN_HELP_PATH}; input hidden): "
+        token = clean_token(console.terminal.ask_hidden(prompt), "the prompt")
     if not token and not path:
         raise UsageError("no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or AAC_TOKEN_FILE")
     if token:
@@ -5583,24 +5643,23 @@ def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], t
     return Tokens(access, token_file=token_file, client_id=str(client_id), token_url=token_url, timeout=timeout, console=console)
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, terminal: Terminal | None = None) -> int:
     """The one error boundary: every failure becomes one redacted line on stderr and an exit code."""
     if signal.getsignal(signal.SIGINT) is _interrupted_at_start:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     environ = os.environ if environ is None else environ
+    terminal = terminal or Terminal()
     safe_console_streams()
     try:
-        return _main(argv, environ)
-    except BrokenPipeError:  # --help or the --json document into `| head`
-        quiet_broken_pipes()
-        return ExitStatus.OK
+        return _main(argv, environ, terminal)
     except KeyboardInterrupt:  # before the run started, or after it ended and was reported
-        sys.stderr.write(f"{PROG}: interrupted\n")
+        terminal.write(terminal.stderr, f"{PROG}: interrupted\n")
         return ExitStatus.INTERRUPTED
 
 
-def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
+def _main(argv: Sequence[str] | None, environ: Mapping[str, str], terminal: Terminal) -> int:
     parser = build_parser()
+    parser.terminal = terminal
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser.parse_args(argv)
@@ -5608,14 +5667,14 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
     except _ArgumentError as exc:
         if not _wants_json(argv):
-            parser.print_usage(sys.stderr)
-        console = Console(json_mode=True)
+            parser.print_usage(terminal.stderr)
+        console = Console(json_mode=True, terminal=terminal)
         doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__}
         _failed(console, doc, str(exc), ExitStatus.USAGE)
         if _wants_json(argv):
             _print_json(doc, ExitStatus.USAGE, console)
         return ExitStatus.USAGE
-    console = Console(1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json)
+    console = Console(1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json, terminal=terminal)
     doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run)}
     status = _run_guarded(args, environ, console, doc, argv=argv)
     if args.json:
@@ -5627,11 +5686,8 @@ def _print_json(doc: dict[str, Any], status: int, console: Console) -> None:
     doc["warnings"] = console.warnings
     doc["exit_code"] = int(status)
     console.muted = False
-    try:
-        sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
-        sys.stdout.flush()
-    except OSError:  # nobody left to read it (see Console._write); the exit code still says how it went
-        quiet_broken_pipes()
+    # Nobody may be left to read it (see Terminal.write); the exit code still says how it went.
+    console.terminal.write(console.terminal.stdout, redact(json.dumps(doc, indent=2)) + "\n")
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
@@ -5701,7 +5757,7 @@ def _failed(console: Console, doc: dict[str, Any], message: str, status: ExitSta
     """One line on stderr per problem (the traceback first with --debug), the same in the --json
     document (problems joined with "; ")."""
     if debug:
-        sys.stderr.write(redact(traceback.format_exc()))
+        console.terminal.write(console.terminal.stderr, redact(traceback.format_exc()))
     console.muted = False  # a run that ended by a signal muted its late workers, not this
     lines = message.splitlines() or [message]
     for line in lines:

@@ -98,6 +98,8 @@ DEFAULT_TIMEOUT = 30.0
 PAGE_SIZE = 100
 SUSPEND_BATCH = 100  # ids in one bulk suspend or unsuspend call
 MAX_ATTEMPTS = 5
+RATE_WINDOW = 30.0  # seconds of recent outcomes a progress rate is measured over
+PROGRESS_EVERY = 10.0  # seconds between the progress figures off a terminal (a cron log)
 MAX_RETRY_WAIT = 300.0  # a 429 asking for longer than this fails the request instead
 MAX_REFRESH_WAIT = 30.0  # the token refresh's waits in all: signals are held during a refresh
 BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
@@ -647,6 +649,8 @@ class Terminal:
         self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
         self.lock = threading.Lock()
         self.lost: set[int] = set()  # ids of the streams a write failed on: never written again
+        self._status = ""  # the progress line wanted at the bottom of a live terminal
+        self._shown_status = ""  # the one on the screen now
 
     @property
     def stdin(self) -> TextIO:
@@ -668,23 +672,54 @@ class Terminal:
         except (AttributeError, ValueError):  # closed, or not a file at all
             return False
 
+    @property
+    def live(self) -> bool:
+        """True when stderr is a terminal, where one line can be rewritten in place (progress)."""
+        try:
+            return self.stderr.isatty()
+        except (AttributeError, ValueError):
+            return False
+
     def line(self, stream: TextIO, text: str) -> None:
         self.write(stream, redact(shown(text)) + "\n")
+
+    def status(self, text: str) -> None:
+        """The one line that updates in place at the bottom of a live terminal (progress); ""
+        takes it away. Lines written meanwhile appear above it. Off a terminal: nothing."""
+        if not self.live:
+            return
+        text = redact(shown(text))
+        with self.lock:
+            self._status = text
+        self.write(self.stderr, "")
 
     def write(self, stream: TextIO, text: str) -> None:
         """Text as it is (a prompt, a CSV line): the caller has made it safe to show."""
         with self.lock:
             if id(stream) in self.lost:
                 return
-            try:
-                stream.write(text)
-                stream.flush()
-            except OSError:
-                # `| head` has read enough (EPIPE), the terminal hung up with the SSH session
-                # (EIO), the log's disk is full (ENOSPC): go on without this stream. The run,
-                # its report and its exit code must not depend on anyone still reading.
-                self.lost.add(id(stream))
-                quiet_broken_pipes()
+            if self._shown_status and (text or self._status != self._shown_status):
+                # Wiped with spaces, not an escape sequence: a Windows console shows escape
+                # sequences as text unless told otherwise, and "\r" works everywhere.
+                self._put(self.stderr, "\r" + " " * len(self._shown_status) + "\r")
+                self._shown_status = ""
+            self._put(stream, text)
+            if self._status and not self._shown_status and (not text or text.endswith("\n")):
+                self._put(self.stderr, self._status)  # back at the bottom, below what was written
+                self._shown_status = self._status
+
+    def _put(self, stream: TextIO, text: str) -> None:
+        if not text or id(stream) in self.lost:
+            return
+        try:
+            stream.write(text)
+            stream.flush()
+        except OSError:
+            # `| head` has read enough (EPIPE), the terminal hung up with the SSH session
+            # (EIO), the log's disk is full (ENOSPC): go on without this stream. The run,
+            # its report and its exit code must not depend on anyone still reading.
+            self.lost.add(id(stream))
+            quiet_broken_pipes()
 
     def ask(self, prompt: str) -> str | None:
         """One line typed at the terminal, trimmed; None at the end of input."""
@@ -712,6 +747,65 @@ class Terminal:
         except KeyboardInterrupt:
             self.write(self.stderr, "\n")
             raise
+
+
+class Progress:
+    """How far a long piece of work has come: done of total, the rate, and the time left.
+
+    The rate is measured over the last RATE_WINDOW seconds, not since the start: a run that the
+    quota slowed down (or a pause that ended) shows the pace it has now, so the ETA is honest.
+    The clock is a parameter so that tests need not wait.
+    """
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total = total
+        self.clock = clock
+        self.started = clock()
+        self.done = 0
+        self.recent: collections.deque[float] = collections.deque()  # when the recent ones ended
+
+    def advance(self, n: int = 1) -> None:
+        now = self.clock()
+        self.done += n
+        self.recent.extend([now] * n)
+        while self.recent and self.recent[0] <= now - RATE_WINDOW:
+            self.recent.popleft()
+
+    def rate(self) -> float | None:
+        """Per second, over the recent window; None until there is something to measure."""
+        now = self.clock()
+        while self.recent and self.recent[0] <= now - RATE_WINDOW:
+            self.recent.popleft()
+        span = min(now - self.started, RATE_WINDOW)
+        if not self.recent or span < 1.0:
+            return None
+        return len(self.recent) / span
+
+    def eta(self) -> float | None:
+        """Seconds left at the recent rate; None when it cannot be told."""
+        rate = self.rate()
+        return (self.total - self.done) / rate if rate else None
+
+    def figures(self, waiting: float | None = None) -> str:
+        """`123 of 5,000 (2%), 8.1 a second, ETA 10:02`, and a wait for the quota if there is one."""
+        percent = 100 * self.done // self.total if self.total else 100
+        text = f"{self.done:,} of {self.total:,} ({percent}%)"
+        rate, eta = self.rate(), self.eta()
+        if rate is not None:
+            text += f", {rate:.1f} a second"
+        if eta is not None and self.done < self.total:
+            text += f", ETA {clock_time(eta)}"
+        if waiting:
+            text += f"; waiting {math.ceil(waiting)} s for the quota"
+        return text
+
+
+def clock_time(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` from an hour on."""
+    whole = int(math.ceil(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class Console:

@@ -5250,6 +5250,56 @@ HELP_EXAMPLES = """examples:
 """
 
 
+PROTECTS, NARROWS = "protects", "narrows"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One way to say who is kept (PROTECTS) or who may go at all (NARROWS)."""
+
+    name: str  # the flag or variable, as messages and --help name it
+    role: str
+    dest: str | None  # the argparse dest that gives it; None: an environment variable
+
+    def given(self, args: argparse.Namespace) -> bool:
+        value = getattr(args, self.dest) if self.dest else None
+        return value is not None and value is not False and value != []
+
+
+# Every source of protection and every selection that narrows a run, in one table: the stop for a
+# run that protects nothing, the prompt for protected emails, the undo's "whom?", the flags a
+# saved plan refuses, and --help all read it, so that none of them can drift from the others.
+SOURCES = (
+    Source("--exclude", PROTECTS, "exclude"),
+    Source("--exclude-file", PROTECTS, "exclude_file"),
+    Source("AAC_EXCLUDED_EMAILS", PROTECTS, None),
+    Source("--exclude-group", PROTECTS, "exclude_group"),
+    Source("--only", NARROWS, "only"),
+    Source("--only-file", NARROWS, "only_file"),
+    Source("--only-group", NARROWS, "only_group"),
+    Source("--inactive-days", NARROWS, "inactive_days"),
+    Source("--only-suspended", NARROWS, "only_suspended"),
+    Source("--suspended-days", NARROWS, "suspended_days"),
+    Source("--from-report", NARROWS, "from_report"),
+)
+# Besides the selections, these change who a plan holds: a saved plan (--plan) refuses them all.
+REPLANS = ("--include-admins", "--transfer-to")
+
+
+def source_names(role: str) -> list[str]:
+    return [source.name for source in SOURCES if source.role == role]
+
+
+def narrowed_by(args: argparse.Namespace) -> list[str]:
+    """The selections given, by name: then not everyone would go."""
+    return [source.name for source in SOURCES if source.role == NARROWS and source.given(args)]
+
+
+def listed(names: Sequence[str], last: str = "or") -> str:
+    """`a, b or c`."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
+
+
 class _ArgumentError(Exception):
     """An argument argparse refused; main() reports it (as JSON too, with --json)."""
 
@@ -5410,7 +5460,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-protected-emails",
         action="store_true",
         help="Say that removing everyone but you (and the admins) is intended. Without it, a run with no protected "
-        "email and no --only, --only-file or --inactive-days stops (exit 2) before sending anything.",
+        f"email ({listed(source_names(PROTECTS))}) and no {listed(source_names(NARROWS))} stops (exit 2) before "
+        "sending anything.",
     )
     verbs = what.add_mutually_exclusive_group()
     verbs.add_argument(
@@ -5544,29 +5595,21 @@ def collect_emails(
     return emails
 
 
-def check_something_protected(
-    args: argparse.Namespace, protections: Protections, selection: Selection, action: Action = REMOVE
-) -> str | None:
+def check_something_protected(args: argparse.Namespace, protections: Protections, action: Action) -> str | None:
     """Refuses a run that would remove everyone but you and the admins when nothing says who to keep.
 
     Returns the refusal as a warning for a dry run; raises it (exit 2) for a real run. Every
     protection source counts here, in this one list; so does every selection that narrows the run.
     An undo needs no protection from itself.
     """
-    sources = {"a protected email": bool(protections.emails), "--exclude-group": bool(args.exclude_group)}
-    narrowed = (
-        selection.only is not None
-        or selection.inactive_days is not None
-        or bool(args.only_group)
-        or selection.only_suspended
-        or bool(args.from_report)
-    )
-    if any(sources.values()) or narrowed or args.plan or args.no_protected_emails or action.undoes:
+    # The emails of --exclude, --exclude-file, AAC_EXCLUDED_EMAILS and the prompt are all here.
+    protected = bool(protections.emails) or bool(args.exclude_group)
+    if protected or narrowed_by(args) or args.plan or args.no_protected_emails or action.undoes:
         return None
     text = (
-        "no protected email was given (--exclude, --exclude-file, AAC_EXCLUDED_EMAILS, --exclude-group) and no "
-        "selection narrows the run (--only, --only-file, --only-group, --inactive-days, --only-suspended): everyone "
-        f"but you and the admins would be {action.past}. Give --no-protected-emails if that is intended"
+        f"no protected email was given ({', '.join(source_names(PROTECTS))}) and no selection narrows the run "
+        f"({', '.join(source_names(NARROWS))}): everyone but you and the admins would be {action.past}. Give "
+        "--no-protected-emails if that is intended"
     )
     if args.dry_run:
         return text
@@ -5574,78 +5617,67 @@ def check_something_protected(
 
 
 def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> Config:
-    """Every check that needs no network: nothing is sent until all of this passes."""
+    """Every check that needs no network: nothing is sent until all of this passes. The flags are
+    checked first, then the files and variables they name are read, and only then does anyone get
+    asked anything: a typo in --max-remove is reported before the token is typed, not after."""
 
     def env(name: str) -> str | None:
         value = environ.get(name, "").strip()
         return value or None
 
+    # The flags, alone and together.
     if args.verbose and args.quiet:
         raise UsageError("--verbose and --quiet contradict each other; give one")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, not {args.concurrency}")
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
-    base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL", host_only=True)
-    groups, group_settings = resolve_groups(args, env)
-
-    tokens = resolve_tokens(args, env, args.timeout, console)
-
+    for flag, value in (("--max-remove", args.max_remove), ("--inactive-days", args.inactive_days), ("--suspended-days", args.suspended_days)):
+        if value is not None and value < 0:
+            raise UsageError(f"{flag} must be 0 or more, not {value}")
+    if args.plan_out and not args.dry_run:
+        raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
+    if args.include_never_logged_in and args.inactive_days is None:
+        raise UsageError("--include-never-logged-in goes with --inactive-days")
+    if args.plan:
+        replanning = {"--include-admins": args.include_admins, "--transfer-to": args.transfer_to}
+        changes = [flag for flag in REPLANS if replanning[flag]] + narrowed_by(args)
+        if changes:
+            raise UsageError(f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is applied as it was reviewed")
     action = SUSPEND if args.suspend else UNSUSPEND if args.unsuspend else REMOVE
     check_action_flags(args, action)
+    base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL", host_only=True)
+    transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
+
+    # What they name: the plan, the directory settings, the files of emails, the report to undo.
+    saved_plan = load_plan(args.plan) if args.plan else None
+    if saved_plan and saved_plan.action != action.name:
+        how = f"--{saved_plan.action}" if saved_plan.action != REMOVE.name else "neither --suspend nor --unsuspend"
+        raise SafetyStop(
+            f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would {action.name}; nothing was "
+            f"changed. Apply it with {how}"
+        )
+    groups, group_settings = resolve_groups(args, env)
     email_files: list[EmailSource] = []
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
-    if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and console.terminal.interactive:
-        selecting = {"--only": args.only, "--only-file": args.only_file, "--only-group": args.only_group}
-        selecting["--inactive-days"] = args.inactive_days is not None
-        selecting["--only-suspended"] = args.only_suspended or args.suspended_days is not None
-        emails = ask_protected_emails(console.terminal, [flag for flag, given in selecting.items() if given], action)
-    transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
-    # Admins that a --include-admins suspension caught come back with the undo too.
-    include_admins = args.include_admins or action.undoes
-    protections = Protections(emails=emails, include_admins=include_admins, transfer_to=transfer_to)
-    if args.max_remove is not None and args.max_remove < 0:
-        raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
-    if args.plan_out and not args.dry_run:
-        raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
     only = None
     if args.only or args.only_file:
         only = collect_emails(args.only, "--only", args.only_file, args.email_column, console, email_files)
-    if args.inactive_days is not None and args.inactive_days < 0:
-        raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
-    if args.include_never_logged_in and args.inactive_days is None:
-        raise UsageError("--include-never-logged-in goes with --inactive-days")
-    if args.suspended_days is not None and args.suspended_days < 0:
-        raise UsageError(f"--suspended-days must be 0 or more, not {args.suspended_days}")
+    from_report = read_report_rows(args.from_report) if args.from_report else None
+
+    # Last, what only a person at the terminal can give: the token, then whom to keep.
+    tokens = resolve_tokens(args, env, args.timeout, console)
+    if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and console.terminal.interactive:
+        emails = ask_protected_emails(console.terminal, narrowed_by(args), action)
+    # Admins that a --include-admins suspension caught come back with the undo too.
+    include_admins = args.include_admins or action.undoes
+    protections = Protections(emails=emails, include_admins=include_admins, transfer_to=transfer_to)
+    unprotected = check_something_protected(args, protections, action)
     only_suspended = args.only_suspended or args.suspended_days is not None
     selection = Selection(
         only, args.inactive_days, args.include_never_logged_in, only_suspended=only_suspended, suspended_days=args.suspended_days
     )
-    unprotected = check_something_protected(args, protections, selection, action)
-    saved_plan = None
-    if args.plan:
-        selecting = (
-            ("--include-admins", args.include_admins),
-            ("--transfer-to", args.transfer_to),
-            ("--only", args.only),
-            ("--only-file", args.only_file),
-            ("--only-group", args.only_group),
-            ("--inactive-days", args.inactive_days is not None),
-            ("--only-suspended", args.only_suspended),
-            ("--suspended-days", args.suspended_days is not None),
-            ("--from-report", args.from_report),
-        )
-        changes = [flag for flag, given in selecting if given]
-        if changes:
-            raise UsageError(f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is applied as it was reviewed")
-        saved_plan = load_plan(args.plan)
-        if saved_plan.action != action.name:
-            how = f"--{saved_plan.action}" if saved_plan.action != REMOVE.name else "neither --suspend nor --unsuspend"
-            raise SafetyStop(
-                f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would {action.name}; nothing was "
-                f"changed. Apply it with {how}"
-            )
     return Config(
         base_url=base_url,
         tokens=tokens,
@@ -5662,7 +5694,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         groups=groups,
         group_settings=group_settings,
         action=action,
-        from_report=read_report_rows(args.from_report) if args.from_report else None,
+        from_report=from_report,
         verify=not args.no_verify,
         allow_unknown_admins=args.allow_unknown_admins,
         unprotected=unprotected,
@@ -5682,20 +5714,19 @@ def check_action_flags(args: argparse.Namespace, action: Action) -> None:
         raise UsageError("give --from-report or --only/--only-file, not both")
     if action is SUSPEND and (args.only_suspended or args.suspended_days is not None):
         raise UsageError("--only-suspended and --suspended-days choose among suspended members; --suspend would have nothing to do")
-    chosen = args.from_report or args.only or args.only_file or args.only_suspended or args.suspended_days is not None
-    if action.undoes and not chosen and not args.plan:
+    if action.undoes and not narrowed_by(args) and not args.plan:
+        others = [name for name in source_names(NARROWS) if "suspended" not in name and name != "--from-report"]
         raise UsageError(
             "--unsuspend needs to know whom: give --from-report PATH (the people a --suspend run suspended), "
-            "--only/--only-file, or --only-suspended for everyone suspended now"
+            f"--only-suspended for everyone suspended now, or a selection ({listed(others)})"
         )
 
 
 def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console) -> Tokens:
     register_secret(env("AAC_ACCESS_TOKEN"))
-    args.token = clean_token(args.token, "--token")
-    if args.token and args.token_file:
+    token, path = clean_token(args.token, "--token"), args.token_file
+    if token and path:
         raise UsageError("give either --token or --token-file, not both")
-    token, path = args.token, args.token_file
     if not token and not path:
         token, path = clean_token(env("AAC_ACCESS_TOKEN"), "AAC_ACCESS_TOKEN"), env("AAC_TOKEN_FILE")
         if token and path:

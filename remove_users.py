@@ -419,25 +419,112 @@ def _uncomment(text: str) -> str:
     return re.sub(r"(?:^|(?<=\s))#.*", "", text)
 
 
+def _header_key(column: str) -> str:
+    """A header as the word table reads it: case-folded, accents dropped (é -> e, ü -> u,
+    ß -> ss), spaces and punctuation gone, so `E-Mail (privé)` and `EMAIL_PRIVE` read alike."""
+    text = unicodedata.normalize("NFKD", column.casefold())
+    return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
+
+
 def _names_email(column: str) -> bool:
     """`Email`, `Work Email`, `Email Address [Required]`, `E-mail 1 - Value`, `EMAIL_ADDRESS`, `Mail`."""
-    key = re.sub(r"[^a-z0-9]", "", column.casefold())
+    key = _header_key(column)
     return "email" in key or key in ("mail", "mailaddress")
 
 
-# Words in a header that make an email column someone else's address: an HR leavers export often
-# carries the manager's address as its only email column, and using it would select the manager.
-_OTHERS_EMAIL = re.compile(
-    "manager|mgr|supervisor|sponsor|owner|approver|contact|personal|private|home|assistant|delegate|mentor|"
-    "advis[eo]r|parent|guardian|emergency|reportsto|boss|spouse|reviewer|requester|requestor|backup|alternate|"
-    "secondary|createdby|modifiedby|updatedby"
+# The words in an email column's header that say whose address it holds: ONE table, for the
+# languages admins export in (English, German, French, Dutch, Spanish, Italian, Portuguese).
+# How it is read: the header is case-folded with its accents dropped (`_header_key`), and a word
+# of the first five rows matches anywhere in it, inside a compound too (`VorgesetztenEmail`). Such
+# a column is never taken unasked, even as a file's only email column: an HR leavers export often
+# carries only the manager's address, and taking it would select the managers. Words are stems
+# where languages inflect (`vorgesetzt`: Vorgesetzter, -te, -ten; `responsab`: responsable,
+# responsabile), with both spellings of an umlaut (`fuhrung`, `fuehrung`).
+# The trade-off: a word missing here lets someone else's column through when it is a file's only
+# email column (the plan then shows rows of an --only-file beside whom they select), while a word
+# too eager refuses a genuine column (one --email-column fixes that, and nobody is removed). So the
+# list holds words that name another person or another kind of address, never words that also
+# name the person's own work address (`geschäftlich`, `work`, `Mitarbeiter`).
+# The last row, "their own", is read word by word instead: when several columns could be the one,
+# only a header made of nothing but these words (and numbers) counts as the listed people's own;
+# a header with any other word is one the tool cannot classify, and that is a question (exit 2).
+_EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "a manager's": (
+        "manager", "mgr", "supervis", "boss", "reportsto", "superior", "vorgesetzt",
+        "fuhrungskraft", "fuehrungskraft", "leiter", "chef", "leidinggev", "responsab", "responsav",
+        "superieur", "gestionnaire", "encadrant", "jefe", "gerente", "encargad", "gestor", "capo",
+    ),
+    "a deputy's": (
+        "deputy", "delegat", "delegu", "substitut", "stellvertret", "vertretung", "vertreter",
+        "suppleant", "adjoint", "remplacant", "plaatsvervang", "vervanger", "suplente", "sustitut",
+        "sostitut", "adjunt",
+    ),
+    "someone else's": (
+        "sponsor", "owner", "approver", "contact", "kontakt", "ansprechpartner", "contato",
+        "contatto", "assistant", "assistent", "asistente", "mentor", "adviser", "advisor", "parent",
+        "guardian", "emergency", "spouse", "reviewer", "requester", "requestor", "createdby",
+        "modifiedby", "updatedby",
+    ),
+    "a personal": (
+        "personal", "personnel", "pessoal", "personlich", "persoenlich", "persoonlijk", "private",
+        "privat", "prive", "privad", "particular", "home", "casa", "domicil", "thuis",
+    ),
+    "a secondary": (
+        "secondary", "alternate", "alternativ", "backup", "recovery", "recuper", "authenticat",
+    ),
+    "their own": (
+        "e", "mail", "email", "emails", "address", "addr", "primary", "main", "work", "business",
+        "office", "corporate", "company", "official", "school", "university", "institutional",
+        "user", "username", "login", "signin", "sign", "in", "account", "upn", "principal", "name",
+        "employee", "staff", "member", "student", "worker", "leaver", "person", "required", "value",
+        "s", "of", "the", "adresse", "geschaftlich", "geschaftliche", "geschaeftlich",
+        "geschaeftliche", "dienstlich", "dienstliche", "arbeit", "arbeits", "firma", "firmen",
+        "mitarbeiter", "mitarbeiterin", "mitarbeitende", "beschaftigte", "benutzer", "nutzer",
+        "konto", "des", "der", "die", "das", "courriel", "mel", "professionnel", "professionnelle",
+        "pro", "travail", "entreprise", "collaborateur", "collaboratrice", "salarie", "employe",
+        "utilisateur", "principale", "de", "du", "la", "le", "l", "adres", "zakelijk", "zakelijke",
+        "werk", "bedrijf", "medewerker", "gebruiker", "van", "het", "correo", "electronico",
+        "direccion", "trabajo", "corporativo", "corporativa", "empresa", "empleado", "empleada",
+        "usuario", "del", "el", "posta", "elettronica", "indirizzo", "lavoro", "aziendale",
+        "dipendente", "utente", "di", "della", "endereco", "eletronico", "trabalho", "funcionario",
+        "colaborador", "utilizador", "do", "da",
+    ),
+}  # fmt: skip
+_THEIR_OWN = "their own"
+_NOT_THEIRS = {
+    meaning: re.compile("|".join(words))
+    for meaning, words in _EMAIL_HEADER_WORDS.items()
+    if meaning != _THEIR_OWN
+}
+# A compound of their-own words (`emailadresse`, `mailadres`): words of three letters or more, so
+# that `e`, `l` or `de` cannot spell an unknown word out of pieces.
+_OWN_COMPOUND = re.compile(
+    "(?:" + "|".join(w for w in _EMAIL_HEADER_WORDS[_THEIR_OWN] if len(w) > 2) + ")+"
 )
+
+
+def _not_theirs(column: str) -> str | None:
+    """Whose address a header names when it is not the listed people's work address ("a manager's"),
+    or None."""
+    key = _header_key(column)
+    return next((meaning for meaning, words in _NOT_THEIRS.items() if words.search(key)), None)
+
+
+def _reads_as_theirs(column: str) -> bool:
+    """The header holds nothing but their-own words and numbers (`E-mail 1 - Value`,
+    `userPrincipalName`, `E-Mail geschäftlich`)."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column)  # camelCase words count one by one
+    parts = [_header_key(part) for part in re.split(r"[\W_]+", spaced)]
+    words = [word for part in parts for word in re.findall(r"[a-z]+|[0-9]+", part)]
+    own = _EMAIL_HEADER_WORDS[_THEIR_OWN]
+    return bool(words) and all(w.isdigit() or w in own or _OWN_COMPOUND.fullmatch(w) for w in words)
 
 
 def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]) -> int:
     """The index of the email column: the first of --email-column's names this file has, or the
-    one the header names (when several do, the one whose every value is an email); otherwise an
-    error naming them. A column named as someone else's address is never chosen unasked."""
+    one the header names (when several do, the one that reads as the listed people's own and whose
+    every value is an email); otherwise an error naming them. A column that reads as someone
+    else's address, or a personal one, is never chosen unasked, nor named in the advice."""
     names = [name.strip() for name in header]
     folded = [name.casefold() for name in names]
     for choice in wanted:
@@ -455,29 +542,39 @@ def _email_column(path: str, header: list[str], lines: list[str], delimiter: str
             f"{path}: the header names no email column (expected one such as Email, Work Email or E-mail 1 - Value); "
             "rename it, or choose it with --email-column"
         )
-    chosen = candidates[0]
-    if len(candidates) > 1:
-        rows = list(csv.reader(lines, delimiter=delimiter))
-        values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r) and _uncomment(r[i]).strip()] for i in candidates}
-        full = [i for i in candidates if values[i] and all(is_valid_email(v) for v in values[i])]
-        if len(full) != 1 or _others_email(names[full[0]]):
-            listed = ", ".join(repr(names[i]) for i in candidates)
-            example = next((names[i] for i in candidates if not _others_email(names[i])), names[candidates[0]])
-            raise UsageError(
-                f"{path}: several columns could hold the emails ({listed}); choose one with --email-column, "
-                f"for example --email-column {example!r}"
-            )
-        chosen = full[0]
-    if _others_email(names[chosen]):
-        raise UsageError(
-            f"{path}: the only email column, {names[chosen]!r}, reads as someone else's address, not the listed "
-            f"people's own; if it is theirs, choose it with --email-column {names[chosen]!r}"
+    rejected = {i: why for i in candidates for why in [_not_theirs(names[i])] if why}
+    left = [i for i in candidates if i not in rejected]
+
+    def listed(columns: Iterable[int]) -> str:
+        return "; ".join(
+            f"{names[i]!r}: {rejected[i]} address" if i in rejected else repr(names[i])
+            for i in columns
         )
-    return chosen
 
-
-def _others_email(column: str) -> bool:
-    return bool(_OTHERS_EMAIL.search(re.sub(r"[^a-z0-9]", "", column.casefold())))
+    if not left:
+        raise UsageError(
+            f"{path}: no column holds the listed people's own address ({listed(candidates)}); "
+            "export the column with the address each person has in AAC, or, if one of these is it "
+            "after all, name it with --email-column"
+        )
+    if len(candidates) == 1:
+        return left[0]
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r)] for i in left}
+    values = {i: [value for value in column if value] for i, column in values.items()}
+    # A column of words (Google Contacts' `E-mail 1 - Type`) or an empty one cannot hold the emails.
+    full = [i for i in left if values[i] and all(is_valid_email(v) for v in values[i])]
+    pick = full if len(full) == 1 else left if len(left) == 1 else []
+    if len(pick) == 1 and _reads_as_theirs(names[pick[0]]):
+        return pick[0]
+    example = next((names[i] for i in (full or left) if _reads_as_theirs(names[i])), None)
+    advice = (
+        f"choose one with --email-column, for example --email-column {example!r}"
+        if example
+        else "none of them reads as the listed people's own address: look at the file and name the "
+        "right one with --email-column (its header, or its number counting from 1)"
+    )
+    raise UsageError(f"{path}: several columns name an email ({listed(candidates)}); {advice}")
 
 
 def is_loopback(host: str | None) -> bool:

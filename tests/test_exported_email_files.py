@@ -54,12 +54,12 @@ def test_google_contacts_export_picks_the_column_that_holds_emails(run, fake, tm
 
 
 def test_several_email_columns_are_named_and_one_is_asked_for(run, fake, tmp_path):
-    path = write(tmp_path, "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n")
+    path = write(tmp_path, "Name,Email,Work Email\nOne,student00002@example.edu,student00001@example.edu\n")
     result = run(fake, "--exclude-file", path, "--dry-run")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {path}: several columns could hold the emails ('Work Email', 'Personal Email'); "
-        "choose one with --email-column, for example --email-column 'Work Email'\n"
+        f"remove_users: error: {path}: several columns name an email ('Email'; 'Work Email'); "
+        "choose one with --email-column, for example --email-column 'Email'\n"
     )
     assert fake.requests == []
     result = run(fake, "--exclude-file", path, "--email-column", "work email", "--dry-run")

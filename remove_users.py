@@ -79,7 +79,7 @@ import unicodedata
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, TextIO
 
 import requests
 
@@ -356,9 +356,17 @@ class EmailFile:
     emails: list[str]
     empty_rows: list[int] = field(default_factory=list)  # line numbers in the file
     column: str | None = None  # the header of the column the emails came from; None for a plain list
+    number: int | None = None  # that column's position, counting from 1
+    header: list[str] = field(default_factory=list)
+    flag: str = ""  # --exclude-file or --only-file, set by collect_emails
 
-
-EmailSource = Tuple[str, str, Optional[str]]  # a file read: its path, its flag, the column its emails came from
+    @property
+    def column_label(self) -> str:
+        """`column 'Work Email'`; with its number too where another column is headed alike."""
+        if self.column is None:
+            return "one per line"
+        alike = sum(name.strip().casefold() == self.column.casefold() for name in self.header)
+        return f"column {self.number} ({self.column!r})" if alike > 1 else f"column {self.column!r}"
 
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
@@ -412,7 +420,8 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
             emails.append(value)
         elif any(cell.strip() for cell in row):  # a row about someone, without their email
             empty.append(numbered[reader.line_num][0])
-    return EmailFile(path, check_emails(emails, path), empty, header[index].strip())
+    column = header[index].strip()
+    return EmailFile(path, check_emails(emails, path), empty, column, index + 1, header)
 
 
 def _uncomment(text: str) -> str:
@@ -503,6 +512,42 @@ _OWN_COMPOUND = re.compile(
 )
 
 
+def _is_number(choice: str) -> bool:
+    return re.fullmatch(r"\s*[0-9]+\s*", choice) is not None
+
+
+def _asked_column(path: str, names: list[str], choice: str) -> int | None:
+    """The index --email-column's choice means in this header: a column's number counting from 1,
+    or its header (letter case ignored); None if this file has no such column."""
+    named = [i for i, name in enumerate(names) if name.casefold() == choice.strip().casefold()]
+    if _is_number(choice):
+        index = int(choice) - 1
+        if named and named != [index]:
+            meant = f"column {index + 1}" + (f" ({names[index]!r})" if index < len(names) else "")
+            other = f"the column headed {names[named[0]]!r} (column {named[0] + 1})"
+            raise UsageError(
+                f"{path}: --email-column {choice.strip()} could mean {meant} or {other}; rename "
+                "that header, or give the number of the one meant"
+            )
+        return index if index < len(names) else None
+    return _one_of_a_kind(path, names, named[0]) if named else None
+
+
+def _one_of_a_kind(path: str, names: list[str], index: int) -> int:
+    """`index`, unless its header also heads another column: which of two columns headed alike holds
+    the listed people's addresses cannot be known (a manager's `Email` beside the worker's)."""
+    alike = [i for i, name in enumerate(names) if name.casefold() == names[index].casefold()]
+    if len(alike) > 1:
+        numbers = [str(i + 1) for i in alike]
+        raise UsageError(
+            f"{path}: {len(alike)} columns are named {names[index]!r} (columns "
+            f"{', '.join(numbers[:-1])} and {numbers[-1]}); which one holds the listed people's "
+            "addresses cannot be told from the header: choose one by its number, "
+            + " or ".join(f"--email-column {n}" for n in numbers)
+        )
+    return index
+
+
 def _not_theirs(column: str) -> str | None:
     """Whose address a header names when it is not the listed people's work address ("a manager's"),
     or None."""
@@ -526,15 +571,20 @@ def _email_column(path: str, header: list[str], lines: list[str], delimiter: str
     every value is an email); otherwise an error naming them. A column that reads as someone
     else's address, or a personal one, is never chosen unasked, nor named in the advice."""
     names = [name.strip() for name in header]
-    folded = [name.casefold() for name in names]
     for choice in wanted:
-        if choice.strip().casefold() in folded:
-            return folded.index(choice.strip().casefold())
+        index = _asked_column(path, names, choice)
+        if index is not None:
+            return index
     if wanted:
-        asked = " or ".join(map(repr, wanted))
+        named = " or ".join(repr(c) for c in wanted if not _is_number(c))
+        numbered = " or ".join(c.strip() for c in wanted if _is_number(c))
+        pairs = [("named", named), ("numbered", numbered)]
+        asked = " or ".join(f"{how} {which}" for how, which in pairs if which)
+        columns = ", ".join(f"{n} {name!r}" for n, name in enumerate(names, 1))
         raise UsageError(
-            f"{path}: no column is named {asked} (--email-column); its columns: {', '.join(map(repr, names))}. "
-            "Give --email-column once more with this file's email column (each file uses the first it has)"
+            f"{path}: no column is {asked} (--email-column); its columns: {columns}. Give "
+            "--email-column once more with this file's email column, by header or number (each "
+            "file uses the first it has)"
         )
     candidates = [i for i, name in enumerate(names) if _names_email(name)]
     if not candidates:
@@ -558,7 +608,7 @@ def _email_column(path: str, header: list[str], lines: list[str], delimiter: str
             "after all, name it with --email-column"
         )
     if len(candidates) == 1:
-        return left[0]
+        return _one_of_a_kind(path, names, left[0])
     rows = list(csv.reader(lines, delimiter=delimiter))
     values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r)] for i in left}
     values = {i: [value for value in column if value] for i, column in values.items()}
@@ -566,7 +616,9 @@ def _email_column(path: str, header: list[str], lines: list[str], delimiter: str
     full = [i for i in left if values[i] and all(is_valid_email(v) for v in values[i])]
     pick = full if len(full) == 1 else left if len(left) == 1 else []
     if len(pick) == 1 and _reads_as_theirs(names[pick[0]]):
-        return pick[0]
+        return _one_of_a_kind(path, names, pick[0])
+    for i in full or left:
+        _one_of_a_kind(path, names, i)  # a header twice among those that could be theirs: by number
     example = next((names[i] for i in (full or left) if _reads_as_theirs(names[i])), None)
     advice = (
         f"choose one with --email-column, for example --email-column {example!r}"
@@ -3112,7 +3164,7 @@ def write_plan(
     plan: Plan,
     protections: Protections,
     groups: Sequence[GroupMembers] = (),
-    files: Sequence[EmailSource] = (),
+    files: Sequence[EmailFile] = (),
     action: Action | None = None,
     only_suspended: bool = False,
 ) -> None:
@@ -3716,7 +3768,7 @@ class Config:
     verify: bool = True
     allow_unknown_admins: bool = False
     unprotected: str | None = None  # a dry run's warning that the real run would refuse: nothing protected
-    email_files: list[EmailSource] = field(default_factory=list)
+    email_files: list[EmailFile] = field(default_factory=list)
 
     @property
     def protections_in_force(self) -> Protections:
@@ -3724,14 +3776,17 @@ class Config:
         return self.saved_plan.protections if self.saved_plan else self.protections
 
 
-def email_files_json(files: Sequence[EmailSource]) -> list[dict[str, Any]]:
-    return [{"path": path, "flag": flag, "column": column} for path, flag, column in files]
+def email_files_json(files: Sequence[EmailFile]) -> list[dict[str, Any]]:
+    return [
+        {"path": f.path, "flag": f.flag, "column": f.column, "column_number": f.number}
+        for f in files
+    ]
 
 
-def show_email_files(files: Sequence[EmailSource], console: Console) -> None:
+def show_email_files(files: Sequence[EmailFile], console: Console) -> None:
     """One line per --exclude-file and --only-file: a wrong column picks the wrong people."""
-    for path, flag, column in files:
-        console.result(f"Emails from {shown(path)} ({flag}): " + (f"column {shown(repr(column))}" if column else "one per line"))
+    for file in files:
+        console.result(f"Emails from {shown(file.path)} ({file.flag}): {shown(file.column_label)}")
 
 
 def workspace_label(ws: Workspace) -> str:
@@ -5329,12 +5384,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     who.add_argument(
         "--email-column",
-        metavar="NAME",
+        metavar="COLUMN",
         action="append",
         default=[],
-        help="The column that holds the emails in --exclude-file and --only-file spreadsheets, when the header "
-        "names several or its only email column reads as someone else's (Manager Email). Repeatable: each file "
-        "uses the first named column it has; a file with none of them is an error.",
+        help="The column that holds the emails in --exclude-file and --only-file spreadsheets, by "
+        "its header or by the column's number counting from 1 (--email-column 4): needed when "
+        "several columns could hold them, when two are headed alike, or when the only one reads "
+        "as someone else's or a personal address (Manager Email, E-Mail Vorgesetzter, Email - "
+        "Personal). Repeatable: each file uses the first it has; a file with none of them is an "
+        "error.",
     )
     who.add_argument(
         "--inactive-days",
@@ -5467,7 +5525,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def collect_emails(
-    values: list[str], flag: str, files: list[str], columns: Sequence[str], console: Console, read: list[EmailSource] | None = None
+    values: list[str],
+    flag: str,
+    files: list[str],
+    columns: Sequence[str],
+    console: Console,
+    read: list[EmailFile] | None = None,
 ) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
     with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
@@ -5475,8 +5538,9 @@ def collect_emails(
     emails = check_emails(split_emails(values), flag)
     for path in files:
         found = read_email_file(path, columns)
+        found.flag = f"{flag}-file"
         if read is not None:
-            read.append((path, f"{flag}-file", found.column))
+            read.append(found)
         if not found.emails:
             raise UsageError(f"{path} ({flag}-file) holds no email at all; nothing was sent. Check the export that made it")
         emails += found.emails
@@ -5537,7 +5601,12 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
     action = SUSPEND if args.suspend else UNSUSPEND if args.unsuspend else REMOVE
     check_action_flags(args, action)
-    email_files: list[EmailSource] = []
+    for column in args.email_column:
+        if _is_number(column) and int(column) < 1:
+            raise UsageError(
+                f"--email-column {column.strip()}: columns are numbered from 1 (the first column)"
+            )
+    email_files: list[EmailFile] = []
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and on_terminal():

@@ -51,8 +51,8 @@ def test_the_plan_names_each_file_and_its_column(run, fake, tmp_path):
     assert f"Emails from {keep} (--exclude-file): one per line\n" in result.out
     assert f"Emails from {leavers} (--only-file): column 'Work Email'\n" in result.out
     expected = [
-        {"path": keep, "flag": "--exclude-file", "column": None},
-        {"path": leavers, "flag": "--only-file", "column": "Work Email"},
+        {"path": keep, "flag": "--exclude-file", "column": None, "column_number": None},
+        {"path": leavers, "flag": "--only-file", "column": "Work Email", "column_number": 2},
     ]
     assert json.loads(Path(plan_file).read_text())["email_files"] == expected
     doc = json.loads(run(fake, "--exclude-file", keep, "--only-file", leavers, "--dry-run", "--json").out)
@@ -70,7 +70,9 @@ def test_each_file_uses_the_first_email_column_it_has(run, fake, tmp_path):
     fake.requests.clear()
     result = run(fake, "--exclude-file", other, "--email-column", "Work Email", "--email-column", "Email", "--dry-run")
     assert result.code == ExitStatus.USAGE
-    assert f"{other}: no column is named 'Work Email' or 'Email' (--email-column); its columns: 'Name', 'Mail'" in result.err
+    expected = f"{other}: no column is named 'Work Email' or 'Email' (--email-column); "
+    expected += "its columns: 1 'Name', 2 'Mail'"
+    assert expected in result.err
     assert fake.requests == []
 
 

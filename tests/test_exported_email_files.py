@@ -71,7 +71,7 @@ def test_an_unknown_email_column_lists_the_columns(run, fake, tmp_path):
     path = write(tmp_path, "Name,Mail\nOne,student00001@example.edu\n")
     result = run(fake, "--exclude-file", path, "--email-column", "Email", "--dry-run")
     assert result.code == ExitStatus.USAGE
-    assert "no column is named 'Email'" in result.err and "'Name', 'Mail'" in result.err
+    assert "no column is named 'Email'" in result.err and "1 'Name', 2 'Mail'" in result.err
 
 
 def test_rows_with_an_empty_email_cell_are_counted_in_one_line(run, fake, tmp_path):

@@ -359,6 +359,8 @@ class EmailFile:
     number: int | None = None  # that column's position, counting from 1
     header: list[str] = field(default_factory=list)
     flag: str = ""  # --exclude-file or --only-file, set by collect_emails
+    # Rows with an empty cell in the column but an address in another: (line, that column, address).
+    unread: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def column_label(self) -> str:
@@ -404,6 +406,7 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
     index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
     emails: list[str] = []
     empty: list[int] = []
+    unread: list[tuple[int, str, str]] = []
     reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
     consumed = 0
     for row in reader:
@@ -419,9 +422,26 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
         if value:
             emails.append(value)
         elif any(cell.strip() for cell in row):  # a row about someone, without their email
-            empty.append(numbered[reader.line_num][0])
+            line = numbered[reader.line_num][0]
+            empty.append(line)
+            elsewhere = _address_elsewhere(header, row, index)
+            if elsewhere:
+                unread.append((line, *elsewhere))
     column = header[index].strip()
-    return EmailFile(path, check_emails(emails, path), empty, column, index + 1, header)
+    checked = check_emails(emails, path)
+    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread)
+
+
+def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
+    """The first other cell of a row that holds an address which may be the person's own (Entra's
+    `userPrincipalName` where `mail` is empty): (its column, the address). A column that reads as
+    someone else's (the manager's) does not count."""
+    for i, cell in enumerate(row):
+        column = header[i].strip() if i < len(header) else f"column {i + 1}"
+        address = parse_email_entry(_uncomment(cell).strip()) if i != index else None
+        if address and _not_theirs(column) not in _SOMEONE_ELSES:
+            return column, address
+    return None
 
 
 def _uncomment(text: str) -> str:
@@ -500,6 +520,7 @@ _EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 _THEIR_OWN = "their own"
+_SOMEONE_ELSES = ("a manager's", "a deputy's", "someone else's")  # the rest are still theirs
 _NOT_THEIRS = {
     meaning: re.compile("|".join(words))
     for meaning, words in _EMAIL_HEADER_WORDS.items()
@@ -5395,6 +5416,14 @@ def build_parser() -> argparse.ArgumentParser:
         "error.",
     )
     who.add_argument(
+        "--allow-empty-email-cells",
+        action="store_true",
+        help="Go on when an --exclude-file row has an empty cell in the email column while "
+        "another of its cells holds an address (Entra's userPrincipalName where mail is empty): "
+        "that person is then not protected. Without it such a row stops the run (exit 2), naming "
+        "it.",
+    )
+    who.add_argument(
         "--inactive-days",
         metavar="N",
         type=int,
@@ -5552,6 +5581,29 @@ def collect_emails(
     return emails
 
 
+def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> None:
+    """A keep file fails closed: a row with no address in its column, but one in another cell
+    (Entra's `userPrincipalName` where `mail` is empty), would leave that person unprotected, so it
+    stops the run unless another source protects the address. An --only-file's such row only
+    selects one person fewer, which is safe: it stays a warning."""
+    kept = {normalize_email(entry) for entry in protected}
+    for file in files:
+        missed = [row for row in file.unread if normalize_email(row[2]) not in kept]
+        if file.flag != "--exclude-file" or not missed:
+            continue
+        rows = "1 row has" if len(missed) == 1 else f"{len(missed)} rows have"
+        named = "; ".join(f"line {n}, {column!r}: {address}" for n, column, address in missed[:3])
+        column = collections.Counter(column for _, column, _ in missed).most_common(1)[0][0]
+        named += ", ..." if len(missed) > 3 else ""
+        they = "it" if len(missed) == 1 else "they"
+        raise UsageError(
+            f"{file.path} (--exclude-file): {rows} no address in column {file.column!r} but one in "
+            f"another column ({named}), so {they} would protect nobody. Read that column with "
+            f"--email-column {column!r}, keep them with a second --exclude-file (or --exclude), or "
+            "give --allow-empty-email-cells to go on without them; nothing was sent"
+        )
+
+
 def check_something_protected(
     args: argparse.Namespace, protections: Protections, selection: Selection, action: Action = REMOVE
 ) -> str | None:
@@ -5609,6 +5661,8 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     email_files: list[EmailFile] = []
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
+    if not args.allow_empty_email_cells:
+        check_keep_rows(email_files, emails)
     if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and on_terminal():
         selecting = {"--only": args.only, "--only-file": args.only_file, "--only-group": args.only_group}
         selecting["--inactive-days"] = args.inactive_days is not None

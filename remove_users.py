@@ -361,6 +361,7 @@ class EmailFile:
     flag: str = ""  # --exclude-file or --only-file, set by collect_emails
     # Rows with an empty cell in the column but an address in another: (line, that column, address).
     unread: list[tuple[int, str, str]] = field(default_factory=list)
+    rows: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, address, cells)
 
     @property
     def column_label(self) -> str:
@@ -373,10 +374,11 @@ class EmailFile:
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
 
-def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
+def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = False) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped; `#` starts a comment at the start of a line or after
-    a space (`ta@uni.edu  # head TA`)."""
+    a space (`ta@uni.edu  # head TA`). keep_rows: keep each row, for the plan to show some of
+    them (--only-file)."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -407,6 +409,7 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
     emails: list[str] = []
     empty: list[int] = []
     unread: list[tuple[int, str, str]] = []
+    rows: list[tuple[int, str, list[str]]] = []
     reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
     consumed = 0
     for row in reader:
@@ -421,6 +424,8 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
         value = _uncomment(row[index]).strip() if index < len(row) else ""
         if value:
             emails.append(value)
+            if keep_rows:
+                rows.append((numbered[reader.line_num][0], value, row))
         elif any(cell.strip() for cell in row):  # a row about someone, without their email
             line = numbered[reader.line_num][0]
             empty.append(line)
@@ -429,7 +434,8 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
                 unread.append((line, *elsewhere))
     column = header[index].strip()
     checked = check_emails(emails, path)
-    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread)
+    rows = [(line, address, row) for (line, _, row), address in zip(rows, checked)]
+    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread, rows=rows)
 
 
 def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
@@ -3804,10 +3810,48 @@ def email_files_json(files: Sequence[EmailFile]) -> list[dict[str, Any]]:
     ]
 
 
-def show_email_files(files: Sequence[EmailFile], console: Console) -> None:
-    """One line per --exclude-file and --only-file: a wrong column picks the wrong people."""
+SAMPLE_ROWS = 3  # rows of an --only-file shown in the plan
+
+
+def show_email_files(
+    files: Sequence[EmailFile], console: Console, plan: Plan | None = None
+) -> None:
+    """One line per --exclude-file and --only-file: a wrong column picks the wrong people. Under an
+    --only-file, the first rows that select someone in the plan, beside the row's other columns:
+    a manager's column taken for the leavers' shows as names that do not match."""
     for file in files:
         console.result(f"Emails from {shown(file.path)} ({file.flag}): {shown(file.column_label)}")
+        going = {normalize_email(p.email): p for p in plan.remove if p.email} if plan else {}
+        samples = [
+            (line, going[normalize_email(address)], row)
+            for line, address, row in file.rows
+            if normalize_email(address) in going
+        ]
+        if not samples or console.verbosity < 0:
+            continue
+        console.result(
+            "  Rows that select someone, beside their other columns "
+            "(do they describe the person selected?):"
+        )
+
+        def sample_rows() -> Iterator[list[str]]:
+            for line, person, row in samples[:SAMPLE_ROWS]:
+                others = [
+                    f"{_clipped(file.header[i].strip())}: {_clipped(cell.strip())}"
+                    for i, cell in enumerate(row[: len(file.header)])
+                    if i != (file.number or 0) - 1 and cell.strip()
+                ]
+                who = f"{shown(str(person.email))} ({shown(person.name)})"
+                yield [f"line {line}", who, _clipped(" | ".join(others), 160)]
+
+        for text in aligned(sample_rows):
+            console.result(f"    {text}")
+
+
+def _clipped(text: str, width: int = 40) -> str:
+    """Terminal-safe, and at most `width` characters (a comment column would fill the screen)."""
+    text = shown(text)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def workspace_label(ws: Workspace) -> str:
@@ -4529,7 +4573,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
     if config.saved_plan:
         show_saved_plan(config.saved_plan, console)
-    show_email_files(config.email_files, console)
+    show_email_files(config.email_files, console, plan)
     action = config.action
     logins = config.selection.inactive_days is not None
     show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action)
@@ -5566,7 +5610,7 @@ def collect_emails(
     Each file read is added to `read`, so the plan can say which column each one's emails came from."""
     emails = check_emails(split_emails(values), flag)
     for path in files:
-        found = read_email_file(path, columns)
+        found = read_email_file(path, columns, keep_rows=flag == "--only")
         found.flag = f"{flag}-file"
         if read is not None:
             read.append(found)

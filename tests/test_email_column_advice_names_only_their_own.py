@@ -15,7 +15,9 @@ def write(tmp_path: Path, text: str, name: str = "leavers.csv") -> str:
     return str(path)
 
 
-def test_a_leavers_export_with_only_the_managers_and_personal_addresses_offers_neither(run, fake, tmp_path):
+def test_an_export_with_only_the_managers_and_personal_addresses_offers_neither(
+    run, fake, tmp_path
+):
     fake.add_person("ta@example.edu", "Terry Assistant")
     fake.add_person("archive@example.edu", "Course Archive")
     before = fake.emails()
@@ -29,9 +31,10 @@ def test_a_leavers_export_with_only_the_managers_and_personal_addresses_offers_n
         result = run(fake, flag, leavers, "--yes", "--no-protected-emails")
         assert result.code == ExitStatus.USAGE
         assert result.err == (
-            f"remove_users: error: {leavers}: no column holds the listed people's own address ('Manager Email': "
-            "a manager's address; 'Email - Personal': a personal address); export the column with the address each "
-            "person has in AAC, or, if one of these is it after all, name it with --email-column\n"
+            f"remove_users: error: {leavers}: no column holds the listed people's own address "
+            "('Manager Email': a manager's address; 'Email - Personal': a personal address); "
+            "export the column with the address each person has in AAC, or, if one of these is it "
+            "after all, name it with --email-column\n"
         )
         assert "--email-column 'Manager Email'" not in result.err
     assert fake.emails() == before and fake.writes() == []
@@ -59,18 +62,20 @@ def test_a_managers_column_full_of_emails_is_never_taken_for_an_empty_own_one(ru
     assert "student00009@example.edu" in fake.emails() and fake.writes() == []
 
 
-def test_a_header_that_does_not_say_whose_address_it_is_among_several_is_a_question(run, fake, tmp_path):
+def test_a_header_that_does_not_say_whose_address_it_is_is_a_question(run, fake, tmp_path):
     # "Buddy" is in no word list: beside a personal column, it must not be taken as theirs.
     leavers = write(
         tmp_path,
-        "Mitarbeiter;Buddy E-Mail;E-Mail (privat)\nStudent Two;student00009@example.edu;two@home.example\n",
+        "Mitarbeiter;Buddy E-Mail;E-Mail (privat)\n"
+        "Student Two;student00009@example.edu;two@home.example\n",
     )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {leavers}: several columns name an email ('Buddy E-Mail'; 'E-Mail (privat)': "
-        "a personal address); none of them reads as the listed people's own address: look at the file and name "
-        "the right one with --email-column (its header, or its number counting from 1)\n"
+        f"remove_users: error: {leavers}: several columns name an email ('Buddy E-Mail'; "
+        "'E-Mail (privat)': a personal address); none of them reads as the listed people's own "
+        "address: look at the file and name the right one with --email-column (its header, or its "
+        "number counting from 1)\n"
     )
     assert fake.writes() == []
     chosen = run(fake, "--only-file", leavers, "--email-column", "Buddy E-Mail", "--yes")
@@ -81,13 +86,14 @@ def test_a_header_that_does_not_say_whose_address_it_is_among_several_is_a_quest
 def test_several_own_columns_suggest_only_an_own_one(run, fake, tmp_path):
     staff = write(
         tmp_path,
-        "Name,Manager Email,Email,Work Email\nOne,student00009@example.edu,student00001@example.edu,"
-        "student00001@example.edu\n",
+        "Name,Manager Email,Email,Work Email\n"
+        "One,student00009@example.edu,student00001@example.edu,student00001@example.edu\n",
         "staff.csv",
     )
     result = run(fake, "--exclude-file", staff, "--dry-run")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {staff}: several columns name an email ('Manager Email': a manager's address; "
-        "'Email'; 'Work Email'); choose one with --email-column, for example --email-column 'Email'\n"
+        f"remove_users: error: {staff}: several columns name an email ('Manager Email': a "
+        "manager's address; 'Email'; 'Work Email'); choose one with --email-column, for example "
+        "--email-column 'Email'\n"
     )

@@ -26,9 +26,9 @@ def test_a_name_that_matches_two_columns_stops_naming_their_numbers(run, fake, t
     result = run(fake, "--only-file", leavers, "--email-column", "Email", "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {leavers}: 2 columns are named 'Email' (columns 2 and 4); which one holds "
-        "the listed people's addresses cannot be told from the header: choose one by its number, "
-        "--email-column 2 or --email-column 4\n"
+        f"remove_users: error: {leavers}: 2 columns are named 'Email' (columns 2 and 4); which "
+        "one holds the listed people's addresses cannot be told from the header: choose one by its "
+        "number, --email-column 2 or --email-column 4\n"
     )
     assert fake.emails() == before and fake.writes() == []
 
@@ -38,16 +38,17 @@ def test_twin_headers_are_a_question_even_unasked(run, fake, tmp_path):
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {leavers}: 2 columns are named 'Email' (columns 2 and 4); which one holds "
-        "the listed people's addresses cannot be told from the header: choose one by its number, "
-        "--email-column 2 or --email-column 4\n"
+        f"remove_users: error: {leavers}: 2 columns are named 'Email' (columns 2 and 4); which "
+        "one holds the listed people's addresses cannot be told from the header: choose one by its "
+        "number, --email-column 2 or --email-column 4\n"
     )
     assert fake.writes() == []
 
 
 def test_a_twin_that_is_the_only_full_column_is_still_a_question(run, fake, tmp_path):
     path = tmp_path / "leavers.csv"
-    path.write_text("Manager,Email,Worker,Email\nNine,student00009@example.edu,One,\n", encoding="utf-8")
+    text = "Manager,Email,Worker,Email\nNine,student00009@example.edu,One,\n"
+    path.write_text(text, encoding="utf-8")
     result = run(fake, "--only-file", str(path), "--yes")
     assert result.code == ExitStatus.USAGE
     assert "2 columns are named 'Email' (columns 2 and 4)" in result.err
@@ -68,13 +69,15 @@ def test_a_number_past_the_last_column_or_zero_is_refused(run, fake, tmp_path):
     result = run(fake, "--only-file", leavers, "--email-column", "5", "--dry-run")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {leavers}: no column is numbered 5 (--email-column); its columns: 1 'Manager', "
-        "2 'Email', 3 'Worker', 4 'Email'. Give --email-column once more with this file's email column, by "
-        "header or number (each file uses the first it has)\n"
+        f"remove_users: error: {leavers}: no column is numbered 5 (--email-column); its columns: "
+        "1 'Manager', 2 'Email', 3 'Worker', 4 'Email'. Give --email-column once more with this "
+        "file's email column, by header or number (each file uses the first it has)\n"
     )
     zero = run(fake, "--only-file", leavers, "--email-column", "0", "--dry-run")
     assert zero.code == ExitStatus.USAGE
-    assert zero.err == "remove_users: error: --email-column 0: columns are numbered from 1 (the first column)\n"
+    assert zero.err == (
+        "remove_users: error: --email-column 0: columns are numbered from 1 (the first column)\n"
+    )
     assert fake.requests == []
 
 
@@ -83,7 +86,8 @@ def test_a_number_that_is_also_another_columns_header_is_refused(run, fake, tmp_
     path.write_text("2,Email\nx,student00001@example.edu\n", encoding="utf-8")
     result = run(fake, "--only-file", str(path), "--email-column", "2", "--dry-run")
     assert result.code == ExitStatus.USAGE
-    assert "--email-column 2 could mean column 2 ('Email') or the column headed '2' (column 1)" in result.err
+    meant = "--email-column 2 could mean column 2 ('Email') or the column headed '2' (column 1)"
+    assert meant in result.err
 
 
 def test_help_tells_of_the_number(run):

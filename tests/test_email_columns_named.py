@@ -27,14 +27,17 @@ def write(tmp_path: Path, text: str, name: str) -> str:
         ("ApproverEmail", "someone else's"),
     ],
 )
-def test_the_only_email_column_of_someone_else_needs_email_column(run, fake, tmp_path, header, meaning):
-    leavers = write(tmp_path, f"Leaver;Leaver login;{header}\nStudent Two;s2;student00009@example.edu\n", "leavers.csv")
+def test_the_only_email_column_of_someone_else_needs_email_column(
+    run, fake, tmp_path, header, meaning
+):
+    text = f"Leaver;Leaver login;{header}\nStudent Two;s2;student00009@example.edu\n"
+    leavers = write(tmp_path, text, "leavers.csv")
     result = run(fake, "--only-file", leavers, "--dry-run")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {leavers}: no column holds the listed people's own address ({header!r}: {meaning} "
-        "address); export the column with the address each person has in AAC, or, if one of these is it after all, "
-        "name it with --email-column\n"
+        f"remove_users: error: {leavers}: no column holds the listed people's own address "
+        f"({header!r}: {meaning} address); export the column with the address each person has in "
+        "AAC, or, if one of these is it after all, name it with --email-column\n"
     )
     assert fake.requests == []
     chosen = run(fake, "--only-file", leavers, "--email-column", header, "--dry-run")

@@ -23,14 +23,15 @@ def test_a_german_leavers_export_with_the_managers_address_removes_nobody(run, f
     leavers = write(
         tmp_path,
         "Personalnummer;Mitarbeiter;E-Mail Vorgesetzter;Austrittsdatum\n"
-        "1001;Student One;ta@example.edu;2026-03-31\n1002;Student Two;archive@example.edu;2026-03-31\n",
+        "1001;Student One;ta@example.edu;2026-03-31\n"
+        "1002;Student Two;archive@example.edu;2026-03-31\n",
     )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {leavers}: no column holds the listed people's own address ('E-Mail Vorgesetzter': "
-        "a manager's address); export the column with the address each person has in AAC, or, if one of these is "
-        "it after all, name it with --email-column\n"
+        f"remove_users: error: {leavers}: no column holds the listed people's own address "
+        "('E-Mail Vorgesetzter': a manager's address); export the column with the address each "
+        "person has in AAC, or, if one of these is it after all, name it with --email-column\n"
     )
     assert fake.emails() == before
     assert fake.writes() == []
@@ -67,11 +68,14 @@ def test_a_german_leavers_export_with_the_managers_address_removes_nobody(run, f
         ("MANAGER_EMAIL", "a manager's"),
     ],
 )
-def test_someone_elses_or_a_personal_address_in_any_language_is_refused(run, fake, tmp_path, header, meaning):
+def test_someone_elses_or_a_personal_address_in_any_language_is_refused(
+    run, fake, tmp_path, header, meaning
+):
     leavers = write(tmp_path, f"Name;{header}\nStudent Two;student00002@example.edu\n")
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
-    assert f"no column holds the listed people's own address ({header!r}: {meaning} address)" in result.err
+    refused = f"no column holds the listed people's own address ({header!r}: {meaning} address)"
+    assert refused in result.err
     assert fake.writes() == []
 
 

@@ -54,7 +54,8 @@ def test_google_contacts_export_picks_the_column_that_holds_emails(run, fake, tm
 
 
 def test_several_email_columns_are_named_and_one_is_asked_for(run, fake, tmp_path):
-    path = write(tmp_path, "Name,Email,Work Email\nOne,student00002@example.edu,student00001@example.edu\n")
+    text = "Name,Email,Work Email\nOne,student00002@example.edu,student00001@example.edu\n"
+    path = write(tmp_path, text)
     result = run(fake, "--exclude-file", path, "--dry-run")
     assert result.code == ExitStatus.USAGE
     assert result.err == (

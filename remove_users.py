@@ -79,7 +79,7 @@ import unicodedata
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, TextIO
 
 import requests
 
@@ -358,17 +358,29 @@ class EmailFile:
     emails: list[str]
     empty_rows: list[int] = field(default_factory=list)  # line numbers in the file
     column: str | None = None  # the header of the column the emails came from; None for a plain list
+    number: int | None = None  # that column's position, counting from 1
+    header: list[str] = field(default_factory=list)
+    flag: str = ""  # --exclude-file or --only-file, set by collect_emails
+    # Rows with an empty cell in the column but an address in another: (line, that column, address).
+    unread: list[tuple[int, str, str]] = field(default_factory=list)
+    rows: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, address, cells)
 
-
-EmailSource = Tuple[str, str, Optional[str]]  # a file read: its path, its flag, the column its emails came from
+    @property
+    def column_label(self) -> str:
+        """`column 'Work Email'`; with its number too where another column is headed alike."""
+        if self.column is None:
+            return "one per line"
+        alike = sum(name.strip().casefold() == self.column.casefold() for name in self.header)
+        return f"column {self.number} ({self.column!r})" if alike > 1 else f"column {self.column!r}"
 
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
 
-def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
+def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = False) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped; `#` starts a comment at the start of a line or after
-    a space (`ta@uni.edu  # head TA`)."""
+    a space (`ta@uni.edu  # head TA`). keep_rows: keep each row, for the plan to show some of
+    them (--only-file)."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -398,6 +410,8 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
     index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
     emails: list[str] = []
     empty: list[int] = []
+    unread: list[tuple[int, str, str]] = []
+    rows: list[tuple[int, str, list[str]]] = []
     reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
     consumed = 0
     for row in reader:
@@ -412,44 +426,194 @@ def read_email_file(path: str, columns: Sequence[str] = ()) -> EmailFile:
         value = _uncomment(row[index]).strip() if index < len(row) else ""
         if value:
             emails.append(value)
+            if keep_rows:
+                rows.append((numbered[reader.line_num][0], value, row))
         elif any(cell.strip() for cell in row):  # a row about someone, without their email
-            empty.append(numbered[reader.line_num][0])
-    return EmailFile(path, check_emails(emails, path), empty, header[index].strip())
+            line = numbered[reader.line_num][0]
+            empty.append(line)
+            elsewhere = _address_elsewhere(header, row, index)
+            if elsewhere:
+                unread.append((line, *elsewhere))
+    column = header[index].strip()
+    checked = check_emails(emails, path)
+    rows = [(line, address, row) for (line, _, row), address in zip(rows, checked)]
+    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread, rows=rows)
+
+
+def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
+    """The first other cell of a row that holds an address which may be the person's own (Entra's
+    `userPrincipalName` where `mail` is empty): (its column, the address). A column that reads as
+    someone else's (the manager's) does not count."""
+    for i, cell in enumerate(row):
+        column = header[i].strip() if i < len(header) else f"column {i + 1}"
+        address = parse_email_entry(_uncomment(cell).strip()) if i != index else None
+        if address and _not_theirs(column) not in _SOMEONE_ELSES:
+            return column, address
+    return None
 
 
 def _uncomment(text: str) -> str:
     return re.sub(r"(?:^|(?<=\s))#.*", "", text)
 
 
+def _header_key(column: str) -> str:
+    """A header as the word table reads it: case-folded, accents dropped (é -> e, ü -> u,
+    ß -> ss), spaces and punctuation gone, so `E-Mail (privé)` and `EMAIL_PRIVE` read alike."""
+    text = unicodedata.normalize("NFKD", column.casefold())
+    return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
+
+
 def _names_email(column: str) -> bool:
     """`Email`, `Work Email`, `Email Address [Required]`, `E-mail 1 - Value`, `EMAIL_ADDRESS`, `Mail`."""
-    key = re.sub(r"[^a-z0-9]", "", column.casefold())
+    key = _header_key(column)
     return "email" in key or key in ("mail", "mailaddress")
 
 
-# Words in a header that make an email column someone else's address: an HR leavers export often
-# carries the manager's address as its only email column, and using it would select the manager.
-_OTHERS_EMAIL = re.compile(
-    "manager|mgr|supervisor|sponsor|owner|approver|contact|personal|private|home|assistant|delegate|mentor|"
-    "advis[eo]r|parent|guardian|emergency|reportsto|boss|spouse|reviewer|requester|requestor|backup|alternate|"
-    "secondary|createdby|modifiedby|updatedby"
+# The words in an email column's header that say whose address it holds: ONE table, for the
+# languages admins export in (English, German, French, Dutch, Spanish, Italian, Portuguese).
+# How it is read: the header is case-folded with its accents dropped (`_header_key`), and a word
+# of the first five rows matches anywhere in it, inside a compound too (`VorgesetztenEmail`). Such
+# a column is never taken unasked, even as a file's only email column: an HR leavers export often
+# carries only the manager's address, and taking it would select the managers. Words are stems
+# where languages inflect (`vorgesetzt`: Vorgesetzter, -te, -ten; `responsab`: responsable,
+# responsabile), with both spellings of an umlaut (`fuhrung`, `fuehrung`).
+# The trade-off: a word missing here lets someone else's column through when it is a file's only
+# email column (the plan then shows rows of an --only-file beside whom they select), while a word
+# too eager refuses a genuine column (one --email-column fixes that, and nobody is removed). So the
+# list holds words that name another person or another kind of address, never words that also
+# name the person's own work address (`geschäftlich`, `work`, `Mitarbeiter`).
+# The last row, "their own", is read word by word instead: when several columns could be the one,
+# only a header made of nothing but these words (and numbers) counts as the listed people's own;
+# a header with any other word is one the tool cannot classify, and that is a question (exit 2).
+_EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "a manager's": (
+        "manager", "mgr", "supervis", "boss", "reportsto", "superior", "vorgesetzt",
+        "fuhrungskraft", "fuehrungskraft", "leiter", "chef", "leidinggev", "responsab", "responsav",
+        "superieur", "gestionnaire", "encadrant", "jefe", "gerente", "encargad", "gestor", "capo",
+    ),
+    "a deputy's": (
+        "deputy", "delegat", "delegu", "substitut", "stellvertret", "vertretung", "vertreter",
+        "suppleant", "adjoint", "remplacant", "plaatsvervang", "vervanger", "suplente", "sustitut",
+        "sostitut", "adjunt",
+    ),
+    "someone else's": (
+        "sponsor", "owner", "approver", "contact", "kontakt", "ansprechpartner", "contato",
+        "contatto", "assistant", "assistent", "asistente", "mentor", "adviser", "advisor", "parent",
+        "guardian", "emergency", "spouse", "reviewer", "requester", "requestor", "createdby",
+        "modifiedby", "updatedby",
+    ),
+    "a personal": (
+        "personal", "personnel", "pessoal", "personlich", "persoenlich", "persoonlijk", "private",
+        "privat", "prive", "privad", "particular", "home", "casa", "domicil", "thuis",
+    ),
+    "a secondary": (
+        "secondary", "alternate", "alternativ", "backup", "recovery", "recuper", "authenticat",
+    ),
+    "their own": (
+        "e", "mail", "email", "emails", "address", "addr", "primary", "main", "work", "business",
+        "office", "corporate", "company", "official", "school", "university", "institutional",
+        "user", "username", "login", "signin", "sign", "in", "account", "upn", "principal", "name",
+        "employee", "staff", "member", "student", "worker", "leaver", "person", "required", "value",
+        "s", "of", "the", "adresse", "geschaftlich", "geschaftliche", "geschaeftlich",
+        "geschaeftliche", "dienstlich", "dienstliche", "arbeit", "arbeits", "firma", "firmen",
+        "mitarbeiter", "mitarbeiterin", "mitarbeitende", "beschaftigte", "benutzer", "nutzer",
+        "konto", "des", "der", "die", "das", "courriel", "mel", "professionnel", "professionnelle",
+        "pro", "travail", "entreprise", "collaborateur", "collaboratrice", "salarie", "employe",
+        "utilisateur", "principale", "de", "du", "la", "le", "l", "adres", "zakelijk", "zakelijke",
+        "werk", "bedrijf", "medewerker", "gebruiker", "van", "het", "correo", "electronico",
+        "direccion", "trabajo", "corporativo", "corporativa", "empresa", "empleado", "empleada",
+        "usuario", "del", "el", "posta", "elettronica", "indirizzo", "lavoro", "aziendale",
+        "dipendente", "utente", "di", "della", "endereco", "eletronico", "trabalho", "funcionario",
+        "colaborador", "utilizador", "do", "da",
+    ),
+}  # fmt: skip
+_THEIR_OWN = "their own"
+_SOMEONE_ELSES = ("a manager's", "a deputy's", "someone else's")  # the rest are still theirs
+_NOT_THEIRS = {
+    meaning: re.compile("|".join(words))
+    for meaning, words in _EMAIL_HEADER_WORDS.items()
+    if meaning != _THEIR_OWN
+}
+# A compound of their-own words (`emailadresse`, `mailadres`): words of three letters or more, so
+# that `e`, `l` or `de` cannot spell an unknown word out of pieces.
+_OWN_COMPOUND = re.compile(
+    "(?:" + "|".join(w for w in _EMAIL_HEADER_WORDS[_THEIR_OWN] if len(w) > 2) + ")+"
 )
+
+
+def _is_number(choice: str) -> bool:
+    return re.fullmatch(r"\s*[0-9]+\s*", choice) is not None
+
+
+def _asked_column(path: str, names: list[str], choice: str) -> int | None:
+    """The index --email-column's choice means in this header: a column's number counting from 1,
+    or its header (letter case ignored); None if this file has no such column."""
+    named = [i for i, name in enumerate(names) if name.casefold() == choice.strip().casefold()]
+    if _is_number(choice):
+        index = int(choice) - 1
+        if named and named != [index]:
+            meant = f"column {index + 1}" + (f" ({names[index]!r})" if index < len(names) else "")
+            other = f"the column headed {names[named[0]]!r} (column {named[0] + 1})"
+            raise UsageError(
+                f"{path}: --email-column {choice.strip()} could mean {meant} or {other}; rename "
+                "that header, or give the number of the one meant"
+            )
+        return index if index < len(names) else None
+    return _one_of_a_kind(path, names, named[0]) if named else None
+
+
+def _one_of_a_kind(path: str, names: list[str], index: int) -> int:
+    """`index`, unless its header also heads another column: which of two columns headed alike holds
+    the listed people's addresses cannot be known (a manager's `Email` beside the worker's)."""
+    alike = [i for i, name in enumerate(names) if name.casefold() == names[index].casefold()]
+    if len(alike) > 1:
+        numbers = [str(i + 1) for i in alike]
+        raise UsageError(
+            f"{path}: {len(alike)} columns are named {names[index]!r} (columns "
+            f"{', '.join(numbers[:-1])} and {numbers[-1]}); which one holds the listed people's "
+            "addresses cannot be told from the header: choose one by its number, "
+            + " or ".join(f"--email-column {n}" for n in numbers)
+        )
+    return index
+
+
+def _not_theirs(column: str) -> str | None:
+    """Whose address a header names when it is not the listed people's work address ("a manager's"),
+    or None."""
+    key = _header_key(column)
+    return next((meaning for meaning, words in _NOT_THEIRS.items() if words.search(key)), None)
+
+
+def _reads_as_theirs(column: str) -> bool:
+    """The header holds nothing but their-own words and numbers (`E-mail 1 - Value`,
+    `userPrincipalName`, `E-Mail geschäftlich`)."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column)  # camelCase words count one by one
+    parts = [_header_key(part) for part in re.split(r"[\W_]+", spaced)]
+    words = [word for part in parts for word in re.findall(r"[a-z]+|[0-9]+", part)]
+    own = _EMAIL_HEADER_WORDS[_THEIR_OWN]
+    return bool(words) and all(w.isdigit() or w in own or _OWN_COMPOUND.fullmatch(w) for w in words)
 
 
 def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]) -> int:
     """The index of the email column: the first of --email-column's names this file has, or the
-    one the header names (when several do, the one whose every value is an email); otherwise an
-    error naming them. A column named as someone else's address is never chosen unasked."""
+    one the header names (when several do, the one that reads as the listed people's own and whose
+    every value is an email); otherwise an error naming them. A column that reads as someone
+    else's address, or a personal one, is never chosen unasked, nor named in the advice."""
     names = [name.strip() for name in header]
-    folded = [name.casefold() for name in names]
     for choice in wanted:
-        if choice.strip().casefold() in folded:
-            return folded.index(choice.strip().casefold())
+        index = _asked_column(path, names, choice)
+        if index is not None:
+            return index
     if wanted:
-        asked = " or ".join(map(repr, wanted))
+        named = " or ".join(repr(c) for c in wanted if not _is_number(c))
+        numbered = " or ".join(c.strip() for c in wanted if _is_number(c))
+        pairs = [("named", named), ("numbered", numbered)]
+        asked = " or ".join(f"{how} {which}" for how, which in pairs if which)
+        columns = ", ".join(f"{n} {name!r}" for n, name in enumerate(names, 1))
         raise UsageError(
-            f"{path}: no column is named {asked} (--email-column); its columns: {', '.join(map(repr, names))}. "
-            "Give --email-column once more with this file's email column (each file uses the first it has)"
+            f"{path}: no column is {asked} (--email-column); its columns: {columns}. Give "
+            "--email-column once more with this file's email column, by header or number (each "
+            "file uses the first it has)"
         )
     candidates = [i for i, name in enumerate(names) if _names_email(name)]
     if not candidates:
@@ -457,29 +621,41 @@ def _email_column(path: str, header: list[str], lines: list[str], delimiter: str
             f"{path}: the header names no email column (expected one such as Email, Work Email or E-mail 1 - Value); "
             "rename it, or choose it with --email-column"
         )
-    chosen = candidates[0]
-    if len(candidates) > 1:
-        rows = list(csv.reader(lines, delimiter=delimiter))
-        values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r) and _uncomment(r[i]).strip()] for i in candidates}
-        full = [i for i in candidates if values[i] and all(is_valid_email(v) for v in values[i])]
-        if len(full) != 1 or _others_email(names[full[0]]):
-            listed = ", ".join(repr(names[i]) for i in candidates)
-            example = next((names[i] for i in candidates if not _others_email(names[i])), names[candidates[0]])
-            raise UsageError(
-                f"{path}: several columns could hold the emails ({listed}); choose one with --email-column, "
-                f"for example --email-column {example!r}"
-            )
-        chosen = full[0]
-    if _others_email(names[chosen]):
-        raise UsageError(
-            f"{path}: the only email column, {names[chosen]!r}, reads as someone else's address, not the listed "
-            f"people's own; if it is theirs, choose it with --email-column {names[chosen]!r}"
+    rejected = {i: why for i in candidates for why in [_not_theirs(names[i])] if why}
+    left = [i for i in candidates if i not in rejected]
+
+    def listed(columns: Iterable[int]) -> str:
+        return "; ".join(
+            f"{names[i]!r}: {rejected[i]} address" if i in rejected else repr(names[i])
+            for i in columns
         )
-    return chosen
 
-
-def _others_email(column: str) -> bool:
-    return bool(_OTHERS_EMAIL.search(re.sub(r"[^a-z0-9]", "", column.casefold())))
+    if not left:
+        raise UsageError(
+            f"{path}: no column holds the listed people's own address ({listed(candidates)}); "
+            "export the column with the address each person has in AAC, or, if one of these is it "
+            "after all, name it with --email-column"
+        )
+    if len(candidates) == 1:
+        return _one_of_a_kind(path, names, left[0])
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r)] for i in left}
+    values = {i: [value for value in column if value] for i, column in values.items()}
+    # A column of words (Google Contacts' `E-mail 1 - Type`) or an empty one cannot hold the emails.
+    full = [i for i in left if values[i] and all(is_valid_email(v) for v in values[i])]
+    pick = full if len(full) == 1 else left if len(left) == 1 else []
+    if len(pick) == 1 and _reads_as_theirs(names[pick[0]]):
+        return _one_of_a_kind(path, names, pick[0])
+    for i in full or left:
+        _one_of_a_kind(path, names, i)  # a header twice among those that could be theirs: by number
+    example = next((names[i] for i in (full or left) if _reads_as_theirs(names[i])), None)
+    advice = (
+        f"choose one with --email-column, for example --email-column {example!r}"
+        if example
+        else "none of them reads as the listed people's own address: look at the file and name the "
+        "right one with --email-column (its header, or its number counting from 1)"
+    )
+    raise UsageError(f"{path}: several columns name an email ({listed(candidates)}); {advice}")
 
 
 def is_loopback(host: str | None) -> bool:
@@ -3182,7 +3358,7 @@ def write_plan(
     plan: Plan,
     protections: Protections,
     groups: Sequence[GroupMembers] = (),
-    files: Sequence[EmailSource] = (),
+    files: Sequence[EmailFile] = (),
     action: Action | None = None,
     only_suspended: bool = False,
 ) -> None:
@@ -3786,7 +3962,7 @@ class Config:
     verify: bool = True
     allow_unknown_admins: bool = False
     unprotected: str | None = None  # a dry run's warning that the real run would refuse: nothing protected
-    email_files: list[EmailSource] = field(default_factory=list)
+    email_files: list[EmailFile] = field(default_factory=list)
 
     @property
     def protections_in_force(self) -> Protections:
@@ -3794,14 +3970,55 @@ class Config:
         return self.saved_plan.protections if self.saved_plan else self.protections
 
 
-def email_files_json(files: Sequence[EmailSource]) -> list[dict[str, Any]]:
-    return [{"path": path, "flag": flag, "column": column} for path, flag, column in files]
+def email_files_json(files: Sequence[EmailFile]) -> list[dict[str, Any]]:
+    return [
+        {"path": f.path, "flag": f.flag, "column": f.column, "column_number": f.number}
+        for f in files
+    ]
 
 
-def show_email_files(files: Sequence[EmailSource], console: Console) -> None:
-    """One line per --exclude-file and --only-file: a wrong column picks the wrong people."""
-    for path, flag, column in files:
-        console.result(f"Emails from {shown(path)} ({flag}): " + (f"column {shown(repr(column))}" if column else "one per line"))
+SAMPLE_ROWS = 3  # rows of an --only-file shown in the plan
+
+
+def show_email_files(
+    files: Sequence[EmailFile], console: Console, plan: Plan | None = None
+) -> None:
+    """One line per --exclude-file and --only-file: a wrong column picks the wrong people. Under an
+    --only-file, the first rows that select someone in the plan, beside the row's other columns:
+    a manager's column taken for the leavers' shows as names that do not match."""
+    for file in files:
+        console.result(f"Emails from {shown(file.path)} ({file.flag}): {shown(file.column_label)}")
+        going = {normalize_email(p.email): p for p in plan.remove if p.email} if plan else {}
+        samples = [
+            (line, going[normalize_email(address)], row)
+            for line, address, row in file.rows
+            if normalize_email(address) in going
+        ]
+        if not samples or console.verbosity < 0:
+            continue
+        console.result(
+            "  Rows that select someone, beside their other columns "
+            "(do they describe the person selected?):"
+        )
+
+        def sample_rows() -> Iterator[list[str]]:
+            for line, person, row in samples[:SAMPLE_ROWS]:
+                others = [
+                    f"{_clipped(file.header[i].strip())}: {_clipped(cell.strip())}"
+                    for i, cell in enumerate(row[: len(file.header)])
+                    if i != (file.number or 0) - 1 and cell.strip()
+                ]
+                who = f"{shown(str(person.email))} ({shown(person.name)})"
+                yield [f"line {line}", who, _clipped(" | ".join(others), 160)]
+
+        for text in aligned(sample_rows):
+            console.result(f"    {text}")
+
+
+def _clipped(text: str, width: int = 40) -> str:
+    """Terminal-safe, and at most `width` characters (a comment column would fill the screen)."""
+    text = shown(text)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def workspace_label(ws: Workspace) -> str:
@@ -4521,7 +4738,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
     if config.saved_plan:
         show_saved_plan(config.saved_plan, console)
-    show_email_files(config.email_files, console)
+    show_email_files(config.email_files, console, plan)
     action = config.action
     logins = config.selection.inactive_days is not None
     show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action)
@@ -5435,12 +5652,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     who.add_argument(
         "--email-column",
-        metavar="NAME",
+        metavar="COLUMN",
         action="append",
         default=[],
-        help="The column that holds the emails in --exclude-file and --only-file spreadsheets, when the header "
-        "names several or its only email column reads as someone else's (Manager Email). Repeatable: each file "
-        "uses the first named column it has; a file with none of them is an error.",
+        help="The column that holds the emails in --exclude-file and --only-file spreadsheets, by "
+        "its header or by the column's number counting from 1 (--email-column 4): needed when "
+        "several columns could hold them, when two are headed alike, or when the only one reads "
+        "as someone else's or a personal address (Manager Email, E-Mail Vorgesetzter, Email - "
+        "Personal). Repeatable: each file uses the first it has; a file with none of them is an "
+        "error.",
+    )
+    who.add_argument(
+        "--allow-empty-email-cells",
+        action="store_true",
+        help="Go on when an --exclude-file row has an empty cell in the email column while "
+        "another of its cells holds an address (Entra's userPrincipalName where mail is empty): "
+        "that person is then not protected. Without it such a row stops the run (exit 2), naming "
+        "it.",
     )
     who.add_argument(
         "--inactive-days",
@@ -5574,16 +5802,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def collect_emails(
-    values: list[str], flag: str, files: list[str], columns: Sequence[str], console: Console, read: list[EmailSource] | None = None
+    values: list[str],
+    flag: str,
+    files: list[str],
+    columns: Sequence[str],
+    console: Console,
+    read: list[EmailFile] | None = None,
 ) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
     with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
     Each file read is added to `read`, so the plan can say which column each one's emails came from."""
     emails = check_emails(split_emails(values), flag)
     for path in files:
-        found = read_email_file(path, columns)
+        found = read_email_file(path, columns, keep_rows=flag == "--only")
+        found.flag = f"{flag}-file"
         if read is not None:
-            read.append((path, f"{flag}-file", found.column))
+            read.append(found)
         if not found.emails:
             raise UsageError(f"{path} ({flag}-file) holds no email at all; nothing was sent. Check the export that made it")
         emails += found.emails
@@ -5593,6 +5827,29 @@ def collect_emails(
             rows = "1 row has" if len(found.empty_rows) == 1 else f"{len(found.empty_rows)} rows have"
             console.warn(f"{path}: {rows} an empty email cell (line {lines}); {effect}")
     return emails
+
+
+def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> None:
+    """A keep file fails closed: a row with no address in its column, but one in another cell
+    (Entra's `userPrincipalName` where `mail` is empty), would leave that person unprotected, so it
+    stops the run unless another source protects the address. An --only-file's such row only
+    selects one person fewer, which is safe: it stays a warning."""
+    kept = {normalize_email(entry) for entry in protected}
+    for file in files:
+        missed = [row for row in file.unread if normalize_email(row[2]) not in kept]
+        if file.flag != "--exclude-file" or not missed:
+            continue
+        rows = "1 row has" if len(missed) == 1 else f"{len(missed)} rows have"
+        named = "; ".join(f"line {n}, {column!r}: {address}" for n, column, address in missed[:3])
+        column = collections.Counter(column for _, column, _ in missed).most_common(1)[0][0]
+        named += ", ..." if len(missed) > 3 else ""
+        they = "it" if len(missed) == 1 else "they"
+        raise UsageError(
+            f"{file.path} (--exclude-file): {rows} no address in column {file.column!r} but one in "
+            f"another column ({named}), so {they} would protect nobody. Read that column with "
+            f"--email-column {column!r}, keep them with a second --exclude-file (or --exclude), or "
+            "give --allow-empty-email-cells to go on without them; nothing was sent"
+        )
 
 
 def check_something_protected(args: argparse.Namespace, protections: Protections, action: Action) -> str | None:
@@ -5648,6 +5905,11 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
     check_action_flags(args, action)
     base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL", host_only=True)
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
+    for column in args.email_column:
+        if _is_number(column) and int(column) < 1:
+            raise UsageError(
+                f"--email-column {column.strip()}: columns are numbered from 1 (the first column)"
+            )
 
     # What they name: the plan, the directory settings, the files of emails, the report to undo.
     saved_plan = load_plan(args.plan) if args.plan else None
@@ -5658,9 +5920,11 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
             f"changed. Apply it with {how}"
         )
     groups, group_settings = resolve_groups(args, env)
-    email_files: list[EmailSource] = []
+    email_files: list[EmailFile] = []
     emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
+    if not args.allow_empty_email_cells:
+        check_keep_rows(email_files, emails)
     only = None
     if args.only or args.only_file:
         only = collect_emails(args.only, "--only", args.only_file, args.email_column, console, email_files)

@@ -26,12 +26,26 @@ def message(result) -> str:
 def test_input_messages(run, fake, tmp_path):
     result = run(None, "--base-url", "https://us1.alteryxcloud.com/v4", "--token", "x" * 30, "--dry-run")
     assert quoted(result.err.strip())
-    (tmp_path / "staff.csv").write_text("Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n")
-    assert quoted(run(fake, "--exclude-file", "staff.csv", "--dry-run").err.strip())
+    files = {
+        "staff.csv": "Name,Email,Work Email\nOne,student00001@example.edu,student00001@example.edu",
+        "leavers.csv": "Name,Manager Email,Email - Personal\nOne,ta@uni.edu,one@home.example",
+        "users.csv": "userPrincipalName,displayName,mail\nbo@uni.edu,Bo,bo@uni.edu\njo@uni.edu,Jo,",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        flag = "--only-file" if name == "leavers.csv" else "--exclude-file"
+        assert quoted(error(run(fake, flag, name, "--dry-run")))
     (tmp_path / "staff.csv").write_text("Name;Email\nOne;student00001@example.edu\nNo email;\n;\nAlso none;\n")
     assert quoted(run(fake, "--exclude-file", "staff.csv", "--dry-run").err.strip())
     (tmp_path / "keep.txt").write_text("".join(f"gone{n:02d}@example.edu\n" for n in range(12)))
     assert quoted(run(fake, "--exclude-file", "keep.txt", "--dry-run").err.strip())
+
+
+def error(result) -> str:
+    """The one error line a run ended with (a vacuous empty string would be "quoted" anywhere)."""
+    last = result.err.strip().splitlines()[-1]
+    assert result.code == 2 and last.startswith("remove_users: error: "), result.err
+    return last
 
 
 def test_plan_and_summary_lines(run, make_fake):
@@ -90,6 +104,11 @@ def test_refused_for_good_and_email_file_lines(run, make_fake, tmp_path):
     (tmp_path / "staff.csv").write_text("Name,Work Email\nOne,student00002@example.edu\n")
     line = next(line for line in run(fake, "--exclude-file", "staff.csv", "--dry-run").out.splitlines() if line.startswith("Emails from"))
     assert quoted(line)
+    leavers = "Employee ID,Name,Leaving Date,Email\n1001,Bo Leaver,2026-03-31,"
+    (tmp_path / "leavers.csv").write_text(leavers + "student00001@example.edu\n")
+    out = run(fake, "--only-file", "leavers.csv", "--dry-run").out.splitlines()
+    rows = "\n".join(out[out.index("Emails from leavers.csv (--only-file): column 'Email'") :][:3])
+    assert quoted(rows.replace("student00001@example.edu (Student 1)", "bo@uni.edu (Bo Leaver)"))
     fake.owner_ids.add(fake.id_of("student00001@example.edu"))
     out = run(fake, "--yes", "--exclude-file", "staff.csv", "--report", str(tmp_path / "r.csv")).out
     assert quoted(next(line for line in out.splitlines() if line.startswith("Next:")).replace("student00001@example.edu", "owner@uni.edu"))

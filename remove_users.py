@@ -6386,8 +6386,9 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
 
     def _plan(self, body: dict) -> None:
         form = _review_form(body)
-        with self.server.one_at_a_time():
-            self._answer(200, self.server.session.plan(form))
+        with self.server.one_at_a_time():  # answered after: the next step may follow at once
+            plan = self.server.session.plan(form)
+        self._answer(200, plan)
 
     def _plan_file(self, body: dict) -> None:
         name, data = self.server.session.plan_file(_keep_ids(body))
@@ -6425,7 +6426,8 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         for secret in _pair_secrets(pair):
             register_secret(secret)
         with self.server.one_at_a_time():
-            self._answer(200, self.server.session.add_workspace(name.strip(), pair))
+            choices = self.server.session.add_workspace(name.strip(), pair)
+        self._answer(200, choices)
 
     def _close(self, body: dict) -> None:
         if self.server.session.finished() is None:

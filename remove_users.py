@@ -6579,6 +6579,38 @@ def serve_review(
         server.server_close()
 
 
+def _browser_here(environ: Mapping[str, str]) -> bool:
+    """Over SSH a Linux host has no display, and webbrowser would start a text browser (lynx,
+    w3m) in this terminal instead: there the printed address is the way in."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
+    return True
+
+
+def wants_review(args: argparse.Namespace) -> bool:
+    return bool(args.review or args.review_port is not None or args.no_browser)
+
+
+def review_session(
+    args: argparse.Namespace, environ: Mapping[str, str], console: Console
+) -> ReviewSession:
+    """The session behind the page, from the same flags, environment and config file as a run."""
+    return PendingReviewSession(args)  # phase 2 of issue 18: the engine's session
+
+
+def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> int:
+    if not args.review:
+        raise UsageError("--review-port and --no-browser go with --review")
+    port = 0 if args.review_port is None else args.review_port
+    if not 0 <= port <= 65535:
+        raise UsageError(
+            f"--review-port must be a port number (1 to 65535, or 0 for any free port), not {port}"
+        )
+    session = review_session(args, environ, console)
+    browser = not args.no_browser and _browser_here(environ)
+    return serve_review(session, console, port=port, open_browser=browser)
+
+
 # ---------------------------------------------------------------------------------------------
 # Command line: arguments, environment, validation before any request
 # ---------------------------------------------------------------------------------------------
@@ -6857,6 +6889,25 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("-q", "--quiet", action="store_true", help="Only the counts, the summary, warnings and failures.")
     out.add_argument("--debug", action="store_true", help="On an error, show the traceback (tokens redacted).")
     out.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="Print the version and exit.")
+    page = parser.add_argument_group("the review page (in the browser)")
+    page.add_argument(
+        "--review",
+        action="store_true",
+        help="Start a page on this computer (127.0.0.1 only) that asks for what the flags did not "
+        "give, shows the plan to tick and confirm, and then the run; it opens in the browser and "
+        "its address (with a secret: do not share it) is printed. Ctrl-C ends it. Not yet "
+        "joined to the engine: it cannot read a workspace (see the README).",
+    )
+    page.add_argument(
+        "--review-port",
+        metavar="N",
+        type=int,
+        help="With --review: listen on this port (default: any free one), e.g. for an SSH "
+        "forward. Always on 127.0.0.1.",
+    )
+    page.add_argument(
+        "--no-browser", action="store_true", help="With --review: only print the address."
+    )
     return parser
 
 
@@ -7171,6 +7222,8 @@ def _run_guarded(
             return int(init_token_file(args.init_token_file, console))
         if config is None and args.add_workspace:
             return int(add_workspace(args.add_workspace, args, environ, console))
+        if config is None and wants_review(args):
+            return run_review(args, environ, console)
         if config is None and wants_workspaces(args, environ):
             return run_workspaces(args, argv, environ, console, doc)
         config = config or resolve_config(args, environ, console)

@@ -9,6 +9,8 @@ import re
 import secrets
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from typing import Iterator
@@ -16,6 +18,7 @@ from typing import Iterator
 import pytest
 
 import remove_users
+from conftest import SCRIPT, clean_env
 from remove_users import ExitStatus
 from review_stub import RUN_EVENTS, WORKSPACE, Client, StubSession, plan_form, serving
 
@@ -401,3 +404,48 @@ def test_ctrl_c_while_serving_asks_the_session_to_stop():
     stub.finished = finished
     assert remove_users.serve_review(stub, _console(), open_browser=False) == ExitStatus.INTERRUPTED
     assert stub.stopped_with == [signal.SIGINT]
+
+
+def test_review_flags(run):
+    result = run(None, "--review-port", "8123")
+    assert result.code == ExitStatus.USAGE
+    assert result.err == "remove_users: error: --review-port and --no-browser go with --review\n"
+    result = run(None, "--review", "--review-port", "70000")
+    assert result.code == ExitStatus.USAGE and "--review-port must be a port number" in result.err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(None, "--review", "--no-browser", "--review-port", str(port))
+    assert result.code == ExitStatus.USAGE
+    refusal = f"remove_users: error: --review-port {port}: cannot listen on 127.0.0.1:{port} ("
+    assert result.err.startswith(refusal)
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_the_script_serves_the_page_until_a_signal(signum, code):
+    proc = subprocess.Popen(
+        [sys.executable, SCRIPT, "--review", "--no-browser"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
+    )
+    try:
+        first = proc.stderr.readline()
+        assert first.startswith("The review page is at http://127.0.0.1:"), first
+        url = first.split()[-1]
+        port = int(url.split(":")[2].split("/")[0])
+        server = type("Address", (), {"port": port, "secret": url.split("?k=")[1]})
+        page = Client(server)  # type: ignore[arg-type]
+        page.log_in()
+        assert page.get("/").status == 200
+        answer = page.post("/api/plan", plan_form(token="x" * 30))
+        assert answer.status == 422 and "not yet joined to the engine" in answer.json()["error"]
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code
+    assert out == ""
+    assert (first + err).count(server.secret) == 1  # in the printed address, in no log line
+    name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+    assert err.splitlines()[-1] == f"The review page has ended ({name})."

@@ -6369,17 +6369,9 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
 
     # The routes: each checks its body and makes one call to the session.
 
-    def _page(self, body: dict) -> None:
-        self._send(200, REVIEW_HTML.encode(), "text/html")
-
-    def _css(self, body: dict) -> None:
-        self._send(200, REVIEW_CSS.encode(), "text/css")
-
-    def _js(self, body: dict) -> None:
-        self._send(200, REVIEW_JS.encode(), "text/javascript")
-
-    def _icon(self, body: dict) -> None:
-        self._send(200, REVIEW_ICON.encode(), "image/svg+xml")
+    def _file(self, body: dict) -> None:
+        kind, text = _REVIEW_FILES[urllib.parse.urlsplit(self.path).path]
+        self._send(200, text.encode(), kind)
 
     def _choices(self, body: dict) -> None:
         self._answer(200, {**self.server.session.choices(), "tool_version": __version__})
@@ -6437,11 +6429,14 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
 
 
 # GET never changes anything: what changes the session is a POST, and passes the POST checks.
+_REVIEW_FILES = {
+    "/": ("text/html", REVIEW_HTML),
+    "/app.css": ("text/css", REVIEW_CSS),
+    "/app.js": ("text/javascript", REVIEW_JS),
+    "/favicon.svg": ("image/svg+xml", REVIEW_ICON),
+}
 _REVIEW_ROUTES: dict[tuple[str, str], Callable[[_ReviewHandler, dict], None]] = {
-    ("GET", "/"): _ReviewHandler._page,
-    ("GET", "/app.css"): _ReviewHandler._css,
-    ("GET", "/app.js"): _ReviewHandler._js,
-    ("GET", "/favicon.svg"): _ReviewHandler._icon,
+    **{("GET", path): _ReviewHandler._file for path in _REVIEW_FILES},
     ("GET", "/api/choices"): _ReviewHandler._choices,
     ("GET", "/api/events"): _ReviewHandler._events,
     ("GET", "/api/report"): _ReviewHandler._report,

@@ -59,16 +59,20 @@ import enum
 import errno
 import getpass
 import heapq
+import hmac
 import itertools
 import html
 import http
+import http.server
 import io
 import ipaddress
 import json
 import math
 import random
 import re
+import secrets
 import socket
+import socketserver
 import ssl
 import stat
 import tempfile
@@ -78,6 +82,7 @@ import traceback
 import unicodedata
 import urllib.parse
 import warnings
+import webbrowser
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, TextIO
 
@@ -110,6 +115,10 @@ MAYBE_ACTED_STATUSES = {502, 504}  # a gateway gave up waiting: the backend may 
 EARLY_STOP = 5  # this many 403s (or 404s) in a row from the start, with no success, stop the run
 WRONG_ROUTE = "404 on every removal from the start: taken as a wrong route, not as already gone"
 TOKEN_HELP_PATH = "Profile > Preferences > OAuth 2.0 API Tokens"
+REVIEW_IDLE = 30 * 60  # --review: the page's server ends after this many seconds without use
+REVIEW_PAGE_GONE = 10.0  # ... or this long after the work is over and the page stopped asking
+REVIEW_MAX_BODY = 8 * 2**20  # bytes in one request from the page (a keep-list file included)
+REVIEW_SOCKET_TIMEOUT = 15.0  # seconds a connection to the page may stay silent
 
 REPORT_FIELDS = [
     "time",
@@ -5450,6 +5459,1515 @@ def append_section(path: str, section: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The review page: a local admin console in the browser
+# ---------------------------------------------------------------------------------------------
+#
+# `--review` serves one page on 127.0.0.1 that asks for what the flags did not give, shows the
+# plan, lets the admin keep people by ticking them and confirm by typing the workspace name, and
+# then shows the run's progress and summary. The page is a face of the engine, not a second
+# engine: everything it shows or does goes through a ReviewSession (phase 2 of issue 18 builds it
+# on the run's stages and events). The server here only checks each request and passes it on.
+#
+# Who may use it: whoever holds the secret printed in the terminal. It is a local admin console
+# that can remove people, so the rules are Jupyter's: loopback only, a secret traded for an
+# HttpOnly SameSite=Strict cookie, the Host checked (DNS rebinding), and every state-changing
+# request a same-origin POST with a custom header (another site open in the same browser can send
+# neither). The page loads nothing from elsewhere and puts every server string in as text.
+
+
+class ReviewError(RemoveUsersError):
+    """A request the session refuses (a bad input, a name that does not match): its one-line
+    message is shown on the page, and the page stays usable."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class ReviewSession:
+    """What the review page's server calls: the one seam between the page and the engine."""
+
+    def choices(self) -> dict:
+        """What the page asks for: {"workspaces": [section names of the config file] (empty
+        without --config), "token_given": bool (a token came from the flags/env/config: the page
+        then does not ask for one), "action": "remove"|"suspend" preset by flags, "dry_run": bool
+        (--dry-run given: the page never offers the real run), "config": the config file's path
+        or None (the page offers "add a workspace" only with one)}."""
+        raise NotImplementedError
+
+    def plan(self, form: dict) -> dict:
+        """form: {"token": str|None, "token_pair": str|None (JSON text), "workspace": str|None,
+        "keep_text": str, "keep_file": {"name": str, "text": str}|None, "email_column": str|None,
+        "action": "remove"|"suspend", "transfer_to": str|None}. A token of None after an earlier
+        plan means the token already given. Reads the workspace and plans (a dry run: no write).
+        Returns the plan document (the README's "The review page"), or raises ReviewError."""
+        raise NotImplementedError
+
+    def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
+        """(file name, the --plan-out JSON) of the current plan with keep_ids kept."""
+        raise NotImplementedError
+
+    def start(self, keep_ids: list[int], typed_name: str) -> None:
+        """Starts the real run in the background; ReviewError if the name does not match or the
+        plan changed. Progress arrives as events."""
+        raise NotImplementedError
+
+    def events(self, since: int) -> tuple[list[dict], int]:
+        """The run's events from index `since` (may block up to ~1 s waiting for a new one), and
+        the next index."""
+        raise NotImplementedError
+
+    def report(self) -> tuple[str, bytes] | None:
+        """(file name, bytes) of the audit report once the run has one."""
+        raise NotImplementedError
+
+    def add_workspace(self, name: str, token_pair: str) -> dict:
+        """Appends a config section as --add-workspace does; returns the new choices()."""
+        raise NotImplementedError
+
+    def finished(self) -> int | None:
+        """None while work may go on; else the exit code the process should end with."""
+        raise NotImplementedError
+
+    def stop(self, signum: int | None) -> int | None:
+        """The server is ending: a signal in the terminal (signum), or REVIEW_IDLE seconds without
+        use (None). On a signal, stop a run under way as a terminal run stops on it (no new
+        request, every row settled) and return its exit code. When idle, return None to keep
+        serving (a run is under way and will finish), or the exit code to end with."""
+        raise NotImplementedError
+
+
+REVIEW_PENDING = (
+    "the review page is not yet joined to the engine (issue 18, phase 2): it cannot read a "
+    "workspace yet. Nothing was read or changed; use the command line for now"
+)
+
+
+class PendingReviewSession(ReviewSession):
+    """Until phase 2: the page and its security can be tried, and nothing reaches AAC."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        action = SUSPEND.name if args.suspend else REMOVE.name
+        self._choices = {"workspaces": [], "token_given": False, "action": action,
+                         "dry_run": bool(args.dry_run), "config": None}
+
+    def choices(self) -> dict:
+        return dict(self._choices)
+
+    def plan(self, form: dict) -> dict:
+        raise ReviewError(REVIEW_PENDING)
+
+    def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
+        raise ReviewError(REVIEW_PENDING)
+
+    def start(self, keep_ids: list[int], typed_name: str) -> None:
+        raise ReviewError(REVIEW_PENDING)
+
+    def events(self, since: int) -> tuple[list[dict], int]:
+        return [], since
+
+    def report(self) -> tuple[str, bytes] | None:
+        return None
+
+    def add_workspace(self, name: str, token_pair: str) -> dict:
+        raise ReviewError(REVIEW_PENDING)
+
+    def finished(self) -> int | None:
+        return None
+
+    def stop(self, signum: int | None) -> int | None:
+        return 128 + signum if signum else ExitStatus.OK
+
+
+# The page, its style and its script: served as /, /app.css and /app.js, with no inline script or
+# style (the Content-Security-Policy allows none) and nothing from another origin.
+
+REVIEW_HTML = r"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Review: remove_users.py</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/app.css">
+<script src="/app.js" defer></script>
+</head>
+<body>
+<header class="bar">
+  <div class="wrap bar-in">
+    <span class="brand">remove_users.py</span>
+    <span class="bar-title">Review page</span>
+    <span id="ws-label" class="bar-ws"></span>
+    <span class="badge" title="Served by the tool on this computer, to this computer only">
+      Local only</span>
+  </div>
+</header>
+<main class="wrap">
+  <noscript><p class="banner error">This page needs JavaScript. It comes from the tool on this
+    computer; nothing is loaded from the internet.</p></noscript>
+  <p id="gone" class="banner error" role="alert" hidden></p>
+  <p class="intro">Nothing changes until you have seen the plan, typed the workspace name and
+    pressed the button. The page and everything you type stay on this computer.</p>
+
+  <section id="step-workspace" class="card" aria-labelledby="h-ws">
+    <h2 id="h-ws"><span class="num" aria-hidden="true">1</span>Workspace</h2>
+    <fieldset id="ws-choices" hidden>
+      <legend>Workspaces in the config file</legend>
+      <div id="ws-list" class="choices"></div>
+    </fieldset>
+    <div id="token-box">
+      <label for="token">Access token, or the token pair JSON</label>
+      <input id="token" type="password" autocomplete="off" spellcheck="false">
+      <p class="hint">In AAC: Profile &gt; Preferences &gt; OAuth 2.0 API Tokens. It goes only to
+        the tool on this computer, once, and is never shown or sent back.</p>
+      <p id="token-held" class="ok" hidden>Token received: the tool holds it. Paste another one to
+        change workspace.</p>
+    </div>
+    <p id="token-given" class="ok" hidden>The token comes from the command line, the environment
+      or the config file.</p>
+    <details id="add-ws" hidden>
+      <summary>Add a workspace to the config file</summary>
+      <div class="grid2">
+        <div><label for="add-name">Name for the workspace</label>
+          <input id="add-name" autocomplete="off"></div>
+        <div><label for="add-pair">Its token pair JSON</label>
+          <input id="add-pair" type="password" autocomplete="off" spellcheck="false"></div>
+      </div>
+      <div class="actions"><button id="add-go" type="button">Add the workspace</button>
+        <span id="add-msg" role="status"></span></div>
+    </details>
+  </section>
+
+  <section id="step-keep" class="card" aria-labelledby="h-keep">
+    <h2 id="h-keep"><span class="num" aria-hidden="true">2</span>Who stays</h2>
+    <label for="keep-text">Emails to keep</label>
+    <textarea id="keep-text" rows="4" spellcheck="false"
+      placeholder="ta@uni.edu, Prof. Ada Lovelace &lt;ada@uni.edu&gt;"></textarea>
+    <p class="hint">One a line, or separated by commas or semicolons;
+      <code>Name &lt;email&gt;</code> works too. You, and the workspace admins, always stay.</p>
+    <div class="grid2">
+      <div><label for="keep-file">Or a CSV or TXT file of emails</label>
+        <input id="keep-file" type="file" accept=".csv,.txt,.tsv,text/csv,text/plain"></div>
+      <div><label for="email-column">Email column (when the file has several)</label>
+        <input id="email-column" autocomplete="off" placeholder="Email"></div>
+    </div>
+  </section>
+
+  <section id="step-action" class="card" aria-labelledby="h-action">
+    <h2 id="h-action"><span class="num" aria-hidden="true">3</span>What to do</h2>
+    <fieldset>
+      <legend>Action</legend>
+      <div class="choices">
+        <label class="choice"><input type="radio" name="action" value="remove" checked>
+          <span><strong>Remove</strong> them from the workspace</span></label>
+        <label class="choice"><input type="radio" name="action" value="suspend">
+          <span><strong>Suspend</strong> them: they cannot sign in and keep everything
+            (reversible)</span></label>
+      </div>
+    </fieldset>
+    <div id="remove-extra">
+      <p class="warn">Removing a person deletes the flows, datasets and connections they own,
+        unless you transfer them first. Only Alteryx Support can undo a removal.</p>
+      <label for="transfer-to">Transfer their work to (optional)</label>
+      <input id="transfer-to" type="email" autocomplete="off" placeholder="archive@uni.edu">
+    </div>
+    <div class="actions">
+      <button id="plan-go" type="button" class="primary">Show the plan</button>
+      <span class="hint">Reads the workspace and changes nothing.</span>
+    </div>
+    <p id="reading" class="hint" role="status"></p>
+    <p id="plan-error" class="banner error" role="alert" hidden></p>
+  </section>
+
+  <section id="plan" class="card" aria-labelledby="h-plan" hidden>
+    <h2 id="h-plan">The plan</h2>
+    <p id="plan-ws" class="lead"></p>
+    <div id="counts" class="counts"></div>
+    <p id="their-work" class="warn"></p>
+    <div id="stops"></div>
+    <ul id="warnings" class="notes"></ul>
+    <ul id="email-files" class="notes quiet"></ul>
+    <div class="table-head">
+      <h3 id="h-act"></h3>
+      <div class="tools">
+        <label for="search" class="sr">Search the plan</label>
+        <input id="search" type="search" placeholder="Search email or name" autocomplete="off">
+        <button id="download-plan" type="button">Download the plan file</button>
+      </div>
+    </div>
+    <p id="plan-msg" class="banner error" role="alert" hidden></p>
+    <p id="shown" class="hint" role="status"></p>
+    <div class="scroll">
+      <table id="act-table">
+        <thead><tr>
+          <th scope="col" class="c-keep">Keep</th>
+          <th scope="col" aria-sort="ascending">
+            <button type="button" data-sort="email">Email</button></th>
+          <th scope="col" aria-sort="none"><button type="button" data-sort="name">Name</button></th>
+          <th scope="col" aria-sort="none">
+            <button type="button" data-sort="last_login">Last login</button></th>
+        </tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <h3 id="h-kept"></h3>
+    <div class="scroll">
+      <table id="kept-table">
+        <thead><tr>
+          <th scope="col" class="c-keep">Keep</th><th scope="col">Email</th>
+          <th scope="col">Name</th><th scope="col">Why they stay</th>
+        </tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <p id="moved" class="sr" role="status"></p>
+  </section>
+
+  <section id="confirm" class="card" aria-labelledby="h-confirm" hidden>
+    <h2 id="h-confirm">Confirm</h2>
+    <p id="dry-note" class="ok" hidden>This is a dry run (<code>--dry-run</code>): the page shows
+      the plan and changes nothing.</p>
+    <div id="confirm-box">
+      <p id="confirm-what"></p>
+      <label for="confirm-name">Workspace name</label>
+      <div class="confirm-row">
+        <input id="confirm-name" autocomplete="off" spellcheck="false">
+        <button id="run-go" type="button" class="danger" disabled></button>
+      </div>
+      <p id="start-error" class="banner error" role="alert" hidden></p>
+    </div>
+  </section>
+
+  <section id="progress" class="card" aria-labelledby="h-progress" hidden>
+    <h2 id="h-progress">Progress</h2>
+    <progress id="bar" max="1" value="0"></progress>
+    <p id="progress-line" class="figures" role="status"></p>
+    <p id="report-path" class="hint"></p>
+    <div id="failures-box" hidden>
+      <h3>Failures</h3>
+      <ul id="failures" class="notes bad"></ul>
+    </div>
+    <div id="summary" class="summary" hidden></div>
+    <pre id="table" hidden></pre>
+    <div class="actions">
+      <a id="report-link" class="button" href="/api/report" download hidden>Download the audit
+        report</a>
+      <button id="next-ws" type="button" class="primary" hidden></button>
+      <button id="close-go" type="button" hidden>Close the review page</button>
+    </div>
+  </section>
+
+  <section id="log-box" class="card quiet-card" aria-labelledby="h-log" hidden>
+    <h2 id="h-log">Messages</h2>
+    <ul id="log" class="notes"></ul>
+  </section>
+</main>
+</body>
+</html>
+"""
+
+REVIEW_CSS = r""":root {
+  --ink: #1d2433; --muted: #5b6475; --line: #dde1e8; --bg: #f4f6f9; --card: #fff;
+  --accent: #2457c5; --accent-dark: #1b4399; --danger: #b42318; --danger-dark: #8f1c13;
+  --warn-bg: #fff7e6; --warn-line: #f0b541; --ok: #1e7a46; --bad-bg: #fdecea;
+  color-scheme: light;
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body {
+  margin: 0; background: var(--bg); color: var(--ink); line-height: 1.45; font-size: 15px;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+}
+.wrap { max-width: 1080px; margin: 0 auto; padding: 0 20px; }
+.bar { background: #172033; color: #fff; }
+.bar-in { display: flex; align-items: center; gap: 14px; min-height: 52px; flex-wrap: wrap; }
+.brand { font-weight: 700; letter-spacing: .01em; }
+.bar-title { color: #c3cad8; }
+.bar-ws { color: #fff; font-weight: 600; }
+.badge {
+  margin-left: auto; font-size: 12px; padding: 3px 10px; border-radius: 999px;
+  border: 1px solid #4a587a; color: #c3cad8;
+}
+main.wrap { padding-top: 24px; padding-bottom: 48px; }
+.intro { margin: 0 0 18px; color: var(--muted); }
+.card {
+  background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+  padding: 18px 22px 20px; margin-bottom: 16px; box-shadow: 0 1px 2px rgba(20, 30, 50, .05);
+}
+.quiet-card { background: #fafbfc; }
+h2 { font-size: 18px; margin: 0 0 14px; display: flex; align-items: center; gap: 10px; }
+h3 { font-size: 15px; margin: 18px 0 8px; }
+.num {
+  display: inline-flex; width: 26px; height: 26px; border-radius: 50%; background: var(--accent);
+  color: #fff; font-size: 13px; align-items: center; justify-content: center; flex: none;
+}
+label { display: block; font-weight: 600; margin: 10px 0 4px; }
+label.choice { font-weight: 400; display: flex; gap: 10px; align-items: flex-start; margin: 0; }
+label.choice input { margin-top: 3px; }
+fieldset { border: 0; padding: 0; margin: 0 0 6px; min-width: 0; }
+legend { font-weight: 600; padding: 0; margin-bottom: 6px; }
+.choices { display: grid; gap: 8px; }
+input[type=password], input[type=email], input[type=search], input:not([type]), textarea {
+  width: 100%; font: inherit; color: inherit; padding: 8px 10px; border: 1px solid #b9c0cc;
+  border-radius: 6px; background: #fff;
+}
+textarea {
+  resize: vertical; min-height: 84px; font-size: 13.5px;
+  font-family: ui-monospace, Menlo, Consolas, monospace;
+}
+input[type=file] { font: inherit; max-width: 100%; }
+input:focus, textarea:focus, button:focus-visible, a:focus-visible, summary:focus-visible {
+  outline: 3px solid rgba(36, 87, 197, .35); outline-offset: 1px; border-color: var(--accent);
+}
+.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 0 18px; }
+.hint { color: var(--muted); font-size: 13.5px; margin: 6px 0 0; }
+.ok { color: var(--ok); margin: 8px 0 0; }
+.warn {
+  background: var(--warn-bg); border-left: 4px solid var(--warn-line); padding: 9px 12px;
+  border-radius: 4px; margin: 12px 0 4px;
+}
+.banner { padding: 10px 14px; border-radius: 6px; margin: 12px 0 0; }
+.banner.error { background: var(--bad-bg); border: 1px solid #f3b4ad; color: var(--danger-dark); }
+.actions { display: flex; align-items: center; gap: 12px; margin-top: 16px; flex-wrap: wrap; }
+button, .button {
+  font: inherit; font-weight: 600; padding: 8px 16px; border-radius: 6px; cursor: pointer;
+  border: 1px solid #b9c0cc; background: #fff; color: var(--ink); text-decoration: none;
+  display: inline-block;
+}
+button:hover, .button:hover { background: #f0f3f8; }
+button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+button.primary:hover { background: var(--accent-dark); }
+button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
+button.danger:hover { background: var(--danger-dark); }
+button:disabled, button:disabled:hover {
+  background: #e7eaef; border-color: #d5dae2; color: #8a93a3; cursor: not-allowed;
+}
+.lead { font-size: 16px; margin: -6px 0 12px; color: var(--muted); }
+.lead strong { color: var(--ink); }
+.counts { display: flex; gap: 12px; flex-wrap: wrap; }
+.count {
+  border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 130px;
+  background: #fafbfc;
+}
+.count b { display: block; font-size: 24px; line-height: 1.15; font-variant-numeric: tabular-nums; }
+.count span { color: var(--muted); font-size: 13px; }
+.count.act b { color: var(--danger); }
+.notes { margin: 10px 0 0; padding-left: 20px; }
+.notes li { margin: 3px 0; }
+.notes.quiet { color: var(--muted); font-size: 13.5px; }
+.notes.bad li { color: var(--danger-dark); }
+.notes li.warn-line { color: #8a5a00; }
+#warnings li::marker { color: #c98a00; }
+.summary h3 { margin: 0 0 6px; }
+.email-inline { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
+.stop { background: var(--bad-bg); border-left: 4px solid var(--danger); padding: 9px 12px;
+  border-radius: 4px; margin: 12px 0 0; }
+.table-head { display: flex; align-items: flex-end; justify-content: space-between; gap: 12px;
+  flex-wrap: wrap; margin-top: 18px; }
+.table-head h3 { margin: 0 0 4px; }
+.tools { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+.tools input { width: 240px; }
+.scroll { overflow-x: auto; max-height: 480px; overflow-y: auto; border: 1px solid var(--line);
+  border-radius: 8px; margin-top: 8px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { text-align: left; padding: 7px 12px; border-bottom: 1px solid #edf0f4;
+  vertical-align: middle; }
+.scroll table { min-width: 560px; }
+thead th { position: sticky; top: 0; background: #f3f5f8; font-size: 13px; color: var(--muted);
+  font-weight: 600; z-index: 1; }
+tbody tr:last-child td { border-bottom: 0; }
+tbody tr:hover { background: #f8f9fb; }
+th button { border: 0; background: none; padding: 0; font-weight: 600; color: inherit;
+  font-size: inherit; }
+th button:hover { background: none; color: var(--accent); }
+th[aria-sort=ascending] button::after { content: " \25B2"; font-size: 10px; }
+th[aria-sort=descending] button::after { content: " \25BC"; font-size: 10px; }
+.c-keep { width: 56px; text-align: center; }
+td.c-keep input { width: 17px; height: 17px; margin: 1px 0 0; cursor: pointer; }
+td.email { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px;
+  overflow-wrap: break-word; }
+td.muted, .muted { color: var(--muted); }
+tr.page-kept td { background: #eef4ff; }
+.reason { display: inline-block; font-size: 12.5px; padding: 1px 8px; border-radius: 999px;
+  background: #eef0f4; color: #3d4658; }
+tr.page-kept .reason { background: #dbe6ff; color: var(--accent-dark); }
+.empty td { color: var(--muted); text-align: center; padding: 14px; }
+.confirm-row { display: flex; gap: 12px; flex-wrap: wrap; }
+.confirm-row input { flex: 1 1 260px; width: auto; }
+progress { width: 100%; height: 14px; accent-color: var(--accent); }
+.figures { font-variant-numeric: tabular-nums; font-size: 15px; margin: 8px 0 0; }
+.summary { margin-top: 14px; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px;
+  background: #fafbfc; }
+.summary p { margin: 3px 0; }
+.summary .next { font-weight: 600; margin-top: 8px; }
+.summary.good { border-color: #9fd3b3; background: #f1faf4; }
+.summary.bad { border-color: #f3b4ad; background: #fff6f5; }
+pre { background: #f3f5f8; padding: 12px; border-radius: 6px; overflow-x: auto; font-size: 13px; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .92em; }
+details { margin-top: 14px; border-top: 1px solid var(--line); padding-top: 12px; }
+summary { cursor: pointer; font-weight: 600; color: var(--accent); }
+.sr { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+[hidden] { display: none !important; }
+@media (max-width: 640px) {
+  .wrap { padding: 0 12px; }
+  .card { padding: 14px 14px 16px; }
+  .grid2 { grid-template-columns: 1fr; }
+  .tools, .tools input { width: 100%; }
+  .badge { margin-left: 0; }
+  th, td { padding: 6px 8px; }
+  .count { min-width: 0; flex: 1 1 40%; }
+}
+"""
+
+REVIEW_JS = r""""use strict";
+// The review page. Every string that comes from the server (names, emails, messages) goes in
+// as text (textContent, text nodes), never as HTML: a member's name is data, not markup.
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  const count = (n) => Number(n).toLocaleString("en-US");
+  const people = (n) => `${count(n)} ${n === 1 ? "person" : "people"}`;
+  const sentence = (text) => String(text).charAt(0).toUpperCase() + String(text).slice(1);
+  // As the terminal's prompt compares the name: trimmed, in any letter case. The tool checks
+  // again with its own rule when the run is asked for; this only enables the button.
+  const fold = (text) => String(text || "").trim().toLowerCase();
+  const KEPT_HERE = "kept on the review page";
+
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (key.startsWith("aria-")) node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  const state = {
+    choices: null, plan: null, kept: new Set(), sort: { key: "email", dir: 1 }, filter: "",
+    next: 0, started: false, finished: false, planning: false, tokenHeld: false, keepFile: null,
+    done: {},
+    workspace: null, total: 0, failures: 0,
+  };
+
+  class PageError extends Error {}
+
+  async function call(path, body) {
+    const init = {
+      method: body === undefined ? "GET" : "POST", cache: "no-store", credentials: "same-origin",
+      headers: { "X-Remove-Users": "1" },
+      // The page's policy sends no Referer anywhere, and under it a browser that follows the
+      // Fetch standard to the letter sends `Origin: null` with a POST; the server accepts a
+      // POST only with this page's own origin, so this request names its referrer policy.
+      referrerPolicy: "same-origin",
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    try {
+      return await fetch(path, init);
+    } catch (error) {
+      throw new PageError("The tool does not answer: is it still running in the terminal?");
+    }
+  }
+
+  async function callJson(path, body) {
+    const response = await call(path, body);
+    let data = null;
+    try { data = await response.json(); } catch (error) { data = null; }
+    if (!response.ok) {
+      throw new PageError(sentence((data && data.error) || `the tool answered ${response.status}`));
+    }
+    return data;
+  }
+
+  function showError(id, error) {
+    const box = $(id);
+    box.textContent = error instanceof PageError ? error.message : `The page failed: ${error}`;
+    box.hidden = false;
+  }
+
+  function gone(text) {
+    const box = $("gone");
+    box.textContent = text || "The review page has ended (the tool in the terminal stopped). " +
+      "You can close this tab; start the tool again to go on.";
+    box.hidden = false;
+    for (const node of document.querySelectorAll("button, input, textarea")) node.disabled = true;
+    window.scrollTo(0, 0);
+  }
+
+  // 1. Workspace, and what the flags already gave
+
+  function selectedWorkspace() {
+    const picked = document.querySelector("input[name=workspace]:checked");
+    return picked && picked.value ? picked.value : null;
+  }
+
+  function renderChoices() {
+    const c = state.choices;
+    const list = $("ws-list");
+    const picked = document.querySelector("input[name=workspace]:checked");
+    const before = picked ? picked.value : undefined;  // "": another workspace, by its token
+    list.replaceChildren();
+    c.workspaces.forEach((name, index) => {
+      const input = el("input", { type: "radio", name: "workspace", value: name });
+      input.checked = before === undefined ? index === 0 : before === name;
+      const status = name in state.done ?
+        el("span", { className: "reason" }, state.done[name] === 0 ? "done" : "ended with " +
+          `exit code ${state.done[name]}`) : null;
+      list.append(el("label", { className: "choice" }, input, el("span", {}, name, " "), status));
+    });
+    if (c.workspaces.length && !c.token_given) {
+      const other = el("input", { type: "radio", name: "workspace", value: "" });
+      other.checked = before === "";
+      list.append(el("label", { className: "choice" }, other,
+        el("span", {}, "Another workspace: paste its token")));
+    }
+    for (const input of list.querySelectorAll("input")) {
+      input.addEventListener("change", showTokenBox);
+    }
+    $("ws-choices").hidden = c.workspaces.length === 0;
+    $("token-given").hidden = !c.token_given;
+    $("add-ws").hidden = !c.config;
+    showTokenBox();
+  }
+
+  function showTokenBox() {
+    const c = state.choices;
+    $("token-box").hidden = c.token_given || (c.workspaces.length > 0 && !!selectedWorkspace());
+  }
+
+  function currentAction() {
+    return document.querySelector("input[name=action]:checked").value;
+  }
+
+  function showAction() {
+    $("remove-extra").hidden = currentAction() !== "remove";
+  }
+
+  async function addWorkspace() {
+    const message = $("add-msg");
+    message.className = "hint";
+    message.textContent = "Adding…";
+    try {
+      const name = $("add-name").value.trim();
+      state.choices = await callJson("/api/add-workspace",
+        { name: name, token_pair: $("add-pair").value });
+      $("add-name").value = "";
+      $("add-pair").value = "";
+      message.className = "ok";
+      message.textContent = `Added ${name}.`;
+      renderChoices();
+    } catch (error) {
+      message.className = "banner error";
+      message.textContent = error.message;
+    }
+  }
+
+  // 2. Keep-list: a file is read here and parsed by the tool, with the code of --exclude-file
+
+  function readKeepFile() {
+    const file = $("keep-file").files[0];
+    state.keepFile = null;
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => { state.keepFile = { name: file.name, text: String(reader.result) }; };
+    reader.onerror = () => showError("plan-error", new PageError(`Cannot read ${file.name}.`));
+    reader.readAsText(file);
+  }
+
+  // 3. The plan: a dry run, nothing changed
+
+  async function showPlan() {
+    $("plan-error").hidden = true;
+    const tokenText = $("token").value.trim();
+    const action = currentAction();
+    const form = {
+      token: null, token_pair: null, workspace: selectedWorkspace(),
+      keep_text: $("keep-text").value, keep_file: state.keepFile,
+      email_column: $("email-column").value.trim() || null, action: action,
+      transfer_to: action === "remove" ? $("transfer-to").value.trim() || null : null,
+    };
+    if (tokenText.startsWith("{")) form.token_pair = tokenText;
+    else if (tokenText) form.token = tokenText;
+    const c = state.choices;
+    if (!tokenText && !state.tokenHeld && !c.token_given && !form.workspace) {
+      showError("plan-error", new PageError("Paste the access token (or the token pair) first."));
+      $("token").focus();
+      return;
+    }
+    const button = $("plan-go");
+    button.disabled = true;
+    button.textContent = "Reading the workspace…";
+    state.planning = true;
+    try {
+      const plan = await callJson("/api/plan", form);
+      if (tokenText) {
+        // Sent once: the tool holds it now, and this page forgets it.
+        $("token").value = "";
+        state.tokenHeld = true;
+        $("token-held").hidden = false;
+      }
+      const ids = new Set(plan.people.map((person) => person.id));
+      state.kept = new Set([...state.kept].filter((id) => ids.has(id)));
+      state.plan = plan;
+      state.workspace = form.workspace;
+      renderPlan();
+      $("plan").scrollIntoView({ block: "start" });
+    } catch (error) {
+      showError("plan-error", error);
+    } finally {
+      state.planning = false;
+      button.disabled = state.started;
+      button.textContent = "Show the plan";
+      $("reading").textContent = "";
+    }
+  }
+
+  function renderPlan() {
+    const p = state.plan;
+    $("plan").hidden = false;
+    $("ws-label").textContent = p.workspace.name;
+    $("plan-ws").replaceChildren(el("strong", {}, p.workspace.name),
+      ` · workspace ${p.workspace.id} · ${count(p.counts.members)} members`);
+    $("their-work").textContent = p.words.their_work || "";
+    $("their-work").className = p.words.deletes_assets ? "warn" : "hint";
+    $("stops").replaceChildren(...p.stops.map((stop) => el("p", { className: "stop" },
+      el("strong", {}, "A real run would stop here: "), stop.reason,
+      ` (exit code ${stop.exit_code})`)));
+    const notes = p.warnings.map((text) => el("li", {}, text));
+    for (const [entry, member] of p.near_misses) {
+      notes.push(el("li", {}, `${entry} matches nobody; did you mean ${member}?`));
+    }
+    $("warnings").replaceChildren(...notes);
+    $("email-files").replaceChildren(...(p.email_files || []).map((f) => el("li", {},
+      `Emails from ${f.path} (${f.flag}): ` +
+        (f.column ? `column "${f.column}"` : "one per line"))));
+    renderTables();
+    renderConfirm();
+  }
+
+  function compare(a, b) {
+    const key = state.sort.key;
+    const left = String(a[key] || "").toLowerCase();
+    const right = String(b[key] || "").toLowerCase();
+    return state.sort.dir * (left < right ? -1 : left > right ? 1 : a.id - b.id);
+  }
+
+  function matches(person) {
+    const q = state.filter.trim().toLowerCase();
+    return !q || String(person.email || "").toLowerCase().includes(q) ||
+      String(person.name || "").toLowerCase().includes(q);
+  }
+
+  function keepBox(person, kept) {
+    const box = el("input", { type: "checkbox", checked: kept, disabled: state.started,
+      "aria-label": `keep ${person.email}` });
+    box.dataset.id = String(person.id);
+    box.addEventListener("change", () => toggle(person, box.checked));
+    return box;
+  }
+
+  function emptyRow(text) {
+    return el("tr", { className: "empty" }, el("td", { colSpan: 4 }, text));
+  }
+
+  function renderTables() {
+    const p = state.plan;
+    const verb = p.words.verb.toLowerCase();
+    const acting = p.people.filter((person) => !state.kept.has(person.id));
+    const keptHere = p.people.filter((person) => state.kept.has(person.id));
+    const shown = acting.filter(matches).sort(compare);
+    const body = $("act-table").tBodies[0];
+    body.replaceChildren(...shown.map((person) => el("tr", {},
+      el("td", { className: "c-keep" }, keepBox(person, false)),
+      el("td", { className: "email" }, person.email),
+      el("td", {}, person.name || ""),
+      el("td", { className: "muted" }, person.last_login || "never"))));
+    if (!shown.length) body.append(emptyRow(acting.length ? "Nobody matches the search." :
+      `Nobody to ${verb}.`));
+    $("h-act").textContent = `To ${verb} (${count(acting.length)})`;
+    $("shown").textContent = state.filter.trim() ?
+      `Showing ${count(shown.length)} of ${count(acting.length)} to ${verb}.` : "";
+    const keptRows = keptHere.filter(matches).sort(compare).map((person) =>
+      el("tr", { className: "page-kept" },
+        el("td", { className: "c-keep" }, keepBox(person, true)),
+        el("td", { className: "email" }, person.email), el("td", {}, person.name || ""),
+        el("td", {}, el("span", { className: "reason" }, KEPT_HERE))));
+    for (const person of p.kept.filter(matches)) {
+      keptRows.push(el("tr", {}, el("td", { className: "c-keep" }),
+        el("td", { className: "email" }, person.email || ""), el("td", {}, person.name || ""),
+        el("td", {}, el("span", { className: "reason" }, person.reason))));
+    }
+    $("kept-table").tBodies[0].replaceChildren(...keptRows);
+    if (!keptRows.length) $("kept-table").tBodies[0].append(emptyRow("Nobody."));
+    $("h-kept").textContent = `Kept (${count(p.kept.length + keptHere.length)})`;
+    $("counts").replaceChildren(
+      el("div", { className: "count" }, el("b", {}, count(p.counts.members)),
+        el("span", {}, "members")),
+      el("div", { className: "count act" }, el("b", {}, count(acting.length)),
+        el("span", {}, `to ${verb}`)),
+      el("div", { className: "count" }, el("b", {}, count(p.kept.length + keptHere.length)),
+        el("span", {}, "kept")));
+    updateButton();
+  }
+
+  function toggle(person, keep) {
+    if (keep) state.kept.add(person.id);
+    else state.kept.delete(person.id);
+    // Keyboard users stay where they were: the next box of the table the person left.
+    const table = keep ? "act-table" : "kept-table";
+    const boxes = () => Array.from($(table).querySelectorAll("input[type=checkbox]"));
+    const index = boxes().findIndex((box) => box.dataset.id === String(person.id));
+    renderTables();
+    const after = boxes();
+    if (after.length) after[Math.max(0, Math.min(index, after.length - 1))].focus();
+    $("moved").textContent = keep ? `${person.email} moved to the kept list.` :
+      `${person.email} moved back.`;
+  }
+
+  function sortBy(key) {
+    state.sort = { key: key, dir: state.sort.key === key ? -state.sort.dir : 1 };
+    for (const button of document.querySelectorAll("#act-table th button")) {
+      const on = button.dataset.sort === key;
+      button.parentElement.setAttribute("aria-sort",
+        on ? (state.sort.dir > 0 ? "ascending" : "descending") : "none");
+    }
+    renderTables();
+  }
+
+  async function downloadPlan() {
+    $("plan-msg").hidden = true;
+    try {
+      const response = await call("/api/plan-file", { keep_ids: [...state.kept] });
+      if (!response.ok) {
+        let data = null;
+        try { data = await response.json(); } catch (error) { data = null; }
+        throw new PageError(
+          sentence((data && data.error) || `the tool answered ${response.status}`));
+      }
+      const header = response.headers.get("Content-Disposition") || "";
+      const named = /filename="([^"]+)"/.exec(header);
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: named ? named[1] : "plan.json" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (error) {
+      showError("plan-msg", error);
+    }
+  }
+
+  // 4. Confirm: the workspace name, as the terminal asks for it
+
+  function renderConfirm() {
+    const p = state.plan;
+    const dry = state.choices.dry_run || p.dry_run_only;
+    $("confirm").hidden = false;
+    $("dry-note").hidden = !dry;
+    $("confirm-box").hidden = dry;
+    $("confirm-what").replaceChildren(`To go on, type the ${p.confirm.what || "workspace name"}, `,
+      el("strong", {}, p.confirm.expected), ", below.");
+    updateButton();
+  }
+
+  function actingCount() {
+    const p = state.plan;
+    return p.people.filter((person) => !state.kept.has(person.id)).length;
+  }
+
+  function updateButton() {
+    const p = state.plan;
+    if (!p) return;
+    const n = actingCount();
+    const button = $("run-go");
+    button.textContent = `${p.words.verb} ${people(n)}`;
+    const typed = fold($("confirm-name").value);
+    button.disabled = state.started || n === 0 || p.stops.length > 0 ||
+      !typed || typed !== fold(p.confirm.expected);
+  }
+
+  async function startRun() {
+    if ($("run-go").disabled) return;
+    $("start-error").hidden = true;
+    $("run-go").disabled = true;
+    try {
+      await callJson("/api/start",
+        { keep_ids: [...state.kept], typed_name: $("confirm-name").value });
+      state.started = true;
+      for (const node of document.querySelectorAll(
+        "#step-workspace input, #step-keep input, #step-keep textarea, #step-action input, " +
+        "#plan-go, #plan input[type=checkbox], #confirm-name")) node.disabled = true;
+      showProgress();
+    } catch (error) {
+      showError("start-error", error);
+      updateButton();
+    }
+  }
+
+  // 5. Progress, from the run's events
+
+  function showProgress() {
+    const box = $("progress");
+    if (box.hidden) {
+      box.hidden = false;
+      box.scrollIntoView({ block: "start" });
+    }
+  }
+
+  function clock(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    const hours = Math.floor(s / 3600);
+    const mm = String(Math.floor((s % 3600) / 60));
+    const ss = String(s % 60).padStart(2, "0");
+    return hours ? `${hours}:${mm.padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
+  }
+
+  function log(text, kind) {
+    $("log-box").hidden = false;
+    $("log").append(el("li", { className: kind || "" }, text));
+  }
+
+  const handlers = {
+    reading(e) {
+      if (!state.planning) return;  // a late one, after the plan came
+      $("reading").textContent = `Reading ${e.what}: ${count(e.done)}` +
+        (e.total === null || e.total === undefined ? "" : ` of ${count(e.total)}`);
+    },
+    info(e) { log(e.text); },
+    warning(e) { log(`Warning: ${e.text}`, "warn-line"); },
+    started(e) {
+      showProgress();
+      state.total = e.total;
+      $("bar").max = Math.max(1, e.total);
+      $("bar").value = 0;
+      $("progress-line").textContent = `0 of ${count(e.total)}`;
+      if (e.report) $("report-path").textContent = `Every outcome goes to the report ${e.report}`;
+    },
+    outcome(e) {
+      $("bar").value = Math.max($("bar").value, e.n);
+      if (e.ok) return;
+      const parts = [e.outcome];
+      if (e.http_status) parts.push(`HTTP ${e.http_status}`);
+      if (e.request_id) parts.push(`request id ${e.request_id}`);
+      $("failures-box").hidden = false;
+      $("failures").append(el("li", {}, el("span", { className: "email-inline" }, e.person.email),
+        `: ${parts.join(", ")}` + (e.detail ? ` (${e.detail})` : "")));
+    },
+    progress(e) {
+      $("bar").max = Math.max(1, e.total);
+      $("bar").value = e.done;
+      const parts = [`${count(e.done)} of ${count(e.total)} (${Math.floor(100 * e.done /
+        Math.max(1, e.total))}%)`];
+      if (e.rate) parts.push(`${e.rate.toFixed(1)} a second`);
+      if (e.eta_seconds !== null && e.eta_seconds !== undefined) {
+        parts.push(`ETA ${clock(e.eta_seconds)}`);
+      }
+      if (e.waiting_seconds) parts.push(`waiting ${Math.ceil(e.waiting_seconds)} s for the quota`);
+      $("progress-line").textContent = parts.join(" · ");
+    },
+    summary(e) {
+      showProgress();
+      const box = $("summary");
+      box.className = `summary ${e.exit_code === 0 ? "good" : "bad"}`;
+      box.replaceChildren(el("h3", {}, `${ending(e.exit_code)} (exit code ${e.exit_code})`),
+        ...e.lines.map((line) => el("p", { className: line.startsWith("Next:") ? "next" : "" },
+          line)));
+      box.hidden = false;
+      $("report-link").hidden = !e.report;
+      if (state.workspace) state.done[state.workspace] = e.exit_code;
+      offerNextWorkspace();
+    },
+    error(e) {
+      const target = state.started ? "summary" : "plan-error";
+      const box = $(target);
+      if (state.started) {
+        box.className = "summary bad";
+        box.append(el("p", {}, sentence(e.text)));
+        box.hidden = false;
+      } else {
+        box.textContent = sentence(e.text);
+        box.hidden = false;
+      }
+    },
+    table(e) {
+      $("table").textContent = e.lines.join("\n");
+      $("table").hidden = false;
+    },
+  };
+
+  function ending(code) {
+    const words = { 0: "Done", 3: "Finished, but some failed", 4: "Stopped by a safety check",
+      129: "Stopped by SIGHUP", 130: "Stopped by Ctrl-C", 143: "Stopped by SIGTERM" };
+    return words[code] || "Stopped by an error";
+  }
+
+  function offerNextWorkspace() {
+    const left = state.choices.workspaces.filter((name) => !(name in state.done));
+    const button = $("next-ws");
+    button.hidden = !state.workspace || left.length === 0;
+    if (!button.hidden) button.textContent = `Next workspace: ${left[0]}`;
+    renderChoices();
+  }
+
+  function nextWorkspace() {
+    const left = state.choices.workspaces.filter((name) => !(name in state.done));
+    state.plan = null;
+    state.kept = new Set();
+    state.started = false;
+    for (const id of ["plan", "confirm", "progress", "failures-box", "summary", "report-link",
+      "next-ws"]) $(id).hidden = true;
+    $("failures").replaceChildren();
+    $("confirm-name").value = "";
+    for (const node of document.querySelectorAll("input, textarea, button")) node.disabled = false;
+    for (const input of document.querySelectorAll("input[name=workspace]")) {
+      input.checked = input.value === left[0];
+    }
+    showTokenBox();
+    window.scrollTo(0, 0);
+  }
+
+  function onFinished() {
+    if (state.finished) return;
+    state.finished = true;
+    $("close-go").hidden = false;
+    showProgress();
+  }
+
+  async function closePage() {
+    try {
+      await callJson("/api/close", {});
+      gone("You closed the review page. You can close this tab.");
+    } catch (error) {
+      showError("start-error", error);
+    }
+  }
+
+  async function poll() {
+    let misses = 0;
+    for (;;) {
+      try {
+        const data = await callJson(`/api/events?since=${state.next}`);
+        misses = 0;
+        state.next = data.next;
+        for (const event of data.events) {
+          const known = Object.prototype.hasOwnProperty.call(handlers, event.kind);
+          if (known) handlers[event.kind](event);
+        }
+        if (data.finished !== null && data.finished !== undefined) onFinished();
+        if (!data.events.length) await sleep(state.finished ? 2000 : 400);
+      } catch (error) {
+        misses += 1;
+        if (misses >= 3) {
+          if ($("gone").hidden) gone();
+          return;
+        }
+        await sleep(1000);
+      }
+    }
+  }
+
+  async function start() {
+    $("plan-go").addEventListener("click", showPlan);
+    $("run-go").addEventListener("click", startRun);
+    $("confirm-name").addEventListener("input", updateButton);
+    $("confirm-name").addEventListener("keydown", (e) => { if (e.key === "Enter") startRun(); });
+    $("search").addEventListener("input", () => {
+      state.filter = $("search").value;
+      renderTables();
+    });
+    $("download-plan").addEventListener("click", downloadPlan);
+    $("keep-file").addEventListener("change", readKeepFile);
+    $("add-go").addEventListener("click", addWorkspace);
+    $("next-ws").addEventListener("click", nextWorkspace);
+    $("close-go").addEventListener("click", closePage);
+    for (const input of document.querySelectorAll("input[name=action]")) {
+      input.addEventListener("change", showAction);
+    }
+    for (const button of document.querySelectorAll("#act-table th button")) {
+      button.addEventListener("click", () => sortBy(button.dataset.sort));
+    }
+    try {
+      state.choices = await callJson("/api/choices");
+    } catch (error) {
+      gone(error.message);
+      return;
+    }
+    for (const input of document.querySelectorAll("input[name=action]")) {
+      input.checked = input.value === state.choices.action;
+    }
+    showAction();
+    renderChoices();
+    poll();
+  }
+
+  start();
+})();
+"""
+
+REVIEW_ICON = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<rect width="32" height="32" rx="7" fill="#2457c5"/><circle cx="13" cy="12" r="5" fill="#fff"/>
+<path d="M4 27c0-5 4-8 9-8s9 3 9 8z" fill="#fff"/>
+<rect x="20" y="13" width="9" height="3" rx="1.5" fill="#fff"/></svg>
+"""
+
+
+# The headers on every answer, refusals included. No inline script or style (the page has none),
+# nothing from another origin, no framing (clickjacking the confirm button), no sniffing a JSON
+# answer into a script, nothing cached (plans list people), no Referer to anywhere.
+REVIEW_HEADERS = (
+    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
+REVIEW_FORM_TEXT = ("token", "token_pair", "workspace", "email_column", "transfer_to")
+REVIEW_PAIR_SECRETS = ("access_token", "refresh_token", "id_token", "client_secret")
+
+
+class _Refused(Exception):
+    """A request the server itself turns away, before the session hears of it."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _download_name(name: str) -> str:
+    """A file name safe inside a Content-Disposition header whatever the session proposes."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(str(name)))[:120] or "download"
+
+
+def _pair_secrets(pair: str) -> list[str]:
+    """The secrets inside a pasted token pair (JSON): its tokens and any client secret."""
+    try:
+        data = json.loads(pair)
+    except (ValueError, RecursionError):
+        return [pair]  # not JSON: the session refuses it, and the text itself stays secret
+    if not isinstance(data, dict):
+        return [pair]
+    return [str(v) for k, v in data.items() if k in REVIEW_PAIR_SECRETS]
+
+
+def _review_form(body: dict) -> dict:
+    """The plan form with exactly the documented keys and types; anything else is a 400."""
+    form: dict[str, Any] = {}
+    for key in REVIEW_FORM_TEXT:
+        value = body.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _Refused(400, f"{key} must be text")
+        form[key] = value or None
+    form["keep_text"] = "" if body.get("keep_text") is None else body["keep_text"]
+    if not isinstance(form["keep_text"], str):
+        raise _Refused(400, "keep_text must be text")
+    keep_file = body.get("keep_file")
+    if keep_file is not None:
+        named = isinstance(keep_file, dict) and isinstance(keep_file.get("name"), str)
+        if not (named and isinstance(keep_file.get("text"), str)):
+            raise _Refused(400, "keep_file must be {name, text}")
+        keep_file = {"name": keep_file["name"], "text": keep_file["text"]}
+    form["keep_file"] = keep_file
+    form["action"] = body.get("action") or REMOVE.name
+    if form["action"] not in (REMOVE.name, SUSPEND.name):
+        raise _Refused(400, f"action must be {REMOVE.name} or {SUSPEND.name}")
+    # Known before the session sees them, so no answer, log line or error can show them.
+    register_secret(form["token"])
+    for secret in _pair_secrets(form["token_pair"] or ""):
+        register_secret(secret)
+    return form
+
+
+def _keep_ids(body: dict) -> list[int]:
+    ids = body.get("keep_ids", [])
+    if not isinstance(ids, list) or not all(type(i) is int for i in ids):  # bool is not an id
+        raise _Refused(400, "keep_ids must be a list of person ids")
+    return ids
+
+
+class _ReviewHandler(http.server.BaseHTTPRequestHandler):
+    """One request: the checks, in order, then one call to the session. HTTP/1.0, one request per
+    connection: a browser that leaves a connection half open holds one thread until the timeout."""
+
+    server: "ReviewServer"
+    server_version = f"remove_users-review/{__version__}"
+
+    def version_string(self) -> str:
+        return self.server_version  # not Python's version: nothing for a prober to go on
+    timeout = REVIEW_SOCKET_TIMEOUT  # every read and write on the connection: none waits for ever
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the first request line holds the secret (`/?k=...`), and the terminal belongs to
+        the run's own lines."""
+
+    def end_headers(self) -> None:
+        for name, value in REVIEW_HEADERS:
+            self.send_header(name, value)
+        super().end_headers()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request, an unknown method) as JSON, not its
+        HTML page that quotes the request."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self._send(code, {"error": http.HTTPStatus(code).phrase})
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        try:
+            self._route(method, path)
+        except _Refused as refused:
+            self._answer(refused.status, {"error": str(refused)})
+        except ReviewError as exc:  # the session refused: the page shows why and stays usable
+            self._answer(http.HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(exc)})
+        except OSError:  # the browser went away mid-answer: nothing left to tell it
+            self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - the page gets one line, never a traceback
+            kind = type(exc).__name__
+            self.server.log(f"the review page's {method} {path} failed: {kind}: {exc}")
+            self._answer(500, {"error": f"the tool failed ({kind}); the terminal says more"})
+
+    def _route(self, method: str, path: str) -> None:
+        server = self.server
+        host = server.checked_host(self.headers.get_all("Host") or [])
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        if method == "GET" and path == "/" and "k" in query:
+            return self._trade_secret(query["k"])
+        if not server.cookie_ok(self.headers.get_all("Cookie") or []):
+            raise _Refused(403, "open the address the tool printed in the terminal")
+        if method == "POST":
+            # Cross-site request forgery: a form on another site can POST here (the browser would
+            # not send the SameSite=Strict cookie, but one rule short is one rule short). It can
+            # set neither a custom header nor a JSON content type without a CORS preflight,
+            # which this server never answers, and its Origin is its own.
+            if self.headers.get_all("Origin") != [f"http://{host}"]:
+                raise _Refused(403, "the request does not come from this page")
+            if self.headers.get("X-Remove-Users") != "1":
+                raise _Refused(403, "the request does not come from this page")
+        route = _REVIEW_ROUTES.get((method, path))
+        if route is None:
+            known = any(p == path for _, p in _REVIEW_ROUTES)
+            if known:
+                raise _Refused(405, "not a thing this page does")
+            raise _Refused(404, "no such page")
+        if path.startswith("/api/") and path != "/api/events":
+            server.used()  # a poll is not use: an open, forgotten tab must not keep the server up
+        route(self, self._body() if method == "POST" else {})
+
+    def _trade_secret(self, values: list[str]) -> None:
+        secret = self.server.secret.encode()
+        if len(values) != 1 or not hmac.compare_digest(values[0].encode(), secret):
+            raise _Refused(403, "this address's secret is wrong: open the address the tool printed")
+        self.server.used()
+        # The secret leaves the address bar (history, screen sharing) for a cookie that scripts
+        # cannot read and that no other site's request carries.
+        cookie = f"{self.server.cookie_name}={self.server.cookie}"
+        cookie += "; Path=/; HttpOnly; SameSite=Strict"
+        extra = (("Location", "/"), ("Set-Cookie", cookie))
+        self._send(http.HTTPStatus.SEE_OTHER, b"", "text/plain", extra=extra)
+
+    def _body(self) -> dict:
+        """JSON bodies only, of a known length under the limit: a body read blindly would let a
+        client hold a thread or the memory."""
+        if self.headers.get("Transfer-Encoding"):
+            raise _Refused(411, "send a Content-Length")
+        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise _Refused(415, "send JSON")
+        length = self.headers.get("Content-Length")
+        if length is None:
+            raise _Refused(411, "send a Content-Length")
+        if not length.isdigit():
+            raise _Refused(400, "the Content-Length is not a number")
+        if int(length) > REVIEW_MAX_BODY:
+            self.close_connection = True  # the unread body must not be taken for the next request
+            raise _Refused(413, f"the request is over {REVIEW_MAX_BODY // 2**20} MiB")
+        data = self.rfile.read(int(length))
+        if len(data) != int(length):
+            raise _Refused(400, "the request body ended early")
+        try:
+            body = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise _Refused(400, "the request body is not JSON") from None
+        if not isinstance(body, dict):
+            raise _Refused(400, "the request body is not a JSON object")
+        return body
+
+    def _answer(self, status: int, doc: Any) -> None:
+        """A JSON answer from the session's words: redacted, whatever the session put in it."""
+        with contextlib.suppress(OSError):
+            self._send(status, redact(json.dumps(doc)).encode("utf-8"), "application/json")
+
+    def _download(self, name: str, data: bytes, kind: str) -> None:
+        # A plan or a report that quotes a token (it should not) still does not carry it out.
+        data = redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+        disposition = f'attachment; filename="{_download_name(name)}"'
+        self._send(200, data, kind, extra=(("Content-Disposition", disposition),))
+
+    def _send(self, status: int, data: Any, kind: str = "application/json",
+              extra: Sequence[tuple[str, str]] = ()) -> None:
+        if not isinstance(data, bytes):
+            data = json.dumps(data).encode("utf-8")
+        self.send_response(int(status))
+        charset = "" if kind.startswith("image/") else "; charset=utf-8"
+        self.send_header("Content-Type", kind + charset)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    # The routes: each checks its body and makes one call to the session.
+
+    def _file(self, body: dict) -> None:
+        kind, text = _REVIEW_FILES[urllib.parse.urlsplit(self.path).path]
+        self._send(200, text.encode(), kind)
+
+    def _choices(self, body: dict) -> None:
+        self._answer(200, {**self.server.session.choices(), "tool_version": __version__})
+
+    def _plan(self, body: dict) -> None:
+        form = _review_form(body)
+        with self.server.one_at_a_time():  # answered after: the next step may follow at once
+            plan = self.server.session.plan(form)
+        self._answer(200, plan)
+
+    def _plan_file(self, body: dict) -> None:
+        name, data = self.server.session.plan_file(_keep_ids(body))
+        self._download(name, data, "application/json")
+
+    def _start(self, body: dict) -> None:
+        typed = body.get("typed_name")
+        if not isinstance(typed, str):
+            raise _Refused(400, "typed_name must be text")
+        with self.server.one_at_a_time():
+            self.server.session.start(_keep_ids(body), typed)
+        self._answer(200, {"started": True})
+
+    def _events(self, body: dict) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        since = (query.get("since") or ["0"])[0]
+        if not since.isdigit():
+            raise _Refused(400, "since must be an event index")
+        self.server.polled()
+        events, upto = self.server.session.events(int(since))
+        self.server.polled()
+        finished = self.server.session.finished()
+        self._answer(200, {"events": events, "next": upto, "finished": finished})
+
+    def _report(self, body: dict) -> None:
+        report = self.server.session.report()
+        if report is None:
+            raise _Refused(404, "there is no audit report yet")
+        self._download(report[0], report[1], "text/csv")
+
+    def _add_workspace(self, body: dict) -> None:
+        name, pair = body.get("name"), body.get("token_pair")
+        if not (isinstance(name, str) and name.strip() and isinstance(pair, str)):
+            raise _Refused(400, "give the workspace's name and its token pair")
+        for secret in _pair_secrets(pair):
+            register_secret(secret)
+        with self.server.one_at_a_time():
+            choices = self.server.session.add_workspace(name.strip(), pair)
+        self._answer(200, choices)
+
+    def _close(self, body: dict) -> None:
+        if self.server.session.finished() is None:
+            raise _Refused(409, "the work is not over: Ctrl-C in the terminal ends it")
+        self.server.closed_by_page.set()
+        self._answer(200, {"closing": True})
+
+
+# GET never changes anything: what changes the session is a POST, and passes the POST checks.
+_REVIEW_FILES = {
+    "/": ("text/html", REVIEW_HTML),
+    "/app.css": ("text/css", REVIEW_CSS),
+    "/app.js": ("text/javascript", REVIEW_JS),
+    "/favicon.svg": ("image/svg+xml", REVIEW_ICON),
+}
+_REVIEW_ROUTES: dict[tuple[str, str], Callable[[_ReviewHandler, dict], None]] = {
+    **{("GET", path): _ReviewHandler._file for path in _REVIEW_FILES},
+    ("GET", "/api/choices"): _ReviewHandler._choices,
+    ("GET", "/api/events"): _ReviewHandler._events,
+    ("GET", "/api/report"): _ReviewHandler._report,
+    ("POST", "/api/plan"): _ReviewHandler._plan,
+    ("POST", "/api/plan-file"): _ReviewHandler._plan_file,
+    ("POST", "/api/start"): _ReviewHandler._start,
+    ("POST", "/api/add-workspace"): _ReviewHandler._add_workspace,
+    ("POST", "/api/close"): _ReviewHandler._close,
+}
+
+
+class ReviewServer(http.server.ThreadingHTTPServer):
+    """The review page's server, on 127.0.0.1 only: there is no parameter for another address."""
+
+    daemon_threads = True  # a poll waiting on the session does not hold up the end
+    # Windows lets a second process bind a port that is held with SO_REUSEADDR: another local user
+    # could then take the page's port over. Elsewhere it only lets a restart reuse --review-port.
+    allow_reuse_address = os.name != "nt"
+
+    def __init__(
+        self, session: ReviewSession, port: int = 0, log: Callable[[str], None] | None = None
+    ) -> None:
+        self.session = session
+        self.log = log or (lambda text: None)
+        self.secret = secrets.token_urlsafe(32)  # 256 bits: the address is the key
+        self.cookie = secrets.token_urlsafe(32)  # another: the address is not the cookie
+        self._busy = threading.Lock()
+        self.closed_by_page = threading.Event()
+        self.last_used = self.last_polled = time.monotonic()
+        super().__init__(("127.0.0.1", port), _ReviewHandler)
+        self.port = int(self.server_address[1])
+        # Cookies are per host, not per port: two review pages open at once need two names.
+        self.cookie_name = f"remove_users_{self.port}"
+        self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+
+    def server_bind(self) -> None:
+        """Without HTTPServer's socket.getfqdn(), which can wait seconds for DNS: no name needed."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/?k={self.secret}"
+
+    def checked_host(self, hosts: list[str]) -> str:
+        """DNS rebinding: a site whose name is made to point at 127.0.0.1 reaches this port with
+        its own name in Host; only the loopback names with this port are this page."""
+        host = hosts[0].strip().lower() if len(hosts) == 1 else ""
+        if host not in self.hosts:
+            raise _Refused(403, "this page answers only as 127.0.0.1 or localhost")
+        return host
+
+    def cookie_ok(self, headers: list[str]) -> bool:
+        for part in "; ".join(headers).split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep and name == self.cookie_name:
+                given = value.strip().encode("utf-8", "replace")
+                return hmac.compare_digest(given, self.cookie.encode())
+        return False
+
+    @contextlib.contextmanager
+    def one_at_a_time(self) -> Iterator[None]:
+        """One change at a time: a double click must not plan twice at once or start two runs."""
+        if not self._busy.acquire(blocking=False):
+            raise _Refused(409, "the page is still busy with the previous step: wait for it")
+        try:
+            yield
+        finally:
+            self._busy.release()
+
+    def used(self) -> None:
+        self.last_used = time.monotonic()
+
+    def polled(self) -> None:
+        self.last_polled = time.monotonic()
+
+    def wait(self, idle: float) -> tuple[int, str]:
+        """Until the work is over and the page has gone (so the summary and the report download
+        still work while it is open), or idle seconds without use: (exit code, why)."""
+        while True:
+            self.closed_by_page.wait(0.1)
+            code, now = self.session.finished(), time.monotonic()
+            if code is not None and self.closed_by_page.is_set():
+                return code, "closed on the page"
+            if code is not None and now - self.last_polled > REVIEW_PAGE_GONE:
+                return code, "the work is over and the page is closed"
+            if now - self.last_used > idle:
+                code = self.session.stop(None)
+                if code is not None:
+                    spent = f"{idle / 60:g} minutes" if idle >= 60 else f"{idle:g} s"
+                    return code, f"{spent} without use"
+                self.last_used = now  # a run is under way: it ends the server when it is over
+
+
+def serve_review(
+    session: ReviewSession,
+    console: Console,
+    *,
+    port: int = 0,
+    open_browser: bool = True,
+    idle: float | None = None,
+) -> int:
+    """Serves the page until the work is over, a signal, or REVIEW_IDLE without use; returns the
+    exit code."""
+    try:
+        server = ReviewServer(session, port, log=console.error)
+    except OSError as exc:
+        raise UsageError(
+            f"--review-port {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}); "
+            "leave --review-port out to take any free port"
+        ) from None
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="review", daemon=True)
+    thread.start()
+    try:
+        console.raw(f"The review page is at {server.url}")
+        forward = f"{server.port}:127.0.0.1:{server.port}"
+        console.raw(f"(from another computer: ssh -L {forward} THIS-HOST, then open the address "
+                    "there). Ctrl-C here ends it.")
+        if open_browser:
+            with contextlib.suppress(webbrowser.Error, OSError):
+                webbrowser.open(server.url)
+        with Signals(threading.Event()) as signals:
+            try:
+                code, why = server.wait(REVIEW_IDLE if idle is None else idle)
+            except KeyboardInterrupt as exc:  # Interrupted carries SIGTERM and SIGHUP too
+                signum = int(getattr(exc, "signum", signal.SIGINT))
+                signals.counting = True  # from here a signal only counts, as during removals
+                stopped = session.stop(signum)
+                code = 128 + signum if stopped is None else stopped
+                why = Signals.NAMES.get(signal.Signals(signum).name, signal.Signals(signum).name)
+        console.raw(f"The review page has ended ({why}).")
+        return int(code)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _browser_here(environ: Mapping[str, str]) -> bool:
+    """Over SSH a Linux host has no display, and webbrowser would start a text browser (lynx,
+    w3m) in this terminal instead: there the printed address is the way in."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
+    return True
+
+
+def wants_review(args: argparse.Namespace) -> bool:
+    return bool(args.review or args.review_port is not None or args.no_browser)
+
+
+def review_session(
+    args: argparse.Namespace, environ: Mapping[str, str], console: Console
+) -> ReviewSession:
+    """The session behind the page, from the same flags, environment and config file as a run."""
+    return PendingReviewSession(args)  # phase 2 of issue 18: the engine's session
+
+
+def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> int:
+    if not args.review:
+        raise UsageError("--review-port and --no-browser go with --review")
+    port = 0 if args.review_port is None else args.review_port
+    if not 0 <= port <= 65535:
+        raise UsageError(
+            f"--review-port must be a port number (1 to 65535, or 0 for any free port), not {port}"
+        )
+    session = review_session(args, environ, console)
+    browser = not args.no_browser and _browser_here(environ)
+    return serve_review(session, console, port=port, open_browser=browser)
+
+
+# ---------------------------------------------------------------------------------------------
 # Command line: arguments, environment, validation before any request
 # ---------------------------------------------------------------------------------------------
 
@@ -5798,6 +7316,25 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("-q", "--quiet", action="store_true", help="Only the counts, the summary, warnings and failures.")
     out.add_argument("--debug", action="store_true", help="On an error, show the traceback (tokens redacted).")
     out.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="Print the version and exit.")
+    page = parser.add_argument_group("the review page (in the browser)")
+    page.add_argument(
+        "--review",
+        action="store_true",
+        help="Start a page on this computer (127.0.0.1 only) that asks for what the flags did not "
+        "give, shows the plan to tick and confirm, and then the run; it opens in the browser and "
+        "its address (with a secret: do not share it) is printed. Ctrl-C ends it. Not yet "
+        "joined to the engine: it cannot read a workspace (see the README).",
+    )
+    page.add_argument(
+        "--review-port",
+        metavar="N",
+        type=int,
+        help="With --review: listen on this port (default: any free one), e.g. for an SSH "
+        "forward. Always on 127.0.0.1.",
+    )
+    page.add_argument(
+        "--no-browser", action="store_true", help="With --review: only print the address."
+    )
     return parser
 
 
@@ -6125,6 +7662,8 @@ def _run_guarded(
             return int(init_token_file(args.init_token_file, console))
         if config is None and args.add_workspace:
             return int(add_workspace(args.add_workspace, args, environ, console))
+        if config is None and wants_review(args):
+            return run_review(args, environ, console)
         if config is None and wants_workspaces(args, environ):
             return run_workspaces(args, argv, environ, console, doc)
         config = config or resolve_config(args, environ, console)

@@ -1,0 +1,328 @@
+"""Issue 18: the review page in a real browser (Debian's chromium, driven by selenium), against a
+stub session: the whole journey from token to summary, the keep checkboxes by their accessible
+names, the confirmation, names that are HTML shown as text, and a page that keeps to its CSP.
+Screenshots of the plan and the summary go to tests/screenshots/ (the README shows them)."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from review_stub import HTML_NAME, PLAN, RUN_EVENTS, WORKSPACE, StubSession, serving
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def _missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            return f"{path} is not installed (apt-get install -y chromium chromium-driver)"
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium is not installed (pip install -r tests/requirements.txt)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    reason = _missing()
+    if reason:
+        # Said out loud even under -q: a silent skip would read as "the page works".
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"\nSKIPPING the review page's browser tests: {reason}")
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    flags = [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--disable-dev-shm-usage", "--disable-extensions", "--password-store=basic",
+        "--window-size=1280,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ]
+    for flag in flags:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # A driver given by path: Selenium Manager (which would download one) never runs.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(15)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = check()
+        except Exception:  # noqa: BLE001 - not there yet
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {check}")
+        time.sleep(0.05)
+
+
+class Page:
+    """The page as its user sees it: fields by their labels, boxes by their accessible names."""
+
+    def __init__(self, driver: Any) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.driver, self.By = driver, By
+
+    def field(self, label: str) -> Any:
+        found = self.driver.find_element(self.By.XPATH, f"//label[normalize-space()='{label}']")
+        return self.driver.find_element(self.By.ID, found.get_attribute("for"))
+
+    def button(self, starts: str) -> Any:
+        path = f"//button[starts-with(normalize-space(), '{starts}')]"
+        return self.driver.find_element(self.By.XPATH, path)
+
+    def checkbox(self, name: str) -> Any:
+        for box in self.driver.find_elements(self.By.CSS_SELECTOR, "input[type=checkbox]"):
+            if box.accessible_name == name:
+                return box
+        raise AssertionError(f"no checkbox named {name!r}")
+
+    def text(self, element_id: str) -> str:
+        return self.driver.find_element(self.By.ID, element_id).text
+
+    def rows(self, table_id: str) -> list[list[str]]:
+        rows = self.driver.find_elements(self.By.CSS_SELECTOR, f"#{table_id} tbody tr")
+        return [[cell.text for cell in row.find_elements(self.By.TAG_NAME, "td")] for row in rows]
+
+    def type(self, label: str, text: str) -> None:
+        field = self.field(label)
+        field.clear()
+        field.send_keys(text)
+
+    def screenshot(
+        self, name: str, element_id: str | None = None, folder: Path = SCREENSHOTS
+    ) -> Path:
+        """The whole page (or from one section down), as a PNG in tests/screenshots/."""
+        driver = self.driver
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        top = 0
+        if element_id:
+            top = driver.execute_script(
+                f"return document.getElementById('{element_id}').getBoundingClientRect().top"
+                " + window.scrollY - 12")
+        width = driver.execute_script("return document.documentElement.clientWidth")
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": top, "width": width, "height": height - top, "scale": 1}})
+        folder.mkdir(exist_ok=True)
+        path = folder / name
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    def console(self) -> list[str]:
+        return [entry["message"] for entry in self.driver.get_log("browser")]
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[[StubSession], Page]]:
+    servers: list[Any] = []
+    contexts: list[Any] = []
+
+    def start(stub: StubSession) -> Page:
+        context = serving(stub)
+        server = context.__enter__()
+        contexts.append(context)
+        servers.append(server)
+        browser.get(server.url)
+        page = Page(browser)
+        wait_for(lambda: page.driver.execute_script("return document.readyState") == "complete")
+        page.console()  # start the next check with an empty log
+        return page
+
+    yield start
+    for context in contexts:
+        context.__exit__(None, None, None)
+
+
+def plan_it(page: Page, stub: StubSession) -> None:
+    page.type("Access token, or the token pair JSON", "review-test-token-0123456789")
+    page.type("Emails to keep", "ta@example.edu\nTia Assistant <ta2@example.edu>")
+    page.button("Show the plan").click()
+    wait_for(lambda: page.rows("act-table") and len(page.rows("act-table")) == 3)
+
+
+def test_the_whole_journey(open_page, browser):
+    stub = StubSession(wait=0.3)
+    page = open_page(stub)
+    assert "?k=" not in browser.current_url  # the secret left the address bar for a cookie
+    assert browser.execute_script("return document.cookie") == ""  # HttpOnly: no script reads it
+
+    plan_it(page, stub)
+    form = stub.called("plan")[0]
+    assert form["token"] == "review-test-token-0123456789" and form["token_pair"] is None
+    assert form["keep_text"] == "ta@example.edu\nTia Assistant <ta2@example.edu>"
+    token_field = page.field("Access token, or the token pair JSON")
+    assert token_field.get_attribute("value") == ""  # sent once, then forgotten by the page
+    emails = [row[1] for row in page.rows("act-table")]
+    assert emails == ["s1@example.edu", "s2@example.edu", "s3@example.edu"]
+    assert page.button("Remove 3 people")
+
+    # A member whose name is HTML shows as those characters, and no element is made of it.
+    assert [row[2] for row in page.rows("act-table")][1] == HTML_NAME
+    assert browser.execute_script("return document.querySelectorAll('img').length") == 0
+
+    # Ticking `keep s2@example.edu` moves that person to the kept list with the page's reason.
+    page.checkbox("keep s2@example.edu").click()
+    assert [row[1] for row in page.rows("act-table")] == ["s1@example.edu", "s3@example.edu"]
+    kept = page.rows("kept-table")
+    assert kept[0][1:] == ["s2@example.edu", HTML_NAME, "kept on the review page"]
+    assert [row[3] for row in kept[1:]] == [p["reason"] for p in PLAN["kept"]]
+    run = page.button("Remove 2 people")
+    assert page.checkbox("keep s2@example.edu").is_selected()
+
+    # The name: a wrong one keeps the button disabled; the right one, in any case, enables it.
+    page.type("Workspace name", "Fall 2026 Data")
+    assert not run.is_enabled()
+    page.type("Workspace name", "  fall 2026 DATA science ")
+    assert run.is_enabled()
+    page.screenshot("review-plan.png", "plan")
+
+    run.click()
+    wait_for(lambda: stub.called("start"))
+    assert stub.called("start") == [([12], "  fall 2026 DATA science ")]
+    wait_for(lambda: not run.is_enabled())
+    assert not page.checkbox("keep s2@example.edu").is_enabled()  # the plan is fixed once running
+
+    stub.feed(*RUN_EVENTS[:3])
+    wait_for(lambda: page.text("progress-line").startswith("1 of 2"))
+    assert page.text("progress-line") == "1 of 2 (50%) · 2.5 a second · ETA 0:01"
+    stub.feed(*RUN_EVENTS[3:])
+    wait_for(lambda: page.text("summary"))
+    failure = "s3@example.edu: failed, HTTP 403, request id req-7f3a (the server refused: " \
+        "forbidden)"
+    assert page.text("failures") == failure
+    summary = ["Finished, but some failed (exit code 3)", *RUN_EVENTS[-1]["lines"]]
+    assert page.text("summary").splitlines() == summary
+    assert page.text("progress-line").startswith("2 of 2 (100%)")
+    link = browser.find_element(page.By.LINK_TEXT, "Download the audit report")
+    assert link.get_attribute("href").endswith("/api/report")
+    stub.code = 3
+    wait_for(lambda: page.button("Close the review page").is_displayed(), timeout=8)
+    page.screenshot("review-summary.png", "progress")
+
+    # The page kept to its Content-Security-Policy, and nothing failed to load.
+    messages = page.console()
+    refused = [m for m in messages if "Content Security Policy" in m or "Refused to" in m]
+    assert not refused, messages
+    assert not [m for m in messages if "SEVERE" in m or "Failed to load" in m], messages
+
+
+def test_sort_search_and_the_plan_file(open_page, browser, tmp_path):
+    stub = StubSession(wait=0.3)
+    page = open_page(stub)
+    downloads = {"behavior": "allow", "downloadPath": str(tmp_path)}
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", downloads)
+    plan_it(page, stub)
+    browser.find_element(page.By.CSS_SELECTOR, "button[data-sort=email]").click()
+    emails = [row[1] for row in page.rows("act-table")]
+    assert emails == ["s3@example.edu", "s2@example.edu", "s1@example.edu"]
+    header = browser.find_element(page.By.XPATH, "//th[button[@data-sort='email']]")
+    assert header.get_attribute("aria-sort") == "descending"
+    page.type("Search the plan", "three")
+    assert [row[1] for row in page.rows("act-table")] == ["s3@example.edu"]
+    assert page.text("shown") == "Showing 1 of 3 to remove."
+    page.checkbox("keep s3@example.edu").click()
+    page.button("Download the plan file").click()
+    saved = wait_for(lambda: list(tmp_path.glob("fall-2026-plan*.json")))
+    assert stub.called("plan_file") == [[13]]
+    assert "s3@example.edu" not in saved[0].read_text() and "s1@example.edu" in saved[0].read_text()
+    assert page.console() == []
+
+
+def test_a_refused_keep_file_is_shown_and_the_page_stays_usable(open_page, browser, tmp_path):
+    stub = StubSession(wait=0.3)
+    page = open_page(stub)
+    bad = tmp_path / "staff.csv"
+    bad.write_text("Name\nNo One\n")
+    page.type("Access token, or the token pair JSON", "review-test-token-0123456789")
+    page.field("Or a CSV or TXT file of emails").send_keys(str(bad))
+    time.sleep(0.2)  # FileReader
+    page.button("Show the plan").click()
+    error = wait_for(lambda: page.text("plan-error"))
+    assert error == "Staff.csv: no email in it (one a line, or a column named Email)"
+    assert stub.called("plan")[0]["keep_file"] == {"name": "staff.csv", "text": "Name\nNo One\n"}
+    assert browser.find_element(page.By.ID, "plan").is_displayed() is False
+    good = tmp_path / "keep.csv"
+    good.write_text("Email\nta@example.edu\n")
+    page.field("Or a CSV or TXT file of emails").send_keys(str(good))
+    time.sleep(0.2)
+    page.button("Show the plan").click()  # the token stays in its field until a plan comes
+    wait_for(lambda: len(page.rows("act-table")) == 3)
+    assert stub.called("plan")[1]["token"] == "review-test-token-0123456789"
+    assert not browser.find_element(page.By.ID, "plan-error").is_displayed()
+
+
+def test_a_dry_run_offers_no_confirmation(open_page, browser):
+    stub = StubSession(dry_run=True, wait=0.3)
+    page = open_page(stub)
+    plan_it(page, stub)
+    assert browser.find_element(page.By.ID, "dry-note").is_displayed()
+    assert not browser.find_element(page.By.ID, "confirm-box").is_displayed()
+    assert stub.called("start") == []
+
+
+def test_many_workspaces_and_adding_one(open_page, browser):
+    stub = StubSession(config="workspaces.ini", workspaces=(WORKSPACE, "Spring 2027"), wait=0.3)
+    page = open_page(stub)
+    assert not browser.find_element(page.By.ID, "token").is_displayed()  # the config has the tokens
+    adding = "//summary[normalize-space()='Add a workspace to the config file']"
+    browser.find_element(page.By.XPATH, adding).click()
+    pair = '{"access_token": "a1b2c3d4e5", "refresh_token": "f6g7h8i9j0"}'
+    page.type("Name for the workspace", "Summer 2027")
+    page.type("Its token pair JSON", pair)
+    page.button("Add the workspace").click()
+    wait_for(lambda: page.text("add-msg") == "Added Summer 2027.")
+    assert stub.called("add_workspace") == [("Summer 2027", pair)]
+    labels = [e.text for e in browser.find_elements(page.By.CSS_SELECTOR, "#ws-list label")]
+    assert labels == [WORKSPACE, "Spring 2027", "Summer 2027", "Another workspace: paste its token"]
+    page.button("Show the plan").click()
+    wait_for(lambda: len(page.rows("act-table")) == 3)
+    assert stub.called("plan")[0]["workspace"] == WORKSPACE
+    assert stub.called("plan")[0]["token"] is None
+    page.type("Workspace name", WORKSPACE)
+    page.button("Remove 3 people").click()
+    wait_for(lambda: stub.called("start"))
+    table = ["workspace   removed  failed", "Fall 2026   1        1"]
+    stub.feed(*RUN_EVENTS, {"kind": "table", "lines": table})
+    next_one = wait_for(lambda: page.button("Next workspace: Spring 2027"))
+    assert page.text("table").splitlines()[0] == "workspace   removed  failed"
+    next_one.click()
+    spring = browser.find_element(page.By.CSS_SELECTOR, "[name=workspace][value='Spring 2027']")
+    assert spring.is_selected()
+    assert not browser.find_element(page.By.ID, "plan").is_displayed()
+
+
+def test_a_narrow_window(open_page, browser, tmp_path):
+    """Not kept: looked at by whoever changes the style (tests/screenshots/ has the wide ones)."""
+    stub = StubSession(wait=0.3)
+    browser.set_window_size(420, 900)
+    try:
+        page = open_page(stub)
+        plan_it(page, stub)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= 420
+        page.screenshot("review-narrow.png", folder=tmp_path)
+    finally:
+        browser.set_window_size(1280, 900)

@@ -45,7 +45,7 @@ import textwrap
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import pytest
 
@@ -281,7 +281,7 @@ class Rehearsal:
         self,
         block: Block,
         fake: Fake | None,
-        answers: list[tuple[str, str]] = [],  # noqa: B006 - never changed
+        answers: Sequence[tuple[str, str]] = (),
         before: dict[int, str] | None = None,
         only: slice = slice(None),
     ) -> Session:

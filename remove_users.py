@@ -4764,6 +4764,11 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         for stop in stops:
             if stop.about_plan:
                 console.warn(f"the real run would stop here: {stop.reason}" + (f" ({stop.instead})" if stop.instead else ""))
+        # The dry run itself succeeded (exit 0, so a scheduled check of it does not cry wolf), but
+        # the real run would end at its first stop: a table over many workspaces, and --json, say
+        # which code that is. How it was started (no terminal) is the real command's own matter.
+        first = next((stop.status for stop in stops if stop.about_plan), ExitStatus.OK)
+        doc["real_run_exit_code"] = int(first)
         return ExitStatus.OK
     if not plan.remove and not plan.gone:
         console.result(f"Nobody to {action.name}.")
@@ -5350,11 +5355,15 @@ def overall_status(codes: Sequence[int]) -> int:
 
 
 def show_workspace_table(docs: list[dict[str, Any]], not_run: list[str], console: Console, dry_run: bool) -> None:
-    moved = "to remove" if dry_run else "removed"
-    rows = [["workspace", "members", moved, "failed", "kept", "exit code"]]
+    """One row per workspace. In a dry run the last column is the code each real run would end
+    with before its first change (4 for a cap it would exceed), not the dry run's own 0."""
+    moved, ending = ("to remove", "would exit") if dry_run else ("removed", "exit code")
+    rows = [["workspace", "members", moved, "failed", "kept", ending]]
     for ws_doc in docs:
         counts = ws_doc.get("counts", {})
         failed = [counts[key] for key in ("failed", "transfer_failed", "unknown") if key in counts]
+        # A dry run that failed itself (a network error, a swapped token) has no plan: its own code.
+        code = ws_doc.get("real_run_exit_code", ws_doc["exit_code"]) if dry_run else ws_doc["exit_code"]
         rows.append(
             [
                 ws_doc["section"],
@@ -5362,7 +5371,7 @@ def show_workspace_table(docs: list[dict[str, Any]], not_run: list[str], console
                 counts.get("to_remove" if dry_run else "removed", "-"),
                 sum(failed) if failed else "-",
                 counts.get("kept", "-"),
-                ws_doc["exit_code"],
+                code,
             ]
         )
     rows += [[name, "-", "-", "-", "-", "not run"] for name in not_run]

@@ -128,11 +128,19 @@ def only_report(folder: Path | None = None) -> list[dict[str, str]]:
 
 def run_on_terminal(fake: FakeAAC | None, args: list[str], typed: list[tuple[str, str]], timeout: float = 30) -> tuple[int, str]:
     """Runs the script on a pseudo-terminal; each (prompt, text) waits for prompt, then types text."""
-    env = clean_env()
+    base = ["--base-url", fake.base_url] if fake else []
+    return on_terminal([sys.executable, SCRIPT, *base, *args], clean_env(), typed, timeout)
+
+
+def on_terminal(
+    argv: list[str], env: dict[str, str], typed: list[tuple[str, str]], timeout: float = 30, cwd: Path | None = None
+) -> tuple[int, str]:
+    """Runs argv on a pseudo-terminal, in cwd; each (prompt, text) waits for prompt, then types text."""
     pid, fd = pty.fork()
-    if pid == 0:  # the child: the script, on the terminal
-        base = ["--base-url", fake.base_url] if fake else []
-        os.execve(sys.executable, [sys.executable, SCRIPT, *base, *args], env)
+    if pid == 0:  # the child: the program, on the terminal
+        if cwd is not None:
+            os.chdir(cwd)
+        os.execve(argv[0], argv, env)
     seen = b""
     position = 0  # each prompt is looked for after the previous one: echoes interleave with prompts
     deadline = time.monotonic() + timeout

@@ -216,7 +216,9 @@ class FakeAAC:
         caller_id_elsewhere: int | None = None,  # /v4/people/current gives the caller this id, not the listing's
         admins_answer: str = "all",  # "empty" or "without-caller": /admins answers 200 but leaves admins out
         row_number_ids: bool = False,  # /v4/people ignores offset, numbers rows as new ids, sends only reported_count
+        domain: str = "example.edu",  # everyone's email domain (the standalone sandbox: the README's uni.edu)
     ) -> None:
+        self.domain = domain
         self.workspace = {
             "id": workspace_id,
             "name": workspace_name,
@@ -236,11 +238,11 @@ class FakeAAC:
         self.admin_ids: set[int] = set()
         self.owner_ids: set[int] = set()  # removal refused with 403, as AAC refuses to remove an owner
         self.next_id = 1000
-        self.caller_id = self.add_person("admin@example.edu", "Avery Admin", admin=True)
+        self.caller_id = self.add_person(f"admin@{domain}", "Avery Admin", admin=True)
         for n in range(extra_admins):
-            self.add_person(f"coadmin{n + 1}@example.edu", f"Co Admin {n + 1}", admin=True)
+            self.add_person(f"coadmin{n + 1}@{domain}", f"Co Admin {n + 1}", admin=True)
         for n in range(people):
-            self.add_person(f"student{n + 1:05d}@example.edu", f"Student {n + 1}")
+            self.add_person(f"student{n + 1:05d}@{domain}", f"Student {n + 1}")
         self.page_cap = page_cap
         self.admins_route = admins_route
         self.admins_paged = admins_paged
@@ -395,7 +397,7 @@ class FakeAAC:
                 "iss": f"{self.base_url}/as",
                 "client_id": self.client_id,
                 "exp": int(time.time()) + lifetime,
-                "sub": "admin@example.edu",
+                "sub": f"admin@{self.domain}",
             }
         )
         with self.lock:
@@ -789,9 +791,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 def sandbox(people: int, **kwargs: Any) -> FakeAAC:
     """A workspace to rehearse every feature on: two co-admins, an owner whose removal is refused
-    with 403, a teaching assistant, an archive account to --transfer-to, and last logins that are
-    recent (a third), long ago (a third, 200 to 600 days) or never (every tenth)."""
+    with 403, a teaching assistant, an archive account to --transfer-to, Jane (whom the README's
+    recipes name), and last logins that are recent (a third), long ago (a third, 200 to 600 days)
+    or never (every tenth)."""
     fake = FakeAAC(people, extra_admins=2, **kwargs)
+    domain = fake.domain
     now = time.time()
     rng = random.Random(11)
     with fake.lock:
@@ -802,10 +806,11 @@ def sandbox(people: int, **kwargs: Any) -> FakeAAC:
             else:
                 days = rng.uniform(0, 30) if n % 3 == 0 else rng.uniform(200, 600) if n % 3 == 1 else rng.uniform(30, 120)
                 person["lastLoginTime"] = _iso(now - days * 86400)
-    owner = fake.add_person("owner@example.edu", "Olive Owner", lastLoginTime=_iso(now - 86400))
+    owner = fake.add_person(f"owner@{domain}", "Olive Owner", lastLoginTime=_iso(now - 86400))
     fake.owner_ids.add(owner)
-    fake.add_person("ta@example.edu", "Terry Assistant", lastLoginTime=_iso(now - 3600))
-    fake.add_person("archive@example.edu", "Course Archive", lastLoginTime=None)
+    fake.add_person(f"ta@{domain}", "Terry Assistant", lastLoginTime=_iso(now - 3600))
+    fake.add_person(f"archive@{domain}", "Course Archive", lastLoginTime=None)
+    fake.add_person(f"jane@{domain}", "Jane Doe", lastLoginTime=_iso(now - 300 * 86400))
     return fake
 
 
@@ -813,11 +818,23 @@ def _iso(timestamp: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
 
 
+def _fakes_own(path: str) -> bool:
+    """Whether path is free, or holds a token file that a fake wrote (its refresh token says so)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return str(json.load(handle).get("refresh_token", "")).startswith("fake-refresh-")
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _standalone() -> None:
     parser = argparse.ArgumentParser(
         description="Serve a fake AAC workspace on 127.0.0.1 to try remove_users.py safely. It has two co-admins, "
-        "an owner whose removal is refused (403), ta@example.edu, archive@example.edu (to --transfer-to) and "
-        "students whose last logins are recent, long ago or never. It forgets everything when stopped."
+        "an owner whose removal is refused (403), ta@uni.edu, archive@uni.edu (to --transfer-to), jane@uni.edu and "
+        "students whose last logins are recent, long ago or never, so that the README's recipes run as written. It "
+        "forgets everything when stopped."
     )
     parser.add_argument("--people", type=int, default=200, help="students besides the staff (default 200)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
@@ -841,13 +858,18 @@ def _standalone() -> None:
     parser.add_argument("--suspended-days-ago", type=float, default=40.0, help="how long ago they were suspended (default 40 days)")
     parser.add_argument("--show-suspended", action="store_true", help="list suspended members even when not asked to")
     parser.add_argument("--no-bulk-suspend", action="store_true", help="the bulk suspend routes answer 404, as if missing")
+    parser.add_argument("--domain", default="uni.edu", help="everyone's email domain (default uni.edu, the README's)")
     args = parser.parse_args()
+    if args.token_file and not _fakes_own(args.token_file):
+        # The README says to start the fake with a recipe's token file: never clobber a real pair.
+        parser.error(f"{args.token_file} exists and is not a token file a fake wrote (a real token pair?); "
+                     "rehearse in another folder, or choose another --token-file")
     fake = sandbox(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit,
                    access_token_uses=args.token_uses, workspace_id=args.workspace_id, workspace_name=args.workspace_name,
                    hide_suspended=not args.show_suspended, bulk_suspend_route=not args.no_bulk_suspend,
-                   rate_limit_kind=args.rate_limit_kind, rate_window=args.rate_window)
+                   rate_limit_kind=args.rate_limit_kind, rate_window=args.rate_window, domain=args.domain)
     for n in range(min(args.suspended, args.people)):
-        fake.set_suspended(fake.id_of(f"student{n + 1:05d}@example.edu"), days_ago=args.suspended_days_ago)
+        fake.set_suspended(fake.id_of(f"student{n + 1:05d}@{args.domain}"), days_ago=args.suspended_days_ago)
     if args.faults:
         share = args.faults / 3
         for where in ({"method": "DELETE"}, {"method": "GET", "path": r"^/v4/people$"}):
@@ -857,8 +879,8 @@ def _standalone() -> None:
     base = fake.start(args.port)
     print(f"Fake AAC workspace {fake.workspace['name']!r} (id {fake.workspace['id']}) with {len(fake.people)} people")
     print(f"  base URL:      {base}")
-    print("  you are:       admin@example.edu (an admin; coadmin1@ and coadmin2@example.edu are too)")
-    print("  the owner:     owner@example.edu (removing them is refused with 403)")
+    print(f"  you are:       admin@{args.domain} (an admin; coadmin1@ and coadmin2@{args.domain} are too)")
+    print(f"  the owner:     owner@{args.domain} (removing them is refused with 403)")
     if args.token_file:
         pair = fake.issue_pair(lifetime=24 * 3600)
         with open(args.token_file, "w", encoding="utf-8") as handle:
@@ -875,7 +897,7 @@ def _standalone() -> None:
     print("  export " + " ".join(f"{name}='{value}'" for name, value in variables.items()))
     print("  " + "; ".join(f"$env:{name} = '{value}'" for name, value in variables.items()))
     print("Then, for example:")
-    print("  python remove_users.py --exclude ta@example.edu --dry-run")
+    print(f"  python remove_users.py --exclude ta@{args.domain} --dry-run")
     print("Ctrl-C stops the fake server.", flush=True)
     try:
         while True:

@@ -118,6 +118,29 @@ def test_stop_on_error_leaves_the_rest_unrun(run, two):
     assert result.out.splitlines()[-1].split() == ["b", "-", "-", "-", "-", "not", "run"]
 
 
+def test_a_dry_run_table_shows_the_exit_code_each_real_run_would_have(run, two):
+    # Item 4 of issue 21: a cap that stops a workspace's real run is its 4 in the dry run's table,
+    # while the dry run itself, which ran fine, still exits 0 (as a single workspace's does).
+    two.write(a="max-remove = 2")  # a plans 4 removals
+    result = run(None, "--config", str(two.config), "--all", "--dry-run")
+    assert result.code == ExitStatus.OK, result.err
+    assert two.a.writes() == [] and two.b.writes() == []
+    table = result.out[result.out.index("workspace  members") :].splitlines()
+    assert table[0].split()[-2:] == ["would", "exit"]
+    assert table[1].split() == ["a", "7", "4", "-", "3", "4"]
+    assert table[2].split() == ["b", "9", "6", "-", "3", "0"]
+    assert "the real run would stop here: the plan removes 4 people, more than --max-remove 2" in result.err
+    doc = json.loads(run(None, "--config", str(two.config), "--all", "--dry-run", "--json").out)
+    assert doc["exit_code"] == 0
+    assert [(ws["exit_code"], ws["real_run_exit_code"]) for ws in doc["workspaces"]] == [(0, 4), (0, 0)]
+    # The real run does what the table said.
+    real = run(None, "--config", str(two.config), "--all", "--yes")
+    assert real.code == ExitStatus.SAFETY_STOP
+    rows = {line.split()[0]: line.split() for line in real.out.splitlines()[-2:]}
+    assert rows["a"][-1] == "4" and rows["b"][-1] == "0"
+    assert len(two.a.emails()) == 7 and len(two.b.emails()) == 3
+
+
 def test_workspace_picks_sections_in_the_order_given(run, two):
     result = run(None, "--config", str(two.config), "--workspace", "b", "--dry-run")
     assert result.code == ExitStatus.OK

@@ -16,7 +16,7 @@ def section(title: str) -> str:
 
 
 def code_blocks(text: str) -> list[str]:
-    return [block.strip() for block in re.findall(r"```\n(.*?)```", text, re.S)]
+    return [block.strip() for block in re.findall(r"```\w*\n(.*?)```", text, re.S)]
 
 
 def test_install_is_a_virtual_environment_in_both_forms():

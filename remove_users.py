@@ -1825,9 +1825,14 @@ class Person:
     is_admin: bool = False
     last_login: str | None = None
     has_last_login: bool = False
-    suspended: bool = False  # isDisabled: true (the UI says "disabled")
-    state_change: str | None = None  # lastStateChange: when suspension last changed, as the server wrote it
+    suspension: str | None = None  # the record's sign of suspension (suspension_signal), or None
+    state_change: str | None = None  # lastStateChange: when `state` last changed, as the server wrote it
     has_state_change: bool = False
+    created_at: str | None = None  # createdAt: a lastStateChange not after it never moved
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspension is not None
 
     @classmethod
     def from_record(cls, record: Any) -> "Person":
@@ -1839,7 +1844,7 @@ class Person:
         email = record.get("email")
         name = record.get("name") or " ".join(filter(None, [record.get("firstName"), record.get("lastName")]))
         last_login = record.get("lastLoginTime", record.get("last_login_time"))
-        state_change = record.get("lastStateChange")
+        state_change, created_at = record.get("lastStateChange"), record.get("createdAt")
         return cls(
             id=int(raw_id),
             email=email.strip() if isinstance(email, str) and email.strip() else None,
@@ -1847,10 +1852,39 @@ class Person:
             is_admin=record.get("isAdmin") is True or record.get("is_admin") is True,
             last_login=None if last_login is None else _login_text(last_login),
             has_last_login="lastLoginTime" in record or "last_login_time" in record,
-            suspended=record.get("isDisabled") is True,
+            suspension=suspension_signal(record),
             state_change=state_change if isinstance(state_change, str) else None,
             has_state_change="lastStateChange" in record,
+            created_at=created_at if isinstance(created_at, str) else None,
         )
+
+
+# How a suspended member looks is not documented. In the AAC OpenAPI spec (v2025.23.2, as embedded
+# in the generated client of github.com/jupiterbak/OpenOne, src/client/legacy_models/
+# person_read_response.py): `isDisabled` is "If true, the account is disabled" (the account, not
+# the workspace membership); `state` is `active` or `hidden`, "hidden - User cannot access the
+# workspace. User's data remains" (what a suspension is); and GET /v4/people's `includeStatus`
+# (a boolean) adds "the user's status in workspace" under a field name the spec does not give.
+# So every one of them counts, and the plan and the verification say which one was read.
+SUSPENDED_STATES = {"hidden"}
+STATUS_FIELDS = ("status", "workspaceStatus")
+SUSPENDED_STATUSES = {"suspended", "disabled"}
+SIGNALS_READ = "state: hidden, status or workspaceStatus suspended or disabled, isDisabled: true"
+
+
+def suspension_signal(record: Mapping[str, Any]) -> str | None:
+    """The one place that reads whether a member record shows a suspension: the field and value
+    that show it (`state: hidden`), or None. Only real values count: `"true"` is not `true`."""
+    state = record.get("state")
+    if isinstance(state, str) and state.strip().casefold() in SUSPENDED_STATES:
+        return f"state: {state.strip().casefold()}"
+    for key in STATUS_FIELDS:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip().casefold() in SUSPENDED_STATUSES:
+            return f"{key}: {value.strip().casefold()}"
+    if record.get("isDisabled") is True:
+        return "isDisabled: true"
+    return None
 
 
 def _login_text(value: Any) -> str:
@@ -2102,7 +2136,8 @@ def _distinct(people: list[Person], path: str) -> list[Person]:
 
 
 def _differences(a: Person, b: Person) -> str:
-    fields = [name for name in ("email", "name", "is_admin", "last_login") if getattr(a, name) != getattr(b, name)]
+    names = ("email", "name", "is_admin", "last_login", "suspension")
+    fields = [name for name in names if getattr(a, name) != getattr(b, name)]
     return ", ".join(f"{name} {getattr(a, name)!r} and {getattr(b, name)!r}" for name in fields) or "other fields"
 
 
@@ -3654,6 +3689,25 @@ def aligned(rows: Callable[[], Iterable[Sequence[str]]]) -> Iterator[str]:
         yield "  ".join(cells).rstrip()
 
 
+def signals_seen(people: Iterable[Person]) -> dict[str, int]:
+    """How many of these people show as suspended, by the field that shows it."""
+    return dict(collections.Counter(p.suspension for p in people if p.suspension).most_common())
+
+
+def signals_text(signals: Mapping[str, int]) -> str:
+    """`seen as state: hidden`, or with several fields `seen as state: hidden (9), isDisabled: true (1)`."""
+    if len(signals) == 1:
+        return f"seen as {next(iter(signals))}"
+    return "seen as " + ", ".join(f"{signal} ({n})" for signal, n in signals.items())
+
+
+def seen_suspended_text(people: Sequence[Person]) -> str:
+    signals = signals_seen(people)
+    if not signals:
+        return f"none seen (the tool reads {SIGNALS_READ})"
+    return f"{sum(signals.values())}, {signals_text(signals)}"
+
+
 def _last_login(person: Person) -> str:
     if not person.has_last_login:
         return "unknown"
@@ -3672,11 +3726,15 @@ def show_plan(
     target: Person | None = None,
     logins: bool = False,
     action: Action | None = None,
+    suspensions: bool = False,
 ) -> None:
-    """logins: show each removal's last login (with --inactive-days, to check why they are inactive)."""
+    """logins: show each removal's last login (with --inactive-days, to check why they are inactive).
+    suspensions: say how many members show as suspended, and by which field (suspension_signal)."""
     action = action or REMOVE
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
+    if suspensions:
+        console.result(f"Suspended members: {seen_suspended_text(ws.people)}")
     console.result(f"To {action.name}: {len(plan.remove)}")
     if plan.already:
         console.result(f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}")
@@ -4266,7 +4324,8 @@ RESULT_FORMAT = "remove_users.result/1"
 
 
 def person_json(person: Person, **extra: Any) -> dict[str, Any]:
-    return {"id": person.id, "email": person.email, "name": person.name, **extra}
+    shows = {"suspension": person.suspension} if person.suspension else {}  # the field that shows it
+    return {"id": person.id, "email": person.email, "name": person.name, **shows, **extra}
 
 
 def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool, action: Action = REMOVE, everyone: bool = True) -> None:
@@ -4359,8 +4418,12 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     show_email_files(config.email_files, console)
     action = config.action
     logins = config.selection.inactive_days is not None
-    show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action)
+    suspensions = action is not REMOVE or config.selection.only_suspended
+    show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action, suspensions)
     describe_plan(doc, ws, plan, config.dry_run, action, everyone=console.json_mode)
+    if suspensions:
+        seen = signals_seen(ws.people)
+        doc["suspension"] = {"suspended": sum(seen.values()), "signals": seen}
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)

@@ -104,7 +104,7 @@ def test_a_suspension_the_server_acknowledged_but_did_not_make_is_failed_by_the_
     def undo_one(method: str, path: str) -> None:
         if method == "POST":
             posted.append(path)
-        elif method == "GET" and path == "/v4/people" and posted and fake.people[liar]["isDisabled"]:
+        elif method == "GET" and path == "/v4/people" and posted and fake.people[liar]["_suspended"]:
             fake.set_suspended(liar, False)  # answered 200, yet the member is not suspended
 
     fake.hooks.append(undo_one)

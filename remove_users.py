@@ -1508,6 +1508,10 @@ class AacClient:
     PEOPLE = "/v4/people"
 
     @staticmethod
+    def members_path(workspace_id: int) -> str:
+        return f"/v4/workspaces/{workspace_id}/people"
+
+    @staticmethod
     def admins_path(workspace_id: int) -> str:
         return f"/v4/workspaces/{workspace_id}/admins"
 
@@ -1913,24 +1917,34 @@ class Workspace:
     people: list[Person]
     admin_ids: set[int]
     admins_unknown: str | None = None  # why the admins route could not be read, if it could not
+    listed_by: str = ""  # the listing's request ("GET /v4/people?includeStatus=true"), for messages
+    route: str | None = None  # the route that listed the members: the verification asks it again
 
 
 def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
-    """The workspace, the caller, every member and the admins; three independent strands at once."""
+    """The workspace, the caller, every member and the admins: the caller beside the workspace,
+    whose id the admins and the members (both at once) are then read under."""
 
-    def workspace_and_admins() -> tuple[dict[str, Any], set[int] | None, str | None]:
-        ws = client.current_workspace()
-        if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
-            raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
+    def admins_of(ws_id: int) -> tuple[set[int] | None, str | None]:
         try:
-            admins = list_admins(client, int(ws["id"]))
+            admins = list_admins(client, ws_id)
         except ApiError as exc:
             # Unreadable (missing on this tenant, refused, or not a person list): without it the
             # records alone cannot tell admins from members. Other failures end the run as usual.
             if isinstance(exc, ListingError) or (exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 429)):
-                return ws, None, str(exc)
+                return None, str(exc)
             raise
-        return ws, {p.id for p in admins}, None
+        return {p.id for p in admins}, None
+
+    def workspace_and_lists() -> tuple[dict[str, Any], tuple[set[int] | None, str | None], Listing]:
+        ws = client.current_workspace()
+        if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
+            raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
+        ws_id = int(ws["id"])
+        admins, listing = run_together(
+            lambda: admins_of(ws_id), lambda: list_members(client, ws_id, concurrency, console)
+        )
+        return ws, admins, listing
 
     def caller() -> Person:
         try:
@@ -1938,10 +1952,8 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
         except ValueError as exc:
             raise ApiError("GET", client.CALLER, str(exc)) from None
 
-    (ws, route_admins, admins_unknown), me, (people, _) = run_together(
-        workspace_and_admins, caller, lambda: list_members(client, concurrency, console)
-    )
-    ws_id = int(ws["id"])
+    (ws, (route_admins, admins_unknown), listing), me = run_together(workspace_and_lists, caller)
+    ws_id, people = int(ws["id"]), listing.people
     if not any(p.id == me.id for p in people):
         raise RemoveUsersError(
             f"the tool cannot tell who you are: GET /v4/people/current says your id is {me.id} ({me.email or 'no email'}), "
@@ -1959,7 +1971,9 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
     # isAdmin is reliable only on the caller's own record (a live report), but a true one still protects.
     admin_ids = {p.id for p in people if p.is_admin} | (route_admins or set())
     name = ws.get("name") or ws.get("displayName")
-    return Workspace(ws_id, str(name) if name else None, me, people, admin_ids, admins_unknown)
+    name = str(name) if name else None
+    listed_by, route = listing.source, listing.route
+    return Workspace(ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route)
 
 
 def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
@@ -1992,19 +2006,54 @@ def check_admins_known(ws: Workspace, include_admins: bool, allow_unknown: bool,
     )
 
 
-def list_members(client: AacClient, concurrency: int, console: Console) -> tuple[list[Person], bool]:
-    """Every member, suspended ones included; a server that refuses to be asked is listed without,
-    and the second value says so (a member it does not show may then be suspended, not gone)."""
+@dataclass(frozen=True)
+class Listing:
+    """Every member as one listing showed them, and how it was asked."""
+
+    people: list[Person]
+    source: str  # the request, as the plan and the verification name it
+    route: str  # MEMBERS_ROUTE or PEOPLE_ROUTE: the verification asks the same one
+    asked: bool = True  # False: includeStatus refused; a member it omits may be suspended, not gone
+
+
+MEMBERS_ROUTE, PEOPLE_ROUTE = "workspace-people", "people"
+# The spec's GET /v4/workspaces/{id}/people takes `status`, "Status values to filter the list",
+# without naming the values: these are the admins route's "new" and "suspended", and "active".
+# All of them, so that the plan sees every member and the check sees every suspension.
+MEMBER_STATUSES = "active,new,suspended"
+NOT_THIS_ROUTE = {400, 404, 405}  # the workspace-people route is missing here, or refuses `status`
+
+
+def list_members(
+    client: AacClient, workspace_id: int, concurrency: int, console: Console,
+    route: str | None = None,
+) -> Listing:
+    """Every member, asked in the spec's forms. First the workspace's own people route with every
+    `status`; where it is missing or refuses the values, GET /v4/people with includeStatus=true
+    (the spec's boolean, "Include the user's status in workspace"), which may still leave suspended
+    members out: nothing documents that it lists them. A server that refuses even that is listed
+    plainly, and Listing.asked says so. `route` repeats the route an earlier listing used."""
+    if route != PEOPLE_ROUTE:
+        path, extra = client.members_path(workspace_id), {"status": MEMBER_STATUSES}
+        try:
+            people = list_people(client, path, concurrency, extra=extra)
+            return Listing(people, f"GET {path}?status={MEMBER_STATUSES}", MEMBERS_ROUTE)
+        except ApiError as exc:
+            if route or isinstance(exc, ListingError) or exc.status not in NOT_THIS_ROUTE:
+                raise
+            console.debug(f"GET {path}: HTTP {exc.status}; listing GET {client.PEOPLE} instead")
     try:
-        return list_people(client, client.PEOPLE, concurrency, extra=WITH_SUSPENDED), True
+        people = list_people(client, client.PEOPLE, concurrency, extra={"includeStatus": "true"})
+        return Listing(people, f"GET {client.PEOPLE}?includeStatus=true", PEOPLE_ROUTE)
     except ApiError as exc:
-        if exc.status != 400:
+        if isinstance(exc, ListingError) or exc.status != 400:
             raise
     console.warn(
-        f"GET {client.PEOPLE} refused includeStatus=suspended (HTTP 400); listing without it, so suspended members may "
-        "be missing from the plan and the verification"
+        f"GET {client.PEOPLE} refused includeStatus=true (HTTP 400); listing without it, so "
+        "suspended members may be missing from the plan and the verification"
     )
-    return list_people(client, client.PEOPLE, concurrency), False
+    people = list_people(client, client.PEOPLE, concurrency)
+    return Listing(people, f"GET {client.PEOPLE}", PEOPLE_ROUTE, asked=False)
 
 
 def run_together(*jobs: Callable[[], Any]) -> list[Any]:
@@ -2032,7 +2081,6 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
 
 LISTING_MARGIN = 2  # requests a walk may spend beyond the pages its rows needed (the empty last one)
 MAX_LISTED = 1_000_000  # people: with no count to hold it to, a walk that keeps finding new ids stops here
-WITH_SUSPENDED = {"includeStatus": "suspended"}  # listings may leave suspended members out unless asked
 
 
 class ListingError(ApiError):
@@ -3753,7 +3801,8 @@ def show_plan(
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
     if suspensions:
-        console.result(f"Suspended members: {seen_suspended_text(ws.people)}")
+        seen = seen_suspended_text(ws.people)
+        console.result(f"Suspended members: {seen}; listed by {ws.listed_by}")
     console.result(f"To {action.name}: {len(plan.remove)}")
     if plan.already:
         console.result(f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}")
@@ -4264,7 +4313,8 @@ def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report:
     """Lists the workspace again (the same listing as before the run) and corrects the report where
     it disagrees: the person's last row is then the verified one."""
     action = config.action
-    people, complete = list_members(client, config.concurrency, console)
+    listing = list_members(client, ws.id, config.concurrency, console, ws.route)
+    people, complete = listing.people, listing.asked
     listed = {p.id: p for p in people}
     planned = plan.gone + plan.remove
     for person in planned:
@@ -4443,6 +4493,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     if suspensions:
         seen = signals_seen(ws.people)
         doc["suspension"] = {"suspended": sum(seen.values()), "signals": seen}
+        doc["suspension"]["listing"] = ws.listed_by
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)

@@ -6,8 +6,10 @@ It follows ../shared/aac-api.md, awkward parts included: pages capped below the 
 delete, an `/admins` route that may be missing and by default ignores `limit`/`offset` (answering
 the whole list every time), `isAdmin` true only on the caller's own record by default, `{"exception": ...}` and HTML error bodies, an
 `x-trifacta-request-id` on every answer, OAuth refresh with rotating refresh tokens, asset
-transfer, and suspension (bulk and single routes; suspended members left out of listings that do
-not ask for them with `includeStatus=suspended`, since the docs do not say they are listed).
+transfer, and suspension as the spec (v2025.23.2) allows: bulk routes, a one-person route that
+only suspends, suspended members left out of GET /v4/people (nothing says it lists them; the
+admins route lists them when asked `includeStatus=new,suspended`), the workspace-people route
+(`?status=`) only when switched on, and a suspension shown as a switch says (SUSPENDED_AS).
 Faults are injected on demand (status codes, 429 with either retry header, connection resets,
 latency, a request-rate limit), and every request is recorded. Faults combine, first match
 first: a DELETE that acts and drops the answer, then 503s (`act_first=True, reset=True, times=1`
@@ -201,7 +203,7 @@ class FakeAAC:
         rate_limit_header: str = "x-retry-after",  # or "Retry-After", "Retry-After-date", "none"
         rate_limit_budget: bool = False,  # fixed windows: x-rate-limit-<window>-remaining/-reset on every answer
         access_token_uses: int | None = None,  # access tokens die after this many uses
-        hide_suspended: bool = True,  # listings leave suspended members out unless includeStatus=suspended
+        hide_suspended: bool = True,  # /v4/people leaves suspended members out, however asked
         include_status_400: bool = False,  # GET /v4/people answers 400 to the includeStatus parameter
         bulk_suspend_route: bool = True,  # False: POST .../people/suspend and /unsuspend answer 404 (no route)
         # How a suspension shows (see SUSPENDED_AS): not documented, so each way is a switch.
@@ -573,7 +575,8 @@ class FakeAAC:
             if self.include_status_typed and asked is not None and asked not in ("true", "false"):
                 # The spec types it as a boolean ("Include the user's status in workspace").
                 return _error(400, "ValidationException", f"includeStatus must be a boolean, not {asked!r}")
-            suspended = not self.hide_suspended or "suspended" in (asked or "").split(",")
+            # includeStatus adds a status; nothing in the spec says it brings suspended members in.
+            suspended = not self.hide_suspended
             order, total = self._visible(frozenset({"active", "new", "suspended"} if suspended else {"active", "new"}))
             page = self._page(order, query, total=total)
             page["data"] = [self._row(t, asked == "true") for t in page["data"]]  # shown only as its page goes out

@@ -36,7 +36,7 @@ def test_a_complete_answer_still_protects_the_co_admins(run, make_fake):
 
 
 def test_invited_and_suspended_admins_are_asked_for_and_kept(run, make_fake):
-    fake = make_fake(people=2, extra_admins=1)
+    fake = make_fake(people=2, extra_admins=1, hide_suspended=False)
     invited = fake.add_person("invited.admin@example.edu", "Ivy Invited", admin=True, invited=True)
     fake.set_suspended(fake.id_of("coadmin1@example.edu"))
     for pid in (invited, fake.id_of("coadmin1@example.edu")):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import only_report, read_report
+from conftest import SEEING, only_report, read_report
 from remove_users import (
     KEEP_NOT_SUSPENDED,
     KEEP_SUSPENDED_RECENTLY,
@@ -19,6 +19,12 @@ from remove_users import (
 )
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def make_fake(make_fake):
+    """Suspended members listed and shown as `state: hidden`, which lastStateChange dates."""
+    return lambda **kwargs: make_fake(**{**SEEING["state-hidden"], **kwargs})
 
 
 def changed(days_ago: float) -> str:
@@ -77,7 +83,7 @@ def test_grace_removal_removes_only_those_suspended_long_enough(run, make_fake):
     assert "not suspended: 2" in result.out
     assert {r["email"]: r["outcome"] for r in only_report()} == {student(1): "removed", student(2): "removed"}
     listings = [r for r in fake.requests if r.path == "/v4/people"]
-    assert listings and all(r.query.get("includeStatus") == "suspended" for r in listings)
+    assert listings and all(r.query.get("includeStatus") == "true" for r in listings)
 
 
 def test_a_suspension_time_at_or_before_the_epoch_is_unknown_and_kept(run, make_fake):
@@ -130,7 +136,8 @@ def test_a_listing_that_refuses_include_status_is_walked_without_it_and_warned_a
     fake.set_suspended(fake.id_of(student(1)), days_ago=60)
     result = run(fake, "--dry-run", "--only-suspended")
     assert result.code == ExitStatus.OK, result.err
-    assert "includeStatus=suspended (HTTP 400)" in result.err and "suspended members may be missing" in result.err
+    assert "includeStatus=true (HTTP 400)" in result.err
+    assert "suspended members may be missing" in result.err
     assert "To remove: 1" in result.out
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from test_many_workspaces import KEEP, Setup
 
 from remove_users import ExitStatus
+
+
+@pytest.fixture
+def make_fake(make_fake, seeing):
+    """Every fake here shows suspended members, in each of the ways conftest.SEEING lists."""
+    return lambda **kwargs: make_fake(**{**seeing, **kwargs})
 
 
 def test_suspend_every_workspace_then_remove_those_suspended_long_enough(run, make_fake, tmp_path):

@@ -3531,7 +3531,11 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
     for pid, (person, name) in sorted(report.unsettled.items()):
         action = ACTIONS.get(name, REMOVE)
         stopped = f"settled: an earlier run stopped during this person's {action.noun}"
-        if action.took(members.get(pid)):
+        if action.on_record and pid not in members:  # a suspension is seen only on a listed record
+            not_taken["not listed (unknown)"] += 1
+            detail = f"{stopped}; not listed by {ws.listed_by}, so whether it took cannot be seen"
+            report.correct(Outcome(person, UNKNOWN, detail=detail, action=name), counts=False)
+        elif action.took(members.get(pid)):
             took[action.done] += 1
             report.correct(Outcome(person, action.done, detail=f"{stopped}; the listing shows them {action.is_done}", action=name), counts=False)
         else:
@@ -3610,6 +3614,7 @@ class Action:
     is_not: str = ""  # "still a member": a person the listing shows it did not
     deletes_assets: bool = False
     undoes: bool = False  # an undo needs no protection from itself: no prompt for protected emails, admins too
+    on_record: bool = False  # its outcome shows on the person's listed record, not by their absence
     consequence: str = ""  # what it means for the people, in the confirmation
     send_one: Callable[[AacClient, int, int], Answer] | None = None  # (client, workspace id, person id)
     send_many: Callable[[AacClient, int, list[int]], Answer] | None = None  # a bulk route, if there is one
@@ -3655,6 +3660,7 @@ SUSPEND = Action(
     is_done="suspended",
     is_not="not suspended",
     consequence="they cannot sign in until unsuspended, and keep all their assets (--unsuspend undoes it)",
+    on_record=True,
     send_one=lambda client, ws, pid: client.set_suspended(ws, pid, True),
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, True),
     needs=lambda person: not person.suspended,
@@ -3674,6 +3680,7 @@ UNSUSPEND = Action(
     is_done="active again",
     is_not="still suspended",
     consequence="they can sign in again",
+    on_record=True,
     send_one=lambda client, ws, pid: client.set_suspended(ws, pid, False),
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, False),
     needs=lambda person: person.suspended,
@@ -4307,6 +4314,31 @@ class Verification:
     absent: int
     planned: int
     unplanned: list[Person]
+    listed_by: str = ""  # the listing's request
+    signals: dict[str, int] = field(default_factory=dict)  # how the planned show a suspension
+    unseen: int = 0  # acknowledged, but not listed: a suspension that could not be seen
+    acknowledged: int = 0  # listed people whose request the server answered as done
+
+    def problems(self, action: Action) -> list[str]:
+        """What the check could not confirm about an action read on the records (a suspension or
+        its undo): said through the error boundary, so the run never ends with exit 0 on it."""
+        if not action.on_record:
+            return []
+        found, noun, listing = [], action.noun, self.listed_by
+        if self.unseen:
+            are = "is" if self.unseen == 1 else "are"
+            found.append(
+                f"{people_count(self.unseen)} the server answered for {are} not in the listing "
+                f"after the run ({listing}), so the {noun} could not be seen; the report says "
+                "unknown. The listing may leave suspended members out: check them in AAC"
+            )
+        if self.acknowledged and not self.absent:
+            found.append(
+                f"none of the {people_count(self.acknowledged)} whose {noun} the server "
+                f"acknowledged shows as {action.is_done} in {listing} (the tool reads "
+                f"{SIGNALS_READ}): the server shows it another way, or did not act; check in AAC"
+            )
+        return found
 
 
 def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report: AuditReport, console: Console) -> Verification:
@@ -4317,10 +4349,21 @@ def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report:
     people, complete = listing.people, listing.asked
     listed = {p.id: p for p in people}
     planned = plan.gone + plan.remove
+    acknowledged = unseen = 0
     for person in planned:
         last = report.done.get(person.id)
+        if last is not None and person.id not in listed and action.on_record:
+            # Suspension shows only on a listed record, and no listing is known to show suspended
+            # members: an acknowledged request whose person is not listed could not be seen.
+            unseen += last.outcome in (action.done, UNKNOWN)
+            if last.outcome == action.done:
+                detail = f"not listed after the run by {listing.source}, so the {action.noun} "
+                detail += "could not be seen"
+                report.correct(Outcome(person, UNKNOWN, last.status, last.request_id, detail))
+            continue
         if last is None or (not complete and person.id not in listed):
             continue  # a listing that leaves suspended members out tells nothing about those it omits
+        acknowledged += last.outcome == action.done
         took = action.took(listed.get(person.id))
         if not took and last.outcome in (action.done, action.gone, UNKNOWN):
             report.correct(Outcome(person, FAILED, detail=f"{action.is_not} after the run (verified)", transferred_to=last.transferred_to))
@@ -4339,7 +4382,11 @@ def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report:
             f"{len(unplanned)} members match the selection but were not in the plan (they joined during the run, or the "
             f"first listing missed them); they were not {action.past}: {names}"
         )
-    return Verification(sum(1 for p in planned if action.took(listed.get(p.id))), len(planned), unplanned)
+    took = [p for p in planned if action.took(listed.get(p.id))]
+    signals = signals_seen(listed[p.id] for p in took) if action.on_record else {}
+    return Verification(
+        len(took), len(planned), unplanned, listing.source, signals, unseen, acknowledged
+    )
 
 
 def summarize(
@@ -4361,7 +4408,12 @@ def summarize(
     console.result("")
     console.result("Summary: " + ", ".join(parts))
     if verified is not None:
-        console.result(f"verified: {verified.absent} of {verified.planned} planned people {action.verified}")
+        seen = ""
+        if action.on_record:  # say what the check read, and where
+            shows = f"{signals_text(verified.signals)}, " if verified.signals else ""
+            seen = f" ({shows}listed by {verified.listed_by})"
+        checked = f"{verified.absent} of {verified.planned} planned people {action.verified}"
+        console.result(f"verified: {checked}{seen}")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
     refused = [o for o in report.done.values() if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)]
@@ -4545,6 +4597,10 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         # "absent" for a removal; a suspension's check counts the planned people it shows suspended.
         counted = "absent" if action.deletes_assets else action.done
         doc["verified"] = {counted: verified.absent, "planned": verified.planned}
+        if action.on_record:
+            doc["verified"].update(
+                signals=verified.signals, listing=verified.listed_by, unseen=verified.unseen
+            )
         doc["unplanned"] = [person_json(p) for p in verified.unplanned]
     # Every problem is said, through main()'s one boundary (so the --json "error" says it too); the
     # exit code is the gravest: a signal, then a stop, then a failed check.
@@ -4555,6 +4611,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
             f"{report.unwritten} rows were printed above as CSV lines instead. Keep them with the report"
         )
     problems += [str(stop) for stop in (remover.auth_error, remover.halt) if stop]
+    problems += verified.problems(action) if verified is not None else []
     if verify_error is not None:
         problems.append(f"the listing that checks the run failed, so the report was not verified: {verify_error}")
     if signals.count:

@@ -142,7 +142,9 @@ def test_json_names_the_action_and_its_counts(run, make_fake):
     doc = json.loads(run(fake, "--suspend", "--yes", "--no-protected-emails", "--json").out)
     assert doc["counts"]["suspended"] == 3 and doc["counts"]["already_suspended"] == 0
     assert "removed" not in doc["counts"] and doc["exit_code"] == 0
-    assert doc["verified"] == {"suspended": 3, "planned": 3}
+    verified = doc["verified"]
+    assert verified["suspended"] == 3 and verified["planned"] == 3 and verified["unseen"] == 0
+    assert sum(verified["signals"].values()) == 3 and verified["listing"].startswith("GET /v4/")
 
 
 def test_a_suspension_confirms_in_its_own_words(run, make_fake):

@@ -4534,6 +4534,11 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
+    if config.selection.only_suspended and not any(p.suspended for p in ws.people):
+        console.warn(
+            f"no member shows as suspended in {ws.listed_by} (the tool reads {SIGNALS_READ}); a "
+            "listing may leave suspended members out, so --only-suspended can choose nobody"
+        )
     if config.saved_plan:
         show_saved_plan(config.saved_plan, console)
     show_email_files(config.email_files, console)
@@ -4549,7 +4554,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
-    stops = safety_stops(config, plan, near)
+    stops = safety_stops(config, plan, near, ws)
     if config.dry_run:
         if config.plan_out:
             only_suspended = config.selection.only_suspended
@@ -4560,6 +4565,9 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
                 console.warn(f"the real run would stop here: {stop.reason}" + (f" ({stop.instead})" if stop.instead else ""))
         return ExitStatus.OK
     if not plan.remove and not plan.gone:
+        for stop in stops:
+            if stop.with_nobody:
+                raise stop.error("nothing was sent")
         console.result(f"Nobody to {action.name}.")
         return ExitStatus.OK
     for stop in stops:
@@ -4643,17 +4651,24 @@ class Stop:
     instead: str = ""  # what happens instead on a terminal without --yes
     declined: str = ""  # the message when the operator answers the question with a no
     about_plan: bool = True  # False: about how the run was started, so a dry run does not list it
+    with_nobody: bool = False  # stops a run with nobody to act on too, instead of "Nobody to ..."
 
     def error(self, outcome: str) -> RemoveUsersError:
-        kind = UsageError if self.status == ExitStatus.USAGE else SafetyStop
-        return kind(f"{self.reason}; {outcome}")
+        kinds = {ExitStatus.USAGE: UsageError, ExitStatus.SAFETY_STOP: SafetyStop}
+        return kinds.get(self.status, RemoveUsersError)(f"{self.reason}; {outcome}")
 
 
-def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]]) -> list[Stop]:
+def safety_stops(
+    config: Config, plan: Plan, near: list[tuple[str, str]], ws: Workspace
+) -> list[Stop]:
     """Every stop a real run would make before its first change, in the order it meets them."""
     action = config.action
     # Refused before any request in a real run (resolve_config); listed here for the dry run.
     stops = [Stop(config.unprotected, ExitStatus.USAGE)] if config.unprotected else []
+    if action is UNSUSPEND and not plan.remove:
+        # An undo that reactivates nobody is never a success: the people it was given may be
+        # suspended in a way the records do not show, or left out of the listing.
+        stops.append(Stop(undo_sees_nobody(config, plan, ws), ExitStatus.ERROR, with_nobody=True))
     if not plan.remove:
         return stops
     if config.max_remove is not None and len(plan.remove) > config.max_remove:
@@ -4683,6 +4698,26 @@ def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]]) -> lis
             )
         )
     return stops
+
+
+def undo_sees_nobody(config: Config, plan: Plan, ws: Workspace) -> str:
+    """Why an undo has nobody to reactivate, naming whom it was given and what it looked for."""
+    given = len(plan.already) + len(plan.not_members) + len(plan.gone)
+    if config.from_report is not None:
+        whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
+    elif config.saved_plan is not None:
+        whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
+    elif config.selection.only is not None or config.selection.groups is not None:
+        whom = f"the {people_count(given)} it was given"
+    else:  # --only-suspended: nobody shows as suspended
+        given, whom = len(ws.people), f"the {people_count(len(ws.people))} listed"
+    seen = f"{given - len(plan.not_members) - len(plan.gone)} listed with no sign of suspension"
+    if plan.not_members or plan.gone:
+        seen += f", {len(plan.not_members) + len(plan.gone)} not listed"
+    return (
+        f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
+        f"may leave suspended members out). It looked for {SIGNALS_READ}"
+    )
 
 
 def _watched(signals: Signals, job: Callable[[], Any]) -> Any:

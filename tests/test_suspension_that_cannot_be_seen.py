@@ -60,3 +60,42 @@ def test_an_interrupted_suspension_of_someone_not_listed_is_settled_as_unknown(r
     last = {r["person_id"]: r for r in read_report(report)}[str(hidden)]
     assert last["outcome"] == "unknown" and "whether it took cannot be seen" in last["detail"]
     assert "1 not listed (unknown)" in result.err
+
+
+@pytest.mark.parametrize("variant", list(HIDING))
+def test_an_undo_that_sees_nobody_suspended_stops_with_exit_1(run, make_fake, variant):
+    fake = make_fake(people=3, **HIDING[variant])
+    assert run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv").code == 3
+    before = len(fake.writes())
+    undo = run(fake, "--unsuspend", "--yes", "--from-report", "r.csv")
+    assert undo.code == ExitStatus.ERROR
+    assert "--unsuspend sees nobody to reactivate: of the 3 people the report r.csv shows" in undo.err
+    assert "3 not listed by GET /v4/people" in undo.err and "looked for state: hidden" in undo.err
+    assert "nothing was sent" in undo.err and "Nobody to unsuspend" not in undo.out
+    assert len(fake.writes()) == before and fake.suspended_emails() == STUDENTS
+
+
+@pytest.mark.parametrize(
+    "args, seen",
+    [
+        (["--only-suspended"], "of the 5 people listed, 5 listed with no sign of suspension"),
+        (["--only", "student00001@example.edu"], "of the 1 person it was given, 1 listed with"),
+    ],
+)
+def test_an_undo_of_people_who_show_no_suspension_stops_with_exit_1(run, make_fake, args, seen):
+    fake = make_fake(people=3, hide_suspended=False)
+    result = run(fake, "--unsuspend", "--yes", *args)
+    assert result.code == ExitStatus.ERROR
+    assert seen in result.err and fake.writes() == []
+    dry = run(fake, "--unsuspend", "--dry-run", *args)
+    assert dry.code == ExitStatus.OK
+    assert "the real run would stop here: --unsuspend sees nobody" in dry.err
+
+
+def test_a_grace_removal_that_sees_nobody_suspended_removes_nobody_and_says_why(run, make_fake):
+    fake = make_fake(people=3)
+    fake.set_suspended(fake.id_of("student00001@example.edu"), days_ago=90)  # and so not listed
+    result = run(fake, "--yes", "--only-suspended", "--suspended-days", "30")
+    assert result.code == ExitStatus.OK, result.err
+    assert "no member shows as suspended in GET /v4/people?includeStatus=true" in result.err
+    assert "Nobody to remove." in result.out and len(fake.people) == 5

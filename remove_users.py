@@ -22,7 +22,7 @@ people are reported `unknown` until the verification settles them, or with --no-
 anything about assets that were not transferred.
 
 A reader's map, by name: what changes a workspace is AacClient's verbs (remove_member,
-transfer_assets, suspend_members, set_suspended), called only by Remover through an Action
+transfer_assets, suspend_members, suspend_member), called only by Remover through an Action
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
 make_plan() and split_already(). What stops a run before any change: safety_stops(), plus the
 checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
@@ -1542,11 +1542,13 @@ class AacClient:
         verb = "suspend" if suspend else "unsuspend"
         return self.request("POST", f"/v4/workspaces/{workspace_id}/people/{verb}", body={"personIds": person_ids}, stoppable=True)
 
-    def set_suspended(self, workspace_id: int, person_id: int, suspend: bool = True) -> Answer:
-        """The one-person route, for tenants without the bulk one. Its body is not documented:
-        `{"suspended": true|false}` is our reading of the spec's route name."""
+    def suspend_member(self, workspace_id: int, person_id: int) -> Answer:
+        """The one-person suspension, for tenants without the bulk route. The spec has it as
+        "Suspend user" with an untyped object for a body, and no one-person unsuspend at all: a
+        server may suspend whatever the body says, so this route is only ever asked to suspend
+        (`{"suspended": true}` says so to a server that reads it)."""
         path = f"/v4/workspaces/{workspace_id}/people/{person_id}/suspended"
-        return self.request("PUT", path, body={"suspended": suspend}, stoppable=True)
+        return self.request("PUT", path, body={"suspended": True}, stoppable=True)
 
 
 class _Transport:
@@ -3661,7 +3663,7 @@ SUSPEND = Action(
     is_not="not suspended",
     consequence="they cannot sign in until unsuspended, and keep all their assets (--unsuspend undoes it)",
     on_record=True,
-    send_one=lambda client, ws, pid: client.set_suspended(ws, pid, True),
+    send_one=lambda client, ws, pid: client.suspend_member(ws, pid),
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, True),
     needs=lambda person: not person.suspended,
     took=lambda now: now is not None and now.suspended,
@@ -3681,7 +3683,7 @@ UNSUSPEND = Action(
     is_not="still suspended",
     consequence="they can sign in again",
     on_record=True,
-    send_one=lambda client, ws, pid: client.set_suspended(ws, pid, False),
+    send_one=None,  # the spec has no one-person unsuspend, and none is invented (Remover.act_many)
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, False),
     needs=lambda person: person.suspended,
     took=lambda now: now is not None and not now.suspended,
@@ -4230,6 +4232,8 @@ class Remover:
             return [Outcome(p, NOT_ATTEMPTED, detail=detail) for p in batch]
         result = self._call(lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch]))
         if isinstance(result, Answer) and result.status == 404 and not result.retried_after_no_answer:
+            if action.send_one is None:
+                return [self._no_route(person, result) for person in batch]
             with self.lock:
                 first = not self.one_by_one
                 self.one_by_one = True
@@ -4243,6 +4247,18 @@ class Remover:
                 )
             return []
         return [outcome_of(action, person, result) for person in batch]
+
+    def _no_route(self, person: Person, answer: Answer) -> Outcome:
+        """The bulk route is missing and the action has no other: the run stops and says so."""
+        name = self.action.name
+        why = f"no bulk {name} route on this server (404), and the API has no one-person {name}"
+        outcome = Outcome(person, FAILED, answer.status, answer.request_id, why)
+        outcome.halt = (
+            f"{answer.method} {answer.path} answered 404: {why}, so the tool invents none. No "
+            f"new {self.action.noun}s were started; do them in the AAC admin UI, or once the route "
+            "answers"
+        )
+        return outcome
 
     def _finish(self, outcome: Outcome) -> None:
         with self.lock:

@@ -211,7 +211,7 @@ class FakeAAC:
         state_change_moves: bool = True,  # False: lastStateChange keeps its time when a suspension changes
         include_status_typed: bool = False,  # /v4/people answers 400 to an includeStatus not true or false
         workspace_people_route: bool = False,  # GET /v4/workspaces/{id}/people?status=... answers (else 404)
-        single_unsuspend: bool = True,  # PUT .../people/{id}/suspended honours {"suspended": false}
+        single_unsuspend: bool = False,  # PUT .../people/{id}/suspended takes {"suspended": false}
         seed: int = 7,
         # The least cooperative behaviour the documentation allows is the default; each switch
         # below turns on a friendlier server, or a stranger one.

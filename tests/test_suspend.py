@@ -85,9 +85,23 @@ def test_without_the_bulk_route_each_person_is_suspended_alone(run, make_fake):
     puts = [r for r in fake.requests if r.method == "PUT"]
     assert len(puts) == 5 and all(json.loads(r.body) == {"suspended": True} for r in puts)
     assert "no bulk route on this server" in result.err
-    undo = run(fake, "--unsuspend", "--yes", "--only-suspended")
-    assert undo.code == ExitStatus.OK, undo.err
-    assert fake.suspended_emails() == set()
+
+
+# A PUT .../suspended that only suspends (the spec's), or one that would also reactivate.
+@pytest.mark.parametrize("single_unsuspend", [False, True])
+def test_without_the_bulk_route_the_undo_stops_and_invents_no_one_person_unsuspend(
+    run, make_fake, single_unsuspend
+):
+    fake = make_fake(people=3, bulk_suspend_route=False, single_unsuspend=single_unsuspend)
+    assert run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv").code == 0
+    puts = fake.count("PUT")
+    undo = run(fake, "--unsuspend", "--yes", "--from-report", "r.csv", "--report", "r.csv")
+    assert undo.code == ExitStatus.ERROR
+    assert "no bulk unsuspend route on this server (404)" in undo.err
+    assert "the API has no one-person unsuspend, so the tool invents none" in undo.err
+    assert fake.count("PUT") == puts and fake.count("POST", r"/people/unsuspend$") == 1
+    assert fake.suspended_emails() == {student(n) for n in (1, 2, 3)}
+    assert {r["outcome"] for r in read_report("r.csv") if r["action"] == "unsuspend"} == {"failed"}
 
 
 def test_a_batch_that_fails_for_good_fails_its_people(run, make_fake):

@@ -2883,6 +2883,9 @@ class Selection:
     only_suspended: bool = False  # --only-suspended: members who are suspended now
     only_ids: set[int] | None = None  # --from-report: the people a report shows as suspended
     suspended_days: int | None = None  # ... and whose suspension is more than N days old
+    # When this tool suspended (or last reactivated) each person, by its reports (suspension_times)
+    suspended_since: dict[int, "Since"] | None = None
+    reports_read: list[str] = field(default_factory=list)  # the reports those times came from
 
 
 @dataclass
@@ -2980,11 +2983,50 @@ def _suspension_keeps(person: Person, selection: Selection) -> str | None:
         return KEEP_NOT_SUSPENDED
     if selection.suspended_days is None:
         return None
+    since = suspension_since(person, selection)
+    if since.when is None:
+        return KEEP_SUSPENSION_UNKNOWN  # never a guess of how long ago
+    now = selection.now or dt.datetime.now(dt.timezone.utc)
+    if now - since.when <= dt.timedelta(days=selection.suspended_days):
+        return KEEP_SUSPENDED_RECENTLY
+    # Reactivated long ago and suspended again since, by someone else, at a time nobody recorded.
+    return KEEP_SUSPENSION_UNKNOWN if since.after else None
+
+
+class Since(NamedTuple):
+    """When a suspension began, as far as it can be trusted, and where that came from."""
+
+    when: dt.datetime | None  # None: unknown
+    source: str  # a report's path, or "lastStateChange"; "" when nothing tells
+    after: bool = False  # True: only that it began after `when` (the person was reactivated then)
+
+
+def suspension_since(person: Person, selection: Selection) -> Since:
+    """This tool's report rows first, the server's lastStateChange second, and the later of the two
+    where both tell: a person suspended less than N days ago by either is kept."""
+    ours = (selection.suspended_since or {}).get(person.id)
+    server = server_suspension_time(person)
+    if ours is None:
+        return Since(server, "lastStateChange" if server else "")
+    if ours.when is None:
+        return ours  # a row of ours without a readable time: unknown, never the server's word
+    if server is not None and server >= ours.when:
+        return Since(server, "lastStateChange")  # suspended again since the row (by hand, say)
+    return ours
+
+
+def server_suspension_time(person: Person) -> dt.datetime | None:
+    """lastStateChange, where it can date the suspension. The spec makes it "Timestamp for when the
+    value of the state parameter was changed", so it dates only a suspension shown by `state`; one
+    at or before createdAt never moved, and 0 or -1 (at or before 1970) is how Java and SQL write
+    "unset". Anything else is unknown, never a guess."""
+    if person.suspension is None or not person.suspension.startswith("state:"):
+        return None
     when = parse_time(person.state_change) if person.state_change else None
     if when is None or when <= EPOCH:
-        return KEEP_SUSPENSION_UNKNOWN  # never guess how long ago; 0 or -1 is "unset", not a 1970 suspension
-    now = selection.now or dt.datetime.now(dt.timezone.utc)
-    return None if now - when > dt.timedelta(days=selection.suspended_days) else KEEP_SUSPENDED_RECENTLY
+        return None
+    created = parse_time(person.created_at) if person.created_at else None
+    return None if created is not None and when <= created else when
 
 
 def parse_time(value: str) -> dt.datetime | None:
@@ -3563,20 +3605,27 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
 EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
 
 
+def earlier_default_reports(
+    folder: str, workspace_id: int, label: str | None, skip: str
+) -> list[str]:
+    """The newest EARLIER_REPORTS_READ reports in `folder` named like this workspace's default
+    reports (and config section's), newest first, without `skip` (this run's own)."""
+    section = f"{file_slug(label)}-" if label else ""
+    pattern = re.compile(rf"remove_users-{re.escape(section)}{workspace_id}-\d{{8}}T\d{{6}}Z\.csv")
+    try:
+        names = sorted((n for n in os.listdir(folder) if pattern.fullmatch(n)), reverse=True)
+    except OSError:
+        return []
+    names = [n for n in names if n != os.path.basename(skip)][:EARLIER_REPORTS_READ]
+    return [name if folder == "." else os.path.join(folder, name) for name in names]
+
+
 def settle_earlier_reports(own: AuditReport, ws: Workspace, label: str | None, console: Console) -> None:
     """With the default report name each run writes a new file, so a run killed with `kill -9` left
     its `attempting` rows in a report the next run would never open. Settles them there: only
     files in this folder named like this workspace's default reports, the newest few."""
     folder = os.path.dirname(own.path) or "."
-    section = f"{file_slug(label)}-" if label else ""
-    pattern = re.compile(rf"remove_users-{re.escape(section)}{ws.id}-\d{{8}}T\d{{6}}Z\.csv")
-    try:
-        names = sorted((n for n in os.listdir(folder) if pattern.fullmatch(n)), reverse=True)
-    except OSError:
-        return
-    own_name = os.path.basename(own.path)
-    for name in [n for n in names if n != own_name][:EARLIER_REPORTS_READ]:
-        path = name if folder == "." else os.path.join(folder, name)
+    for path in earlier_default_reports(folder, ws.id, label, skip=own.path):
         try:
             if not _unsettled_attempts(path, ws.id):
                 continue
@@ -3765,6 +3814,17 @@ def aligned(rows: Callable[[], Iterable[Sequence[str]]]) -> Iterator[str]:
         yield "  ".join(cells).rstrip()
 
 
+def suspensions_dated(people: Iterable[Person], selection: Selection) -> dict[str, int]:
+    """How many suspended members each source dates (suspension_since), and how many none does."""
+    counts: collections.Counter[str] = collections.Counter()
+    for person in people:
+        if person.suspended:
+            since = suspension_since(person, selection)
+            by = "lastStateChange" if since.source == "lastStateChange" else "this tool's reports"
+            counts["unknown" if since.when is None else by] += 1
+    return dict(counts.most_common())
+
+
 def signals_seen(people: Iterable[Person]) -> dict[str, int]:
     """How many of these people show as suspended, by the field that shows it."""
     return dict(collections.Counter(p.suspension for p in people if p.suspension).most_common())
@@ -3803,6 +3863,7 @@ def show_plan(
     logins: bool = False,
     action: Action | None = None,
     suspensions: bool = False,
+    selection: Selection | None = None,
 ) -> None:
     """logins: show each removal's last login (with --inactive-days, to check why they are inactive).
     suspensions: say how many members show as suspended, and by which field (suspension_signal)."""
@@ -3812,6 +3873,11 @@ def show_plan(
     if suspensions:
         seen = seen_suspended_text(ws.people)
         console.result(f"Suspended members: {seen}; listed by {ws.listed_by}")
+    if selection is not None and selection.suspended_days is not None:
+        dated = suspensions_dated(ws.people, selection)
+        read = len(selection.reports_read)
+        parts = [f"{n} {'' if by == 'unknown' else 'from '}{by}" for by, n in dated.items()]
+        console.result(f"Suspension times: {', '.join(parts) or 'none'} ({read} reports read)")
     console.result(f"To {action.name}: {len(plan.remove)}")
     if plan.already:
         console.result(f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}")
@@ -4561,12 +4627,18 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     action = config.action
     logins = config.selection.inactive_days is not None
     suspensions = action is not REMOVE or config.selection.only_suspended
-    show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action, suspensions)
+    show_plan(
+        ws, plan, console, config.dry_run, config.group_members, target, logins, action,
+        suspensions, config.selection,
+    )
     describe_plan(doc, ws, plan, config.dry_run, action, everyone=console.json_mode)
     if suspensions:
         seen = signals_seen(ws.people)
         doc["suspension"] = {"suspended": sum(seen.values()), "signals": seen}
         doc["suspension"]["listing"] = ws.listed_by
+        if config.selection.suspended_days is not None:
+            doc["suspension"]["dated_by"] = suspensions_dated(ws.people, config.selection)
+            doc["suspension"]["reports_read"] = config.selection.reports_read
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
@@ -4775,10 +4847,18 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
     if config.from_report:
         # Kept in the config, so that the verification after the run selects the same people.
         selection = config.selection = dataclasses.replace(selection, only_ids=suspended_by(config.from_report, ws))
+    if selection.suspended_days is not None:
+        # Also kept in the config: the verification's selection dates suspensions the same way.
+        reports = suspension_reports(config, ws)
+        since = suspension_times(reports, ws.id)
+        selection = dataclasses.replace(selection, suspended_since=since, reports_read=reports)
+        config.selection = selection
     unknowable = (
         (selection.inactive_days, "has_last_login", "lastLoginTime", "--inactive-days", "who is inactive"),
         (selection.suspended_days, "has_state_change", "lastStateChange", "--suspended-days", "how long anyone has been suspended"),
     )
+    if selection.suspended_since:  # the reports tell, whatever the records carry
+        unknowable = unknowable[:1]
     for days, has, key, flag, what in unknowable:
         if days is not None and not any(getattr(p, has) for p in ws.people):
             raise ApiError("GET", AacClient.PEOPLE, f"no person record carries {key}, so {flag} cannot tell {what}; nothing was changed")
@@ -4827,6 +4907,46 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
     if not ids:
         raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)} who was not unsuspended since; nothing to undo")
     return ids
+
+
+def suspension_reports(config: Config, ws: Workspace) -> list[str]:
+    """The reports whose rows date this tool's suspensions: the --report this run appends to, if it
+    exists, and the newest default-named reports of this workspace in its folder (as
+    settle_earlier_reports reads them), so that a grace removal finds the suspend run's rows."""
+    own = config.report or default_report_path(ws.id, config.label)
+    folder = os.path.dirname(own) or "."
+    mine = [own] if os.path.isfile(own) else []  # a default name too: runs in one second share it
+    return mine + earlier_default_reports(folder, ws.id, config.label, skip=own)
+
+
+def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since]:
+    """When this tool last suspended each person of this workspace, by its report rows: the latest
+    `suspended` row (or a suspension's `attempting` or `unknown` row: it may have acted then),
+    unless an `unsuspended` row (or an undo's that may have acted) comes later, which says only
+    that the suspension now in force began after it. A time that cannot be read is unknown."""
+    latest: dict[int, tuple[tuple[bool, dt.datetime, int], Since]] = {}
+    order = itertools.count()  # rows of one time: the later row is the later event
+    for path in paths:
+        try:
+            rows = read_report_rows(path).rows
+        except UsageError:
+            continue  # not a report of this tool, or unreadable: it dates nothing
+        for row in rows:
+            pid, outcome, action = row.get("person_id") or "", row.get("outcome"), row.get("action")
+            if row.get("workspace_id") != str(workspace_id) or not pid.isdigit():
+                continue
+            maybe = outcome in (ATTEMPTING, UNKNOWN)  # the request may have acted at this time
+            if outcome == SUSPENDED or (maybe and action == SUSPEND.name):
+                undone = False
+            elif outcome == UNSUSPENDED or (maybe and action == UNSUSPEND.name):
+                undone = True
+            else:
+                continue
+            when = parse_time(row.get("time") or "")
+            key = (when is None, when or EPOCH, next(order))  # an unreadable time is the latest
+            if int(pid) not in latest or key > latest[int(pid)][0]:
+                latest[int(pid)] = (key, Since(when, path, after=undone))
+    return {pid: since for pid, (_, since) in latest.items()}
 
 
 def ask_near_misses(near: list[tuple[str, str]]) -> bool:

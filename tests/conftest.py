@@ -60,10 +60,12 @@ def fake() -> Iterator[FakeAAC]:
 
 # The ways a suspension can show (fake_aac.SUSPENDED_AS) on a listing that shows suspended members:
 # the suspension tests run under each one. The fake's default shows none of them.
+# GET /v4/people types includeStatus as the spec does (a boolean) in each of them.
+_LISTED = {"hide_suspended": False, "include_status_typed": True}
 SEEING = {
-    "isDisabled": {"suspended_as": "isDisabled", "hide_suspended": False},
-    "state-hidden": {"suspended_as": "state", "hide_suspended": False},
-    "status-field": {"suspended_as": "status", "hide_suspended": False},
+    "isDisabled": {"suspended_as": "isDisabled", **_LISTED},
+    "state-hidden": {"suspended_as": "state", **_LISTED},
+    "status-field": {"suspended_as": "status", **_LISTED},
     "workspace-route": {"suspended_as": "status", "workspace_people_route": True},
 }
 

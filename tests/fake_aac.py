@@ -208,7 +208,7 @@ class FakeAAC:
         bulk_suspend_route: bool = True,  # False: POST .../people/suspend and /unsuspend answer 404 (no route)
         # How a suspension shows (see SUSPENDED_AS): not documented, so each way is a switch.
         suspended_as: str = "isDisabled",
-        state_change_moves: bool = True,  # False: lastStateChange keeps its time when a suspension changes
+        state_change_moves: bool = False,  # True: lastStateChange moves when a suspension changes
         include_status_typed: bool = False,  # /v4/people answers 400 to an includeStatus not true or false
         workspace_people_route: bool = False,  # GET /v4/workspaces/{id}/people?status=... answers (else 404)
         single_unsuspend: bool = False,  # PUT .../people/{id}/suspended takes {"suspended": false}

@@ -206,8 +206,9 @@ class FakeAAC:
         hide_suspended: bool = True,  # /v4/people leaves suspended members out, however asked
         include_status_400: bool = False,  # GET /v4/people answers 400 to the includeStatus parameter
         bulk_suspend_route: bool = True,  # False: POST .../people/suspend and /unsuspend answer 404 (no route)
-        # How a suspension shows (see SUSPENDED_AS): not documented, so each way is a switch.
-        suspended_as: str = "isDisabled",
+        # How a suspension shows (see SUSPENDED_AS): not documented, so each way is a switch; the
+        # default is a status field, sent only where includeStatus=true asks for it.
+        suspended_as: str = "status",
         state_change_moves: bool = False,  # True: lastStateChange moves when a suspension changes
         include_status_typed: bool = False,  # /v4/people answers 400 to an includeStatus not true or false
         workspace_people_route: bool = False,  # GET /v4/workspaces/{id}/people?status=... answers (else 404)
@@ -892,13 +893,33 @@ def _standalone() -> None:
                         "real run asks you to type (default 'Fall 2026 Data Science')")
     parser.add_argument("--suspended", type=int, default=0, help="how many students start suspended (default 0)")
     parser.add_argument("--suspended-days-ago", type=float, default=40.0, help="how long ago they were suspended (default 40 days)")
-    parser.add_argument("--show-suspended", action="store_true", help="list suspended members even when not asked to")
+    # Suspension as the spec (v2025.23.2) allows: by default the least cooperative reading, in
+    # which no listing the tool can ask shows a suspended member; each switch is a friendlier one.
+    add = parser.add_argument
+    add("--show-suspended", action="store_true", help="GET /v4/people lists suspended members (by "
+        "default it leaves them out: nothing in the spec says it lists them)")
+    add("--workspace-people-route", action="store_true", help="GET /v4/workspaces/{id}/people"
+        "?status=active,new,suspended answers (by default the route is missing: 404)")
+    add("--suspended-as", choices=SUSPENDED_AS, default="status", help="how a suspended member's "
+        "record shows it: isDisabled true, state hidden, or (the default) a status field, sent "
+        "only with includeStatus=true and by the workspace-people route")
+    add("--state-change-moves", action="store_true", help="lastStateChange moves when a "
+        "suspension changes (by default it stays still)")
+    add("--include-status-typed", action="store_true", help="GET /v4/people answers 400 to an "
+        "includeStatus that is not true or false, as the spec types it (by default it ignores it)")
+    add("--single-unsuspend", action="store_true", help="PUT .../people/{id}/suspended with "
+        '{"suspended": false} reactivates (by default it suspends whatever its body says: the spec '
+        'has only "Suspend user")')
     parser.add_argument("--no-bulk-suspend", action="store_true", help="the bulk suspend routes answer 404, as if missing")
     args = parser.parse_args()
     fake = sandbox(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit,
                    access_token_uses=args.token_uses, workspace_id=args.workspace_id, workspace_name=args.workspace_name,
                    hide_suspended=not args.show_suspended, bulk_suspend_route=not args.no_bulk_suspend,
-                   rate_limit_kind=args.rate_limit_kind, rate_window=args.rate_window)
+                   rate_limit_kind=args.rate_limit_kind, rate_window=args.rate_window,
+                   suspended_as=args.suspended_as, state_change_moves=args.state_change_moves,
+                   include_status_typed=args.include_status_typed,
+                   workspace_people_route=args.workspace_people_route,
+                   single_unsuspend=args.single_unsuspend)
     for n in range(min(args.suspended, args.people)):
         fake.set_suspended(fake.id_of(f"student{n + 1:05d}@example.edu"), days_ago=args.suspended_days_ago)
     if args.faults:

@@ -102,3 +102,21 @@ def test_the_readme_suggests_what_the_sandbox_suggests():
     assert "python remove_users.py --exclude ta@example.edu --dry-run" in readme
     source = (ROOT / "tests" / "fake_aac.py").read_text(encoding="utf-8")
     assert 'print("  python remove_users.py --exclude ta@example.edu --dry-run")' in source
+
+
+@pytest.mark.parametrize(
+    "switches, gone",
+    [
+        ((), 0),  # the default: no listing shows a suspended member, so nobody is chosen
+        (("--show-suspended", "--suspended-as", "state", "--state-change-moves"), 4),
+    ],
+)
+def test_the_sandbox_rehearses_a_grace_removal_under_its_suspension_switches(
+    sandbox, tmp_path, switches, gone
+):
+    suspended = ("--suspended", "4", "--suspended-days-ago", "40")
+    variables = sandbox("--people", "6", *suspended, *switches)
+    result = tool(variables, "--suspended-days", "30", "--yes", "--json", cwd=tmp_path)
+    assert result.returncode == ExitStatus.OK, result.stderr
+    assert json.loads(result.stdout)["counts"].get("removed", 0) == gone
+    assert ("no member shows as suspended" in result.stderr) is (gone == 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from remove_users import Person, Protections, Selection, make_plan, person_json
+from remove_users import ExitStatus, Person, Protections, Selection, make_plan, person_json
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,19 @@ def test_every_field_that_can_show_a_suspension_is_read(record, signal):
     plan = make_plan([person], 1, set(), Protections(), Selection(only_suspended=True))
     assert [p.id for p in plan.remove] == ([5] if signal else [])
     assert person_json(person).get("suspension") == signal
+
+
+SHOWN_AS = {"isDisabled": "isDisabled: true", "state": "state: hidden", "status": "status: suspended"}
+
+
+def test_only_suspended_chooses_by_whichever_field_shows_it_and_says_which(run, make_fake, seeing):
+    fake = make_fake(people=4, **seeing)
+    for n in (2, 3):
+        fake.set_suspended(fake.id_of(f"student{n:05d}@example.edu"))
+    result = run(fake, "--yes", "--only-suspended")
+    assert result.code == ExitStatus.OK, result.err
+    assert {"student00002@example.edu", "student00003@example.edu"} & fake.emails() == set()
+    assert {"student00001@example.edu", "student00004@example.edu"} <= fake.emails()
+    signal = SHOWN_AS[seeing["suspended_as"]]
+    assert f"Suspended members: 2, seen as {signal}; listed by GET /v4/" in result.out
+    assert "not suspended: 2" in result.out

@@ -5631,8 +5631,10 @@ def build_parser() -> argparse.ArgumentParser:
     verbs.add_argument(
         "--unsuspend",
         action="store_true",
-        help="Reactivate suspended people: those given by --from-report, --only/--only-file or --only-suspended. "
-        "Members who are not suspended are listed as not suspended and left alone.",
+        help="Reactivate suspended people: those given by --from-report, --only/--only-file or "
+        "--only-suspended. Members who are not suspended are listed as not suspended and left alone; "
+        "if it can see nobody suspended among them, it stops (exit 1). It needs the bulk unsuspend "
+        "route: the API has no one-person unsuspend, so without that route it stops (exit 1).",
     )
     what.add_argument(
         "--from-report",
@@ -5650,8 +5652,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--suspended-days",
         metavar="N",
         type=int,
-        help="With --only-suspended (implied): only members suspended more than N days ago, by their "
-        "lastStateChange. A suspended person whose suspension time is unreadable is kept.",
+        help="With --only-suspended (implied): only members suspended more than N days ago, dated by "
+        "this tool's report rows first (the --report in use and this workspace's default reports) "
+        "and by lastStateChange second (only where `state` shows the suspension); anyone suspended "
+        "less than N days ago by either, or whose suspension time is unknown, is kept.",
     )
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
     act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")

@@ -24,7 +24,8 @@ anything about assets that were not transferred.
 A reader's map, by name: what changes a workspace is AacClient's verbs (remove_member,
 transfer_assets, suspend_members, suspend_member), called only by Remover through an Action
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
-make_plan() and split_already(). What stops a run before any change: safety_stops(), plus the
+make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
+suspension_since(). What stops a run before any change: safety_stops(), plus the
 checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
 TokenFile.write().
 """

@@ -1840,7 +1840,7 @@ class Person:
     last_login: str | None = None
     has_last_login: bool = False
     suspension: str | None = None  # the record's sign of suspension (suspension_signal), or None
-    state_change: str | None = None  # lastStateChange: when `state` last changed, as the server wrote it
+    state_change: str | None = None  # lastStateChange: when `state` last changed, as sent
     has_state_change: bool = False
     created_at: str | None = None  # createdAt: a lastStateChange not after it never moved
 
@@ -1985,7 +1985,8 @@ def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
     admins are then unknown (ListingError), never guessed from one page."""
     path = client.admins_path(workspace_id)
     answer = client.admins(workspace_id)
-    admins = _distinct(_people(answer if isinstance(answer, list) else _rows(answer, path), path), path)
+    rows = answer if isinstance(answer, list) else _rows(answer, path)
+    admins = _distinct(_people(rows, path), path)
     count = answer.get("count") if isinstance(answer, dict) else None
     if isinstance(count, int) and not isinstance(count, bool) and count > len(admins):
         raise ListingError("GET", path, f"the answer counts {count} admins but holds {len(admins)}")
@@ -3832,7 +3833,7 @@ def signals_seen(people: Iterable[Person]) -> dict[str, int]:
 
 
 def signals_text(signals: Mapping[str, int]) -> str:
-    """`seen as state: hidden`, or with several fields `seen as state: hidden (9), isDisabled: true (1)`."""
+    """`seen as state: hidden`, or `seen as state: hidden (9), isDisabled: true (1)`."""
     if len(signals) == 1:
         return f"seen as {next(iter(signals))}"
     return "seen as " + ", ".join(f"{signal} ({n})" for signal, n in signals.items())
@@ -3866,7 +3867,7 @@ def show_plan(
     suspensions: bool = False,
     selection: Selection | None = None,
 ) -> None:
-    """logins: show each removal's last login (with --inactive-days, to check why they are inactive).
+    """logins: show each removal's last login (with --inactive-days: why they are inactive).
     suspensions: say how many members show as suspended, and by which field (suspension_signal)."""
     action = action or REMOVE
     console.result(f"Workspace: {workspace_label(ws)}")
@@ -4528,7 +4529,7 @@ RESULT_FORMAT = "remove_users.result/1"
 
 
 def person_json(person: Person, **extra: Any) -> dict[str, Any]:
-    shows = {"suspension": person.suspension} if person.suspension else {}  # the field that shows it
+    shows = {"suspension": person.suspension} if person.suspension else {}  # the field showing it
     return {"id": person.id, "email": person.email, "name": person.name, **shows, **extra}
 
 
@@ -5633,9 +5634,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsuspend",
         action="store_true",
         help="Reactivate suspended people: those given by --from-report, --only/--only-file or "
-        "--only-suspended. Members who are not suspended are listed as not suspended and left alone; "
-        "if it can see nobody suspended among them, it stops (exit 1). It needs the bulk unsuspend "
-        "route: the API has no one-person unsuspend, so without that route it stops (exit 1).",
+        "--only-suspended. Members who are not suspended are listed as not suspended and left "
+        "alone; if it can see nobody suspended among them, it stops (exit 1). It needs the bulk "
+        "unsuspend route: the API has no one-person unsuspend, so without it the run stops "
+        "(exit 1).",
     )
     what.add_argument(
         "--from-report",
@@ -5653,10 +5655,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--suspended-days",
         metavar="N",
         type=int,
-        help="With --only-suspended (implied): only members suspended more than N days ago, dated by "
-        "this tool's report rows first (the --report in use and this workspace's default reports) "
-        "and by lastStateChange second (only where `state` shows the suspension); anyone suspended "
-        "less than N days ago by either, or whose suspension time is unknown, is kept.",
+        help="With --only-suspended (implied): only members suspended more than N days ago, "
+        "dated by this tool's report rows first (the --report in use and this workspace's default "
+        "reports) and by lastStateChange second (only where `state` shows the suspension); anyone "
+        "suspended less than N days ago by either, or whose suspension time is unknown, is kept.",
     )
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
     act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")

@@ -45,7 +45,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Dict, Optional, Tuple
 
 
 def make_jwt(claims: dict[str, Any]) -> str:
@@ -210,8 +210,8 @@ class FakeAAC:
         # default is a status field, sent only where includeStatus=true asks for it.
         suspended_as: str = "status",
         state_change_moves: bool = False,  # True: lastStateChange moves when a suspension changes
-        include_status_typed: bool = False,  # /v4/people answers 400 to an includeStatus not true or false
-        workspace_people_route: bool = False,  # GET /v4/workspaces/{id}/people?status=... answers (else 404)
+        include_status_typed: bool = False,  # /v4/people: 400 to an includeStatus not true or false
+        workspace_people_route: bool = False,  # GET /v4/workspaces/{id}/people answers, not 404
         single_unsuspend: bool = False,  # PUT .../people/{id}/suspended takes {"suspended": false}
         seed: int = 7,
         # The least cooperative behaviour the documentation allows is the default; each switch
@@ -274,7 +274,7 @@ class FakeAAC:
         self.include_status_400 = include_status_400
         self.bulk_suspend_route = bulk_suspend_route
         if suspended_as not in SUSPENDED_AS:
-            raise ValueError(f"suspended_as must be one of {', '.join(SUSPENDED_AS)}, not {suspended_as!r}")
+            raise ValueError(f"suspended_as must be one of {SUSPENDED_AS}, not {suspended_as!r}")
         self.suspended_as = suspended_as
         self.state_change_moves = state_change_moves
         self.include_status_typed = include_status_typed
@@ -299,10 +299,13 @@ class FakeAAC:
         self.base_url = ""
 
     # -- state -------------------------------------------------------------------------------
-    def add_person(self, email: str | None, name: str, *, admin: bool = False, invited: bool = False, **extra: Any) -> int:
+    def add_person(
+        self, email: str | None, name: str, *, admin: bool = False, invited: bool = False,
+        **extra: Any,
+    ) -> int:
         """A member as the spec's person model has it (createdAt, updatedAt, state, isDisabled,
-        lastStateChange, ...). Keys starting with `_` are the fake's own and never sent: `_suspended`
-        (the truth, shown as SUSPENDED_AS says) and `_status` ("new" for an invited member)."""
+        lastStateChange, ...). Keys starting with `_` are the fake's own and never sent:
+        `_suspended` (the truth, shown as SUSPENDED_AS says) and `_status` ("new": invited)."""
         with self.lock:
             pid = self.next_id
             self.next_id += 1
@@ -343,7 +346,7 @@ class FakeAAC:
             elif self.suspended_as == "state":
                 shown["state"] = "hidden"
         if with_status and self.suspended_as == "status":
-            shown["status"] = "suspended" if record.get("_suspended") else record.get("_status", "active")
+            shown["status"] = _member_status(record)
         if not self.admin_flag_on_all and shown["id"] != self.caller_id:
             shown["isAdmin"] = False
         login = shown.get("lastLoginTime")
@@ -371,7 +374,7 @@ class FakeAAC:
                 self._order, self._order_key = order, key
             return self._order
 
-    def _visible(self, statuses: frozenset[str]) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], int]:
+    def _visible(self, statuses: frozenset[str]) -> tuple[list[Listed], int]:
         """The listing's rows of members in these statuses (active, new, suspended), and how many
         distinct people they are; kept until the membership changes, like _listing."""
         order = self._listing()
@@ -383,7 +386,7 @@ class FakeAAC:
                 self._visible_key = key
             return self._visible_rows, self._visible_total
 
-    def _row(self, listed: tuple[dict[str, Any], dict[str, Any] | None], with_status: bool = False) -> dict[str, Any]:
+    def _row(self, listed: Listed, with_status: bool = False) -> dict[str, Any]:
         record, changes = listed
         shown = self._shown(record, with_status)
         return shown if changes is None else {**shown, **changes}
@@ -575,12 +578,13 @@ class FakeAAC:
                 return _error(400, "ValidationException", "Unknown query parameter: includeStatus")
             if self.include_status_typed and asked is not None and asked not in ("true", "false"):
                 # The spec types it as a boolean ("Include the user's status in workspace").
-                return _error(400, "ValidationException", f"includeStatus must be a boolean, not {asked!r}")
+                return _error(400, "ValidationException", f"includeStatus: not {asked!r}")
             # includeStatus adds a status; nothing in the spec says it brings suspended members in.
             suspended = not self.hide_suspended
-            order, total = self._visible(frozenset({"active", "new", "suspended"} if suspended else {"active", "new"}))
+            shows = MEMBER_STATUSES if suspended else MEMBER_STATUSES - {"suspended"}
+            order, total = self._visible(frozenset(shows))
             page = self._page(order, query, total=total)
-            page["data"] = [self._row(t, asked == "true") for t in page["data"]]  # shown only as its page goes out
+            page["data"] = [self._row(t, asked == "true") for t in page["data"]]  # shown as sent
             return _json(200, page)
         if method == "GET" and path == f"/v4/workspaces/{ws_id}/people":
             if not self.workspace_people_route:
@@ -589,7 +593,7 @@ class FakeAAC:
             # route's "new" and "suspended", and "active"; without it, the active members only.
             wanted = query.get("status", "active").split(",")
             if not set(wanted) <= MEMBER_STATUSES:
-                return _error(400, "ValidationException", f"status must be some of {', '.join(sorted(MEMBER_STATUSES))}")
+                return _error(400, "ValidationException", f"status: of {sorted(MEMBER_STATUSES)}")
             order, total = self._visible(frozenset(wanted))
             page = self._page(order, query, total=total)
             page["data"] = [self._row(t, True) for t in page["data"]]
@@ -598,7 +602,8 @@ class FakeAAC:
             if not self.admins_route:
                 return _html(404, "Not Found")
             # includeStatus: "include admins with one or both statuses of "new" and "suspended"".
-            statuses = {"active"} | (set(query.get("includeStatus", "").split(",")) & {"new", "suspended"})
+            asked_for = set(query.get("includeStatus", "").split(",")) & {"new", "suspended"}
+            statuses = {"active"} | asked_for
             if not self.hide_suspended:
                 statuses.add("suspended")
             with self.lock:
@@ -739,6 +744,9 @@ TRICKLE = "X-Fake-Trickle"  # internal: the handler sends the body a byte at a t
 # the workspace-people route, with nothing in isDisabled or state.
 SUSPENDED_AS = ("isDisabled", "state", "status")
 MEMBER_STATUSES = {"active", "new", "suspended"}
+
+
+Listed = Tuple[Dict[str, Any], Optional[Dict[str, Any]]]  # a row: record, and a duplicate's changes
 
 
 def _member_status(record: dict[str, Any]) -> str:

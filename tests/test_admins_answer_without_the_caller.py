@@ -62,5 +62,6 @@ def test_an_admins_answer_that_counts_more_than_it_holds_leaves_the_admins_unkno
     fake._route_v4 = paged
     result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.ERROR
-    assert "counts 3 admins but holds 2" in result.err and "cannot tell the workspace admins" in result.err
+    assert "counts 3 admins but holds 2" in result.err
+    assert "cannot tell the workspace admins" in result.err
     assert fake.writes() == []

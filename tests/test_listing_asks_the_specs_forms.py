@@ -13,7 +13,8 @@ MEMBERS = "/v4/workspaces/4242/people"
 
 
 def listings(fake) -> list[tuple[str, dict[str, str], int | None]]:
-    return [(r.path, r.query, r.status) for r in fake.requests if r.method == "GET" and r.path.endswith("/people")]
+    gets = [r for r in fake.requests if r.method == "GET" and r.path.endswith("/people")]
+    return [(r.path, r.query, r.status) for r in gets]
 
 
 def test_without_the_workspace_people_route_the_people_route_is_asked_for_statuses(run, make_fake):
@@ -22,8 +23,9 @@ def test_without_the_workspace_people_route_the_people_route_is_asked_for_status
     assert result.code == ExitStatus.OK, result.err
     assert "HTTP 400" not in result.err and len(fake.people) == 2
     seen = listings(fake)
-    assert seen[0][0] == MEMBERS and seen[0][2] == 404  # asked once: the verification goes straight on
-    assert all(path == "/v4/people" and query["includeStatus"] == "true" for path, query, _ in seen[1:])
+    assert seen[0][0] == MEMBERS and seen[0][2] == 404  # asked once: the check goes straight on
+    assert {path for path, _, _ in seen[1:]} == {"/v4/people"}
+    assert all(query["includeStatus"] == "true" for _, query, _ in seen[1:])
     assert len(seen) > 2  # the plan's listing, and the verification's
 
 
@@ -41,9 +43,11 @@ def test_the_workspace_people_route_is_preferred_and_asked_for_every_status(run,
 
 
 @pytest.mark.parametrize("refusal", [400, 405])
-def test_a_workspace_people_route_that_refuses_the_statuses_is_left_for_the_people_route(run, make_fake, refusal):
+def test_a_workspace_people_route_that_refuses_the_statuses_is_left_for_the_other(
+    run, make_fake, refusal
+):
     fake = make_fake(people=3, workspace_people_route=True)
-    fake.add_fault(method="GET", path=f"^{MEMBERS}$", status=refusal, times=None, message="status: bad value")
+    fake.add_fault(method="GET", path=f"^{MEMBERS}$", status=refusal, times=None, message="no")
     result = run(fake, "--dry-run")
     assert result.code == ExitStatus.OK, result.err
     assert "To remove: 3" in result.out

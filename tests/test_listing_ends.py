@@ -39,7 +39,8 @@ def test_the_admins_route_is_asked_once_with_only_its_documented_parameters(run,
     for n in (1, 2, 3):
         assert f"coadmin{n}@example.edu" not in removed  # known only from /admins, so kept
     # No limit, offset or includeCount: the route documents none of them.
-    assert [r.query for r in fake.requests if r.path.endswith("/admins")] == [{"includeStatus": "new,suspended"}]
+    asked = [r.query for r in fake.requests if r.path.endswith("/admins")]
+    assert asked == [{"includeStatus": "new,suspended"}]
 
 
 @pytest.mark.parametrize("concurrency", ["1", "4"])

@@ -10,13 +10,13 @@ from remove_users import ExitStatus, Person, Protections, Selection, make_plan, 
 @pytest.mark.parametrize(
     "record, signal",
     [
-        ({"state": "hidden"}, "state: hidden"),  # the spec: "cannot access the workspace, data remains"
+        ({"state": "hidden"}, "state: hidden"),  # the spec: "cannot access the workspace"
         ({"state": "Hidden "}, "state: hidden"),
         ({"state": "active", "isDisabled": True}, "isDisabled: true"),  # the spec: the account
-        ({"status": "suspended"}, "status: suspended"),  # includeStatus=true: a field the spec does not name
+        ({"status": "suspended"}, "status: suspended"),  # includeStatus=true: a field unnamed
         ({"workspaceStatus": "SUSPENDED"}, "workspaceStatus: suspended"),
         ({"status": "disabled"}, "status: disabled"),
-        ({"state": "hidden", "isDisabled": True}, "state: hidden"),  # the workspace's own field first
+        ({"state": "hidden", "isDisabled": True}, "state: hidden"),  # the workspace's field first
         ({"state": "active", "isDisabled": False, "status": "active"}, None),
         ({"status": "new"}, None),  # invited, not suspended
         ({"isDisabled": "true"}, None),  # only a real true
@@ -32,7 +32,11 @@ def test_every_field_that_can_show_a_suspension_is_read(record, signal):
     assert person_json(person).get("suspension") == signal
 
 
-SHOWN_AS = {"isDisabled": "isDisabled: true", "state": "state: hidden", "status": "status: suspended"}
+SHOWN_AS = {
+    "isDisabled": "isDisabled: true",
+    "state": "state: hidden",
+    "status": "status: suspended",
+}
 
 
 def test_only_suspended_chooses_by_whichever_field_shows_it_and_says_which(run, make_fake, seeing):

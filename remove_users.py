@@ -22,9 +22,10 @@ people are reported `unknown` until the verification settles them, or with --no-
 anything about assets that were not transferred.
 
 A reader's map, by name: what changes a workspace is AacClient's verbs (remove_member,
-transfer_assets, suspend_members, set_suspended), called only by Remover through an Action
+transfer_assets, suspend_members, suspend_member), called only by Remover through an Action
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
-make_plan() and split_already(). What stops a run before any change: safety_stops(), plus the
+make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
+suspension_since(). What stops a run before any change: safety_stops(), plus the
 checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
 TokenFile.write().
 """
@@ -1860,8 +1861,19 @@ class AacClient:
     PEOPLE = "/v4/people"
 
     @staticmethod
+    def members_path(workspace_id: int) -> str:
+        return f"/v4/workspaces/{workspace_id}/people"
+
+    @staticmethod
     def admins_path(workspace_id: int) -> str:
         return f"/v4/workspaces/{workspace_id}/admins"
+
+    def admins(self, workspace_id: int) -> Any:
+        """The admins in one request, with only the route's documented parameters (the spec:
+        accountId, fields, includeStatus; no limit or offset, so it answers the whole list).
+        includeStatus is "include admins with one or both statuses of "new" and "suspended"": both,
+        since an invited or suspended admin left out would be planned like anyone else."""
+        return self.get_json(self.admins_path(workspace_id), {"includeStatus": "new,suspended"})
 
     def current_workspace(self) -> Any:
         return self.get_json(self.WORKSPACE)
@@ -1883,11 +1895,13 @@ class AacClient:
         verb = "suspend" if suspend else "unsuspend"
         return self.request("POST", f"/v4/workspaces/{workspace_id}/people/{verb}", body={"personIds": person_ids}, stoppable=True)
 
-    def set_suspended(self, workspace_id: int, person_id: int, suspend: bool = True) -> Answer:
-        """The one-person route, for tenants without the bulk one. Its body is not documented:
-        `{"suspended": true|false}` is our reading of the spec's route name."""
+    def suspend_member(self, workspace_id: int, person_id: int) -> Answer:
+        """The one-person suspension, for tenants without the bulk route. The spec has it as
+        "Suspend user" with an untyped object for a body, and no one-person unsuspend at all: a
+        server may suspend whatever the body says, so this route is only ever asked to suspend
+        (`{"suspended": true}` says so to a server that reads it)."""
         path = f"/v4/workspaces/{workspace_id}/people/{person_id}/suspended"
-        return self.request("PUT", path, body={"suspended": suspend}, stoppable=True)
+        return self.request("PUT", path, body={"suspended": True}, stoppable=True)
 
 
 class _Transport:
@@ -2177,9 +2191,14 @@ class Person:
     is_admin: bool = False
     last_login: str | None = None
     has_last_login: bool = False
-    suspended: bool = False  # isDisabled: true (the UI says "disabled")
-    state_change: str | None = None  # lastStateChange: when suspension last changed, as the server wrote it
+    suspension: str | None = None  # the record's sign of suspension (suspension_signal), or None
+    state_change: str | None = None  # lastStateChange: when `state` last changed, as sent
     has_state_change: bool = False
+    created_at: str | None = None  # createdAt: a lastStateChange not after it never moved
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspension is not None
 
     @classmethod
     def from_record(cls, record: Any) -> "Person":
@@ -2191,7 +2210,7 @@ class Person:
         email = record.get("email")
         name = record.get("name") or " ".join(filter(None, [record.get("firstName"), record.get("lastName")]))
         last_login = record.get("lastLoginTime", record.get("last_login_time"))
-        state_change = record.get("lastStateChange")
+        state_change, created_at = record.get("lastStateChange"), record.get("createdAt")
         return cls(
             id=int(raw_id),
             email=email.strip() if isinstance(email, str) and email.strip() else None,
@@ -2199,10 +2218,39 @@ class Person:
             is_admin=record.get("isAdmin") is True or record.get("is_admin") is True,
             last_login=None if last_login is None else _login_text(last_login),
             has_last_login="lastLoginTime" in record or "last_login_time" in record,
-            suspended=record.get("isDisabled") is True,
+            suspension=suspension_signal(record),
             state_change=state_change if isinstance(state_change, str) else None,
             has_state_change="lastStateChange" in record,
+            created_at=created_at if isinstance(created_at, str) else None,
         )
+
+
+# How a suspended member looks is not documented. In the AAC OpenAPI spec (v2025.23.2, as embedded
+# in the generated client of github.com/jupiterbak/OpenOne, src/client/legacy_models/
+# person_read_response.py): `isDisabled` is "If true, the account is disabled" (the account, not
+# the workspace membership); `state` is `active` or `hidden`, "hidden - User cannot access the
+# workspace. User's data remains" (what a suspension is); and GET /v4/people's `includeStatus`
+# (a boolean) adds "the user's status in workspace" under a field name the spec does not give.
+# So every one of them counts, and the plan and the verification say which one was read.
+SUSPENDED_STATES = {"hidden"}
+STATUS_FIELDS = ("status", "workspaceStatus")
+SUSPENDED_STATUSES = {"suspended", "disabled"}
+SIGNALS_READ = "state: hidden, status or workspaceStatus suspended or disabled, isDisabled: true"
+
+
+def suspension_signal(record: Mapping[str, Any]) -> str | None:
+    """The one place that reads whether a member record shows a suspension: the field and value
+    that show it (`state: hidden`), or None. Only real values count: `"true"` is not `true`."""
+    state = record.get("state")
+    if isinstance(state, str) and state.strip().casefold() in SUSPENDED_STATES:
+        return f"state: {state.strip().casefold()}"
+    for key in STATUS_FIELDS:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip().casefold() in SUSPENDED_STATUSES:
+            return f"{key}: {value.strip().casefold()}"
+    if record.get("isDisabled") is True:
+        return "isDisabled: true"
+    return None
 
 
 def _login_text(value: Any) -> str:
@@ -2224,25 +2272,34 @@ class Workspace:
     people: list[Person]
     admin_ids: set[int]
     admins_unknown: str | None = None  # why the admins route could not be read, if it could not
+    listed_by: str = ""  # the listing's request ("GET /v4/people?includeStatus=true"), for messages
+    route: str | None = None  # the route that listed the members: the verification asks it again
 
 
 def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
-    """The workspace, the caller, every member and the admins; three independent strands at once."""
+    """The workspace, the caller, every member and the admins: the caller beside the workspace,
+    whose id the admins and the members (both at once) are then read under."""
 
-    def workspace_and_admins() -> tuple[dict[str, Any], set[int] | None, str | None]:
-        ws = client.current_workspace()
-        if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
-            raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
+    def admins_of(ws_id: int) -> tuple[set[int] | None, str | None]:
         try:
-            # Suspended admins too: one missing from this list would be planned like anyone else.
-            admins = list_people(client, client.admins_path(int(ws["id"])), concurrency, check_count=False, extra=WITH_SUSPENDED)
+            admins = list_admins(client, ws_id)
         except ApiError as exc:
             # Unreadable (missing on this tenant, refused, or not a person list): without it the
             # records alone cannot tell admins from members. Other failures end the run as usual.
             if isinstance(exc, ListingError) or (exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 429)):
-                return ws, None, str(exc)
+                return None, str(exc)
             raise
-        return ws, {p.id for p in admins}, None
+        return {p.id for p in admins}, None
+
+    def workspace_and_lists() -> tuple[dict[str, Any], tuple[set[int] | None, str | None], Listing]:
+        ws = client.current_workspace()
+        if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
+            raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
+        ws_id = int(ws["id"])
+        admins, listing = run_together(
+            lambda: admins_of(ws_id), lambda: list_members(client, ws_id, concurrency, console)
+        )
+        return ws, admins, listing
 
     def caller() -> Person:
         try:
@@ -2250,10 +2307,8 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
         except ValueError as exc:
             raise ApiError("GET", client.CALLER, str(exc)) from None
 
-    (ws, route_admins, admins_unknown), me, (people, _) = run_together(
-        workspace_and_admins, caller, lambda: list_members(client, concurrency, console)
-    )
-    ws_id = int(ws["id"])
+    (ws, (route_admins, admins_unknown), listing), me = run_together(workspace_and_lists, caller)
+    ws_id, people = int(ws["id"]), listing.people
     if not any(p.id == me.id for p in people):
         raise RemoveUsersError(
             f"the tool cannot tell who you are: GET /v4/people/current says your id is {me.id} ({me.email or 'no email'}), "
@@ -2271,7 +2326,23 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
     # isAdmin is reliable only on the caller's own record (a live report), but a true one still protects.
     admin_ids = {p.id for p in people if p.is_admin} | (route_admins or set())
     name = ws.get("name") or ws.get("displayName")
-    return Workspace(ws_id, str(name) if name else None, me, people, admin_ids, admins_unknown)
+    name = str(name) if name else None
+    listed_by, route = listing.source, listing.route
+    return Workspace(ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route)
+
+
+def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
+    """The admins route's one answer, a person list (bare or as `data`). A `count` above the rows it
+    holds means the route paged after all, which only undocumented parameters could walk: the
+    admins are then unknown (ListingError), never guessed from one page."""
+    path = client.admins_path(workspace_id)
+    answer = client.admins(workspace_id)
+    rows = answer if isinstance(answer, list) else _rows(answer, path)
+    admins = _distinct(_people(rows, path), path)
+    count = answer.get("count") if isinstance(answer, dict) else None
+    if isinstance(count, int) and not isinstance(count, bool) and count > len(admins):
+        raise ListingError("GET", path, f"the answer counts {count} admins but holds {len(admins)}")
+    return admins
 
 
 def check_admins_known(ws: Workspace, include_admins: bool, allow_unknown: bool, console: Console) -> None:
@@ -2291,19 +2362,54 @@ def check_admins_known(ws: Workspace, include_admins: bool, allow_unknown: bool,
     )
 
 
-def list_members(client: AacClient, concurrency: int, console: Console) -> tuple[list[Person], bool]:
-    """Every member, suspended ones included; a server that refuses to be asked is listed without,
-    and the second value says so (a member it does not show may then be suspended, not gone)."""
+@dataclass(frozen=True)
+class Listing:
+    """Every member as one listing showed them, and how it was asked."""
+
+    people: list[Person]
+    source: str  # the request, as the plan and the verification name it
+    route: str  # MEMBERS_ROUTE or PEOPLE_ROUTE: the verification asks the same one
+    asked: bool = True  # False: includeStatus refused; a member it omits may be suspended, not gone
+
+
+MEMBERS_ROUTE, PEOPLE_ROUTE = "workspace-people", "people"
+# The spec's GET /v4/workspaces/{id}/people takes `status`, "Status values to filter the list",
+# without naming the values: these are the admins route's "new" and "suspended", and "active".
+# All of them, so that the plan sees every member and the check sees every suspension.
+MEMBER_STATUSES = "active,new,suspended"
+NOT_THIS_ROUTE = {400, 404, 405}  # the workspace-people route is missing here, or refuses `status`
+
+
+def list_members(
+    client: AacClient, workspace_id: int, concurrency: int, console: Console,
+    route: str | None = None,
+) -> Listing:
+    """Every member, asked in the spec's forms. First the workspace's own people route with every
+    `status`; where it is missing or refuses the values, GET /v4/people with includeStatus=true
+    (the spec's boolean, "Include the user's status in workspace"), which may still leave suspended
+    members out: nothing documents that it lists them. A server that refuses even that is listed
+    plainly, and Listing.asked says so. `route` repeats the route an earlier listing used."""
+    if route != PEOPLE_ROUTE:
+        path, extra = client.members_path(workspace_id), {"status": MEMBER_STATUSES}
+        try:
+            people = list_people(client, path, concurrency, extra=extra)
+            return Listing(people, f"GET {path}?status={MEMBER_STATUSES}", MEMBERS_ROUTE)
+        except ApiError as exc:
+            if route or isinstance(exc, ListingError) or exc.status not in NOT_THIS_ROUTE:
+                raise
+            console.debug(f"GET {path}: HTTP {exc.status}; listing GET {client.PEOPLE} instead")
     try:
-        return list_people(client, client.PEOPLE, concurrency, extra=WITH_SUSPENDED), True
+        people = list_people(client, client.PEOPLE, concurrency, extra={"includeStatus": "true"})
+        return Listing(people, f"GET {client.PEOPLE}?includeStatus=true", PEOPLE_ROUTE)
     except ApiError as exc:
-        if exc.status != 400:
+        if isinstance(exc, ListingError) or exc.status != 400:
             raise
     console.warn(
-        f"GET {client.PEOPLE} refused includeStatus=suspended (HTTP 400); listing without it, so suspended members may "
-        "be missing from the plan and the verification"
+        f"GET {client.PEOPLE} refused includeStatus=true (HTTP 400); listing without it, so "
+        "suspended members may be missing from the plan and the verification"
     )
-    return list_people(client, client.PEOPLE, concurrency), False
+    people = list_people(client, client.PEOPLE, concurrency)
+    return Listing(people, f"GET {client.PEOPLE}", PEOPLE_ROUTE, asked=False)
 
 
 def run_together(*jobs: Callable[[], Any]) -> list[Any]:
@@ -2331,7 +2437,6 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
 
 LISTING_MARGIN = 2  # requests a walk may spend beyond the pages its rows needed (the empty last one)
 MAX_LISTED = 1_000_000  # people: with no count to hold it to, a walk that keeps finding new ids stops here
-WITH_SUSPENDED = {"includeStatus": "suspended"}  # listings may leave suspended members out unless asked
 
 
 class ListingError(ApiError):
@@ -2454,7 +2559,8 @@ def _distinct(people: list[Person], path: str) -> list[Person]:
 
 
 def _differences(a: Person, b: Person) -> str:
-    fields = [name for name in ("email", "name", "is_admin", "last_login") if getattr(a, name) != getattr(b, name)]
+    names = ("email", "name", "is_admin", "last_login", "suspension")
+    fields = [name for name in names if getattr(a, name) != getattr(b, name)]
     return ", ".join(f"{name} {getattr(a, name)!r} and {getattr(b, name)!r}" for name in fields) or "other fields"
 
 
@@ -3131,6 +3237,9 @@ class Selection:
     only_suspended: bool = False  # --only-suspended: members who are suspended now
     only_ids: set[int] | None = None  # --from-report: the people a report shows as suspended
     suspended_days: int | None = None  # ... and whose suspension is more than N days old
+    # When this tool suspended (or last reactivated) each person, by its reports (suspension_times)
+    suspended_since: dict[int, "Since"] | None = None
+    reports_read: list[str] = field(default_factory=list)  # the reports those times came from
 
 
 @dataclass
@@ -3228,11 +3337,50 @@ def _suspension_keeps(person: Person, selection: Selection) -> str | None:
         return KEEP_NOT_SUSPENDED
     if selection.suspended_days is None:
         return None
+    since = suspension_since(person, selection)
+    if since.when is None:
+        return KEEP_SUSPENSION_UNKNOWN  # never a guess of how long ago
+    now = selection.now or dt.datetime.now(dt.timezone.utc)
+    if now - since.when <= dt.timedelta(days=selection.suspended_days):
+        return KEEP_SUSPENDED_RECENTLY
+    # Reactivated long ago and suspended again since, by someone else, at a time nobody recorded.
+    return KEEP_SUSPENSION_UNKNOWN if since.after else None
+
+
+class Since(NamedTuple):
+    """When a suspension began, as far as it can be trusted, and where that came from."""
+
+    when: dt.datetime | None  # None: unknown
+    source: str  # a report's path, or "lastStateChange"; "" when nothing tells
+    after: bool = False  # True: only that it began after `when` (the person was reactivated then)
+
+
+def suspension_since(person: Person, selection: Selection) -> Since:
+    """This tool's report rows first, the server's lastStateChange second, and the later of the two
+    where both tell: a person suspended less than N days ago by either is kept."""
+    ours = (selection.suspended_since or {}).get(person.id)
+    server = server_suspension_time(person)
+    if ours is None:
+        return Since(server, "lastStateChange" if server else "")
+    if ours.when is None:
+        return ours  # a row of ours without a readable time: unknown, never the server's word
+    if server is not None and server >= ours.when:
+        return Since(server, "lastStateChange")  # suspended again since the row (by hand, say)
+    return ours
+
+
+def server_suspension_time(person: Person) -> dt.datetime | None:
+    """lastStateChange, where it can date the suspension. The spec makes it "Timestamp for when the
+    value of the state parameter was changed", so it dates only a suspension shown by `state`; one
+    at or before createdAt never moved, and 0 or -1 (at or before 1970) is how Java and SQL write
+    "unset". Anything else is unknown, never a guess."""
+    if person.suspension is None or not person.suspension.startswith("state:"):
+        return None
     when = parse_time(person.state_change) if person.state_change else None
     if when is None or when <= EPOCH:
-        return KEEP_SUSPENSION_UNKNOWN  # never guess how long ago; 0 or -1 is "unset", not a 1970 suspension
-    now = selection.now or dt.datetime.now(dt.timezone.utc)
-    return None if now - when > dt.timedelta(days=selection.suspended_days) else KEEP_SUSPENDED_RECENTLY
+        return None
+    created = parse_time(person.created_at) if person.created_at else None
+    return None if created is not None and when <= created else when
 
 
 def parse_time(value: str) -> dt.datetime | None:
@@ -3781,7 +3929,11 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
     for pid, (person, name) in sorted(report.unsettled.items()):
         action = ACTIONS.get(name, REMOVE)
         stopped = f"settled: an earlier run stopped during this person's {action.noun}"
-        if action.took(members.get(pid)):
+        if action.on_record and pid not in members:  # a suspension is seen only on a listed record
+            not_taken["not listed (unknown)"] += 1
+            detail = f"{stopped}; not listed by {ws.listed_by}, so whether it took cannot be seen"
+            report.correct(Outcome(person, UNKNOWN, detail=detail, action=name), counts=False)
+        elif action.took(members.get(pid)):
             took[action.done] += 1
             report.correct(Outcome(person, action.done, detail=f"{stopped}; the listing shows them {action.is_done}", action=name), counts=False)
         else:
@@ -3807,20 +3959,27 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
 EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
 
 
+def earlier_default_reports(
+    folder: str, workspace_id: int, label: str | None, skip: str
+) -> list[str]:
+    """The newest EARLIER_REPORTS_READ reports in `folder` named like this workspace's default
+    reports (and config section's), newest first, without `skip` (this run's own)."""
+    section = f"{file_slug(label)}-" if label else ""
+    pattern = re.compile(rf"remove_users-{re.escape(section)}{workspace_id}-\d{{8}}T\d{{6}}Z\.csv")
+    try:
+        names = sorted((n for n in os.listdir(folder) if pattern.fullmatch(n)), reverse=True)
+    except OSError:
+        return []
+    names = [n for n in names if n != os.path.basename(skip)][:EARLIER_REPORTS_READ]
+    return [name if folder == "." else os.path.join(folder, name) for name in names]
+
+
 def settle_earlier_reports(own: AuditReport, ws: Workspace, label: str | None, console: Console) -> None:
     """With the default report name each run writes a new file, so a run killed with `kill -9` left
     its `attempting` rows in a report the next run would never open. Settles them there: only
     files in this folder named like this workspace's default reports, the newest few."""
     folder = os.path.dirname(own.path) or "."
-    section = f"{file_slug(label)}-" if label else ""
-    pattern = re.compile(rf"remove_users-{re.escape(section)}{ws.id}-\d{{8}}T\d{{6}}Z\.csv")
-    try:
-        names = sorted((n for n in os.listdir(folder) if pattern.fullmatch(n)), reverse=True)
-    except OSError:
-        return
-    own_name = os.path.basename(own.path)
-    for name in [n for n in names if n != own_name][:EARLIER_REPORTS_READ]:
-        path = name if folder == "." else os.path.join(folder, name)
+    for path in earlier_default_reports(folder, ws.id, label, skip=own.path):
         try:
             if not _unsettled_attempts(path, ws.id):
                 continue
@@ -3860,6 +4019,7 @@ class Action:
     is_not: str = ""  # "still a member": a person the listing shows it did not
     deletes_assets: bool = False
     undoes: bool = False  # an undo needs no protection from itself: no prompt for protected emails, admins too
+    on_record: bool = False  # its outcome shows on the person's listed record, not by their absence
     consequence: str = ""  # what it means for the people, in the confirmation
     send_one: Callable[[AacClient, int, int], Answer] | None = None  # (client, workspace id, person id)
     send_many: Callable[[AacClient, int, list[int]], Answer] | None = None  # a bulk route, if there is one
@@ -3905,7 +4065,8 @@ SUSPEND = Action(
     is_done="suspended",
     is_not="not suspended",
     consequence="they cannot sign in until unsuspended, and keep all their assets (--unsuspend undoes it)",
-    send_one=lambda client, ws, pid: client.set_suspended(ws, pid, True),
+    on_record=True,
+    send_one=lambda client, ws, pid: client.suspend_member(ws, pid),
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, True),
     needs=lambda person: not person.suspended,
     took=lambda now: now is not None and now.suspended,
@@ -3924,7 +4085,8 @@ UNSUSPEND = Action(
     is_done="active again",
     is_not="still suspended",
     consequence="they can sign in again",
-    send_one=lambda client, ws, pid: client.set_suspended(ws, pid, False),
+    on_record=True,
+    send_one=None,  # the spec has no one-person unsuspend, and none is invented (Remover.act_many)
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, False),
     needs=lambda person: person.suspended,
     took=lambda now: now is not None and not now.suspended,
@@ -4047,6 +4209,36 @@ def aligned(rows: Callable[[], Iterable[Sequence[str]]]) -> Iterator[str]:
         yield "  ".join(cells).rstrip()
 
 
+def suspensions_dated(people: Iterable[Person], selection: Selection) -> dict[str, int]:
+    """How many suspended members each source dates (suspension_since), and how many none does."""
+    counts: collections.Counter[str] = collections.Counter()
+    for person in people:
+        if person.suspended:
+            since = suspension_since(person, selection)
+            by = "lastStateChange" if since.source == "lastStateChange" else "this tool's reports"
+            counts["unknown" if since.when is None else by] += 1
+    return dict(counts.most_common())
+
+
+def signals_seen(people: Iterable[Person]) -> dict[str, int]:
+    """How many of these people show as suspended, by the field that shows it."""
+    return dict(collections.Counter(p.suspension for p in people if p.suspension).most_common())
+
+
+def signals_text(signals: Mapping[str, int]) -> str:
+    """`seen as state: hidden`, or `seen as state: hidden (9), isDisabled: true (1)`."""
+    if len(signals) == 1:
+        return f"seen as {next(iter(signals))}"
+    return "seen as " + ", ".join(f"{signal} ({n})" for signal, n in signals.items())
+
+
+def seen_suspended_text(people: Sequence[Person]) -> str:
+    signals = signals_seen(people)
+    if not signals:
+        return f"none seen (the tool reads {SIGNALS_READ})"
+    return f"{sum(signals.values())}, {signals_text(signals)}"
+
+
 def _last_login(person: Person) -> str:
     if not person.has_last_login:
         return "unknown"
@@ -4065,11 +4257,22 @@ def show_plan(
     target: Person | None = None,
     logins: bool = False,
     action: Action | None = None,
+    suspensions: bool = False,
+    selection: Selection | None = None,
 ) -> None:
-    """logins: show each removal's last login (with --inactive-days, to check why they are inactive)."""
+    """logins: show each removal's last login (with --inactive-days: why they are inactive).
+    suspensions: say how many members show as suspended, and by which field (suspension_signal)."""
     action = action or REMOVE
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
+    if suspensions:
+        seen = seen_suspended_text(ws.people)
+        console.result(f"Suspended members: {seen}; listed by {ws.listed_by}")
+    if selection is not None and selection.suspended_days is not None:
+        dated = suspensions_dated(ws.people, selection)
+        read = len(selection.reports_read)
+        parts = [f"{n} {'' if by == 'unknown' else 'from '}{by}" for by, n in dated.items()]
+        console.result(f"Suspension times: {', '.join(parts) or 'none'} ({read} reports read)")
     console.result(f"To {action.name}: {len(plan.remove)}")
     if plan.already:
         console.result(f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}")
@@ -4488,6 +4691,8 @@ class Remover:
             return [Outcome(p, NOT_ATTEMPTED, detail=detail) for p in batch]
         result = self._call(lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch]))
         if isinstance(result, Answer) and result.status == 404 and not result.retried_after_no_answer:
+            if action.send_one is None:
+                return [self._no_route(person, result) for person in batch]
             with self.lock:
                 first = not self.one_by_one
                 self.one_by_one = True
@@ -4501,6 +4706,18 @@ class Remover:
                 )
             return []
         return [outcome_of(action, person, result) for person in batch]
+
+    def _no_route(self, person: Person, answer: Answer) -> Outcome:
+        """The bulk route is missing and the action has no other: the run stops and says so."""
+        name = self.action.name
+        why = f"no bulk {name} route on this server (404), and the API has no one-person {name}"
+        outcome = Outcome(person, FAILED, answer.status, answer.request_id, why)
+        outcome.halt = (
+            f"{answer.method} {answer.path} answered 404: {why}, so the tool invents none. No "
+            f"new {self.action.noun}s were started; do them in the AAC admin UI, or once the route "
+            "answers"
+        )
+        return outcome
 
     def _finish(self, outcome: Outcome) -> None:
         with self.lock:
@@ -4572,19 +4789,56 @@ class Verification:
     absent: int
     planned: int
     unplanned: list[Person]
+    listed_by: str = ""  # the listing's request
+    signals: dict[str, int] = field(default_factory=dict)  # how the planned show a suspension
+    unseen: int = 0  # acknowledged, but not listed: a suspension that could not be seen
+    acknowledged: int = 0  # listed people whose request the server answered as done
+
+    def problems(self, action: Action) -> list[str]:
+        """What the check could not confirm about an action read on the records (a suspension or
+        its undo): said through the error boundary, so the run never ends with exit 0 on it."""
+        if not action.on_record:
+            return []
+        found, noun, listing = [], action.noun, self.listed_by
+        if self.unseen:
+            are = "is" if self.unseen == 1 else "are"
+            found.append(
+                f"{people_count(self.unseen)} the server answered for {are} not in the listing "
+                f"after the run ({listing}), so the {noun} could not be seen; the report says "
+                "unknown. The listing may leave suspended members out: check them in AAC"
+            )
+        if self.acknowledged and not self.absent:
+            found.append(
+                f"none of the {people_count(self.acknowledged)} whose {noun} the server "
+                f"acknowledged shows as {action.is_done} in {listing} (the tool reads "
+                f"{SIGNALS_READ}): the server shows it another way, or did not act; check in AAC"
+            )
+        return found
 
 
 def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report: AuditReport, console: Console) -> Verification:
     """Lists the workspace again (the same listing as before the run) and corrects the report where
     it disagrees: the person's last row is then the verified one."""
     action = config.action
-    people, complete = list_members(client, config.concurrency, console)
+    listing = list_members(client, ws.id, config.concurrency, console, ws.route)
+    people, complete = listing.people, listing.asked
     listed = {p.id: p for p in people}
     planned = plan.gone + plan.remove
+    acknowledged = unseen = 0
     for person in planned:
         last = report.done.get(person.id)
+        if last is not None and person.id not in listed and action.on_record:
+            # Suspension shows only on a listed record, and no listing is known to show suspended
+            # members: an acknowledged request whose person is not listed could not be seen.
+            unseen += last.outcome in (action.done, UNKNOWN)
+            if last.outcome == action.done:
+                detail = f"not listed after the run by {listing.source}, so the {action.noun} "
+                detail += "could not be seen"
+                report.correct(Outcome(person, UNKNOWN, last.status, last.request_id, detail))
+            continue
         if last is None or (not complete and person.id not in listed):
             continue  # a listing that leaves suspended members out tells nothing about those it omits
+        acknowledged += last.outcome == action.done
         took = action.took(listed.get(person.id))
         if not took and last.outcome in (action.done, action.gone, UNKNOWN):
             report.correct(Outcome(person, FAILED, detail=f"{action.is_not} after the run (verified)", transferred_to=last.transferred_to))
@@ -4603,7 +4857,11 @@ def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report:
             f"{len(unplanned)} members match the selection but were not in the plan (they joined during the run, or the "
             f"first listing missed them); they were not {action.past}: {names}"
         )
-    return Verification(sum(1 for p in planned if action.took(listed.get(p.id))), len(planned), unplanned)
+    took = [p for p in planned if action.took(listed.get(p.id))]
+    signals = signals_seen(listed[p.id] for p in took) if action.on_record else {}
+    return Verification(
+        len(took), len(planned), unplanned, listing.source, signals, unseen, acknowledged
+    )
 
 
 def summarize(
@@ -4625,7 +4883,12 @@ def summarize(
     console.result("")
     console.result("Summary: " + ", ".join(parts))
     if verified is not None:
-        console.result(f"verified: {verified.absent} of {verified.planned} planned people {action.verified}")
+        seen = ""
+        if action.on_record:  # say what the check read, and where
+            shows = f"{signals_text(verified.signals)}, " if verified.signals else ""
+            seen = f" ({shows}listed by {verified.listed_by})"
+        checked = f"{verified.absent} of {verified.planned} planned people {action.verified}"
+        console.result(f"verified: {checked}{seen}")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
     refused = [o for o in report.done.values() if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)]
@@ -4657,7 +4920,8 @@ RESULT_FORMAT = "remove_users.result/1"
 
 
 def person_json(person: Person, **extra: Any) -> dict[str, Any]:
-    return {"id": person.id, "email": person.email, "name": person.name, **extra}
+    shows = {"suspension": person.suspension} if person.suspension else {}  # the field showing it
+    return {"id": person.id, "email": person.email, "name": person.name, **shows, **extra}
 
 
 def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool, action: Action = REMOVE, everyone: bool = True) -> None:
@@ -4745,17 +5009,33 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
             console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
+    if config.selection.only_suspended and not any(p.suspended for p in ws.people):
+        console.warn(
+            f"no member shows as suspended in {ws.listed_by} (the tool reads {SIGNALS_READ}); a "
+            "listing may leave suspended members out, so --only-suspended can choose nobody"
+        )
     if config.saved_plan:
         show_saved_plan(config.saved_plan, console)
     show_email_files(config.email_files, console, plan)
     action = config.action
     logins = config.selection.inactive_days is not None
-    show_plan(ws, plan, console, config.dry_run, config.group_members, target, logins, action)
+    suspensions = action is not REMOVE or config.selection.only_suspended
+    show_plan(
+        ws, plan, console, config.dry_run, config.group_members, target, logins, action,
+        suspensions, config.selection,
+    )
     describe_plan(doc, ws, plan, config.dry_run, action, everyone=console.json_mode)
+    if suspensions:
+        seen = signals_seen(ws.people)
+        doc["suspension"] = {"suspended": sum(seen.values()), "signals": seen}
+        doc["suspension"]["listing"] = ws.listed_by
+        if config.selection.suspended_days is not None:
+            doc["suspension"]["dated_by"] = suspensions_dated(ws.people, config.selection)
+            doc["suspension"]["reports_read"] = config.selection.reports_read
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
-    stops = safety_stops(config, plan, near, console.terminal)
+    stops = safety_stops(config, plan, near, ws, console.terminal)
     if config.dry_run:
         if config.plan_out:
             only_suspended = config.selection.only_suspended
@@ -4771,6 +5051,9 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         doc["real_run_exit_code"] = int(first)
         return ExitStatus.OK
     if not plan.remove and not plan.gone:
+        for stop in stops:
+            if stop.with_nobody:
+                raise stop.error("nothing was sent")
         console.result(f"Nobody to {action.name}.")
         return ExitStatus.OK
     for stop in stops:
@@ -4808,6 +5091,10 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         # "absent" for a removal; a suspension's check counts the planned people it shows suspended.
         counted = "absent" if action.deletes_assets else action.done
         doc["verified"] = {counted: verified.absent, "planned": verified.planned}
+        if action.on_record:
+            doc["verified"].update(
+                signals=verified.signals, listing=verified.listed_by, unseen=verified.unseen
+            )
         doc["unplanned"] = [person_json(p) for p in verified.unplanned]
     # Every problem is said, through main()'s one boundary (so the --json "error" says it too); the
     # exit code is the gravest: a signal, then a stop, then a failed check.
@@ -4818,6 +5105,7 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
             f"{report.unwritten} rows were printed above as CSV lines instead. Keep them with the report"
         )
     problems += [str(stop) for stop in (remover.auth_error, remover.halt) if stop]
+    problems += verified.problems(action) if verified is not None else []
     if verify_error is not None:
         problems.append(f"the listing that checks the run failed, so the report was not verified: {verify_error}")
     if signals.count:
@@ -4849,17 +5137,24 @@ class Stop:
     instead: str = ""  # what happens instead on a terminal without --yes
     declined: str = ""  # the message when the operator answers the question with a no
     about_plan: bool = True  # False: about how the run was started, so a dry run does not list it
+    with_nobody: bool = False  # stops a run with nobody to act on too, instead of "Nobody to ..."
 
     def error(self, outcome: str) -> RemoveUsersError:
-        kind = UsageError if self.status == ExitStatus.USAGE else SafetyStop
-        return kind(f"{self.reason}; {outcome}")
+        kinds = {ExitStatus.USAGE: UsageError, ExitStatus.SAFETY_STOP: SafetyStop}
+        return kinds.get(self.status, RemoveUsersError)(f"{self.reason}; {outcome}")
 
 
-def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]], terminal: Terminal) -> list[Stop]:
+def safety_stops(
+    config: Config, plan: Plan, near: list[tuple[str, str]], ws: Workspace, terminal: Terminal
+) -> list[Stop]:
     """Every stop a real run would make before its first change, in the order it meets them."""
     action = config.action
     # Refused before any request in a real run (resolve_config); listed here for the dry run.
     stops = [Stop(config.unprotected, ExitStatus.USAGE)] if config.unprotected else []
+    if action is UNSUSPEND and not plan.remove:
+        # An undo that reactivates nobody is never a success: the people it was given may be
+        # suspended in a way the records do not show, or left out of the listing.
+        stops.append(Stop(undo_sees_nobody(config, plan, ws), ExitStatus.ERROR, with_nobody=True))
     if not plan.remove:
         return stops
     if config.max_remove is not None and len(plan.remove) > config.max_remove:
@@ -4889,6 +5184,26 @@ def safety_stops(config: Config, plan: Plan, near: list[tuple[str, str]], termin
             )
         )
     return stops
+
+
+def undo_sees_nobody(config: Config, plan: Plan, ws: Workspace) -> str:
+    """Why an undo has nobody to reactivate, naming whom it was given and what it looked for."""
+    given = len(plan.already) + len(plan.not_members) + len(plan.gone)
+    if config.from_report is not None:
+        whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
+    elif config.saved_plan is not None:
+        whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
+    elif config.selection.only is not None or config.selection.groups is not None:
+        whom = f"the {people_count(given)} it was given"
+    else:  # --only-suspended: nobody shows as suspended
+        given, whom = len(ws.people), f"the {people_count(len(ws.people))} listed"
+    seen = f"{given - len(plan.not_members) - len(plan.gone)} listed with no sign of suspension"
+    if plan.not_members or plan.gone:
+        seen += f", {len(plan.not_members) + len(plan.gone)} not listed"
+    return (
+        f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
+        f"may leave suspended members out). It looked for {SIGNALS_READ}"
+    )
 
 
 def _watched(signals: Signals, job: Callable[[], Any]) -> Any:
@@ -4930,10 +5245,18 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
     if config.from_report:
         # Kept in the config, so that the verification after the run selects the same people.
         selection = config.selection = dataclasses.replace(selection, only_ids=suspended_by(config.from_report, ws))
+    if selection.suspended_days is not None:
+        # Also kept in the config: the verification's selection dates suspensions the same way.
+        reports = suspension_reports(config, ws)
+        since = suspension_times(reports, ws.id)
+        selection = dataclasses.replace(selection, suspended_since=since, reports_read=reports)
+        config.selection = selection
     unknowable = (
         (selection.inactive_days, "has_last_login", "lastLoginTime", "--inactive-days", "who is inactive"),
         (selection.suspended_days, "has_state_change", "lastStateChange", "--suspended-days", "how long anyone has been suspended"),
     )
+    if selection.suspended_since:  # the reports tell, whatever the records carry
+        unknowable = unknowable[:1]
     for days, has, key, flag, what in unknowable:
         if days is not None and not any(getattr(p, has) for p in ws.people):
             raise ApiError("GET", AacClient.PEOPLE, f"no person record carries {key}, so {flag} cannot tell {what}; nothing was changed")
@@ -4982,6 +5305,46 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
     if not ids:
         raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)} who was not unsuspended since; nothing to undo")
     return ids
+
+
+def suspension_reports(config: Config, ws: Workspace) -> list[str]:
+    """The reports whose rows date this tool's suspensions: the --report this run appends to, if it
+    exists, and the newest default-named reports of this workspace in its folder (as
+    settle_earlier_reports reads them), so that a grace removal finds the suspend run's rows."""
+    own = config.report or default_report_path(ws.id, config.label)
+    folder = os.path.dirname(own) or "."
+    mine = [own] if os.path.isfile(own) else []  # a default name too: runs in one second share it
+    return mine + earlier_default_reports(folder, ws.id, config.label, skip=own)
+
+
+def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since]:
+    """When this tool last suspended each person of this workspace, by its report rows: the latest
+    `suspended` row (or a suspension's `attempting` or `unknown` row: it may have acted then),
+    unless an `unsuspended` row (or an undo's that may have acted) comes later, which says only
+    that the suspension now in force began after it. A time that cannot be read is unknown."""
+    latest: dict[int, tuple[tuple[bool, dt.datetime, int], Since]] = {}
+    order = itertools.count()  # rows of one time: the later row is the later event
+    for path in paths:
+        try:
+            rows = read_report_rows(path).rows
+        except UsageError:
+            continue  # not a report of this tool, or unreadable: it dates nothing
+        for row in rows:
+            pid, outcome, action = row.get("person_id") or "", row.get("outcome"), row.get("action")
+            if row.get("workspace_id") != str(workspace_id) or not pid.isdigit():
+                continue
+            maybe = outcome in (ATTEMPTING, UNKNOWN)  # the request may have acted at this time
+            if outcome == SUSPENDED or (maybe and action == SUSPEND.name):
+                undone = False
+            elif outcome == UNSUSPENDED or (maybe and action == UNSUSPEND.name):
+                undone = True
+            else:
+                continue
+            when = parse_time(row.get("time") or "")
+            key = (when is None, when or EPOCH, next(order))  # an unreadable time is the latest
+            if int(pid) not in latest or key > latest[int(pid)][0]:
+                latest[int(pid)] = (key, Since(when, path, after=undone))
+    return {pid: since for pid, (_, since) in latest.items()}
 
 
 def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
@@ -7229,8 +7592,11 @@ def build_parser() -> argparse.ArgumentParser:
     verbs.add_argument(
         "--unsuspend",
         action="store_true",
-        help="Reactivate suspended people: those given by --from-report, --only/--only-file or --only-suspended. "
-        "Members who are not suspended are listed as not suspended and left alone.",
+        help="Reactivate suspended people: those given by --from-report, --only/--only-file or "
+        "--only-suspended. Members who are not suspended are listed as not suspended and left "
+        "alone; if it can see nobody suspended among them, it stops (exit 1). It needs the bulk "
+        "unsuspend route: the API has no one-person unsuspend, so without it the run stops "
+        "(exit 1).",
     )
     what.add_argument(
         "--from-report",
@@ -7248,8 +7614,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--suspended-days",
         metavar="N",
         type=int,
-        help="With --only-suspended (implied): only members suspended more than N days ago, by their "
-        "lastStateChange. A suspended person whose suspension time is unreadable is kept.",
+        help="With --only-suspended (implied): only members suspended more than N days ago, "
+        "dated by this tool's report rows first (the --report in use and this workspace's default "
+        "reports) and by lastStateChange second (only where `state` shows the suspension); anyone "
+        "suspended less than N days ago by either, or whose suspension time is unknown, is kept.",
     )
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
     act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")

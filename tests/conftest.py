@@ -58,6 +58,25 @@ def fake() -> Iterator[FakeAAC]:
     server.stop()
 
 
+# The ways a suspension can show (fake_aac.SUSPENDED_AS) on a listing that shows suspended members:
+# the suspension tests run under each one. The fake's default shows none of them.
+# GET /v4/people types includeStatus as the spec does (a boolean) in each of them.
+_LISTED = {"hide_suspended": False, "include_status_typed": True}
+SEEING = {
+    "isDisabled": {"suspended_as": "isDisabled", **_LISTED},
+    "state-hidden": {"suspended_as": "state", **_LISTED},
+    "status-field": {"suspended_as": "status", **_LISTED},
+    "workspace-route": {"suspended_as": "status", "workspace_people_route": True},
+}
+
+
+@pytest.fixture(params=list(SEEING))
+def seeing(request: pytest.FixtureRequest) -> dict:
+    """The fake's switches for one way of showing suspended members (a test module's make_fake
+    fixture adds them to every fake it makes)."""
+    return SEEING[request.param]
+
+
 @pytest.fixture
 def make_fake() -> Iterator:
     servers: list[FakeAAC] = []

@@ -6,8 +6,10 @@ It follows ../shared/aac-api.md, awkward parts included: pages capped below the 
 delete, an `/admins` route that may be missing and by default ignores `limit`/`offset` (answering
 the whole list every time), `isAdmin` true only on the caller's own record by default, `{"exception": ...}` and HTML error bodies, an
 `x-trifacta-request-id` on every answer, OAuth refresh with rotating refresh tokens, asset
-transfer, and suspension (bulk and single routes; suspended members left out of listings that do
-not ask for them with `includeStatus=suspended`, since the docs do not say they are listed).
+transfer, and suspension as the spec (v2025.23.2) allows: bulk routes, a one-person route that
+only suspends, suspended members left out of GET /v4/people (nothing says it lists them; the
+admins route lists them when asked `includeStatus=new,suspended`), the workspace-people route
+(`?status=`) only when switched on, and a suspension shown as a switch says (SUSPENDED_AS).
 Faults are injected on demand (status codes, 429 with either retry header, connection resets,
 latency, a request-rate limit), and every request is recorded. Faults combine, first match
 first: a DELETE that acts and drops the answer, then 503s (`act_first=True, reset=True, times=1`
@@ -43,7 +45,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Dict, Optional, Tuple
 
 
 def make_jwt(claims: dict[str, Any]) -> str:
@@ -201,9 +203,16 @@ class FakeAAC:
         rate_limit_header: str = "x-retry-after",  # or "Retry-After", "Retry-After-date", "none"
         rate_limit_budget: bool = False,  # fixed windows: x-rate-limit-<window>-remaining/-reset on every answer
         access_token_uses: int | None = None,  # access tokens die after this many uses
-        hide_suspended: bool = True,  # listings leave suspended members out unless includeStatus=suspended
+        hide_suspended: bool = True,  # /v4/people leaves suspended members out, however asked
         include_status_400: bool = False,  # GET /v4/people answers 400 to the includeStatus parameter
         bulk_suspend_route: bool = True,  # False: POST .../people/suspend and /unsuspend answer 404 (no route)
+        # How a suspension shows (see SUSPENDED_AS): not documented, so each way is a switch; the
+        # default is a status field, sent only where includeStatus=true asks for it.
+        suspended_as: str = "status",
+        state_change_moves: bool = False,  # True: lastStateChange moves when a suspension changes
+        include_status_typed: bool = False,  # /v4/people: 400 to an includeStatus not true or false
+        workspace_people_route: bool = False,  # GET /v4/workspaces/{id}/people answers, not 404
+        single_unsuspend: bool = False,  # PUT .../people/{id}/suspended takes {"suspended": false}
         seed: int = 7,
         # The least cooperative behaviour the documentation allows is the default; each switch
         # below turns on a friendlier server, or a stranger one.
@@ -266,6 +275,13 @@ class FakeAAC:
         self.hide_suspended = hide_suspended
         self.include_status_400 = include_status_400
         self.bulk_suspend_route = bulk_suspend_route
+        if suspended_as not in SUSPENDED_AS:
+            raise ValueError(f"suspended_as must be one of {SUSPENDED_AS}, not {suspended_as!r}")
+        self.suspended_as = suspended_as
+        self.state_change_moves = state_change_moves
+        self.include_status_typed = include_status_typed
+        self.workspace_people_route = workspace_people_route
+        self.single_unsuspend = single_unsuspend
         self.rate_limit_budget = rate_limit_budget
         self.faults: list[Fault] = []
         self.hooks: list[Callable[[str, str], None]] = []
@@ -285,7 +301,13 @@ class FakeAAC:
         self.base_url = ""
 
     # -- state -------------------------------------------------------------------------------
-    def add_person(self, email: str | None, name: str, *, admin: bool = False, **extra: Any) -> int:
+    def add_person(
+        self, email: str | None, name: str, *, admin: bool = False, invited: bool = False,
+        **extra: Any,
+    ) -> int:
+        """A member as the spec's person model has it (createdAt, updatedAt, state, isDisabled,
+        lastStateChange, ...). Keys starting with `_` are the fake's own and never sent:
+        `_suspended` (the truth, shown as SUSPENDED_AS says) and `_status` ("new": invited)."""
         with self.lock:
             pid = self.next_id
             self.next_id += 1
@@ -298,8 +320,11 @@ class FakeAAC:
                 "isAdmin": admin,
                 "lastLoginTime": "2026-09-01T12:00:00.000Z",
                 "createdAt": "2026-08-20T09:00:00.000Z",
+                "updatedAt": "2026-08-20T09:00:00.000Z",
                 "lastStateChange": "2026-08-20T09:00:00.000Z",
                 "gid": f"p-{pid}",
+                "_suspended": False,
+                "_status": "new" if invited else "active",
             }
             record.update(extra)
             self.people[pid] = record
@@ -313,9 +338,17 @@ class FakeAAC:
         """Lists this person a second time, with `changes` applied (none: an identical duplicate)."""
         self.duplicates.append((pid, changes))
 
-    def _shown(self, record: dict[str, Any]) -> dict[str, Any]:
-        """A record as the server sends it: isAdmin only on the caller's own, logins maybe epoch."""
-        shown = dict(record)
+    def _shown(self, record: dict[str, Any], with_status: bool = False) -> dict[str, Any]:
+        """A record as the server sends it: isAdmin only on the caller's own, logins maybe epoch, a
+        suspension as SUSPENDED_AS says, and a status field only where it was asked for."""
+        shown = {key: value for key, value in record.items() if not key.startswith("_")}
+        if record.get("_suspended"):
+            if self.suspended_as == "isDisabled":
+                shown["isDisabled"] = True
+            elif self.suspended_as == "state":
+                shown["state"] = "hidden"
+        if with_status and self.suspended_as == "status":
+            shown["status"] = _member_status(record)
         if not self.admin_flag_on_all and shown["id"] != self.caller_id:
             shown["isAdmin"] = False
         login = shown.get("lastLoginTime")
@@ -343,33 +376,41 @@ class FakeAAC:
                 self._order, self._order_key = order, key
             return self._order
 
-    def _visible(self, include_suspended: bool) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], int]:
-        """The listing's rows a plain listing shows (suspended members only when asked for: the docs
-        do not say a plain listing shows them), and how many distinct people they are."""
+    def _visible(self, statuses: frozenset[str]) -> tuple[list[Listed], int]:
+        """The listing's rows of members in these statuses (active, new, suspended), and how many
+        distinct people they are; kept until the membership changes, like _listing."""
         order = self._listing()
         with self.lock:
-            key = (self._order_key, include_suspended)
+            key = (self._order_key, statuses)
             if key != self._visible_key:
-                rows = order if include_suspended else [t for t in order if _merged(t).get("isDisabled") is not True]
+                rows = [t for t in order if _member_status(_merged(t)) in statuses]
                 self._visible_rows, self._visible_total = rows, len({record["id"] for record, _ in rows})
                 self._visible_key = key
             return self._visible_rows, self._visible_total
 
-    def _row(self, listed: tuple[dict[str, Any], dict[str, Any] | None]) -> dict[str, Any]:
+    def _row(self, listed: Listed, with_status: bool = False) -> dict[str, Any]:
         record, changes = listed
-        return self._shown(record) if changes is None else {**self._shown(record), **changes}
+        shown = self._shown(record, with_status)
+        return shown if changes is None else {**shown, **changes}
 
     def set_suspended(self, pid: int, suspended: bool = True, *, days_ago: float = 0.0) -> None:
         """Suspends (or reactivates) a member as if it happened `days_ago` days ago."""
-        when = time.time() - days_ago * 86400
         with self.lock:
-            self.people[pid]["isDisabled"] = suspended
-            self._changes += 1
-            self.people[pid]["lastStateChange"] = _iso(when)
+            self._suspend(self.people[pid], suspended, time.time() - days_ago * 86400)
+
+    def _suspend(self, person: dict[str, Any], suspended: bool, when: float) -> None:
+        """The one place a suspension changes (under the lock): updatedAt always moves with it;
+        lastStateChange, "when the value of the state parameter was changed" (the spec), only
+        with state_change_moves."""
+        person["_suspended"] = suspended
+        person["updatedAt"] = _iso(when)
+        if self.state_change_moves:
+            person["lastStateChange"] = _iso(when)
+        self._changes += 1
 
     def suspended_emails(self) -> set[str]:
         with self.lock:
-            return {p["email"] for p in self.people.values() if p["email"] and p.get("isDisabled") is True}
+            return {p["email"] for p in self.people.values() if p["email"] and p.get("_suspended")}
 
     def emails(self) -> set[str]:
         with self.lock:
@@ -547,17 +588,42 @@ class FakeAAC:
                 if self.reported_count is not None:
                     page["count"] = self.reported_count
                 return _json(200, page)
-            if self.include_status_400 and "includeStatus" in query:
+            asked = query.get("includeStatus")
+            if self.include_status_400 and asked is not None:
                 return _error(400, "ValidationException", "Unknown query parameter: includeStatus")
-            order, total = self._visible(not self.hide_suspended or "suspended" in query.get("includeStatus", "").split(","))
+            if self.include_status_typed and asked is not None and asked not in ("true", "false"):
+                # The spec types it as a boolean ("Include the user's status in workspace").
+                return _error(400, "ValidationException", f"includeStatus: not {asked!r}")
+            # includeStatus adds a status; nothing in the spec says it brings suspended members in.
+            suspended = not self.hide_suspended
+            shows = MEMBER_STATUSES if suspended else MEMBER_STATUSES - {"suspended"}
+            order, total = self._visible(frozenset(shows))
             page = self._page(order, query, total=total)
-            page["data"] = [self._row(t) for t in page["data"]]  # shown only as its page goes out
+            page["data"] = [self._row(t, asked == "true") for t in page["data"]]  # shown as sent
+            return _json(200, page)
+        if method == "GET" and path == f"/v4/workspaces/{ws_id}/people":
+            if not self.workspace_people_route:
+                return _error(404, "RouteNotFoundException", f"No route for {method} {path}")
+            # `status` is "Status values to filter the list" (the spec names no values): the admins
+            # route's "new" and "suspended", and "active"; without it, the active members only.
+            wanted = query.get("status", "active").split(",")
+            if not set(wanted) <= MEMBER_STATUSES:
+                return _error(400, "ValidationException", f"status: of {sorted(MEMBER_STATUSES)}")
+            order, total = self._visible(frozenset(wanted))
+            page = self._page(order, query, total=total)
+            page["data"] = [self._row(t, True) for t in page["data"]]
             return _json(200, page)
         if method == "GET" and path == f"/v4/workspaces/{ws_id}/admins":
             if not self.admins_route:
                 return _html(404, "Not Found")
+            # includeStatus: "include admins with one or both statuses of "new" and "suspended"".
+            asked_for = set(query.get("includeStatus", "").split(",")) & {"new", "suspended"}
+            statuses = {"active"} | asked_for
+            if not self.hide_suspended:
+                statuses.add("suspended")
             with self.lock:
-                rows = self._listed([self._shown(self.people[pid]) for pid in sorted(self.admin_ids) if pid in self.people], query)
+                admins = [self.people[pid] for pid in sorted(self.admin_ids) if pid in self.people]
+                rows = [self._shown(p) for p in admins if _member_status(p) in statuses]
             if self.admins_answer != "all":  # a replica that lags, or a route that wants a role filter
                 rows = [] if self.admins_answer == "empty" else [r for r in rows if r["id"] != self.caller_id]
             if not self.admins_paged:  # its documented parameters have no limit or offset
@@ -578,12 +644,6 @@ class FakeAAC:
             return self._transfer(body)
         return _error(404, "NotFoundException", f"No route for {method} {path}")
 
-    def _listed(self, rows: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
-        """Suspended members only when asked for: the docs do not say a plain listing shows them."""
-        if not self.hide_suspended or "suspended" in query.get("includeStatus", "").split(","):
-            return rows
-        return [row for row in rows if row.get("isDisabled") is not True]
-
     def _bulk_suspend(self, suspend: bool, body: bytes) -> tuple[int, dict[str, str], bytes]:
         try:
             ids = json.loads(body or b"{}")["personIds"]
@@ -593,18 +653,20 @@ class FakeAAC:
             return _error(400, "ValidationException", "personIds must be a list of integer ids")
         if not ids or len(ids) > 100:
             return _error(400, "ValidationException", "personIds must hold 1 to 100 ids")
-        now = _iso(time.time())
+        now = time.time()
         with self.lock:
             for pid in ids:  # ids that are not members are ignored, silently (the docs do not say)
                 person = self.people.get(pid)
-                if person is not None and person.get("isDisabled") is not suspend:
-                    person["isDisabled"], person["lastStateChange"] = suspend, now
-                    self._changes += 1
+                if person is not None and bool(person.get("_suspended")) is not suspend:
+                    self._suspend(person, suspend, now)
         return 200, {}, b""
 
     def _put_suspended(self, pid: int, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """The spec's "Suspend user" route: its body is an untyped object, so a spec-shaped server
+        suspends whatever it says; single_unsuspend makes `{"suspended": false}` reactivate."""
         try:
-            suspend = json.loads(body or b"{}").get("suspended", True)
+            data = json.loads(body or b"{}")
+            suspend = data.get("suspended", True) if self.single_unsuspend else True
             if not isinstance(suspend, bool):
                 raise TypeError
         except (ValueError, TypeError, AttributeError):
@@ -613,9 +675,8 @@ class FakeAAC:
             person = self.people.get(pid)
             if person is None:
                 return _error(404, "NotFoundException", f"Person {pid} is not a member of this workspace")
-            if person.get("isDisabled") is not suspend:
-                person["isDisabled"], person["lastStateChange"] = suspend, _iso(time.time())
-                self._changes += 1
+            if bool(person.get("_suspended")) is not suspend:
+                self._suspend(person, suspend, time.time())
         return 200, {}, b""
 
     def _page(self, rows: list[dict[str, Any]], query: dict[str, str], total: int | None = None) -> dict[str, Any]:
@@ -691,6 +752,20 @@ class FakeAAC:
 
 
 TRICKLE = "X-Fake-Trickle"  # internal: the handler sends the body a byte at a time, this far apart
+# How a suspended member's record shows it; the spec (v2025.23.2) does not say. "isDisabled": true
+# (the spec: "the account is disabled"); "state": hidden (the spec: "User cannot access the
+# workspace. User's data remains."); "status": a `status` field "suspended", sent only where it is
+# asked for (GET /v4/people?includeStatus=true, "Include the user's status in workspace") and by
+# the workspace-people route, with nothing in isDisabled or state.
+SUSPENDED_AS = ("isDisabled", "state", "status")
+MEMBER_STATUSES = {"active", "new", "suspended"}
+
+
+Listed = Tuple[Dict[str, Any], Optional[Dict[str, Any]]]  # a row: record, and a duplicate's changes
+
+
+def _member_status(record: dict[str, Any]) -> str:
+    return "suspended" if record.get("_suspended") else record.get("_status", "active")
 
 
 def _merged(listed: tuple[dict[str, Any], dict[str, Any] | None]) -> dict[str, Any]:
@@ -856,7 +931,23 @@ def _standalone() -> None:
                         "real run asks you to type (default 'Fall 2026 Data Science')")
     parser.add_argument("--suspended", type=int, default=0, help="how many students start suspended (default 0)")
     parser.add_argument("--suspended-days-ago", type=float, default=40.0, help="how long ago they were suspended (default 40 days)")
-    parser.add_argument("--show-suspended", action="store_true", help="list suspended members even when not asked to")
+    # Suspension as the spec (v2025.23.2) allows: by default the least cooperative reading, in
+    # which no listing the tool can ask shows a suspended member; each switch is a friendlier one.
+    add = parser.add_argument
+    add("--show-suspended", action="store_true", help="GET /v4/people lists suspended members (by "
+        "default it leaves them out: nothing in the spec says it lists them)")
+    add("--workspace-people-route", action="store_true", help="GET /v4/workspaces/{id}/people"
+        "?status=active,new,suspended answers (by default the route is missing: 404)")
+    add("--suspended-as", choices=SUSPENDED_AS, default="status", help="how a suspended member's "
+        "record shows it: isDisabled true, state hidden, or (the default) a status field, sent "
+        "only with includeStatus=true and by the workspace-people route")
+    add("--state-change-moves", action="store_true", help="lastStateChange moves when a "
+        "suspension changes (by default it stays still)")
+    add("--include-status-typed", action="store_true", help="GET /v4/people answers 400 to an "
+        "includeStatus that is not true or false, as the spec types it (by default it ignores it)")
+    add("--single-unsuspend", action="store_true", help="PUT .../people/{id}/suspended with "
+        '{"suspended": false} reactivates (by default it suspends whatever its body says: the spec '
+        'has only "Suspend user")')
     parser.add_argument("--no-bulk-suspend", action="store_true", help="the bulk suspend routes answer 404, as if missing")
     parser.add_argument("--domain", default="uni.edu", help="everyone's email domain (default uni.edu, the README's)")
     args = parser.parse_args()
@@ -867,7 +958,11 @@ def _standalone() -> None:
     fake = sandbox(args.people, page_cap=args.page_cap, latency=args.latency, rate_limit=args.rate_limit,
                    access_token_uses=args.token_uses, workspace_id=args.workspace_id, workspace_name=args.workspace_name,
                    hide_suspended=not args.show_suspended, bulk_suspend_route=not args.no_bulk_suspend,
-                   rate_limit_kind=args.rate_limit_kind, rate_window=args.rate_window, domain=args.domain)
+                   rate_limit_kind=args.rate_limit_kind, rate_window=args.rate_window, domain=args.domain,
+                   suspended_as=args.suspended_as, state_change_moves=args.state_change_moves,
+                   include_status_typed=args.include_status_typed,
+                   workspace_people_route=args.workspace_people_route,
+                   single_unsuspend=args.single_unsuspend)
     for n in range(min(args.suspended, args.people)):
         fake.set_suspended(fake.id_of(f"student{n + 1:05d}@{args.domain}"), days_ago=args.suspended_days_ago)
     if args.faults:

@@ -63,7 +63,8 @@ def test_a_plan_with_an_unknown_action_is_not_a_plan(run, fake, tmp_path):
     assert fake.writes() == []
 
 
-def test_a_suspend_plan_applies_with_suspend(run, fake, tmp_path):
+def test_a_suspend_plan_applies_with_suspend(run, make_fake, seeing, tmp_path):
+    fake = make_fake(people=20, **seeing)
     path = plan_file(run, fake, tmp_path, "--suspend", "--only", "student00002@example.edu,student00003@example.edu")
     fake.set_suspended(fake.id_of("student00003@example.edu"))  # suspended by hand since the review
     result = run(fake, "--plan", str(path), "--yes", "--suspend")
@@ -73,7 +74,8 @@ def test_a_suspend_plan_applies_with_suspend(run, fake, tmp_path):
     assert "suspended 1, already suspended 1" in result.out
 
 
-def test_an_unsuspend_plan_applies_with_unsuspend(run, fake, tmp_path):
+def test_an_unsuspend_plan_applies_with_unsuspend(run, make_fake, seeing, tmp_path):
+    fake = make_fake(people=20, **seeing)
     for n in (2, 3):
         fake.set_suspended(fake.id_of(f"student0000{n}@example.edu"))
     path = plan_file(run, fake, tmp_path, "--unsuspend", "--only-suspended")

@@ -38,7 +38,10 @@ def test_a_report_without_the_tools_columns_is_refused(run, fake, tmp_path):
     assert fake.requests == []
 
 
-def test_nothing_protected_stops_a_suspension_but_not_an_undo_or_a_grace_removal(run, fake):
+def test_nothing_protected_stops_a_suspension_but_not_an_undo_or_a_grace_removal(
+    run, make_fake, seeing
+):
+    fake = make_fake(people=20, **seeing, state_change_moves=True)
     result = run(fake, "--yes", "--suspend")
     assert result.code == ExitStatus.USAGE and "would be suspended" in result.err and "--no-protected-emails" in result.err
     assert fake.requests == []

@@ -3,6 +3,8 @@ says isAdmin) is incomplete: admins unknown, exit 1 unless --allow-unknown-admin
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from remove_users import ExitStatus
@@ -31,3 +33,35 @@ def test_a_complete_answer_still_protects_the_co_admins(run, make_fake):
     result = run(fake, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK, result.err
     assert fake.emails() == {"admin@example.edu", "coadmin1@example.edu", "coadmin2@example.edu"}
+
+
+def test_invited_and_suspended_admins_are_asked_for_and_kept(run, make_fake):
+    fake = make_fake(people=2, extra_admins=1, hide_suspended=False)
+    invited = fake.add_person("invited.admin@example.edu", "Ivy Invited", admin=True, invited=True)
+    fake.set_suspended(fake.id_of("coadmin1@example.edu"))
+    for pid in (invited, fake.id_of("coadmin1@example.edu")):
+        fake.people[pid]["isAdmin"] = False  # only the route tells
+    result = run(fake, "--yes", "--no-protected-emails")
+    assert result.code == ExitStatus.OK, result.err
+    assert "admin: 2" in result.out
+    assert {"invited.admin@example.edu", "coadmin1@example.edu"} <= fake.emails()
+    assert fake.count("DELETE") == 2  # the two students
+
+
+def test_an_admins_answer_that_counts_more_than_it_holds_leaves_the_admins_unknown(run, make_fake):
+    fake = make_fake(people=2, extra_admins=2)
+    real = fake._route_v4
+
+    def paged(method, path, query, body):
+        status, headers, payload = real(method, path, query, body)
+        if path.endswith("/admins"):
+            data = json.loads(payload)
+            payload = json.dumps({"data": data["data"][:2], "count": len(data["data"])}).encode()
+        return status, headers, payload
+
+    fake._route_v4 = paged
+    result = run(fake, "--yes", "--no-protected-emails")
+    assert result.code == ExitStatus.ERROR
+    assert "counts 3 admins but holds 2" in result.err
+    assert "cannot tell the workspace admins" in result.err
+    assert fake.writes() == []

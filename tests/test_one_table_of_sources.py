@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import remove_users
+from conftest import SEEING
 from remove_users import NARROWS, PROTECTS, REPLANS, SOURCES, ExitStatus, Protections
 
 # A command-line value for each source (AAC_EXCLUDED_EMAILS comes through the environment).
@@ -69,7 +70,8 @@ def test_help_names_every_source_where_it_explains_the_stop(flag):
     assert flag in stop[: stop.index("before sending anything")]
 
 
-def test_unsuspend_takes_any_selection_as_whom(run, fake):
+def test_unsuspend_takes_any_selection_as_whom(run, make_fake):
+    fake = make_fake(people=20, **SEEING["state-hidden"])
     fake.set_suspended(fake.id_of("student00003@example.edu"))
     result = run(fake, "--unsuspend", "--inactive-days", "0", "--include-never-logged-in", "--yes")
     assert result.code == ExitStatus.OK, result.err

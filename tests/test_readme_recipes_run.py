@@ -51,6 +51,7 @@ import pytest
 
 from conftest import ROOT, on_terminal, read_report
 from fake_graph import CLIENT_SECRET, FakeGraph
+from remove_users import suspension_signal
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 STAFF = {"admin@uni.edu", "coadmin1@uni.edu", "coadmin2@uni.edu"}  # the caller, the co-admins
@@ -192,14 +193,14 @@ class Fake:
             token = json.loads(self.token_file.read_text())["access_token"]
         people: dict[str, bool] = {}
         while True:
-            query = f"limit=100&offset={len(people)}&includeStatus=suspended"
+            query = f"limit=100&offset={len(people)}&includeStatus=true"
             url = f"{self.base_url}/v4/people?{query}"
             request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
             with urllib.request.urlopen(request, timeout=10) as answer:
                 page = json.load(answer)["data"]
             if not page:
                 return people
-            people.update({p["email"]: p.get("isDisabled") is True for p in page})
+            people.update({p["email"]: suspension_signal(p) is not None for p in page})
 
 
 @dataclass
@@ -503,7 +504,8 @@ def test_the_nightly_leavers_script_from_cron(rehearsal):
 
 def test_suspend_first_remove_later(rehearsal):
     (recipe,) = blocks_of("Suspend first, remove later", "sh")
-    (fake,) = rehearsal.start("python tests/fake_aac.py --token-file fall-token.json")
+    (shown,) = re.findall(r"wants a fake started\swith `([^`]*)`", README)
+    (fake,) = rehearsal.start(f"python tests/fake_aac.py {shown} --token-file fall-token.json")
     rehearsal.write("keep.txt", "ta@uni.edu\n")
     session = rehearsal.paste(recipe, fake, [confirm(FALL)] * 2)
     assert session.codes == [0, 0, 0, 0], session.screen
@@ -513,7 +515,7 @@ def test_suspend_first_remove_later(rehearsal):
     assert "Summary: unsuspended 202," in session.outputs[3], session.outputs[3]  # Jane was back
     members = fake.members()
     assert len(members) == 207 and not any(members.values())  # everyone is back, nobody removed
-    rows = read_report(rehearsal.aac / "fall-2026-suspend.csv")
+    rows = read_report(rehearsal.root / "var" / "log" / "aac" / "fall-2026.csv")
     assert len(rows) == 203 and {row["outcome"] for row in rows} == {"suspended"}
 
 
@@ -529,7 +531,7 @@ def test_suspend_first_remove_later_from_cron(rehearsal):
     log = rehearsal.log("aac-remove.log")
     assert rehearsal.mails() == "", log  # exit 0: no alert
     assert set(fake.members()) == set(before) - suspended, log
-    rows = read_report(rehearsal.root / "var" / "log" / "aac" / "fall-2026-remove.csv")
+    rows = read_report(rehearsal.root / "var" / "log" / "aac" / "fall-2026.csv")
     assert {row["email"] for row in rows} == suspended
     assert {row["outcome"] for row in rows} == {"removed"}
 

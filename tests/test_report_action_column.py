@@ -19,8 +19,8 @@ def test_a_new_report_ends_with_the_action_column(run, make_fake, tmp_path):
     assert {r["action"] for r in report_rows(report)} == {"remove"}
 
 
-def test_a_report_from_the_previous_version_keeps_its_header(run, make_fake, tmp_path):
-    fake = make_fake(people=3)
+def test_a_report_from_the_previous_version_keeps_its_header(run, make_fake, seeing, tmp_path):
+    fake = make_fake(people=3, **seeing)
     report = tmp_path / "old.csv"
     old_row = "2026-06-01T10:00:00Z,4242,999,left@example.edu,Left Earlier,removed,204,req-1,,"
     report.write_text(f"{OLD_HEADER}\r\n{old_row}\r\n")
@@ -36,8 +36,8 @@ def test_a_report_from_the_previous_version_keeps_its_header(run, make_fake, tmp
     assert fake.suspended_emails() == set()
 
 
-def test_an_interrupted_suspension_is_settled_as_a_suspension(run, make_fake, tmp_path):
-    fake = make_fake(people=3)
+def test_an_interrupted_suspension_is_settled_as_a_suspension(run, make_fake, seeing, tmp_path):
+    fake = make_fake(people=3, **seeing)
     done, not_done = fake.id_of("student00001@example.edu"), fake.id_of("student00002@example.edu")
     fake.set_suspended(done)
     report = tmp_path / "r.csv"

@@ -99,3 +99,22 @@ def test_the_sandbox_never_overwrites_a_token_file_it_did_not_write(sandbox, tmp
     first = json.loads(ours.read_text())["refresh_token"]
     sandbox("--people", "1", "--token-file", str(ours))  # a fake restarted over its own file
     assert json.loads(ours.read_text())["refresh_token"] != first
+
+
+
+@pytest.mark.parametrize(
+    "switches, gone",
+    [
+        ((), 0),  # the default: no listing shows a suspended member, so nobody is chosen
+        (("--show-suspended", "--suspended-as", "state", "--state-change-moves"), 4),
+    ],
+)
+def test_the_sandbox_rehearses_a_grace_removal_under_its_suspension_switches(
+    sandbox, tmp_path, switches, gone
+):
+    suspended = ("--suspended", "4", "--suspended-days-ago", "40")
+    variables = sandbox("--people", "6", *suspended, *switches)
+    result = tool(variables, "--suspended-days", "30", "--yes", "--json", cwd=tmp_path)
+    assert result.returncode == ExitStatus.OK, result.stderr
+    assert json.loads(result.stdout)["counts"].get("removed", 0) == gone
+    assert ("no member shows as suspended" in result.stderr) is (gone == 0)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import read_report, report_rows
 from remove_users import MAX_ATTEMPTS, ExitStatus
 
 KEEP = "student00001@example.edu"
 ADMINS = {"admin@example.edu", "coadmin1@example.edu"}
+
+
+@pytest.fixture
+def make_fake(make_fake, seeing):
+    """Every fake here shows suspended members, in each of the ways conftest.SEEING lists."""
+    return lambda **kwargs: make_fake(**{**seeing, **kwargs})
 
 
 def student(n: int) -> str:
@@ -77,9 +85,23 @@ def test_without_the_bulk_route_each_person_is_suspended_alone(run, make_fake):
     puts = [r for r in fake.requests if r.method == "PUT"]
     assert len(puts) == 5 and all(json.loads(r.body) == {"suspended": True} for r in puts)
     assert "no bulk route on this server" in result.err
-    undo = run(fake, "--unsuspend", "--yes", "--only-suspended")
-    assert undo.code == ExitStatus.OK, undo.err
-    assert fake.suspended_emails() == set()
+
+
+# A PUT .../suspended that only suspends (the spec's), or one that would also reactivate.
+@pytest.mark.parametrize("single_unsuspend", [False, True])
+def test_without_the_bulk_route_the_undo_stops_and_invents_no_one_person_unsuspend(
+    run, make_fake, single_unsuspend
+):
+    fake = make_fake(people=3, bulk_suspend_route=False, single_unsuspend=single_unsuspend)
+    assert run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv").code == 0
+    puts = fake.count("PUT")
+    undo = run(fake, "--unsuspend", "--yes", "--from-report", "r.csv", "--report", "r.csv")
+    assert undo.code == ExitStatus.ERROR
+    assert "no bulk unsuspend route on this server (404)" in undo.err
+    assert "the API has no one-person unsuspend, so the tool invents none" in undo.err
+    assert fake.count("PUT") == puts and fake.count("POST", r"/people/unsuspend$") == 1
+    assert fake.suspended_emails() == {student(n) for n in (1, 2, 3)}
+    assert {r["outcome"] for r in read_report("r.csv") if r["action"] == "unsuspend"} == {"failed"}
 
 
 def test_a_batch_that_fails_for_good_fails_its_people(run, make_fake):
@@ -104,7 +126,7 @@ def test_a_suspension_the_server_acknowledged_but_did_not_make_is_failed_by_the_
     def undo_one(method: str, path: str) -> None:
         if method == "POST":
             posted.append(path)
-        elif method == "GET" and path == "/v4/people" and posted and fake.people[liar]["isDisabled"]:
+        elif path.endswith("/people") and posted and fake.people[liar]["_suspended"]:
             fake.set_suspended(liar, False)  # answered 200, yet the member is not suspended
 
     fake.hooks.append(undo_one)
@@ -134,7 +156,9 @@ def test_json_names_the_action_and_its_counts(run, make_fake):
     doc = json.loads(run(fake, "--suspend", "--yes", "--no-protected-emails", "--json").out)
     assert doc["counts"]["suspended"] == 3 and doc["counts"]["already_suspended"] == 0
     assert "removed" not in doc["counts"] and doc["exit_code"] == 0
-    assert doc["verified"] == {"suspended": 3, "planned": 3}
+    verified = doc["verified"]
+    assert verified["suspended"] == 3 and verified["planned"] == 3 and verified["unseen"] == 0
+    assert sum(verified["signals"].values()) == 3 and verified["listing"].startswith("GET /v4/")
 
 
 def test_a_suspension_confirms_in_its_own_words(run, make_fake):

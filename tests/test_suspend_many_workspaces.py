@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
 from test_many_workspaces import KEEP, Setup
 
 from remove_users import ExitStatus
+
+
+@pytest.fixture
+def make_fake(make_fake, seeing):
+    """Every fake here shows suspended members, in each of the ways conftest.SEEING lists."""
+    return lambda **kwargs: make_fake(**{**seeing, **kwargs})
+
+
+def age_report_rows(workspace_id: int, email: str, days: float) -> None:
+    """Moves this person's rows in the default reports here `days` into the past."""
+    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+    when = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for path in Path.cwd().glob(f"remove_users-*-{workspace_id}-*.csv"):
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+        for row in rows:
+            if row["workspace_id"] == str(workspace_id) and row["email"] == email:
+                row["time"] = when
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
 
 
 def test_suspend_every_workspace_then_remove_those_suspended_long_enough(run, make_fake, tmp_path):
@@ -15,11 +42,13 @@ def test_suspend_every_workspace_then_remove_those_suspended_long_enough(run, ma
     for fake in (two.a, two.b):
         assert fake.suspended_emails() == fake.emails() - {"admin@example.edu", "coadmin1@example.edu", KEEP}
     members_a, members_b = two.a.emails(), two.b.emails()
-    two.a.set_suspended(two.a.id_of("student00002@example.edu"), days_ago=40)  # suspended a while ago
+    # Suspended a while ago, as the report of the suspend run says: it dates the suspension first.
+    age_report_rows(two.a.workspace["id"], "student00002@example.edu", days=40)
     result = run(None, "--config", str(two.config), "--all", "--yes", "--only-suspended", "--suspended-days", "30")
     assert result.code == ExitStatus.OK, result.err
     assert two.a.emails() == members_a - {"student00002@example.edu"}
     assert two.b.emails() == members_b  # everyone in b was suspended just now: kept as suspended recently
+    assert "suspended recently: 3" in result.out
 
 
 def test_a_config_may_say_suspend_but_never_unsuspend(run, make_fake, tmp_path):

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from conftest import read_report
 from remove_users import REPORT_FIELDS, ExitStatus
 
 KEEP = "student00001@example.edu"
+
+
+@pytest.fixture
+def make_fake(make_fake, seeing):
+    """Every fake here shows suspended members, in each of the ways conftest.SEEING lists."""
+    return lambda **kwargs: make_fake(**{**seeing, **kwargs})
 
 
 def student(n: int) -> str:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Remove many people from an Alteryx Analytics Cloud (AAC) workspace at once, keeping a protected few.
+"""Remove many people from an Alteryx Analytics Cloud (AAC) workspace at once, keeping a
+protected few.
 
-    python remove_users.py --token-file aac-token.json --exclude me@uni.edu --dry-run
+python remove_users.py --token-file aac-token.json --exclude me@uni.edu --dry-run
 
 WARNING: this removes people from a workspace. In AAC, removing a person deletes the flows,
 datasets and connections they own unless ownership was transferred first (`--transfer-to`).
@@ -9,10 +10,11 @@ Always look at a `--dry-run` first.
 
 What it does: reads the token's workspace and every one of its members from the AAC v4 API, plans
 who goes and who stays (protected emails, the person running it and, unless told otherwise, the
-workspace admins always stay), prints that plan, asks for the workspace name as confirmation, then
-removes each planned person with bounded concurrency and bounded retries, logging every outcome
-and appending it to a CSV audit report as it happens (an `attempting` row synced before each
-removal), then lists the workspace again and corrects the report where it was wrong (`verify`).
+workspace admins always stay), prints that plan, asks for the workspace name as confirmation,
+then removes each planned person with bounded concurrency and bounded retries, logging every
+outcome and appending it to a CSV audit report as it happens (an `attempting` row synced before
+each removal), then lists the workspace again and corrects the report where it was wrong
+(`verify`).
 
 With `--suspend` it suspends them instead (reversible: `--unsuspend --from-report REPORT`), and
 `--only-suspended --suspended-days N` later removes only those suspended long enough.
@@ -25,10 +27,9 @@ A reader's map, by name: what changes a workspace is AacClient's verbs (remove_m
 transfer_assets, suspend_members, suspend_member), called only by Remover through an Action
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
 make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
-suspension_since(). What stops a run before any change: safety_stops(), plus the
-checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
-TokenFile.write().
-"""
+suspension_since(). What stops a run before any change: safety_stops(), plus the checks in
+resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
+TokenFile.write()."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ import sys
 
 def _interrupted_at_start(signum: int, frame: object) -> None:
     """Ctrl-C while Python still loads the modules (requests takes a moment): one line, exit 130."""
-    sys.stderr.write("remove_users: interrupted while starting; nothing was sent and nobody was removed\n")
+    sys.stderr.write(
+        "remove_users: interrupted while starting; nothing was sent and nobody was removed\n"
+    )
     sys.stderr.flush()
     os._exit(130)
 
@@ -104,6 +107,8 @@ DEFAULT_TIMEOUT = 30.0
 PAGE_SIZE = 100
 SUSPEND_BATCH = 100  # ids in one bulk suspend or unsuspend call
 MAX_ATTEMPTS = 5
+RATE_WINDOW = 30.0  # seconds of recent outcomes a progress rate is measured over
+PROGRESS_EVERY = 10.0  # seconds between the progress figures off a terminal (a cron log)
 MAX_RETRY_WAIT = 300.0  # a 429 asking for longer than this fails the request instead
 MAX_REFRESH_WAIT = 30.0  # the token refresh's waits in all: signals are held during a refresh
 BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
@@ -130,7 +135,8 @@ REPORT_FIELDS = [
     "request_id",
     "detail",
     "transferred_to",
-    "action",  # new with suspension: reports begun earlier keep their header, and get rows without it
+    # new with suspension: reports begun earlier keep their header, and get rows without it
+    "action",
 ]
 
 
@@ -175,7 +181,8 @@ class SafetyStop(RemoveUsersError):
 
 
 class RunFailed(RemoveUsersError):
-    """The run ended badly after it began acting; the report and the --json document hold its outcomes."""
+    """The run ended badly after it began acting; the report and the --json document hold its
+    outcomes."""
 
     def __init__(self, message: str, exit_status: ExitStatus = ExitStatus.ERROR) -> None:
         super().__init__(message)
@@ -185,7 +192,14 @@ class RunFailed(RemoveUsersError):
 class ApiError(RemoveUsersError):
     """A call that failed for good: says the method, path, status, server message and request id."""
 
-    def __init__(self, method: str, path: str, message: str, status: int | None = None, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        message: str,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
         self.method, self.path, self.status, self.request_id = method, path, status, request_id
         self.message = message
         where = f"{method} {path}"
@@ -215,14 +229,15 @@ class _NoAnswer(Exception):
 
 
 class LongWait(ApiError):
-    """A 429, or a spent rate-limit budget, asking for a longer wait than the tool accepts: the whole
-    run stops, not one request."""
+    """A 429, or a spent rate-limit budget, asking for a longer wait than the tool accepts: the
+    whole run stops, not one request."""
 
     def __init__(self, answer: "Answer", wait: float, why: str = "HTTP 429") -> None:
         super().__init__(
             answer.method,
             answer.path,
-            f"rate limited ({why}) and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s this tool waits",
+            f"rate limited ({why}) and asked to wait {wait:.0f} s, over the {MAX_RETRY_WAIT:.0f} s"
+            " this tool waits",
             answer.status,
             answer.request_id,
         )
@@ -230,7 +245,8 @@ class LongWait(ApiError):
 
 
 class BudgetSpent(Exception):
-    """Inside the client: a rate-limit budget is spent until a reset further away than MAX_RETRY_WAIT."""
+    """Inside the client: a rate-limit budget is spent until a reset further away than
+    MAX_RETRY_WAIT."""
 
     def __init__(self, window: str, wait: float) -> None:
         super().__init__(window)
@@ -301,7 +317,8 @@ _LOCAL_PART = r"[^@\s,;:<>()\[\]\\\"]+"
 _DOMAIN_LABEL = r"[^@\s,;:<>()\[\]\\\"'.]+"
 _EMAIL = re.compile(rf"{_LOCAL_PART}@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+")
 _NAMED_EMAIL = re.compile(r"(?P<name>[^<>@]*)<(?P<address>[^<>]*)>")
-# Cyrillic and Greek letters that look like Latin ones (after case folding), for the near-miss check.
+# Cyrillic and Greek letters that look like Latin ones (after case folding), for the near-miss
+# check.
 _LOOKALIKES = str.maketrans(
     "аԁеһіјӏорԛѕԝхуьсνοαρικτυχεβ",
     "adehijlopqswxybcvoapiktuxeb",
@@ -351,8 +368,8 @@ def check_emails(entries: Iterable[str], source: str) -> list[str]:
         address = parse_email_entry(entry)
         if address is None:
             raise UsageError(
-                f"{source}: {entry!r} is not a well-formed email (expected local@domain.tld or Name <local@domain.tld>); "
-                "fix or remove it"
+                f"{source}: {entry!r} is not a well-formed email (expected local@domain.tld or Name"
+                " <local@domain.tld>); fix or remove it"
             )
         checked.append(address)
     return checked
@@ -360,12 +377,14 @@ def check_emails(entries: Iterable[str], source: str) -> list[str]:
 
 @dataclass
 class EmailFile:
-    """What an --exclude-file or --only-file gave: its emails, and the rows whose email cell was empty."""
+    """What an --exclude-file or --only-file gave: its emails, and the rows whose email cell was
+    empty."""
 
     path: str
     emails: list[str]
     empty_rows: list[int] = field(default_factory=list)  # line numbers in the file
-    column: str | None = None  # the header of the column the emails came from; None for a plain list
+    # the header of the column the emails came from; None for a plain list
+    column: str | None = None
     number: int | None = None  # that column's position, counting from 1
     header: list[str] = field(default_factory=list)
     flag: str = ""  # --exclude-file or --only-file, set by collect_emails
@@ -381,6 +400,7 @@ class EmailFile:
         alike = sum(name.strip().casefold() == self.column.casefold() for name in self.header)
         return f"column {self.number} ({self.column!r})" if alike > 1 else f"column {self.column!r}"
 
+
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
 
@@ -395,25 +415,42 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (.xlsx, .ods) or an old .xls
-        raise UsageError(f"{path} looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give that file")
+        raise UsageError(
+            f"{path} looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give"
+            " that file"
+        )
     try:
         # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
-        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+        text = (
+            raw.decode("utf-16")
+            if raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+            else raw.decode("utf-8-sig")
+        )
     except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)") from None
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(keepends=True), 1) if _uncomment(line).strip()]
+        raise UsageError(
+            f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"
+        ) from None
+    numbered = [
+        (n, line)
+        for n, line in enumerate(text.splitlines(keepends=True), 1)
+        if _uncomment(line).strip()
+    ]
     if not numbered:
         return EmailFile(path, [])
     first = _uncomment(numbered[0][1]).strip()
     header, delimiter = max(
-        ((next(csv.reader([numbered[0][1].strip()], delimiter=d)), d) for d in _DELIMITERS), key=lambda hd: len(hd[0])
+        ((next(csv.reader([numbered[0][1].strip()], delimiter=d)), d) for d in _DELIMITERS),
+        key=lambda hd: len(hd[0]),
     )
     if is_valid_email(first) or (len(header) == 1 and not _names_email(header[0])):
-        return EmailFile(path, check_emails((_uncomment(line).strip() for _, line in numbered), path))
-    if any(is_valid_email(cell) for cell in header):  # a header never holds an address: a pasted list
+        return EmailFile(
+            path, check_emails((_uncomment(line).strip() for _, line in numbered), path)
+        )
+    # a header never holds an address: a pasted list
+    if any(is_valid_email(cell) for cell in header):
         raise UsageError(
-            f"{path}: line {numbered[0][0]} holds {len(header)} entries separated by {delimiter!r} (a list pasted from "
-            "Outlook?), not a spreadsheet header; put one email per line"
+            f"{path}: line {numbered[0][0]} holds {len(header)} entries separated by {delimiter!r}"
+            " (a list pasted from Outlook?), not a spreadsheet header; put one email per line"
         )
     index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
     emails: list[str] = []
@@ -424,11 +461,12 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
     consumed = 0
     for row in reader:
         if reader.line_num - consumed > 1:
-            # An unclosed quote swallows every later line into one cell: those people would protect nobody.
+            # An unclosed quote swallows every later line into one cell: those people would protect
+            # nobody.
             start = numbered[consumed + 1][0]
             raise UsageError(
-                f"{path}: line {start} opens a quote (\") that runs over {reader.line_num - consumed} lines; "
-                "fix or remove the stray quote"
+                f'{path}: line {start} opens a quote (") that runs over'
+                f" {reader.line_num - consumed} lines; fix or remove the stray quote"
             )
         consumed = reader.line_num
         value = _uncomment(row[index]).strip() if index < len(row) else ""
@@ -472,7 +510,8 @@ def _header_key(column: str) -> str:
 
 
 def _names_email(column: str) -> bool:
-    """`Email`, `Work Email`, `Email Address [Required]`, `E-mail 1 - Value`, `EMAIL_ADDRESS`, `Mail`."""
+    """`Email`, `Work Email`, `Email Address [Required]`, `E-mail 1 - Value`, `EMAIL_ADDRESS`,
+    `Mail`."""
     key = _header_key(column)
     return "email" in key or key in ("mail", "mailaddress")
 
@@ -602,7 +641,9 @@ def _reads_as_theirs(column: str) -> bool:
     return bool(words) and all(w.isdigit() or w in own or _OWN_COMPOUND.fullmatch(w) for w in words)
 
 
-def _email_column(path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]) -> int:
+def _email_column(
+    path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]
+) -> int:
     """The index of the email column: the first of --email-column's names this file has, or the
     one the header names (when several do, the one that reads as the listed people's own and whose
     every value is an email); otherwise an error naming them. A column that reads as someone
@@ -626,8 +667,8 @@ def _email_column(path: str, header: list[str], lines: list[str], delimiter: str
     candidates = [i for i, name in enumerate(names) if _names_email(name)]
     if not candidates:
         raise UsageError(
-            f"{path}: the header names no email column (expected one such as Email, Work Email or E-mail 1 - Value); "
-            "rename it, or choose it with --email-column"
+            f"{path}: the header names no email column (expected one such as Email, Work Email or"
+            " E-mail 1 - Value); rename it, or choose it with --email-column"
         )
     rejected = {i: why for i in candidates for why in [_not_theirs(names[i])] if why}
     left = [i for i in candidates if i not in rejected]
@@ -656,12 +697,14 @@ def _email_column(path: str, header: list[str], lines: list[str], delimiter: str
         return _one_of_a_kind(path, names, pick[0])
     for i in full or left:
         _one_of_a_kind(path, names, i)  # a header twice among those that could be theirs: by number
-    example = next((names[i] for i in (full or left) if _reads_as_theirs(names[i])), None)
+    example = next((names[i] for i in full or left if _reads_as_theirs(names[i])), None)
     advice = (
         f"choose one with --email-column, for example --email-column {example!r}"
         if example
-        else "none of them reads as the listed people's own address: look at the file and name the "
-        "right one with --email-column (its header, or its number counting from 1)"
+        else (
+            "none of them reads as the listed people's own address: look at the file and name the "
+            "right one with --email-column (its header, or its number counting from 1)"
+        )
     )
     raise UsageError(f"{path}: several columns name an email ({listed(candidates)}); {advice}")
 
@@ -684,9 +727,15 @@ def check_url(url: str, what: str, host_only: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{what} {url!r} is not a URL; expected something like {DEFAULT_BASE_URL}")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UsageError(f"{what} {url!r} must use https (plain http is only allowed for 127.0.0.1 and localhost)")
+        raise UsageError(
+            f"{what} {url!r} must use https (plain http is only allowed for 127.0.0.1 and"
+            " localhost)"
+        )
     if host_only and (parts.path.strip("/") or parts.query or parts.fragment):
-        raise UsageError(f"{what} {url!r} has a path; give the host only, such as {parts.scheme}://{parts.netloc}")
+        raise UsageError(
+            f"{what} {url!r} has a path; give the host only, such as"
+            f" {parts.scheme}://{parts.netloc}"
+        )
     return url.strip().rstrip("/")
 
 
@@ -717,7 +766,8 @@ def _aac_region(host: str | None) -> str | None:
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from x-retry-after or Retry-After (seconds or an HTTP date); None if absent."""
+    """Seconds to wait from x-retry-after or Retry-After (seconds or an HTTP date); None if
+    absent."""
     for name in ("x-retry-after", "Retry-After"):
         value = (headers.get(name) or "").strip()
         if not value:
@@ -761,7 +811,8 @@ def _b64url(text: str) -> bytes:
 
 
 def error_message(body: bytes, content_type: str) -> str:
-    """The server's message from an AAC `{"exception": ...}` body, an OAuth error, or an HTML page."""
+    """The server's message from an AAC `{"exception": ...}` body, an OAuth error, or an HTML
+    page."""
     text = body.decode("utf-8", "replace")
     try:
         data = json.loads(text)
@@ -781,19 +832,26 @@ def error_message(body: bytes, content_type: str) -> str:
             return redact(str(data["message"]))
     if "html" in content_type or text.lstrip().startswith("<"):
         # Gateways put the useful words in a heading; the title is often just the status code.
-        match = re.search(r"<h1[^>]*>(.*?)</", text, re.S | re.I) or re.search(r"<title[^>]*>(.*?)</", text, re.S | re.I)
+        match = re.search(r"<h1[^>]*>(.*?)</", text, re.S | re.I) or re.search(
+            r"<title[^>]*>(.*?)</", text, re.S | re.I
+        )
         text = html.unescape(re.sub(r"<[^>]+>", " ", match.group(1) if match else text))
     return redact(" ".join(text.split())[:200])
 
 
-_UNSAFE_ON_SCREEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE_ON_SCREEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def shown(text: str) -> str:
     """Text made safe for a terminal or a log line: control characters (ESC, CR, LF, BEL,
     backspace) and bidi overrides become visible escapes, so that a member's name cannot move the
     cursor, erase the line above it, or forge a line of its own. Files keep the exact values."""
-    return _UNSAFE_ON_SCREEN.sub(lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return _UNSAFE_ON_SCREEN.sub(
+        lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+        text,
+    )
 
 
 def csv_safe(value: Any) -> str:
@@ -816,52 +874,225 @@ def utc_now() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Output: results on stdout, progress and diagnostics on stderr, all of it redacted
+# The terminal: the process's streams and keyboard. Results on stdout, the rest on stderr, redacted
 # ---------------------------------------------------------------------------------------------
 
 
+class Terminal:
+    """Where output goes, whether a person is there to answer, and the questions put to them.
+
+    Every line passes through redact() and shown(), so that neither a token nor a member's name
+    with escape sequences in it reaches the screen. A stream that fails to take a write is dropped
+    for the rest of the run instead of failing it. Tests hand in their own streams; by default the
+    process's own are looked up at each write (so that pytest's capture sees them).
+    """
+
+    def __init__(
+        self,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
+        self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
+        self.lock = threading.Lock()
+        self.lost: set[int] = set()  # ids of the streams a write failed on: never written again
+        self._status = ""  # the progress line wanted at the bottom of a live terminal
+        self._shown_status = ""  # the one on the screen now
+
+    @property
+    def stdin(self) -> TextIO:
+        return self._stdin or sys.stdin
+
+    @property
+    def stdout(self) -> TextIO:
+        return self._stdout or sys.stdout
+
+    @property
+    def stderr(self) -> TextIO:
+        return self._stderr or sys.stderr
+
+    @property
+    def interactive(self) -> bool:
+        """True when standard input is a terminal: someone is there to answer a question."""
+        try:
+            return self.stdin.isatty()
+        except (AttributeError, ValueError):  # closed, or not a file at all
+            return False
+
+    @property
+    def live(self) -> bool:
+        """True when stderr is a terminal, where one line can be rewritten in place (progress)."""
+        try:
+            return self.stderr.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def line(self, stream: TextIO, text: str) -> None:
+        self.write(stream, redact(shown(text)) + "\n")
+
+    def status(self, text: str) -> None:
+        """The one line that updates in place at the bottom of a live terminal (progress); ""
+        takes it away. Lines written meanwhile appear above it. Off a terminal: nothing."""
+        if not self.live:
+            return
+        text = redact(shown(text))
+        with self.lock:
+            self._status = text
+        self.write(self.stderr, "")
+
+    def write(self, stream: TextIO, text: str) -> None:
+        """Text as it is (a prompt, a CSV line): the caller has made it safe to show."""
+        with self.lock:
+            if id(stream) in self.lost:
+                return
+            if self._shown_status and (text or self._status != self._shown_status):
+                # Wiped with spaces, not an escape sequence: a Windows console shows escape
+                # sequences as text unless told otherwise, and "\r" works everywhere.
+                self._put(self.stderr, "\r" + " " * len(self._shown_status) + "\r")
+                self._shown_status = ""
+            self._put(stream, text)
+            if self._status and not self._shown_status and (not text or text.endswith("\n")):
+                self._put(self.stderr, self._status)  # back at the bottom, below what was written
+                self._shown_status = self._status
+
+    def _put(self, stream: TextIO, text: str) -> None:
+        if not text or id(stream) in self.lost:
+            return
+        try:
+            stream.write(text)
+            stream.flush()
+        except OSError:
+            # `| head` has read enough (EPIPE), the terminal hung up with the SSH session
+            # (EIO), the log's disk is full (ENOSPC): go on without this stream. The run,
+            # its report and its exit code must not depend on anyone still reading.
+            self.lost.add(id(stream))
+            quiet_broken_pipes()
+
+    def ask(self, prompt: str) -> str | None:
+        """One line typed at the terminal, trimmed; None at the end of input."""
+        self.write(self.stderr, redact(prompt))
+        with self._ending_the_prompt_line():
+            line = self.stdin.readline()
+        return line.strip() if line else None
+
+    def ask_hidden(self, prompt: str) -> str:
+        """A secret, not echoed. getpass reads the controlling terminal itself, so a test's own
+        stdin is read as a plain line instead."""
+        if self._stdin is not None:
+            return self.ask(prompt) or ""
+        try:
+            with self._ending_the_prompt_line():
+                return getpass.getpass(prompt, stream=self.stderr).strip()
+        except EOFError:
+            return ""
+
+    @contextlib.contextmanager
+    def _ending_the_prompt_line(self) -> Iterator[None]:
+        """Ctrl-C at a prompt: the message that follows starts on a line of its own."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.write(self.stderr, "\n")
+            raise
+
+
+class Progress:
+    """How far a long piece of work has come: done of total, the rate, and the time left.
+
+    The rate is measured over the last RATE_WINDOW seconds, not since the start: a run that the
+    quota slowed down (or a pause that ended) shows the pace it has now, so the ETA is honest.
+    The clock is a parameter so that tests need not wait.
+    """
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total = total
+        self.clock = clock
+        self.started = clock()
+        self.done = 0
+        self.recent: collections.deque[float] = collections.deque()  # when the recent ones ended
+
+    def advance(self, n: int = 1) -> None:
+        now = self.clock()
+        self.done += n
+        self.recent.extend([now] * n)
+        while self.recent and self.recent[0] <= now - RATE_WINDOW:
+            self.recent.popleft()
+
+    def rate(self) -> float | None:
+        """Per second, over the recent window; None until there is something to measure."""
+        now = self.clock()
+        while self.recent and self.recent[0] <= now - RATE_WINDOW:
+            self.recent.popleft()
+        span = min(now - self.started, RATE_WINDOW)
+        if not self.recent or span < 1.0:
+            return None
+        return len(self.recent) / span
+
+    def eta(self) -> float | None:
+        """Seconds left at the recent rate; None when it cannot be told."""
+        rate = self.rate()
+        return (self.total - self.done) / rate if rate else None
+
+    def figures(self, waiting: float | None = None) -> str:
+        """`123 of 5,000 (2%), 8.1 a second, ETA 10:02`, and a wait for the quota if there is
+        one."""
+        percent = 100 * self.done // self.total if self.total else 100
+        text = f"{self.done:,} of {self.total:,} ({percent}%)"
+        rate, eta = self.rate(), self.eta()
+        if rate is not None:
+            text += f", {rate:.1f} a second"
+        if eta is not None and self.done < self.total:
+            text += f", ETA {clock_time(eta)}"
+        if waiting:
+            text += f"; waiting {math.ceil(waiting)} s for the quota"
+        return text
+
+
+def clock_time(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` from an hour on."""
+    whole = int(math.ceil(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 class Console:
-    def __init__(self, verbosity: int = 0, json_mode: bool = False) -> None:
+    """The run's lines, by kind: results (the plan, the summary) on stdout, or on stderr under
+    --json; progress and diagnostics on stderr; warnings collected for the --json document."""
+
+    def __init__(
+        self, verbosity: int = 0, json_mode: bool = False, terminal: Terminal | None = None
+    ) -> None:
         self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
         self.json_mode = json_mode  # stdout is kept for the one JSON document
-        self.lock = threading.Lock()
+        self.terminal = terminal or Terminal()
         self.muted = False  # after a second Ctrl-C, late workers stay silent
         self.warnings: list[str] = []
-        self.lost: set[int] = set()  # ids of the streams a write failed on: never written again
 
     def _write(self, stream: TextIO, text: str) -> None:
-        with self.lock:
-            if not self.muted and id(stream) not in self.lost:
-                try:
-                    stream.write(redact(shown(text)) + "\n")
-                    stream.flush()
-                except OSError:
-                    # `| head` has read enough (EPIPE), the terminal hung up with the SSH session
-                    # (EIO), the log's disk is full (ENOSPC): go on without this stream. The run,
-                    # its report and its exit code must not depend on anyone still reading.
-                    self.lost.add(id(stream))
-                    quiet_broken_pipes()
+        if not self.muted:
+            self.terminal.line(stream, text)
 
     def result(self, text: str = "") -> None:
-        self._write(sys.stderr if self.json_mode else sys.stdout, text)
+        self._write(self.terminal.stderr if self.json_mode else self.terminal.stdout, text)
 
     def raw(self, text: str) -> None:
-        self._write(sys.stderr, text)
+        self._write(self.terminal.stderr, text)
 
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
-            self._write(sys.stderr, text)
+            self._write(self.terminal.stderr, text)
 
     def debug(self, text: str) -> None:
         if self.verbosity >= 1:
-            self._write(sys.stderr, text)
+            self._write(self.terminal.stderr, text)
 
     def warn(self, text: str) -> None:
         self.warnings.append(redact(text))
-        self._write(sys.stderr, f"{PROG}: warning: {text}")
+        self._write(self.terminal.stderr, f"{PROG}: warning: {text}")
 
     def error(self, text: str) -> None:
-        self._write(sys.stderr, f"{PROG}: error: {text}")
+        self._write(self.terminal.stderr, f"{PROG}: error: {text}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -871,7 +1102,8 @@ class Console:
 
 @dataclass
 class TokenFile:
-    """What a token file holds: the token endpoint's answer, plus optional client_id and token_url."""
+    """What a token file holds: the token endpoint's answer, plus optional client_id and
+    token_url."""
 
     path: str
     data: dict[str, Any]
@@ -899,7 +1131,8 @@ class TokenFile:
         return cls(path, data)
 
     def write(self, data: dict[str, Any]) -> None:
-        """Atomically: a temporary file beside it, flushed and synced, renamed over it, mode 0600."""
+        """Atomically: a temporary file beside it, flushed and synced, renamed over it, mode
+        0600."""
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, tmp = tempfile.mkstemp(prefix=".token-", dir=folder)
         try:
@@ -985,7 +1218,8 @@ class Tokens:
             return False
 
     def wait_idle(self) -> None:
-        """Waits (bounded) for a refresh under way in another thread, so that its new pair is saved."""
+        """Waits (bounded) for a refresh under way in another thread, so that its new pair is
+        saved."""
         if self.lock.acquire(timeout=self.timeout * MAX_ATTEMPTS + 5):
             self.lock.release()
 
@@ -995,11 +1229,17 @@ class Tokens:
         if self.can_refresh and self.expires_soon():
             self.refresh(self.generation)
         exp = jwt_claims(self.access_token).get("exp")
-        if not self.can_refresh and isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp < time.time():
+        if (
+            not self.can_refresh
+            and isinstance(exp, (int, float))
+            and not isinstance(exp, bool)
+            and exp < time.time()
+        ):
             when = dt.datetime.fromtimestamp(exp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
             raise TokenError(
-                f"the access token expired at {when} ({_ago(time.time() - exp)} ago) and there is no refresh token to "
-                f"renew it; make a new token pair in AAC ({TOKEN_HELP_PATH}), best kept in a --token-file"
+                f"the access token expired at {when} ({_ago(time.time() - exp)} ago) and there is"
+                f" no refresh token to renew it; make a new token pair in AAC ({TOKEN_HELP_PATH}),"
+                " best kept in a --token-file"
             )
 
     def refresh(self, seen_generation: int) -> None:
@@ -1010,20 +1250,29 @@ class Tokens:
             if self.generation != seen_generation:
                 return
             if not self.can_refresh:
-                raise TokenError("the access token was rejected and there is no refresh token to renew it")
+                raise TokenError(
+                    "the access token was rejected and there is no refresh token to renew it"
+                )
             assert self.file is not None
             try:
                 with _FileLock(self.file.path):
                     # Another run sharing this file may have refreshed while we waited for the lock.
                     on_disk = TokenFile.read(self.file.path)
-                    if on_disk.data.get("refresh_token") and on_disk.data.get("refresh_token") != self.refresh_token:
-                        self.console.debug("token file: another run already refreshed; using its token pair")
+                    if (
+                        on_disk.data.get("refresh_token")
+                        and on_disk.data.get("refresh_token") != self.refresh_token
+                    ):
+                        self.console.debug(
+                            "token file: another run already refreshed; using its token pair"
+                        )
                         self.file = on_disk
                         self.access_token = on_disk.data.get("access_token")
                     else:
                         self._refresh_now()
             except OSError as exc:
-                self.failure = TokenError(f"cannot lock or read the token file {self.file.path}: {exc.strerror or exc}")
+                self.failure = TokenError(
+                    f"cannot lock or read the token file {self.file.path}: {exc.strerror or exc}"
+                )
                 raise self.failure from None
             except TokenError as exc:
                 self.failure = exc
@@ -1033,12 +1282,17 @@ class Tokens:
 
     def _refresh_now(self) -> None:
         assert self.file is not None and self.token_url and self.client_id
-        form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token, "client_id": self.client_id}
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": self.refresh_token,
+            "client_id": self.client_id,
+        }
         answer = None
         waited = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                # A fresh connection each time: a stale pooled one would make a lost answer likelier.
+                # A fresh connection each time: a stale pooled one would make a lost answer
+                # likelier.
                 answer = _send_within(
                     lambda **bound: requests.post(
                         self.token_url,
@@ -1055,18 +1309,22 @@ class Tokens:
                     time.sleep(backoff_delay(attempt))
                     continue
                 if _never_connected(exc) or hopeless:
-                    raise TokenError(f"POST {_path_of(self.token_url)}: the token refresh got no answer: {why}") from None
+                    raise TokenError(
+                        f"POST {_path_of(self.token_url)}: the token refresh got no answer: {why}"
+                    ) from None
                 raise TokenError(
-                    f"POST {_path_of(self.token_url)}: the token refresh got no answer ({why}). "
-                    "The refresh token may already be used up: if the next run fails too, make a new token pair "
-                    f"in AAC ({TOKEN_HELP_PATH})"
+                    f"POST {_path_of(self.token_url)}: the token refresh got no answer ({why}). The"
+                    " refresh token may already be used up: if the next run fails too, make a new"
+                    f" token pair in AAC ({TOKEN_HELP_PATH})"
                 ) from None
             if answer.status_code in (429, 503) and attempt < MAX_ATTEMPTS:
                 wait = parse_retry_after(answer.headers) or backoff_delay(attempt)
-                if waited + wait > MAX_REFRESH_WAIT:  # the refresh token was not used up: a later run can refresh
+                # the refresh token was not used up: a later run can refresh
+                if waited + wait > MAX_REFRESH_WAIT:
                     raise TokenError(
-                        f"POST {_path_of(self.token_url)}: HTTP {answer.status_code} asking to wait {wait:.0f} s; the token "
-                        f"refresh waits at most {MAX_REFRESH_WAIT:.0f} s in all. Re-run the same command later"
+                        f"POST {_path_of(self.token_url)}: HTTP {answer.status_code} asking to wait"
+                        f" {wait:.0f} s; the token refresh waits at most {MAX_REFRESH_WAIT:.0f} s"
+                        " in all. Re-run the same command later"
                     )
                 waited += wait
                 time.sleep(wait)
@@ -1081,12 +1339,13 @@ class Tokens:
             message = error_message(answer.content, answer.headers.get("Content-Type", ""))
             if isinstance(data, dict) and data.get("error") == "invalid_grant":
                 raise TokenError(
-                    "the refresh token has expired or was already used (invalid_grant); make a new token pair in "
-                    f"AAC ({TOKEN_HELP_PATH}) and put it in the token file"
+                    "the refresh token has expired or was already used (invalid_grant); make a new"
+                    f" token pair in AAC ({TOKEN_HELP_PATH}) and put it in the token file"
                 )
             raise TokenError(
-                f"POST {_path_of(self.token_url)}: HTTP {answer.status_code}: {message}. The token refresh failed; "
-                f"the refresh token may be used up: if so, make a new token pair in AAC ({TOKEN_HELP_PATH})"
+                f"POST {_path_of(self.token_url)}: HTTP {answer.status_code}: {message}. The token"
+                " refresh failed; the refresh token may be used up: if so, make a new token pair"
+                f" in AAC ({TOKEN_HELP_PATH})"
             )
         register_secret(data.get("access_token"))
         register_secret(data.get("refresh_token"))
@@ -1103,8 +1362,9 @@ class Tokens:
             self.file.write(new)
         except OSError as exc:
             raise TokenError(
-                f"the refreshed token pair could not be saved to {self.file.path} ({exc.strerror or exc}); the refresh "
-                f"token in that file is no longer valid, so make a new token pair in AAC ({TOKEN_HELP_PATH})"
+                f"the refreshed token pair could not be saved to {self.file.path}"
+                f" ({exc.strerror or exc}); the refresh token in that file is no longer valid, so"
+                f" make a new token pair in AAC ({TOKEN_HELP_PATH})"
             ) from None
         self.access_token = new["access_token"]
         self.console.info("Refreshed the access token; the token file holds the new pair.")
@@ -1179,7 +1439,12 @@ class _FileLock:
     def _flock(self, fcntl: Any, deadline: float) -> None:
         while True:
             handle = open(self.path, encoding="utf-8")
-            if not self._retry(lambda: fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB), BlockingIOError, deadline, handle.close):
+            if not self._retry(
+                lambda: fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB),
+                BlockingIOError,
+                deadline,
+                handle.close,
+            ):
                 continue
             try:
                 same = os.fstat(handle.fileno()).st_ino == os.stat(self.path).st_ino
@@ -1197,7 +1462,8 @@ class _FileLock:
             handle.seek(0)
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
 
-        # msvcrt says "locked by another process" with EACCES or EDEADLOCK: any OSError but a missing file.
+        # msvcrt says "locked by another process" with EACCES or EDEADLOCK: any OSError but a
+        # missing file.
         while not self._retry(lock, OSError, deadline, handle.close):
             handle = open(self.lock_path, "a+b")
 
@@ -1216,7 +1482,9 @@ class _FileLock:
                 handle.write(f"pid {os.getpid()} at {utc_now()}\n")
 
         # Windows answers PermissionError for a lock file that is being deleted.
-        while not self._retry(create, (FileExistsError, PermissionError), deadline, self._remove_if_stale):
+        while not self._retry(
+            create, (FileExistsError, PermissionError), deadline, self._remove_if_stale
+        ):
             pass
         self.release = lambda: os.unlink(self.lock_path)
 
@@ -1225,7 +1493,9 @@ class _FileLock:
             if time.time() - os.stat(self.lock_path).st_mtime > LOCK_STALE:
                 os.unlink(self.lock_path)
 
-    def _retry(self, attempt: Callable[[], None], busy: Any, deadline: float, on_busy: Callable[[], None]) -> bool:
+    def _retry(
+        self, attempt: Callable[[], None], busy: Any, deadline: float, on_busy: Callable[[], None]
+    ) -> bool:
         """True once attempt() got the lock; False after on_busy() and a short sleep: try again.
         Only `busy` errors mean "held by another run"; any other error is raised."""
         try:
@@ -1237,8 +1507,9 @@ class _FileLock:
             on_busy()
         if time.monotonic() > deadline:
             raise TokenError(
-                f"another run has held the lock on the token file {self.path} for over {self.wait:.0f} s; if no "
-                f"other run is going, delete {self.lock_path} if it exists, and try again"
+                f"another run has held the lock on the token file {self.path} for over"
+                f" {self.wait:.0f} s; if no other run is going, delete {self.lock_path} if it"
+                " exists, and try again"
             )
         time.sleep(0.05)
         return False
@@ -1301,13 +1572,16 @@ class Pacer:
         self.cut_index = 0  # requests sent before the last cut
         self.first = self.since = 0.0  # sending time of the first request, and of the last cut
         self.accepted_since = 0
-        self.accepted: collections.deque[float] = collections.deque()  # sending times, last MIN_WINDOW
+        # sending times, last MIN_WINDOW
+        self.accepted: collections.deque[float] = collections.deque()
         self.recent: collections.deque[bool] = collections.deque(maxlen=self.RECENT)  # True: a 429
-        self.budgets: dict[str, list[float]] = {}  # window -> [requests left, reset time, as reported]
+        # window -> [requests left, reset time, as reported]
+        self.budgets: dict[str, list[float]] = {}
 
     # -- asking ------------------------------------------------------------------------------
     def wait_turn(self, stop: threading.Event | None = None) -> Ticket:
-        """Blocks until this request may go; with `stop`, raises Stopped when it is set meanwhile."""
+        """Blocks until this request may go; with `stop`, raises Stopped when it is set
+        meanwhile."""
         first_look = True
         while True:
             with self.lock:
@@ -1376,7 +1650,8 @@ class Pacer:
                     self.accepted.popleft()
                 self.accepted_since += 1
             for name, remaining, reset_in in budgets:
-                left = remaining - (self.sent - ticket.index)  # later requests may not be counted yet
+                # later requests may not be counted yet
+                left = remaining - (self.sent - ticket.index)
                 old = self.budgets.get(name)
                 if old is None or remaining > old[2] or now >= old[1]:
                     self.budgets[name] = [left, now + reset_in, remaining]  # a new window
@@ -1398,7 +1673,8 @@ class Pacer:
             if span >= self.MIN_WINDOW:
                 accepted = self.accepted_since / span
             else:
-                accepted = len(self.accepted) / self.MIN_WINDOW  # the last second's, however young the run
+                # the last second's, however young the run
+                accepted = len(self.accepted) / self.MIN_WINDOW
             self.rate = max(self.MIN_RATE, self.MARGIN * accepted)
             self.rate_from = active
             self.next_slot = max(self.next_slot, self.pause_until)
@@ -1414,7 +1690,11 @@ class Pacer:
         self.pause_until = max(self.pause_until, now + wait)
 
     def _active(self, now: float) -> float:
-        pausing = max(0.0, min(now, self.pause_until) - self.pause_from) if self.pause_until > -math.inf else 0.0
+        pausing = (
+            max(0.0, min(now, self.pause_until) - self.pause_from)
+            if self.pause_until > -math.inf
+            else 0.0
+        )
         return now - self.excluded - pausing
 
     def _rate(self, now: float) -> float:
@@ -1425,13 +1705,18 @@ class Pacer:
 _BUDGET_HEADER = re.compile(r"x-rate-?limit-(?:(.+)-)?remaining", re.I)
 
 
-def _rate_limit_budgets(headers: Mapping[str, str], wall: Callable[[], float]) -> list[tuple[str, float, float]]:
-    """(window, requests remaining, seconds to its reset) from x-rate-limit-*-remaining/-reset pairs.
+def _rate_limit_budgets(
+    headers: Mapping[str, str], wall: Callable[[], float]
+) -> list[tuple[str, float, float]]:
+    """(window, requests remaining, seconds to its reset) from x-rate-limit-*-remaining/-reset
+    pairs.
 
-    A reset is read as seconds from now, or as a Unix time (seconds or milliseconds) when it is one.
-    """
+    A reset is read as seconds from now, or as a Unix time (seconds or milliseconds) when it is
+    one."""
     found = []
-    lowered = {name.lower(): value for name, value in headers.items() if name[:6].lower() == "x-rate"}
+    lowered = {
+        name.lower(): value for name, value in headers.items() if name[:6].lower() == "x-rate"
+    }
     for name, value in lowered.items():
         match = _BUDGET_HEADER.fullmatch(name)
         if not match:
@@ -1464,7 +1749,8 @@ class Answer:
     body: bytes
     content_type: str
     request_id: str | None
-    retried_after_no_answer: bool = False  # an earlier attempt's answer was lost (or a 502/504): it may have acted
+    # an earlier attempt's answer was lost (or a 502/504): it may have acted
+    retried_after_no_answer: bool = False
 
     def json(self) -> Any:
         try:
@@ -1521,15 +1807,23 @@ class AacClient:
         with self._sending_lock:
             self.sending += change
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None, stoppable: bool = False) -> Answer:
-        """Sends one call with the retry policy; returns the final answer (2xx or a permanent error).
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        stoppable: bool = False,
+    ) -> Answer:
+        """Sends one call with the retry policy; returns the final answer (2xx or a permanent
+        error).
 
         Retries: 429 (waiting what the server asks, everyone pausing when it names a wait), 500,
         502, 503, 504, connection errors and timeouts, at most MAX_ATTEMPTS in all; one token
         refresh on a 401. With `stoppable` (removals), the stop flag ends the retries by raising
-        Stopped, and an error that ends the whole run sets the flag before its slot is given back,
-        so that no other worker sends another request with a dead token.
-        """
+        Stopped, and an error that ends the whole run sets the flag before its slot is given
+        back, so that no other worker sends another request with a dead token."""
         attempt = 0
         refreshed = False
         maybe_acted = False  # an earlier attempt's answer was lost, or was a gateway's 502/504
@@ -1538,7 +1832,9 @@ class AacClient:
             attempt += 1
             self._take_slot(stoppable, last, maybe_acted)
             try:
-                answer, delay = self._attempt(method, path, params, body, attempt, refreshed, maybe_acted, stoppable)
+                answer, delay = self._attempt(
+                    method, path, params, body, attempt, refreshed, maybe_acted, stoppable
+                )
             except _Refreshed:
                 refreshed = True
                 attempt -= 1  # the token, not the server, was at fault
@@ -1554,7 +1850,9 @@ class AacClient:
                 if hopeless:
                     raise ApiError(method, path, f"no answer: {why}") from None
                 if attempt >= MAX_ATTEMPTS:
-                    raise ApiError(method, path, f"no answer after {attempt} attempts: {why}") from None
+                    raise ApiError(
+                        method, path, f"no answer after {attempt} attempts: {why}"
+                    ) from None
                 answer, delay = None, backoff_delay(attempt)
             finally:
                 self.slots.release()  # before any backoff: a sleeping worker holds no slot
@@ -1569,15 +1867,30 @@ class AacClient:
             self._sleep(delay, stoppable, last, maybe_acted)
 
     def _attempt(
-        self, method: str, path: str, params: Any, body: Any, attempt: int, refreshed: bool, no_answer_before: bool, stoppable: bool
+        self,
+        method: str,
+        path: str,
+        params: Any,
+        body: Any,
+        attempt: int,
+        refreshed: bool,
+        no_answer_before: bool,
+        stoppable: bool,
     ) -> tuple[Answer, float | None]:
         """One request, holding a slot. Returns the answer and None to stop, or a delay to retry."""
         try:
             started = self.pacer.wait_turn(self.stop if stoppable else None)
             token, generation = self.tokens.current()
         except BudgetSpent as spent:
-            window = f"x-rate-limit-{spent.window}-remaining" if spent.window else "x-rate-limit-remaining"
-            raise LongWait(Answer(method, path, None, b"", "", None), spent.wait, f"{window}: 0") from None  # type: ignore[arg-type]
+            window = (
+                f"x-rate-limit-{spent.window}-remaining"
+                if spent.window
+                else "x-rate-limit-remaining"
+            )
+            # type: ignore[arg-type]
+            raise LongWait(
+                Answer(method, path, None, b"", "", None), spent.wait, f"{window}: 0"
+            ) from None
         except TokenError:
             if stoppable:  # another worker's refresh failed; that worker reports it, this one stops
                 raise Stopped(None, False) from None
@@ -1588,7 +1901,10 @@ class AacClient:
             response = self.transport.send(method, path, params, body, token, stream=True)
             content = _read_within(response, t0 + self.timeout)  # the whole request's deadline
         except requests.RequestException as exc:
-            self.console.debug(f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s (attempt {attempt})")
+            self.console.debug(
+                f"{method} {path} -> {type(exc).__name__} after {time.monotonic() - t0:.2f}s"
+                f" (attempt {attempt})"
+            )
             raise _NoAnswer(exc) from None
         finally:
             self._count_sending(-1)
@@ -1602,7 +1918,8 @@ class AacClient:
             no_answer_before,
         )
         self.console.debug(
-            f"{method} {path}{_query(params)} -> {response.status_code} in {time.monotonic() - t0:.2f}s"
+            f"{method} {path}{_query(params)} -> {response.status_code} in"
+            f" {time.monotonic() - t0:.2f}s"
             + (f" (request id {answer.request_id})" if answer.request_id else "")
         )
         status = response.status_code
@@ -1612,17 +1929,27 @@ class AacClient:
             self.tokens.accepted(generation)
             return answer, None
         if 300 <= status < 400:
-            where = urllib.parse.urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+            where = (
+                urllib.parse.urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+            )
             own = urllib.parse.urlsplit(self.base_url).netloc
-            raise ApiError(method, path, f"the server redirected to {where}; not followed, so the token stays with {own}. Check --base-url", status, answer.request_id)
+            raise ApiError(
+                method,
+                path,
+                f"the server redirected to {where}; not followed, so the token stays with {own}."
+                " Check --base-url",
+                status,
+                answer.request_id,
+            )
         if status == 401:
             home = None if self.answered else token_home(token, self.base_url)
             if home:  # refreshing would not help: the token is for another region's host
                 raise AuthError(
                     method,
                     path,
-                    f"the access token was rejected ({answer.message or 'Unauthorized'}); it belongs to {home} (its iss "
-                    f"claim), not {self.base_url}: give --base-url {home}",
+                    f"the access token was rejected ({answer.message or 'Unauthorized'}); it"
+                    f" belongs to {home} (its iss claim), not {self.base_url}: give --base-url"
+                    f" {home}",
                     401,
                     answer.request_id,
                 )
@@ -1657,21 +1984,30 @@ class AacClient:
 
     def _auth_error(self, answer: Answer, after_refresh: bool) -> AuthError:
         if after_refresh:
-            text = "the server rejected the token pair right after a refresh; make a new token pair in AAC (" + TOKEN_HELP_PATH + ")"
+            text = (
+                "the server rejected the token pair right after a refresh; make a new token pair in"
+                " AAC ("
+                + TOKEN_HELP_PATH
+                + ")"
+            )
         elif not _JWT_SHAPE.fullmatch(self.tokens.access_token or ""):
             text = (
-                f"the access token was rejected ({answer.message or 'Unauthorized'}); it does not look like an AAC access "
-                "token (those are JWTs: three dot-separated parts, starting eyJ). Copy the access token from "
-                f"{TOKEN_HELP_PATH}, not the refresh token or the Client ID"
+                f"the access token was rejected ({answer.message or 'Unauthorized'}); it does not"
+                " look like an AAC access token (those are JWTs: three dot-separated parts,"
+                f" starting eyJ). Copy the access token from {TOKEN_HELP_PATH}, not the refresh"
+                " token or the Client ID"
             )
         else:
             text = (
-                f"the access token was rejected ({answer.message or 'Unauthorized'}); it may have expired. Give a fresh one, "
-                "or a --token-file with a refresh token so the tool can renew it"
+                f"the access token was rejected ({answer.message or 'Unauthorized'}); it may have"
+                " expired. Give a fresh one, or a --token-file with a refresh token so the tool"
+                " can renew it"
             )
         return AuthError(answer.method, answer.path, text, 401, answer.request_id)
 
-    def _sleep(self, seconds: float, stoppable: bool, last: Answer | None, maybe_acted: bool) -> None:
+    def _sleep(
+        self, seconds: float, stoppable: bool, last: Answer | None, maybe_acted: bool
+    ) -> None:
         if stoppable:
             if self.stop.wait(seconds) or self.stop.is_set():
                 raise Stopped(last, maybe_acted)
@@ -1717,16 +2053,26 @@ class AacClient:
     # -- the verbs that change a workspace: each answers the final Answer, or raises ------------
 
     def remove_member(self, workspace_id: int, person_id: int) -> Answer:
-        return self.request("DELETE", f"/v4/workspaces/{workspace_id}/people/{person_id}", stoppable=True)
+        return self.request(
+            "DELETE", f"/v4/workspaces/{workspace_id}/people/{person_id}", stoppable=True
+        )
 
     def transfer_assets(self, from_id: int, to_id: int) -> Answer:
         body = {"fromPersonId": from_id, "toPersonId": to_id}
         return self.request("PATCH", "/v4/workspaces/current/transfer", body=body, stoppable=True)
 
-    def suspend_members(self, workspace_id: int, person_ids: list[int], suspend: bool = True) -> Answer:
-        """The bulk route: at most SUSPEND_BATCH ids; the answer has no body (any 2xx is success)."""
+    def suspend_members(
+        self, workspace_id: int, person_ids: list[int], suspend: bool = True
+    ) -> Answer:
+        """The bulk route: at most SUSPEND_BATCH ids; the answer has no body (any 2xx is
+        success)."""
         verb = "suspend" if suspend else "unsuspend"
-        return self.request("POST", f"/v4/workspaces/{workspace_id}/people/{verb}", body={"personIds": person_ids}, stoppable=True)
+        return self.request(
+            "POST",
+            f"/v4/workspaces/{workspace_id}/people/{verb}",
+            body={"personIds": person_ids},
+            stoppable=True,
+        )
 
     def suspend_member(self, workspace_id: int, person_id: int) -> Answer:
         """The one-person suspension, for tenants without the bulk route. The spec has it as
@@ -1757,16 +2103,36 @@ class _Transport:
         base.prepare_url(base_url + "/", None)  # IDNA and quoting, once
         self.base = base.url.rstrip("/")
         settings = session.merge_environment_settings(self.base + "/", {}, None, None, None)
-        self.options = {"timeout": timeout, "verify": settings["verify"], "cert": settings["cert"], "proxies": settings["proxies"]}
+        self.options = {
+            "timeout": timeout,
+            "verify": settings["verify"],
+            "cert": settings["cert"],
+            "proxies": settings["proxies"],
+        }
         self.adapter = _Adapter(pool_size)
         session.close()
-        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate", "Connection": "keep-alive"}
+        self.headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "Connection": "keep-alive",
+        }
 
-    def send(self, method: str, path: str, params: dict[str, Any] | None, body: Any, token: str, *, stream: bool = False) -> requests.Response:
+    def send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        token: str,
+        *,
+        stream: bool = False,
+    ) -> requests.Response:
         request = requests.PreparedRequest()
         request.method = method
         request.url = self.base + path + _query(params)
-        headers = dict(self.headers)  # a plain dict: urllib3 copies it into its own header map anyway
+        # a plain dict: urllib3 copies it into its own header map anyway
+        headers = dict(self.headers)
         headers["Authorization"] = f"Bearer {token}"
         if body is not None:
             request.body = json.dumps(body).encode("utf-8")
@@ -1795,23 +2161,30 @@ class _Adapter(requests.adapters.HTTPAdapter):
         self._checked: set[int] = set()
         self._full_url: dict[str, bool] = {}
 
-    def get_connection_with_tls_context(self, request: Any, verify: Any, proxies: Any = None, cert: Any = None) -> Any:
+    def get_connection_with_tls_context(
+        self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
         origin = _origin(request.url)
         pool = self._pools.get(origin)
         if pool is None:
-            pool = self._pools[origin] = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            pool = self._pools[origin] = super().get_connection_with_tls_context(
+                request, verify, proxies, cert
+            )
         return pool
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         if id(conn) not in self._checked:
-            super().cert_verify(conn, url, verify, cert)  # raises for a missing CA bundle, every time
+            # raises for a missing CA bundle, every time
+            super().cert_verify(conn, url, verify, cert)
             self._checked.add(id(conn))
 
     def request_url(self, request: Any, proxies: Any) -> str:
         origin = _origin(request.url)
         full = self._full_url.get(origin)
         if full is None:
-            full = self._full_url[origin] = super().request_url(request, proxies) != request.path_url
+            full = self._full_url[origin] = (
+                super().request_url(request, proxies) != request.path_url
+            )
         return super().request_url(request, proxies) if full else request.path_url
 
     def build_response(self, req: Any, resp: Any) -> requests.Response:
@@ -1838,13 +2211,16 @@ def _origin(url: str) -> str:
 
 class _Session(requests.Session):
     """Reads proxy and CA settings (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) from the environment
-    once per host, as requests itself does, instead of rescanning the environment on every request."""
+    once per host, as requests itself does, instead of rescanning the environment on every request.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._env_settings: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> dict[str, Any]:
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
         if proxies or stream is not None or verify is not None or cert is not None:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         parts = urllib.parse.urlsplit(url)
@@ -1917,7 +2293,9 @@ class _Deadlines:
             heapq.heappush(self.heap, (deadline, self.count, fire))
             self.armed.add(self.count)
             if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="request-deadlines", daemon=True)
+                self.thread = threading.Thread(
+                    target=self._run, name="request-deadlines", daemon=True
+                )
                 self.thread.start()
             elif self.heap[0][1] == self.count:
                 self.cond.notify()  # sooner than what the thread sleeps towards
@@ -1946,7 +2324,8 @@ _DEADLINES = _Deadlines()
 
 def _send_within(send: Callable[..., requests.Response], timeout: float) -> requests.Response:
     """send(timeout=, stream=True), its body read by _read_within against the same whole-request
-    deadline the AAC calls get (for the token refresh and Graph, which do not go through AacClient)."""
+    deadline the AAC calls get (for the token refresh and Graph, which do not go through AacClient).
+    """
     started = time.monotonic()
     response = send(timeout=timeout, stream=True)
     _read_within(response, started + timeout)  # caches the body: .json() and .content read it
@@ -1973,23 +2352,56 @@ def describe_network_failure(exc: BaseException, url: str, timeout: float) -> tu
     host = parts.netloc.rpartition("@")[2] or name
     chain = _exception_chain(exc)
     text = " ".join(str(e) for e in chain)
-    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
+    if (
+        any(isinstance(e, ssl.SSLCertVerificationError) for e in chain)
+        or "CERTIFICATE_VERIFY_FAILED" in text
+    ):
         return (
-            f"the TLS certificate of {host} failed verification; behind a proxy or firewall with its own CA, "
-            "set REQUESTS_CA_BUNDLE to that CA's certificate bundle (a .pem file)",
+            (
+                f"the TLS certificate of {host} failed verification; behind a proxy or firewall"
+                " with its own CA, set REQUESTS_CA_BUNDLE to that CA's certificate bundle (a .pem"
+                " file)"
+            ),
             True,
         )
-    if any(isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError" for e in chain):
-        return f"the name {name} does not resolve (DNS lookup failed); check --base-url and the network connection", True
+    if any(
+        isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError" for e in chain
+    ):
+        return (
+            (
+                f"the name {name} does not resolve (DNS lookup failed); check --base-url and the"
+                " network connection"
+            ),
+            True,
+        )
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text.casefold():
-        return f"{host} refused the connection; check --base-url (and HTTPS_PROXY, if you use a proxy)", False
+        return (
+            (
+                f"{host} refused the connection; check --base-url (and HTTPS_PROXY, if you use a"
+                " proxy)"
+            ),
+            False,
+        )
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"connecting to {host} timed out after {timeout:g} s; check the network, a firewall or HTTPS_PROXY", False
+        return (
+            (
+                f"connecting to {host} timed out after {timeout:g} s; check the network, a firewall"
+                " or HTTPS_PROXY"
+            ),
+            False,
+        )
     if isinstance(exc, requests.Timeout):
         return f"{host} did not answer within {timeout:g} s (--timeout)", False
     if isinstance(exc, requests.exceptions.SSLError):
-        if is_loopback(name) and "wrong version number" in text.casefold():  # OpenSSL reading a plain HTTP answer
-            return f"{host} speaks plain HTTP, not HTTPS (a local test server, such as the fake?); use http:// in --base-url", True
+        # OpenSSL reading a plain HTTP answer
+        if is_loopback(name) and "wrong version number" in text.casefold():
+            return (
+                (
+                    f"{host} speaks plain HTTP, not HTTPS (a local test server, such as the fake?);"
+                    " use http:// in --base-url"
+                ),
+                True,
+            )
         return f"the TLS connection to {host} failed ({type(exc).__name__})", False
     if isinstance(exc, requests.ConnectionError):
         return f"the connection to {host} failed or was reset", False
@@ -1997,12 +2409,18 @@ def describe_network_failure(exc: BaseException, url: str, timeout: float) -> tu
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
-    """The exception and what it wraps: requests -> urllib3 (`reason`, args) -> socket/ssl (__cause__)."""
+    """The exception and what it wraps: requests -> urllib3 (`reason`, args) -> socket/ssl
+    (__cause__)."""
     chain: list[BaseException] = []
     seen: BaseException | None = exc
     while seen is not None and all(seen is not e for e in chain) and len(chain) < 12:
         chain.append(seen)
-        links = (getattr(seen, "reason", None), seen.args[0] if seen.args else None, seen.__cause__, seen.__context__)
+        links = (
+            getattr(seen, "reason", None),
+            seen.args[0] if seen.args else None,
+            seen.__cause__,
+            seen.__context__,
+        )
         seen = next((e for e in links if isinstance(e, BaseException)), None)
     return chain
 
@@ -2038,10 +2456,16 @@ class Person:
         if not isinstance(record, dict):
             raise ValueError("a person record is not an object")
         raw_id = record.get("id")
-        if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)) or not str(raw_id).isdigit():
+        if (
+            isinstance(raw_id, bool)
+            or not isinstance(raw_id, (int, str))
+            or not str(raw_id).isdigit()
+        ):
             raise ValueError(f"a person record has no numeric id ({raw_id!r})")
         email = record.get("email")
-        name = record.get("name") or " ".join(filter(None, [record.get("firstName"), record.get("lastName")]))
+        name = record.get("name") or " ".join(
+            filter(None, [record.get("firstName"), record.get("lastName")])
+        )
         last_login = record.get("lastLoginTime", record.get("last_login_time"))
         state_change, created_at = record.get("lastStateChange"), record.get("createdAt")
         return cls(
@@ -2119,7 +2543,9 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
         except ApiError as exc:
             # Unreadable (missing on this tenant, refused, or not a person list): without it the
             # records alone cannot tell admins from members. Other failures end the run as usual.
-            if isinstance(exc, ListingError) or (exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 429)):
+            if isinstance(exc, ListingError) or (
+                exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 429)
+            ):
                 return None, str(exc)
             raise
         return {p.id for p in admins}, None
@@ -2144,19 +2570,27 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
     ws_id, people = int(ws["id"]), listing.people
     if not any(p.id == me.id for p in people):
         raise RemoveUsersError(
-            f"the tool cannot tell who you are: GET /v4/people/current says your id is {me.id} ({me.email or 'no email'}), "
-            "but the workspace's listing has no person with that id (another id scheme, or a caching proxy), so "
-            "nothing could keep you from being removed. Nothing was changed"
+            f"the tool cannot tell who you are: GET /v4/people/current says your id is {me.id}"
+            f" ({me.email or 'no email'}), but the workspace's listing has no person with that id"
+            " (another id scheme, or a caching proxy), so nothing could keep you from being"
+            " removed. Nothing was changed"
         )
-    if route_admins is not None and (not route_admins or (me.is_admin and me.id not in route_admins)):
-        # You are an admin (you run this), so an empty list, or one without you while your own record
+    if route_admins is not None and (
+        not route_admins or (me.is_admin and me.id not in route_admins)
+    ):
+        # You are an admin (you run this), so an empty list, or one without you while your own
+        # record
         # says isAdmin, is provably incomplete (a lagging replica, a route wanting a role filter).
         admins_unknown = (
             "the admins route answered an empty list"
             if not route_admins
-            else f"the admins route does not list you (id {me.id}) though your own record says isAdmin"
+            else (
+                f"the admins route does not list you (id {me.id}) though your own record says"
+                " isAdmin"
+            )
         )  # what it does list still protects, with --allow-unknown-admins
-    # isAdmin is reliable only on the caller's own record (a live report), but a true one still protects.
+    # isAdmin is reliable only on the caller's own record (a live report), but a true one still
+    # protects.
     admin_ids = {p.id for p in people if p.is_admin} | (route_admins or set())
     name = ws.get("name") or ws.get("displayName")
     name = str(name) if name else None
@@ -2178,20 +2612,22 @@ def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
     return admins
 
 
-def check_admins_known(ws: Workspace, include_admins: bool, allow_unknown: bool, console: Console) -> None:
+def check_admins_known(
+    ws: Workspace, include_admins: bool, allow_unknown: bool, console: Console
+) -> None:
     """Stops (exit 1) when the admins could not be read, unless no admin needs protecting or the
     user said to go on with only the records' isAdmin flags (and their own --exclude list)."""
     if ws.admins_unknown is None or include_admins:
         return
     if not allow_unknown:
         raise RemoveUsersError(
-            f"cannot tell the workspace admins from the members: {ws.admins_unknown}. The isAdmin field of person "
-            "records is not reliable, so nothing was removed. Give --allow-unknown-admins (and protect your admins "
-            "with --exclude) or --include-admins"
+            f"cannot tell the workspace admins from the members: {ws.admins_unknown}. The isAdmin"
+            " field of person records is not reliable, so nothing was removed. Give"
+            " --allow-unknown-admins (and protect your admins with --exclude) or --include-admins"
         )
     console.warn(
-        f"the workspace admins could not be read ({ws.admins_unknown}); with --allow-unknown-admins only records marked "
-        "isAdmin are kept as admins: protect the others with --exclude"
+        f"the workspace admins could not be read ({ws.admins_unknown}); with --allow-unknown-admins"
+        " only records marked isAdmin are kept as admins: protect the others with --exclude"
     )
 
 
@@ -2214,7 +2650,10 @@ NOT_THIS_ROUTE = {400, 404, 405}  # the workspace-people route is missing here, 
 
 
 def list_members(
-    client: AacClient, workspace_id: int, concurrency: int, console: Console,
+    client: AacClient,
+    workspace_id: int,
+    concurrency: int,
+    console: Console,
     route: str | None = None,
 ) -> Listing:
     """Every member, asked in the spec's forms. First the workspace's own people route with every
@@ -2246,7 +2685,8 @@ def list_members(
 
 
 def run_together(*jobs: Callable[[], Any]) -> list[Any]:
-    """Runs each job in its own thread; returns their results in order, or raises the first error."""
+    """Runs each job in its own thread; returns their results in order, or raises the first
+    error."""
     results: list[Any] = [None] * len(jobs)
     errors: list[BaseException] = []
     finished = threading.Semaphore(0)
@@ -2268,8 +2708,10 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     return results
 
 
-LISTING_MARGIN = 2  # requests a walk may spend beyond the pages its rows needed (the empty last one)
-MAX_LISTED = 1_000_000  # people: with no count to hold it to, a walk that keeps finding new ids stops here
+# requests a walk may spend beyond the pages its rows needed (the empty last one)
+LISTING_MARGIN = 2
+# people: with no count to hold it to, a walk that keeps finding new ids stops here
+MAX_LISTED = 1_000_000
 
 
 class ListingError(ApiError):
@@ -2277,7 +2719,12 @@ class ListingError(ApiError):
 
 
 def list_people(
-    client: AacClient, path: str, concurrency: int, *, check_count: bool = True, extra: dict[str, str] | None = None
+    client: AacClient,
+    path: str,
+    concurrency: int,
+    *,
+    check_count: bool = True,
+    extra: dict[str, str] | None = None,
 ) -> list[Person]:
     """Every page, walked by `offset`, which advances by the rows received.
 
@@ -2308,7 +2755,11 @@ def list_people(
         if concurrency > 1 and count is not None and count > offset and full_pages:
             batch = min(concurrency, full_pages, math.ceil((count - offset) / size))
         offsets = [offset + i * size for i in range(batch)]
-        pages = _fetch_pages(client, path, offsets, concurrency, extra) if batch > 1 else [_rows(_page(client, path, offset, extra), path)]
+        pages = (
+            _fetch_pages(client, path, offsets, concurrency, extra)
+            if batch > 1
+            else [_rows(_page(client, path, offset, extra), path)]
+        )
         requests += batch
         for page in pages:
             new = {_row_id(row) for row in page} - seen
@@ -2320,26 +2771,31 @@ def list_people(
             offset += len(page)
             smallest, previous = min(smallest, previous), len(page)
             if len(page) != size:
-                full_pages = 0  # the pages after it were asked at the wrong offsets: walk one by one
+                # the pages after it were asked at the wrong offsets: walk one by one
+                full_pages = 0
                 break
             full_pages = full_pages + 1 if full_pages else 0
         # Pages that keep bringing new ids (a gateway numbering its rows) pass the check below, so
         # the rows themselves are bounded: by the count plus a margin, or by an absolute cap.
         cap = MAX_LISTED if count is None else count + LISTING_MARGIN * max(size, 1)
         if len(seen) > cap:
-            claim = f"the server counts {count}" if count is not None else f"with no count, more than {MAX_LISTED:,} people"
+            claim = (
+                f"the server counts {count}"
+                if count is not None
+                else f"with no count, more than {MAX_LISTED:,} people"
+            )
             raise ListingError(
                 "GET",
                 path,
-                f"the listing does not end: {len(seen):,} distinct people came back ({claim}; a gateway numbering its "
-                "rows?); nothing was removed",
+                f"the listing does not end: {len(seen):,} distinct people came back ({claim}; a"
+                " gateway numbering its rows?); nothing was removed",
             )
         if requests > math.ceil(len(seen) / smallest) + LISTING_MARGIN + concurrency:
             raise ListingError(
                 "GET",
                 path,
-                f"the listing does not end: {requests} pages brought only {len(seen)} distinct people (the server's "
-                "paging overlaps); nothing was removed",
+                f"the listing does not end: {requests} pages brought only {len(seen)} distinct"
+                " people (the server's paging overlaps); nothing was removed",
             )
     del seen  # 100,000 ids: not kept while the people are checked for repeats
     people = _distinct(listed, path)
@@ -2347,14 +2803,17 @@ def list_people(
         raise ListingError(
             "GET",
             path,
-            f"the listing does not add up: the server counts {count} people but {len(people)} distinct ones came back "
-            "(the workspace may be changing right now); nothing was removed, try again",
+            f"the listing does not add up: the server counts {count} people but {len(people)}"
+            " distinct ones came back (the workspace may be changing right now); nothing was"
+            " removed, try again",
         )
     return people
 
 
 def _page(client: AacClient, path: str, offset: int, extra: dict[str, str] | None = None) -> Any:
-    return client.get_json(path, {"limit": PAGE_SIZE, "offset": offset, "includeCount": "true", **(extra or {})})
+    return client.get_json(
+        path, {"limit": PAGE_SIZE, "offset": offset, "includeCount": "true", **(extra or {})}
+    )
 
 
 def _rows(page: Any, path: str) -> list[Any]:
@@ -2385,8 +2844,9 @@ def _distinct(people: list[Person], path: str) -> list[Person]:
             raise ListingError(
                 "GET",
                 path,
-                f"person id {person.id} is listed twice with different data ({_differences(other, person)}); the listing "
-                "cannot be trusted, so nothing was removed",
+                f"person id {person.id} is listed twice with different data"
+                f" ({_differences(other, person)}); the listing cannot be trusted, so nothing was"
+                " removed",
             )
     return list(by_id.values())
 
@@ -2394,10 +2854,15 @@ def _distinct(people: list[Person], path: str) -> list[Person]:
 def _differences(a: Person, b: Person) -> str:
     names = ("email", "name", "is_admin", "last_login", "suspension")
     fields = [name for name in names if getattr(a, name) != getattr(b, name)]
-    return ", ".join(f"{name} {getattr(a, name)!r} and {getattr(b, name)!r}" for name in fields) or "other fields"
+    return (
+        ", ".join(f"{name} {getattr(a, name)!r} and {getattr(b, name)!r}" for name in fields)
+        or "other fields"
+    )
 
 
-def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: int, extra: dict[str, str] | None) -> list[list[Any]]:
+def _fetch_pages(
+    client: AacClient, path: str, offsets: list[int], concurrency: int, extra: dict[str, str] | None
+) -> list[list[Any]]:
     queue = collections.deque(offsets)
     results: dict[int, list[Any]] = {}
     lock = threading.Lock()
@@ -2428,7 +2893,8 @@ def _fetch_pages(client: AacClient, path: str, offsets: list[int], concurrency: 
 GRAPH_URL = "https://graph.microsoft.com"
 GRAPH_LOGIN_URL = "https://login.microsoftonline.com"
 GRAPH_PAGE_SIZE = 999
-MAX_GROUP_PAGES = 10_000  # 999 users a page: ten million members; a server paging forever stops here
+# 999 users a page: ten million members; a server paging forever stops here
+MAX_GROUP_PAGES = 10_000
 LDAP_PAGE_SIZE = 500
 MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
 LDAP_INSTALL = "python -m pip install -r requirements-ldap.txt"
@@ -2437,7 +2903,12 @@ AD_IN_CHAIN = "1.2.840.113556.1.4.1941"  # LDAP_MATCHING_RULE_IN_CHAIN: nested m
 LDAP_GROUP_CLASSES = {"groupofnames", "groupofuniquenames", "group"}
 ROLE_ONLY, ROLE_EXCLUDE = "only", "exclude"
 _GUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
-_LDAP_RESULT_NAMES = {3: "timeLimitExceeded", 4: "sizeLimitExceeded", 10: "referral", 11: "adminLimitExceeded"}
+_LDAP_RESULT_NAMES = {
+    3: "timeLimitExceeded",
+    4: "sizeLimitExceeded",
+    10: "referral",
+    11: "adminLimitExceeded",
+}
 
 
 class GroupError(RemoveUsersError):
@@ -2468,11 +2939,17 @@ class GroupSource:
         kind, ident = kind.strip().casefold(), ident.strip()
         if kind == "entra":
             if not _GUID.fullmatch(ident):
-                raise UsageError(f"{flag} {text!r}: expected entra:<group object id>, a GUID like 0f8fad5b-d9cb-469f-a165-70867728950e")
+                raise UsageError(
+                    f"{flag} {text!r}: expected entra:<group object id>, a GUID like"
+                    " 0f8fad5b-d9cb-469f-a165-70867728950e"
+                )
             return cls(kind, ident.lower(), role)
         if kind == "ldap":
             if "=" not in ident:
-                raise UsageError(f"{flag} {text!r}: expected ldap:<group DN>, like ldap:cn=leavers,ou=groups,dc=example,dc=org")
+                raise UsageError(
+                    f"{flag} {text!r}: expected ldap:<group DN>, like"
+                    " ldap:cn=leavers,ou=groups,dc=example,dc=org"
+                )
             return cls(kind, ident, role)
         raise UsageError(f"{flag} {text!r}: a group source starts with entra: or ldap:")
 
@@ -2506,39 +2983,69 @@ class GroupSettings:
     ca_file: str | None = None
 
 
-def resolve_groups(args: argparse.Namespace, env: Callable[[str], str | None]) -> tuple[list[GroupSource], GroupSettings]:
-    """The --only-group and --exclude-group sources and what reading them needs, all checked here."""
+def resolve_groups(
+    args: argparse.Namespace, env: Callable[[str], str | None]
+) -> tuple[list[GroupSource], GroupSettings]:
+    """The --only-group and --exclude-group sources and what reading them needs, all checked
+    here."""
     sources = [GroupSource.parse(text, ROLE_ONLY) for text in args.only_group]
-    sources += [GroupSource.parse(text, ROLE_EXCLUDE) for text in args.exclude_group + saved_exclude_groups(args.plan)]
+    sources += [
+        GroupSource.parse(text, ROLE_EXCLUDE)
+        for text in args.exclude_group + saved_exclude_groups(args.plan)
+    ]
     unique = list(dict.fromkeys(sources))
     settings = GroupSettings(timeout=args.timeout)
     kinds = {s.kind for s in unique}
     if "entra" in kinds:
         settings.graph_url = check_url(env("AAC_GRAPH_URL") or GRAPH_URL, "AAC_GRAPH_URL")
-        settings.login_url = check_url(env("AAC_GRAPH_LOGIN_URL") or GRAPH_LOGIN_URL, "AAC_GRAPH_LOGIN_URL")
+        settings.login_url = check_url(
+            env("AAC_GRAPH_LOGIN_URL") or GRAPH_LOGIN_URL, "AAC_GRAPH_LOGIN_URL"
+        )
         settings.tenant, settings.client_id = env("AAC_GRAPH_TENANT"), env("AAC_GRAPH_CLIENT_ID")
         settings.client_secret = _secret(env, "AAC_GRAPH_CLIENT_SECRET")
-        missing = [name for name, value in (("AAC_GRAPH_TENANT", settings.tenant), ("AAC_GRAPH_CLIENT_ID", settings.client_id)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("AAC_GRAPH_TENANT", settings.tenant),
+                ("AAC_GRAPH_CLIENT_ID", settings.client_id),
+            )
+            if not value
+        ]
         if not settings.client_secret:
             missing.append("AAC_GRAPH_CLIENT_SECRET (or AAC_GRAPH_CLIENT_SECRET_FILE)")
         if missing:
-            raise UsageError(f"an entra: group needs the app registration's {', '.join(missing)} in the environment")
+            raise UsageError(
+                f"an entra: group needs the app registration's {', '.join(missing)} in the"
+                " environment"
+            )
     if "ldap" in kinds:
         settings.ldap_url = env("AAC_LDAP_URL")
         settings.bind_dn, settings.ldap_base = env("AAC_LDAP_BIND_DN"), env("AAC_LDAP_BASE")
         settings.password = _secret(env, "AAC_LDAP_PASSWORD")
         settings.mail_attribute = env("AAC_LDAP_MAIL_ATTRIBUTE") or "mail"
         settings.ca_file = env("AAC_LDAP_CA_FILE")
-        missing = [name for name, value in (("AAC_LDAP_URL", settings.ldap_url), ("AAC_LDAP_BIND_DN", settings.bind_dn)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("AAC_LDAP_URL", settings.ldap_url),
+                ("AAC_LDAP_BIND_DN", settings.bind_dn),
+            )
+            if not value
+        ]
         if not settings.password:
             missing.append("AAC_LDAP_PASSWORD (or AAC_LDAP_PASSWORD_FILE)")
         if missing:
             raise UsageError(f"an ldap: group needs {', '.join(missing)} in the environment")
         parts = urllib.parse.urlsplit(settings.ldap_url or "")
         if parts.scheme not in ("ldap", "ldaps") or not parts.hostname:
-            raise UsageError(f"AAC_LDAP_URL {settings.ldap_url!r} is not an LDAP URL; expected ldaps://dc.example.org")
+            raise UsageError(
+                f"AAC_LDAP_URL {settings.ldap_url!r} is not an LDAP URL; expected"
+                " ldaps://dc.example.org"
+            )
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", settings.mail_attribute):
-            raise UsageError(f"AAC_LDAP_MAIL_ATTRIBUTE {settings.mail_attribute!r} is not an attribute name")
+            raise UsageError(
+                f"AAC_LDAP_MAIL_ATTRIBUTE {settings.mail_attribute!r} is not an attribute name"
+            )
         _import_ldap3()
     return unique, settings
 
@@ -2551,7 +3058,11 @@ def saved_exclude_groups(path: str | None) -> list[str]:
     try:
         with open(path, encoding="utf-8") as handle:
             groups = json.load(handle).get("groups") or []
-        return [g["source"] for g in groups if g.get("role") == ROLE_EXCLUDE and isinstance(g.get("source"), str)]
+        return [
+            g["source"]
+            for g in groups
+            if g.get("role") == ROLE_EXCLUDE and isinstance(g.get("source"), str)
+        ]
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
         return []
 
@@ -2567,7 +3078,9 @@ def _secret(env: Callable[[str], str | None], name: str) -> str | None:
             with open(path, encoding="utf-8") as handle:
                 value = handle.read().strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {name}_FILE {path}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise UsageError(
+                f"cannot read {name}_FILE {path}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
     register_secret(value)
     return value or None
 
@@ -2579,11 +3092,15 @@ def _import_ldap3() -> Any:
             warnings.simplefilter("ignore", DeprecationWarning)
             import ldap3  # noqa: PLC0415 - an optional dependency, imported only when it is used
     except ImportError:
-        raise UsageError(f"an ldap: group needs the ldap3 package, which is not installed; run: {LDAP_INSTALL}") from None
+        raise UsageError(
+            f"an ldap: group needs the ldap3 package, which is not installed; run: {LDAP_INSTALL}"
+        ) from None
     return ldap3
 
 
-def read_groups(sources: Sequence[GroupSource], settings: GroupSettings, console: Console) -> list[GroupMembers]:
+def read_groups(
+    sources: Sequence[GroupSource], settings: GroupSettings, console: Console
+) -> list[GroupMembers]:
     """Every group, completely, or GroupError: a partial read must never decide who goes."""
     if not sources:
         return []
@@ -2592,12 +3109,20 @@ def read_groups(sources: Sequence[GroupSource], settings: GroupSettings, console
     try:
         for source in sources:
             if source.kind not in readers:
-                readers[source.kind] = GraphReader(settings, console) if source.kind == "entra" else LdapReader(settings, console)
+                readers[source.kind] = (
+                    GraphReader(settings, console)
+                    if source.kind == "entra"
+                    else LdapReader(settings, console)
+                )
             console.info(f"Reading {source.flag} {source.label} ...")
             members = readers[source.kind].members(source)
             console.info(f"  {people_count(members.count)} in {source.label}")
             if source.role == ROLE_EXCLUDE and members.count == 0:
-                raise GroupError(source, "the group reads as empty, and a protection that reads as empty must not turn into removals")
+                raise GroupError(
+                    source,
+                    "the group reads as empty, and a protection that reads as empty must not turn"
+                    " into removals",
+                )
             groups.append(members)
     finally:
         for reader in readers.values():
@@ -2619,8 +3144,15 @@ class GraphReader:
         self.session.close()
 
     def members(self, source: GroupSource) -> GroupMembers:
-        base = f"{self.settings.graph_url}/v1.0/groups/{source.ident}/transitiveMembers/microsoft.graph.user"
-        query = {"$select": "mail,userPrincipalName,otherMails", "$top": str(GRAPH_PAGE_SIZE), "$count": "true"}
+        base = (
+            f"{self.settings.graph_url}/v1.0/groups/{source.ident}"
+            "/transitiveMembers/microsoft.graph.user"
+        )
+        query = {
+            "$select": "mail,userPrincipalName,otherMails",
+            "$top": str(GRAPH_PAGE_SIZE),
+            "$count": "true",
+        }
         url: str | None = base + "?" + urllib.parse.urlencode(query, safe="$,")
         origin = urllib.parse.urlsplit(self.settings.graph_url)[:2]
         count: Any = None
@@ -2628,7 +3160,9 @@ class GraphReader:
         seen: set[str] = set()
         while url:
             if len(seen) >= MAX_GROUP_PAGES:
-                raise GroupError(source, f"Graph was still paging after {MAX_GROUP_PAGES} pages; stopped")
+                raise GroupError(
+                    source, f"Graph was still paging after {MAX_GROUP_PAGES} pages; stopped"
+                )
             seen.add(url)
             data = self._page(source, url)
             if count is None:
@@ -2638,25 +3172,44 @@ class GraphReader:
             if url is not None:
                 # The token goes wherever the link points: only ever back to the Graph host.
                 if not isinstance(url, str) or urllib.parse.urlsplit(url)[:2] != origin:
-                    raise GroupError(source, f"Graph's @odata.nextLink {str(url)[:100]!r} points away from {self.settings.graph_url}")
+                    raise GroupError(
+                        source,
+                        f"Graph's @odata.nextLink {str(url)[:100]!r} points away from"
+                        f" {self.settings.graph_url}",
+                    )
                 if url in seen:
                     raise GroupError(source, "Graph's @odata.nextLink repeats an earlier page")
         if isinstance(count, bool) or not isinstance(count, int):
-            raise GroupError(source, "Graph's answer carries no @odata.count, so a short read could not be noticed")
+            raise GroupError(
+                source,
+                "Graph's answer carries no @odata.count, so a short read could not be noticed",
+            )
         if count != len(rows):
-            raise GroupError(source, f"Graph counts {count} user members but its pages held {len(rows)}; the read is incomplete, try again")
+            raise GroupError(
+                source,
+                f"Graph counts {count} user members but its pages held {len(rows)}; the read is"
+                " incomplete, try again",
+            )
         select: set[str] = set()
         protect: set[str] = set()
         for number, row in enumerate(rows, 1):
             row = row if isinstance(row, dict) else {}
-            own = next((a for a in (row.get("mail"), row.get("userPrincipalName")) if isinstance(a, str) and a.strip()), None)
+            own = next(
+                (
+                    a
+                    for a in (row.get("mail"), row.get("userPrincipalName"))
+                    if isinstance(a, str) and a.strip()
+                ),
+                None,
+            )
             if own is None:
                 # Graph answers with nulls for what the app may not read: GroupMember.Read.All alone
                 # may not cover user properties on every tenant.
                 raise GroupError(
                     source,
-                    f"member {number} of {len(rows)} has neither mail nor userPrincipalName (if no member has one, the "
-                    "app may also need the application permission User.Read.All)",
+                    f"member {number} of {len(rows)} has neither mail nor userPrincipalName (if no"
+                    " member has one, the app may also need the application permission"
+                    " User.Read.All)",
                 )
             others = row.get("otherMails") if isinstance(row.get("otherMails"), list) else []
             select.add(normalize_email(own))
@@ -2681,7 +3234,10 @@ class GraphReader:
             message = _graph_message(response)
             hint = ""
             if response.status_code in (401, 403):
-                hint = " (the app needs the application permission GroupMember.Read.All with admin consent)"
+                hint = (
+                    " (the app needs the application permission GroupMember.Read.All with admin"
+                    " consent)"
+                )
             elif response.status_code == 404:
                 hint = " (no group with this object id in the tenant)"
             raise GroupError(source, f"{where}: HTTP {response.status_code}: {message}{hint}")
@@ -2711,8 +3267,9 @@ class GraphReader:
         if response.status_code != 200 or not isinstance(token, str) or not token:
             raise GroupError(
                 source,
-                f"the Entra token request POST {_path_of(url)} failed: HTTP {response.status_code}: {_graph_message(response)}"
-                " (check AAC_GRAPH_TENANT, AAC_GRAPH_CLIENT_ID and the client secret)",
+                f"the Entra token request POST {_path_of(url)} failed: HTTP {response.status_code}:"
+                f" {_graph_message(response)} (check AAC_GRAPH_TENANT, AAC_GRAPH_CLIENT_ID and the"
+                " client secret)",
             )
         register_secret(token)
         return token
@@ -2723,7 +3280,10 @@ class GraphReader:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 response = _send_within(
-                    lambda **bound: self.session.request(method, url, allow_redirects=False, **kwargs, **bound), self.settings.timeout
+                    lambda **bound: self.session.request(
+                        method, url, allow_redirects=False, **kwargs, **bound
+                    ),
+                    self.settings.timeout,
                 )
             except requests.RequestException as exc:
                 why, hopeless = describe_network_failure(exc, url, self.settings.timeout)
@@ -2735,7 +3295,11 @@ class GraphReader:
             if response.status_code in (429, *RETRYABLE_STATUSES) and attempt < MAX_ATTEMPTS:
                 wait = parse_retry_after(response.headers)
                 if wait is not None and wait > MAX_RETRY_WAIT:
-                    raise GroupError(source, f"{where}: HTTP {response.status_code} asking to wait {wait:.0f} s, more than {MAX_RETRY_WAIT:.0f} s")
+                    raise GroupError(
+                        source,
+                        f"{where}: HTTP {response.status_code} asking to wait {wait:.0f} s, more"
+                        f" than {MAX_RETRY_WAIT:.0f} s",
+                    )
                 time.sleep(backoff_delay(attempt) if wait is None else wait)
                 continue
             return response
@@ -2743,7 +3307,8 @@ class GraphReader:
 
 
 def _graph_message(response: requests.Response) -> str:
-    """Graph errors are {"error": {"code", "message"}}; the login host's are OAuth's {"error", ...}."""
+    """Graph errors are {"error": {"code", "message"}}; the login host's are OAuth's {"error",
+    ...}."""
     try:
         data = response.json()
     except ValueError:
@@ -2751,11 +3316,14 @@ def _graph_message(response: requests.Response) -> str:
     if isinstance(data, dict) and isinstance(data.get("error"), dict):
         inner = data["error"]
         return redact(f"{inner.get('code', '')}: {inner.get('message', '')}".strip(": "))
-    return error_message(response.content, response.headers.get("Content-Type", "")) or _reason(response.status_code)
+    return error_message(response.content, response.headers.get("Content-Type", "")) or _reason(
+        response.status_code
+    )
 
 
 class LdapReader:
-    """An LDAP directory through ldap3: one bound connection, paged searches, every result checked."""
+    """An LDAP directory through ldap3: one bound connection, paged searches, every result
+    checked."""
 
     def __init__(self, settings: GroupSettings, console: Console) -> None:
         self.settings = settings
@@ -2789,11 +3357,22 @@ class LdapReader:
         # Certificate and host name checked (ldap3 checks the name itself after the handshake).
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=s.ca_file, sni=parts.hostname)
         server = ldap3.Server(
-            parts.hostname, port=parts.port or (636 if secure else 389), use_ssl=secure, tls=tls, get_info=ldap3.NONE, connect_timeout=seconds
+            parts.hostname,
+            port=parts.port or (636 if secure else 389),
+            use_ssl=secure,
+            tls=tls,
+            get_info=ldap3.NONE,
+            connect_timeout=seconds,
         )
         conn = ldap3.Connection(
-            server, user=s.bind_dn, password=s.password, auto_bind=ldap3.AUTO_BIND_NONE, raise_exceptions=False,
-            receive_timeout=seconds, auto_referrals=False, read_only=True,
+            server,
+            user=s.bind_dn,
+            password=s.password,
+            auto_bind=ldap3.AUTO_BIND_NONE,
+            raise_exceptions=False,
+            receive_timeout=seconds,
+            auto_referrals=False,
+            read_only=True,
         )
         conn.open()
         self.conn = conn
@@ -2806,14 +3385,25 @@ class LdapReader:
             else:
                 why = self._result()
             if not started:
-                raise GroupError(source, f"StartTLS with {parts.hostname} failed ({why}); use ldaps:// or a server that offers StartTLS")
+                raise GroupError(
+                    source,
+                    f"StartTLS with {parts.hostname} failed ({why}); use ldaps:// or a server that"
+                    " offers StartTLS",
+                )
         if not conn.bind():
             raise GroupError(source, f"the bind as {s.bind_dn} failed: {self._result()}")
-        conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["supportedCapabilities", "namingContexts", "defaultNamingContext"])
+        conn.search(
+            "",
+            "(objectClass=*)",
+            ldap3.BASE,
+            attributes=["supportedCapabilities", "namingContexts", "defaultNamingContext"],
+        )
         root = self._entries(source, "the root DSE")
         attrs = root[0]["attributes"] if root else {}
         self.is_ad = AD_CAPABILITY in [str(v) for v in attrs.get("supportedCapabilities", [])]
-        self.contexts = [str(v) for v in _values(attrs.get("defaultNamingContext"))] + [str(v) for v in _values(attrs.get("namingContexts"))]
+        self.contexts = [str(v) for v in _values(attrs.get("defaultNamingContext"))] + [
+            str(v) for v in _values(attrs.get("namingContexts"))
+        ]
 
     def _result(self) -> str:
         result = self.conn.result or {}
@@ -2828,7 +3418,11 @@ class LdapReader:
         for context in self.contexts:
             if context and (group == _norm_dn(context) or group.endswith("," + _norm_dn(context))):
                 return context
-        raise GroupError(source, "no naming context of the server holds this group; set AAC_LDAP_BASE to the subtree that holds its members")
+        raise GroupError(
+            source,
+            "no naming context of the server holds this group; set AAC_LDAP_BASE to the subtree"
+            " that holds its members",
+        )
 
     def _entries(self, source: GroupSource, what: str) -> list[dict[str, Any]]:
         """The last search's entries, if it ended in success and held no referral."""
@@ -2836,19 +3430,33 @@ class LdapReader:
         code = result.get("result")
         if code != 0:
             name = _LDAP_RESULT_NAMES.get(code, result.get("description") or "error")
-            raise GroupError(source, f"reading {what} ended in {name} ({self._result()}); the read is incomplete")
+            raise GroupError(
+                source, f"reading {what} ended in {name} ({self._result()}); the read is incomplete"
+            )
         entries = []
         for item in self.conn.response or []:
-            if item.get("type") == "searchResRef" and not (self.is_ad and all(_ad_partition_ref(u) for u in _values(item.get("uri")))):
+            if item.get("type") == "searchResRef" and not (
+                self.is_ad and all(_ad_partition_ref(u) for u in _values(item.get("uri")))
+            ):
                 raise GroupError(
-                    source, f"reading {what} met a referral to {item.get('uri')}; set AAC_LDAP_BASE to the subtree that holds the members"
+                    source,
+                    f"reading {what} met a referral to {item.get('uri')}; set AAC_LDAP_BASE to the"
+                    " subtree that holds the members",
                 )
             if item.get("type") == "searchResEntry":
                 entries.append(item)
         return entries
 
-    def _read(self, source: GroupSource, dn: str, what: str, attrs: list[str] | None = None) -> dict[str, Any]:
-        attrs = attrs or ["objectClass", "member", "uniqueMember", "memberUid", self.settings.mail_attribute]
+    def _read(
+        self, source: GroupSource, dn: str, what: str, attrs: list[str] | None = None
+    ) -> dict[str, Any]:
+        attrs = attrs or [
+            "objectClass",
+            "member",
+            "uniqueMember",
+            "memberUid",
+            self.settings.mail_attribute,
+        ]
         self.conn.search(dn, "(objectClass=*)", self.ldap3.BASE, attributes=attrs)
         if (self.conn.result or {}).get("result") == 32:
             raise GroupError(source, f"{what} {dn} does not exist (noSuchObject)")
@@ -2857,35 +3465,59 @@ class LdapReader:
             raise GroupError(source, f"{what} {dn} could not be read")
         return entries[0]
 
-    def _paged(self, source: GroupSource, base: str, search_filter: str, attributes: list[str], what: str) -> list[dict[str, Any]]:
+    def _paged(
+        self, source: GroupSource, base: str, search_filter: str, attributes: list[str], what: str
+    ) -> list[dict[str, Any]]:
         """RFC 2696 paging; any page that does not end in success stops the read."""
         found: list[dict[str, Any]] = []
         cookie: Any = None
         for _ in range(MAX_GROUP_PAGES):
             self.conn.search(
-                base, search_filter, self.ldap3.SUBTREE, attributes=attributes, paged_size=LDAP_PAGE_SIZE, paged_cookie=cookie
+                base,
+                search_filter,
+                self.ldap3.SUBTREE,
+                attributes=attributes,
+                paged_size=LDAP_PAGE_SIZE,
+                paged_cookie=cookie,
             )
             found += self._entries(source, what)
             controls = (self.conn.result or {}).get("controls") or {}
             cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
             if not cookie:
                 return found
-        raise GroupError(source, f"reading {what} was still paging after {MAX_GROUP_PAGES} pages; stopped")
+        raise GroupError(
+            source, f"reading {what} was still paging after {MAX_GROUP_PAGES} pages; stopped"
+        )
 
     def _addresses(self, source: GroupSource, entry: dict[str, Any]) -> set[str]:
         mail = self.settings.mail_attribute
-        values = next((v for k, v in entry["attributes"].items() if k.casefold() == mail.casefold()), [])
+        values = next(
+            (v for k, v in entry["attributes"].items() if k.casefold() == mail.casefold()), []
+        )
         addresses = {normalize_email(str(v)) for v in _values(values) if str(v).strip()}
         if not addresses:
-            raise GroupError(source, f"member {entry['dn']} has no {mail}, so it cannot be matched to a workspace member")
+            raise GroupError(
+                source,
+                f"member {entry['dn']} has no {mail}, so it cannot be matched to a workspace"
+                " member",
+            )
         return addresses
 
     def _ad_members(self, source: GroupSource) -> dict[str, set[str]]:
         """Active Directory resolves nesting itself with the in-chain matching rule."""
         esc = self.ldap3.utils.conv.escape_filter_chars
         self._read(source, source.ident, "the group", ["objectClass"])
-        search_filter = f"(&(objectCategory=person)(objectClass=user)(memberOf:{AD_IN_CHAIN}:={esc(source.ident)}))"
-        entries = self._paged(source, self._base(source), search_filter, [self.settings.mail_attribute], "the group's members")
+        search_filter = (
+            "(&(objectCategory=person)(objectClass=user)"
+            f"(memberOf:{AD_IN_CHAIN}:={esc(source.ident)}))"
+        )
+        entries = self._paged(
+            source,
+            self._base(source),
+            search_filter,
+            [self.settings.mail_attribute],
+            "the group's members",
+        )
         return {_norm_dn(e["dn"]): self._addresses(source, e) for e in entries}
 
     def _expand(self, source: GroupSource) -> dict[str, set[str]]:
@@ -2903,10 +3535,21 @@ class LdapReader:
             group = self._read(source, dn, what)
             listed = _member_dns(group["attributes"])
             if not listed and _values(group["attributes"].get("memberUid")):
-                raise GroupError(source, f"{what} {dn} lists members by memberUid (posixGroup), which this tool does not read")
+                raise GroupError(
+                    source,
+                    f"{what} {dn} lists members by memberUid (posixGroup), which this tool does not"
+                    " read",
+                )
             if not _is_group(group["attributes"]):
-                raise GroupError(source, f"{dn} is not a group (groupOfNames, groupOfUniqueNames or group)")
-            found = {_norm_dn(e["dn"]): e for e in self._paged(source, base, f"(memberOf={esc(dn)})", attrs, f"the members of {dn}")}
+                raise GroupError(
+                    source, f"{dn} is not a group (groupOfNames, groupOfUniqueNames or group)"
+                )
+            found = {
+                _norm_dn(e["dn"]): e
+                for e in self._paged(
+                    source, base, f"(memberOf={esc(dn)})", attrs, f"the members of {dn}"
+                )
+            }
             for member in listed:
                 key = _norm_dn(member)
                 entry = found.get(key) or self._read(source, member, f"member of {dn}")
@@ -2914,7 +3557,9 @@ class LdapReader:
                     if key not in visited:
                         visited.add(key)
                         if len(visited) > MAX_LDAP_GROUPS:
-                            raise GroupError(source, f"more than {MAX_LDAP_GROUPS} nested groups; stopped")
+                            raise GroupError(
+                                source, f"more than {MAX_LDAP_GROUPS} nested groups; stopped"
+                            )
                         queue.append(member)
                 elif key not in people:
                     people[key] = self._addresses(source, entry)
@@ -2925,7 +3570,11 @@ def _ad_partition_ref(uri: Any) -> bool:
     """True for the references AD returns from a search at the domain root to its DNS and
     configuration partitions: application partitions and the configuration hold no users."""
     dn = urllib.parse.unquote(urllib.parse.urlsplit(str(uri)).path.lstrip("/"))
-    return _norm_dn(dn).split(",")[0] in ("dc=domaindnszones", "dc=forestdnszones", "cn=configuration")
+    return _norm_dn(dn).split(",")[0] in (
+        "dc=domaindnszones",
+        "dc=forestdnszones",
+        "cn=configuration",
+    )
 
 
 def _values(value: Any) -> list[Any]:
@@ -2936,7 +3585,9 @@ def _values(value: Any) -> list[Any]:
 
 def _norm_dn(dn: str) -> str:
     """Close enough to compare DNs as servers write them: case and spaces around separators."""
-    return ",".join("=".join(p.strip() for p in rdn.split("=", 1)) for rdn in str(dn).split(",")).casefold()
+    return ",".join(
+        "=".join(p.strip() for p in rdn.split("=", 1)) for rdn in str(dn).split(",")
+    ).casefold()
 
 
 def _member_dns(attributes: Mapping[str, Any]) -> list[str]:
@@ -2957,7 +3608,9 @@ def use_groups(config: "Config", groups: list[GroupMembers], console: Console) -
     config.selection.groups = group_roles(groups, ROLE_ONLY)
     for group in groups:
         if group.source.role == ROLE_ONLY and group.count == 0:
-            console.warn(f"--only-group {group.source.label} has no members, so it selects nobody to remove")
+            console.warn(
+                f"--only-group {group.source.label} has no members, so it selects nobody to remove"
+            )
 
 
 def show_groups(plan: "Plan", groups: Sequence[GroupMembers], console: Console) -> None:
@@ -2966,13 +3619,18 @@ def show_groups(plan: "Plan", groups: Sequence[GroupMembers], console: Console) 
     console.result("Directory groups (read live):")
     for row in groups_json(groups, plan):
         does = "to remove" if row["role"] == ROLE_ONLY else "kept by it"
-        console.result(f"  --{row['role']}-group {row['source']}: {row['members']} members; {row['in_plan']} of them {does}")
+        console.result(
+            f"  --{row['role']}-group {row['source']}: {row['members']} members; {row['in_plan']}"
+            f" of them {does}"
+        )
     kept = [p for p, reason in plan.kept if reason == KEEP_PROTECTED_GROUP]
     if kept and console.verbosity >= 0:
         console.result("Kept as members of a protected group:")
         width = max(len(str(p.id)) for p in kept)
         for person in kept:
-            console.result(f"  {person.id:>{width}}  {person.email}  {person.name}{group_note(plan, person)}")
+            console.result(
+                f"  {person.id:>{width}}  {person.email}  {person.name}{group_note(plan, person)}"
+            )
 
 
 def groups_json(groups: Sequence[GroupMembers], plan: "Plan") -> list[dict[str, Any]]:
@@ -3055,7 +3713,8 @@ class Protections:
     emails: list[str] = field(default_factory=list)
     include_admins: bool = False
     transfer_to: str | None = None
-    groups: dict[str, list[str]] = field(default_factory=dict)  # address -> the --exclude-group sources holding it
+    # address -> the --exclude-group sources holding it
+    groups: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -3082,8 +3741,10 @@ class Plan:
     unmatched: list[str]  # protected entries that match no member
     gone: list[Person] = field(default_factory=list)  # in a saved plan, but no longer members
     not_members: list[str] = field(default_factory=list)  # --only entries that match no member
-    groups: dict[int, list[str]] = field(default_factory=dict)  # person id -> the groups that selected or kept them
-    already: list[Person] = field(default_factory=list)  # chosen, but the action is already done for them
+    # person id -> the groups that selected or kept them
+    groups: dict[int, list[str]] = field(default_factory=dict)
+    # chosen, but the action is already done for them
+    already: list[Person] = field(default_factory=list)
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
@@ -3141,7 +3802,8 @@ def make_plan(
             if selection.groups and email in selection.groups:
                 groups[person.id] = selection.groups[email]
     unmatched = sorted({normalize_email(e) for e in protections.emails} - seen)
-    not_members = sorted(listed - seen) if listed is not None else []  # a group's outsiders are only counted
+    # a group's outsiders are only counted
+    not_members = sorted(listed - seen) if listed is not None else []
     if selection.only_ids is not None:
         not_members += [f"id {pid}" for pid in sorted(selection.only_ids - {p.id for p in people})]
     return Plan(remove, kept, unmatched, not_members=not_members, groups=groups)
@@ -3217,7 +3879,8 @@ def server_suspension_time(person: Person) -> dt.datetime | None:
 
 
 def parse_time(value: str) -> dt.datetime | None:
-    """An ISO 8601 time as AAC writes it (`2026-09-01T12:00:00.000Z`), in UTC; None if unreadable."""
+    """An ISO 8601 time as AAC writes it (`2026-09-01T12:00:00.000Z`), in UTC; None if
+    unreadable."""
     try:
         when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -3240,11 +3903,15 @@ def check_only_entries(entries: Iterable[str], people: Iterable[Person]) -> None
         matches = members.get(normalize_email(entry), [])
         if len(matches) > 1:
             found = ", ".join(f"{p.email} (id {p.id})" for p in matches)
-            raise UsageError(f"the --only (or --only-file) entry {entry} matches {len(matches)} members ({found}); nothing was changed. Name one exactly")
+            raise UsageError(
+                f"the --only (or --only-file) entry {entry} matches {len(matches)} members"
+                f" ({found}); nothing was changed. Name one exactly"
+            )
         if matches and _case_only(entry) != _case_only(matches[0].email):
             raise UsageError(
-                f"the --only (or --only-file) entry {entry} matches {matches[0].email} only through Unicode case folding, which changes "
-                "letters (ß to ss, ﬁ to fi, ς to σ): it may be another mailbox, so nothing was changed. Write the member's email exactly"
+                f"the --only (or --only-file) entry {entry} matches {matches[0].email} only through"
+                " Unicode case folding, which changes letters (ß to ss, ﬁ to fi, ς to σ): it may"
+                " be another mailbox, so nothing was changed. Write the member's email exactly"
             )
 
 
@@ -3252,7 +3919,10 @@ def _case_only(address: str | None) -> str:
     """An address with only letter case undone: ASCII, and non-ASCII letters whose lower case is one
     non-ASCII letter (É to é), never a fold that turns letters into others (ß, ﬁ, ς)."""
     text = unicodedata.normalize("NFC", (address or "").strip())
-    lowered = (c.lower() if c.isascii() or (len(c.lower()) == 1 and not c.lower().isascii()) else c for c in text)
+    lowered = (
+        c.lower() if c.isascii() or (len(c.lower()) == 1 and not c.lower().isascii()) else c
+        for c in text
+    )
     return unicodedata.normalize("NFC", "".join(lowered))
 
 
@@ -3305,7 +3975,9 @@ def _one_edit_apart(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :] or (a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :])
+        return a[i + 1 :] == b[i + 1 :] or (
+            a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+        )
     return a[i:] == b[i + 1 :]
 
 
@@ -3320,25 +3992,36 @@ class SavedPlan:
     remove: list[Person]
     created: str | None = None  # when --plan-out wrote it (UTC, ISO 8601), as the file says
     action: str = "remove"  # plans written before suspension existed are removal plans
-    only_suspended: bool = False  # made with --only-suspended/--suspended-days: planned people must still be suspended
+    # made with --only-suspended/--suspended-days: planned people must still be suspended
+    only_suspended: bool = False
 
 
 PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
 
 
 def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
-    """Says which plan file is applied and its age: last semester's plan would remove returning people."""
+    """Says which plan file is applied and its age: last semester's plan would remove returning
+    people."""
     made = parse_time(saved.created) if saved.created else None
     if made is None:
-        console.result(f"Applying the saved plan {shown(saved.path)}, made at a time it does not record")
-        console.warn(f"the plan {saved.path} does not say when it was made; check it is this run's plan")
+        console.result(
+            f"Applying the saved plan {shown(saved.path)}, made at a time it does not record"
+        )
+        console.warn(
+            f"the plan {saved.path} does not say when it was made; check it is this run's plan"
+        )
         return
-    days = max(0, ((now or dt.datetime.now(dt.timezone.utc)) - made).days)  # a clock a little ahead: today
-    console.result(f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days ago)")
+    # a clock a little ahead: today
+    days = max(0, ((now or dt.datetime.now(dt.timezone.utc)) - made).days)
+    console.result(
+        f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days"
+        " ago)"
+    )
     if days > PLAN_STALE_DAYS:
         console.warn(
-            f"the plan {saved.path} is {days} days old: people in it who are members again, or still, would be removed. "
-            "Make a fresh one with --dry-run --plan-out unless this is the plan you reviewed"
+            f"the plan {saved.path} is {days} days old: people in it who are members again, or"
+            " still, would be removed. Make a fresh one with --dry-run --plan-out unless this is"
+            " the plan you reviewed"
         )
 
 
@@ -3366,13 +4049,16 @@ def write_plan(
             "caller": {"id": ws.caller.id, "email": ws.caller.email},
             "admins": sorted(ws.admin_ids),
         },
-        "remove": [{"id": p.id, "email": p.email, "name": p.name} for p in plan.already + plan.remove],
+        "remove": [
+            {"id": p.id, "email": p.email, "name": p.name} for p in plan.already + plan.remove
+        ],
         "email_files": email_files_json(files),
     }
     if groups:
         document["groups"] = groups_json(groups, plan)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only, like the report
+        # owner-only, like the report
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2)
             handle.write("\n")
@@ -3396,7 +4082,9 @@ def load_plan(path: str) -> SavedPlan:
             raise ValueError(f"its format is {found!r}, not {PLAN_FORMAT!r}")
         workspace = _plan_field(doc, "workspace", dict)
         prot = _plan_field(doc, "protections", dict)
-        emails = check_emails(_plan_field(prot, "emails", list, "protections.emails", items=str), f"the plan {path}")
+        emails = check_emails(
+            _plan_field(prot, "emails", list, "protections.emails", items=str), f"the plan {path}"
+        )
         remove: list[Person] = []
         ids: set[int] = set()
         owners: dict[str, int] = {}  # each email in `remove`, and the id it came with
@@ -3409,10 +4097,15 @@ def load_plan(path: str) -> SavedPlan:
             )
             # A person listed twice would get two removals whose answers race for the report's row.
             if person.id in ids:
-                raise ValueError(f"{where} repeats person id {person.id} ({person.email}); list each person once")
+                raise ValueError(
+                    f"{where} repeats person id {person.id} ({person.email}); list each person once"
+                )
             email = normalize_email(person.email)
             if email and email in owners:
-                raise ValueError(f"{where} repeats the email {person.email} (id {owners[email]} and id {person.id}); list each person once")
+                raise ValueError(
+                    f"{where} repeats the email {person.email} (id {owners[email]} and id"
+                    f" {person.id}); list each person once"
+                )
             ids.add(person.id)
             owners[email] = person.id
             remove.append(person)
@@ -3435,10 +4128,19 @@ def load_plan(path: str) -> SavedPlan:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
 
 
-_JSON_KINDS = {str: "text", int: "a whole number", bool: "true or false", dict: "an object", list: "a list", type(None): "null"}
+_JSON_KINDS = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    dict: "an object",
+    list: "a list",
+    type(None): "null",
+}
 
 
-def _plan_field(obj: dict[str, Any], key: str, kind: Any, name: str | None = None, items: type | None = None) -> Any:
+def _plan_field(
+    obj: dict[str, Any], key: str, kind: Any, name: str | None = None, items: type | None = None
+) -> Any:
     """obj[key], which must be of `kind` (a bool is no int here), and a list's items of `items`."""
     name = name or key
     if key not in obj:
@@ -3455,11 +4157,18 @@ def _plan_field(obj: dict[str, Any], key: str, kind: Any, name: str | None = Non
 
 def _plan_action(name: Any) -> str:
     if not isinstance(name, str) or name not in ACTIONS:
-        raise ValueError(f"the field action is {json.dumps(name)}, not remove, suspend or unsuspend")
+        raise ValueError(
+            f"the field action is {json.dumps(name)}, not remove, suspend or unsuspend"
+        )
     return str(name)
 
 
-def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], extra_groups: dict[str, list[str]] | None = None) -> Plan:
+def apply_saved_plan(
+    saved: SavedPlan,
+    ws: Workspace,
+    extra_emails: list[str],
+    extra_groups: dict[str, list[str]] | None = None,
+) -> Plan:
     """The saved plan's people and nobody else, after checking that it still applies.
 
     Stops (SafetyStop) when the token's workspace is not the plan's, or when a planned person is
@@ -3467,13 +4176,18 @@ def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], e
     """
     if saved.workspace_id != ws.id:
         raise SafetyStop(
-            f"the plan {saved.path} is for workspace {saved.workspace_id} ({saved.workspace_name}), but this token's "
-            f"workspace is {workspace_label(ws)}; nothing was removed"
+            f"the plan {saved.path} is for workspace {saved.workspace_id} ({saved.workspace_name}),"
+            f" but this token's workspace is {workspace_label(ws)}; nothing was removed"
         )
     protections = Protections(
-        saved.protections.emails + extra_emails, saved.protections.include_admins, saved.protections.transfer_to, extra_groups or {}
+        saved.protections.emails + extra_emails,
+        saved.protections.include_admins,
+        saved.protections.transfer_to,
+        extra_groups or {},
     )
-    current = make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, caller_email=ws.caller.email)
+    current = make_plan(
+        ws.people, ws.caller.id, ws.admin_ids, protections, caller_email=ws.caller.email
+    )
     members = {p.id: p for p in ws.people}
     would_go = {p.id for p in current.remove}
     why_kept = {p.id: reason for p, reason in current.kept}
@@ -3484,16 +4198,26 @@ def apply_saved_plan(saved: SavedPlan, ws: Workspace, extra_emails: list[str], e
         if person is None:
             gone.append(entry)
         elif normalize_email(person.email) != normalize_email(entry.email):
-            problems.append(f"id {entry.id} is {person.email or 'without an email'} now, not {entry.email}")
+            problems.append(
+                f"id {entry.id} is {person.email or 'without an email'} now, not {entry.email}"
+            )
         elif person.id not in would_go:
-            problems.append(f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})")
+            problems.append(
+                f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})"
+            )
         elif saved.only_suspended and saved.action == REMOVE.name and not person.suspended:
             problems.append(f"{person.email} (id {person.id}) is no longer suspended")
         else:
             remove.append(person)
     if problems:
-        raise SafetyStop(f"the plan {saved.path} no longer applies: " + "; ".join(problems) + ". Nothing was removed; make a new plan")
-    kept = [(p, r) for p, r in current.kept] + [(p, KEEP_NOT_IN_PLAN) for p in current.remove if p.id not in planned]
+        raise SafetyStop(
+            f"the plan {saved.path} no longer applies: "
+            + "; ".join(problems)
+            + ". Nothing was removed; make a new plan"
+        )
+    kept = [(p, r) for p, r in current.kept] + [
+        (p, KEEP_NOT_IN_PLAN) for p in current.remove if p.id not in planned
+    ]
     return Plan(remove, kept, current.unmatched, gone, groups=current.groups)
 
 
@@ -3515,7 +4239,12 @@ REMOVED, ALREADY_GONE, FAILED, NOT_ATTEMPTED, UNKNOWN, TRANSFER_FAILED, ATTEMPTI
     "transfer-failed",
     "attempting",
 )
-SUSPENDED, ALREADY_SUSPENDED, UNSUSPENDED, NOT_SUSPENDED = "suspended", "already-suspended", "unsuspended", "not-suspended"
+SUSPENDED, ALREADY_SUSPENDED, UNSUSPENDED, NOT_SUSPENDED = (
+    "suspended",
+    "already-suspended",
+    "unsuspended",
+    "not-suspended",
+)
 
 
 @dataclass
@@ -3527,20 +4256,23 @@ class Outcome:
     detail: str = ""
     transferred_to: str = ""
     halt: str = ""  # not a report column: why this answer stops the whole run
-    action: str = ""  # the report's action column, when not this run's (a settled row of an earlier run)
+    # the report's action column, when not this run's (a settled row of an earlier run)
+    action: str = ""
 
 
 class AuditReport:
-    """Appends, never overwrites: the file is an audit log across runs, read by its last row per person.
+    """Appends, never overwrites: the file is an audit log across runs, read by its last row per
+    person.
 
-    Before each removal an `attempting` row is written and synced to disk (os.fsync), so that after
-    a `kill -9` or a power cut everyone the server may have removed has a row; the next run with the
-    same report settles those rows against the workspace. Each row goes out in one write; a write
-    that fails (disk full, I/O error) is cut back off the file, and from then on rows go to stderr
-    as CSV lines and `broken` tells the run to start no new removal.
-    """
+    Before each removal an `attempting` row is written and synced to disk (os.fsync), so that
+    after a `kill -9` or a power cut everyone the server may have removed has a row; the next run
+    with the same report settles those rows against the workspace. Each row goes out in one
+    write; a write that fails (disk full, I/O error) is cut back off the file, and from then on
+    rows go to stderr as CSV lines and `broken` tells the run to start no new removal."""
 
-    def __init__(self, path: str, workspace_id: int, console: Console | None = None, action: str = "remove") -> None:
+    def __init__(
+        self, path: str, workspace_id: int, console: Console | None = None, action: str = "remove"
+    ) -> None:
         self.path = path
         self.workspace_id = workspace_id
         self.action = action
@@ -3558,16 +4290,22 @@ class AuditReport:
         try:
             self.unsettled = _unsettled_attempts(path, workspace_id)
             # Owner-only: the report lists members' emails and names (umask may narrow it further).
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+            self.fd = os.open(
+                path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600
+            )
             size = os.fstat(self.fd).st_size
             if size == 0:
                 # A UTF-8 BOM first: Excel then reads the file as UTF-8. Appending adds none.
-                self._append(b"\xef\xbb\xbf" + _csv_line(dict(zip(self.fields, self.fields)), self.fields), sync=False)
+                self._append(
+                    b"\xef\xbb\xbf" + _csv_line(dict(zip(self.fields, self.fields)), self.fields),
+                    sync=False,
+                )
             else:
                 self.fields = _header_of(path)
                 with open(path, "rb") as handle:
                     handle.seek(size - 1)
-                    if handle.read(1) != b"\n":  # a row cut short by an earlier crash: start a fresh line
+                    # a row cut short by an earlier crash: start a fresh line
+                    if handle.read(1) != b"\n":
                         self._append(b"\r\n", sync=False)
         except OSError as exc:
             self._close_fd()
@@ -3579,12 +4317,17 @@ class AuditReport:
 
     def attempt(self, person: Person, detail: str = "about to send the removal") -> bool:
         """The intent, synced before the request goes out. False: do not send (it could not be
-        written, or the person already has this run's outcome, such as `unknown` after an abandon)."""
+        written, or the person already has this run's outcome, such as `unknown` after an abandon).
+        """
         return self._row(Outcome(person, ATTEMPTING, detail=detail), sync=True, unless_done=True)
 
     def attempt_all(self, people: list[Person], detail: str) -> bool:
         """The intents of a bulk request's people: one write and one sync for the whole batch."""
-        return self._write([Outcome(person, ATTEMPTING, detail=detail) for person in people], sync=True, unless_done=True)
+        return self._write(
+            [Outcome(person, ATTEMPTING, detail=detail) for person in people],
+            sync=True,
+            unless_done=True,
+        )
 
     def record(self, outcome: Outcome) -> bool:
         """The run's outcome for a person, once; a later outcome for the same person is ignored."""
@@ -3605,13 +4348,16 @@ class AuditReport:
     def _row(self, outcome: Outcome, sync: bool = False, unless_done: bool = False) -> bool:
         return self._write([outcome], sync, unless_done)
 
-    def _write(self, outcomes: list[Outcome], sync: bool = False, unless_done: bool = False) -> bool:
+    def _write(
+        self, outcomes: list[Outcome], sync: bool = False, unless_done: bool = False
+    ) -> bool:
         line = b"".join(self._line(outcome) for outcome in outcomes)
         with self.lock:
             if unless_done and any(outcome.person.id in self.done for outcome in outcomes):
                 return False
             if self.failure is None and self.fd is None:
-                return False  # closed: a straggler after the run ended (an abandoned worker or check)
+                # closed: a straggler after the run ended (an abandoned worker or check)
+                return False
             if self.failure is None:
                 try:
                     self._append(line, False)
@@ -3622,10 +4368,14 @@ class AuditReport:
                 except OSError as exc:
                     self.failure = exc
                     self.console.error(
-                        f"cannot write the report {self.path} ({exc.strerror or exc}); no new removal starts. The rows "
-                        "that could not be written follow as CSV lines:"
+                        f"cannot write the report {self.path} ({exc.strerror or exc}); no new"
+                        " removal starts. The rows that could not be written follow as CSV lines:"
                     )
-                    self.console.raw(_csv_line(dict(zip(self.fields, self.fields)), self.fields).decode("utf-8").rstrip("\r\n"))
+                    self.console.raw(
+                        _csv_line(dict(zip(self.fields, self.fields)), self.fields)
+                        .decode("utf-8")
+                        .rstrip("\r\n")
+                    )
             if not (self.failure is None and sync):
                 self.unwritten += len(outcomes)
                 self.console.raw(line.decode("utf-8").rstrip("\r\n"))
@@ -3635,7 +4385,8 @@ class AuditReport:
     def _synced(self, seq: int) -> bool:
         """Waits until a sync begun after row `seq` was written has finished. One fsync covers every
         row written before it began, so workers writing intents at once share a sync instead of
-        queueing for one each (group commit). False if the sync failed: then no new removal starts."""
+        queueing for one each (group commit). False if the sync failed: then no new removal starts.
+        """
         with self.sync_cond:
             while self.synced < seq:
                 if self.failure is not None:
@@ -3660,7 +4411,10 @@ class AuditReport:
                 if error is not None:
                     with self.lock:
                         self.failure = self.failure or error
-                    self.console.error(f"cannot sync the report {self.path} ({error.strerror or error}); no new removal starts")
+                    self.console.error(
+                        f"cannot sync the report {self.path} ({error.strerror or error}); no new"
+                        " removal starts"
+                    )
                     return False
                 self.synced = max(self.synced, target)
             return True
@@ -3718,7 +4472,8 @@ def _write_report(fd: int, data: bytes) -> int:
 
 def _csv_line(row: Mapping[str, Any], fields: list[str]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([row.get(name, "") for name in fields])  # two rows a removal: keep it cheap
+    # two rows a removal: keep it cheap
+    csv.writer(buffer).writerow([row.get(name, "") for name in fields])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -3726,11 +4481,16 @@ def _header_of(path: str) -> list[str]:
     """The columns of an existing report: one begun by an earlier version keeps its own header."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle), [])
-    return header if header and set(header) <= set(REPORT_FIELDS) and "outcome" in header else list(REPORT_FIELDS)
+    return (
+        header
+        if header and set(header) <= set(REPORT_FIELDS) and "outcome" in header
+        else list(REPORT_FIELDS)
+    )
 
 
 def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person, str]]:
-    """People whose last row in an existing report is `attempting`: an earlier run stopped mid-removal."""
+    """People whose last row in an existing report is `attempting`: an earlier run stopped
+    mid-removal."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -3742,18 +4502,26 @@ def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person,
         if row.get("workspace_id") == str(workspace_id) and pid.isdigit():
             last[int(pid)] = row
     return {
-        pid: (Person(pid, _uncell(row.get("email")) or None, _uncell(row.get("name")) or ""), row.get("action") or "remove")
+        pid: (
+            Person(pid, _uncell(row.get("email")) or None, _uncell(row.get("name")) or ""),
+            row.get("action") or "remove",
+        )
         for pid, row in last.items()
         if row.get("outcome") == ATTEMPTING
     }
 
 
 def _uncell(value: str | None) -> str:
-    return (value or "")[1:] if (value or "")[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r") else (value or "")
+    return (
+        (value or "")[1:]
+        if (value or "")[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r")
+        else (value or "")
+    )
 
 
 def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> None:
-    """An earlier run stopped between an `attempting` row and its outcome: the listing says which."""
+    """An earlier run stopped between an `attempting` row and its outcome: the listing says
+    which."""
     if not report.unsettled:
         return
     members = {p.id: p for p in ws.people}
@@ -3768,10 +4536,26 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
             report.correct(Outcome(person, UNKNOWN, detail=detail, action=name), counts=False)
         elif action.took(members.get(pid)):
             took[action.done] += 1
-            report.correct(Outcome(person, action.done, detail=f"{stopped}; the listing shows them {action.is_done}", action=name), counts=False)
+            report.correct(
+                Outcome(
+                    person,
+                    action.done,
+                    detail=f"{stopped}; the listing shows them {action.is_done}",
+                    action=name,
+                ),
+                counts=False,
+            )
         else:
             not_taken[_plural(action.is_not)] += 1
-            report.correct(Outcome(person, FAILED, detail=f"{stopped}; the listing shows them {action.is_not}", action=name), counts=False)
+            report.correct(
+                Outcome(
+                    person,
+                    FAILED,
+                    detail=f"{stopped}; the listing shows them {action.is_not}",
+                    action=name,
+                ),
+                counts=False,
+            )
     console.info(
         f"Settled {len(report.unsettled)} `attempting` rows an earlier run left in {report.path}: "
         + ", ".join(f"{n} {what}" for what, n in [*took.items(), *not_taken.items()])
@@ -3786,7 +4570,8 @@ def _plural(state: str) -> str:
 def default_report_path(workspace_id: int, label: str | None = None) -> str:
     """remove_users-<id>-<UTC time>.csv, or remove_users-<config section>-<id>-<UTC time>.csv."""
     section = f"{file_slug(label)}-" if label else ""
-    return f"remove_users-{section}{workspace_id}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.csv"
+    now = dt.datetime.now(dt.timezone.utc)
+    return f"remove_users-{section}{workspace_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv"
 
 
 EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
@@ -3807,7 +4592,9 @@ def earlier_default_reports(
     return [name if folder == "." else os.path.join(folder, name) for name in names]
 
 
-def settle_earlier_reports(own: AuditReport, ws: Workspace, label: str | None, console: Console) -> None:
+def settle_earlier_reports(
+    own: AuditReport, ws: Workspace, label: str | None, console: Console
+) -> None:
     """With the default report name each run writes a new file, so a run killed with `kill -9` left
     its `attempting` rows in a report the next run would never open. Settles them there: only
     files in this folder named like this workspace's default reports, the newest few."""
@@ -3851,13 +4638,17 @@ class Action:
     is_done: str = ""  # "absent": a person the listing shows the action took for
     is_not: str = ""  # "still a member": a person the listing shows it did not
     deletes_assets: bool = False
-    undoes: bool = False  # an undo needs no protection from itself: no prompt for protected emails, admins too
+    # an undo needs no protection from itself: no prompt for protected emails, admins too
+    undoes: bool = False
     on_record: bool = False  # its outcome shows on the person's listed record, not by their absence
     consequence: str = ""  # what it means for the people, in the confirmation
-    send_one: Callable[[AacClient, int, int], Answer] | None = None  # (client, workspace id, person id)
-    send_many: Callable[[AacClient, int, list[int]], Answer] | None = None  # a bulk route, if there is one
+    # (client, workspace id, person id)
+    send_one: Callable[[AacClient, int, int], Answer] | None = None
+    # a bulk route, if there is one
+    send_many: Callable[[AacClient, int, list[int]], Answer] | None = None
     needs: Callable[[Person], bool] = lambda person: True  # False: the person is `already` done
-    took: Callable[[Person | None], bool] = lambda now: now is None  # after the run: the person listed again
+    # after the run: the person listed again
+    took: Callable[[Person | None], bool] = lambda now: now is None
 
     @property
     def outcomes(self) -> list[str]:
@@ -3897,7 +4688,9 @@ SUSPEND = Action(
     verified="are suspended",
     is_done="suspended",
     is_not="not suspended",
-    consequence="they cannot sign in until unsuspended, and keep all their assets (--unsuspend undoes it)",
+    consequence=(
+        "they cannot sign in until unsuspended, and keep all their assets (--unsuspend undoes it)"
+    ),
     on_record=True,
     send_one=lambda client, ws, pid: client.suspend_member(ws, pid),
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, True),
@@ -3926,12 +4719,21 @@ UNSUSPEND = Action(
 )
 TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
 # A step before a removal, not a run's action: only its outcomes are used.
-TRANSFER = Action(name="transfer", noun="transfer of assets", done=TRANSFERRED, gone=None, failed=TRANSFER_FAILED, unsure=TRANSFER_FAILED, note="; the person was kept")
+TRANSFER = Action(
+    name="transfer",
+    noun="transfer of assets",
+    done=TRANSFERRED,
+    gone=None,
+    failed=TRANSFER_FAILED,
+    unsure=TRANSFER_FAILED,
+    note="; the person was kept",
+)
 ACTIONS = {action.name: action for action in (REMOVE, SUSPEND, UNSUSPEND)}
 
 
 def split_already(plan: Plan, action: Action) -> Plan:
-    """Moves planned people the action has nothing to do for (already suspended, say) to `already`."""
+    """Moves planned people the action has nothing to do for (already suspended, say) to
+    `already`."""
     plan.already = [p for p in plan.remove if not action.needs(p)]
     plan.remove = [p for p in plan.remove if action.needs(p)]
     return plan
@@ -3960,12 +4762,14 @@ class Config:
     label: str | None = None  # the config section's name, carried in the default report name
     groups: list[GroupSource] = field(default_factory=list)
     group_settings: GroupSettings = field(default_factory=GroupSettings)
-    group_members: list[GroupMembers] = field(default_factory=list)  # filled by the run, before planning
+    # filled by the run, before planning
+    group_members: list[GroupMembers] = field(default_factory=list)
     action: Action = field(default_factory=lambda: REMOVE)
     from_report: ReportRows | None = None
     verify: bool = True
     allow_unknown_admins: bool = False
-    unprotected: str | None = None  # a dry run's warning that the real run would refuse: nothing protected
+    # a dry run's warning that the real run would refuse: nothing protected
+    unprotected: str | None = None
     email_files: list[EmailFile] = field(default_factory=list)
 
     @property
@@ -4038,7 +4842,9 @@ def aligned(rows: Callable[[], Iterable[Sequence[str]]]) -> Iterator[str]:
     for row in rows():
         widths = [max(pair) for pair in itertools.zip_longest(widths, map(len, row), fillvalue=0)]
     for row in rows():
-        cells = [row[0].rjust(widths[0])] + [cell.ljust(width) for cell, width in zip(row[1:], widths[1:])]
+        cells = [row[0].rjust(widths[0])] + [
+            cell.ljust(width) for cell, width in zip(row[1:], widths[1:])
+        ]
         yield "  ".join(cells).rstrip()
 
 
@@ -4108,25 +4914,46 @@ def show_plan(
         console.result(f"Suspension times: {', '.join(parts) or 'none'} ({read} reports read)")
     console.result(f"To {action.name}: {len(plan.remove)}")
     if plan.already:
-        console.result(f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}")
+        console.result(
+            f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}"
+        )
     console.result(f"Kept: {len(plan.kept)}")
     for reason, count in plan.kept_counts().items():
         console.result(f"  {reason}: {count}")
     if plan.gone:
         console.result(f"Already gone since the plan was made: {len(plan.gone)}")
     if plan.not_members:
-        console.result(f"Not a member (on the --only list, not in this workspace): {len(plan.not_members)}")
+        console.result(
+            f"Not a member (on the --only list, not in this workspace): {len(plan.not_members)}"
+        )
         for entry in plan.not_members:
             console.result(f"  {entry}")
     show_groups(plan, groups, console)
     # With --only, everyone else is "not on the --only list": a count, so the few who go stand out.
-    folded = [p for p, reason in plan.kept if reason == KEEP_NOT_ONLY] if console.verbosity < 1 else []
+    folded = (
+        [p for p, reason in plan.kept if reason == KEEP_NOT_ONLY] if console.verbosity < 1 else []
+    )
     listed = [(p, reason) for p, reason in plan.kept if not (folded and reason == KEEP_NOT_ONLY)]
     if listed and console.verbosity >= 0:
         console.result("")
         console.result("People kept, and why:")
-        kept = sorted(listed, key=lambda kept: KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS))
-        for line in aligned(lambda: ([str(p.id), reason, shown(p.email or "(no email)"), shown(p.name) + group_note(plan, p)] for p, reason in kept)):
+        kept = sorted(
+            listed,
+            key=lambda kept: (
+                KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS)
+            ),
+        )
+        for line in aligned(
+            lambda: (
+                [
+                    str(p.id),
+                    reason,
+                    shown(p.email or "(no email)"),
+                    shown(p.name) + group_note(plan, p),
+                ]
+                for p, reason in kept
+            )
+        ):
             console.result(f"  {line}")
     if folded and console.verbosity >= 0:
         if not listed:
@@ -4134,20 +4961,31 @@ def show_plan(
         console.result(f"Also kept, {KEEP_NOT_ONLY}: {people_count(len(folded))} (-v lists them)")
     if plan.remove and console.verbosity >= 0:
         console.result("")
-        console.result(f"People to {action.name}:" if not dry_run else f"People who would be {action.past}:")
+        console.result(
+            f"People to {action.name}:" if not dry_run else f"People who would be {action.past}:"
+        )
+
         def removal_rows() -> Iterator[list[str]]:
             for p in plan.remove:
                 login = [f"last login {_last_login(p)}"] if logins else []
-                yield [str(p.id), shown(str(p.email))] + login + [shown(p.name) + group_note(plan, p)]
+                yield (
+                    [str(p.id), shown(str(p.email))] + login + [shown(p.name) + group_note(plan, p)]
+                )
 
         for line in aligned(removal_rows):
             console.result(f"  {line}")
     if plan.remove:
         console.result("")
         if target:
-            console.result(f"Their work: transferred to {target.email} (id {target.id}) before each removal; anyone whose transfer fails is kept.")
+            console.result(
+                f"Their work: transferred to {target.email} (id {target.id}) before each removal;"
+                " anyone whose transfer fails is kept."
+            )
         elif action.deletes_assets:
-            console.result("Their work: deleted with them (flows, datasets, connections), unless you give --transfer-to EMAIL.")
+            console.result(
+                "Their work: deleted with them (flows, datasets, connections), unless you give"
+                " --transfer-to EMAIL."
+            )
         else:
             console.result(f"Their work: kept; {action.consequence}.")
     if dry_run:
@@ -4155,21 +4993,23 @@ def show_plan(
         console.result("Dry run: nothing was changed.")
 
 
-def confirm(ws: Workspace, plan: Plan, target: Person | None, action: Action = REMOVE) -> bool:
+def confirm(
+    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action = REMOVE
+) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
-    # A blank name would be confirmed by a bare Enter, and one with control characters cannot be typed.
+    # A blank name would be confirmed by a bare Enter, and one with control characters cannot be
+    # typed.
     typable = bool(ws.name and ws.name.strip()) and shown(ws.name) == ws.name
     expected = ws.name if typable and ws.name else str(ws.id)
     what = "workspace name" if typable else "workspace id"
     assets = f"their assets go to {target.email} first" if target else action.consequence
     where = "from" if action.deletes_assets else "in"
-    sys.stderr.write(
-        f"\nThis {action.verb} {people_count(len(plan.remove))} {where} {shown(workspace_label(ws))}; {shown(assets)}.\n"
-        f"Type the {what} ({expected}) to go ahead, or anything else to stop: "
+    line = terminal.ask(
+        f"\nThis {action.verb} {people_count(len(plan.remove))} {where}"
+        f" {shown(workspace_label(ws))}; {shown(assets)}.\nType the {what} ({expected}) to go"
+        " ahead, or anything else to stop: "
     )
-    sys.stderr.flush()
-    line = sys.stdin.readline()
-    return bool(line) and line.strip().casefold() == expected.strip().casefold()
+    return line is not None and line.casefold() == expected.strip().casefold()
 
 
 def _suspect_success(answer: Answer) -> str:
@@ -4184,9 +5024,14 @@ def _suspect_success(answer: Answer) -> str:
 
 
 def _names_missing_route(answer: Answer) -> bool:
-    """AAC answers an unknown /v4 route with 404 RouteNotFoundException: not "this person is gone"."""
+    """AAC answers an unknown /v4 route with 404 RouteNotFoundException: not "this person is
+    gone"."""
     data = answer.json()
-    name = data.get("exception", {}).get("name") if isinstance(data, dict) and isinstance(data.get("exception"), dict) else None
+    name = (
+        data.get("exception", {}).get("name")
+        if isinstance(data, dict) and isinstance(data.get("exception"), dict)
+        else None
+    )
     text = answer.message.lower()
     return name == "RouteNotFoundException" or "routenotfound" in text or "no route" in text
 
@@ -4198,29 +5043,52 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
     if isinstance(result, Stopped):
         last = result.last
         if last is None and not result.maybe_acted:
-            return Outcome(person, NOT_ATTEMPTED, detail=f"the run stopped before the {action.noun}{note}")
+            return Outcome(
+                person, NOT_ATTEMPTED, detail=f"the run stopped before the {action.noun}{note}"
+            )
         if result.maybe_acted or (last is not None and last.status in MAYBE_ACTED_STATUSES):
             return Outcome(
                 person,
                 action.unsure,
                 last.status if last else None,
                 last.request_id if last else None,
-                f"interrupted after a {action.noun} request that may have acted (its answer was lost or a gateway gave up); "
-                f"the server may or may not have acted{note}",
+                f"interrupted after a {action.noun} request that may have acted (its answer was"
+                f" lost or a gateway gave up); the server may or may not have acted{note}",
             )
         assert last is not None
-        return Outcome(person, action.failed, last.status, last.request_id, f"interrupted before retrying: {last.message or _reason(last.status)}{note}")
+        return Outcome(
+            person,
+            action.failed,
+            last.status,
+            last.request_id,
+            f"interrupted before retrying: {last.message or _reason(last.status)}{note}",
+        )
     if isinstance(result, LongWait):
-        outcome = Outcome(person, NOT_ATTEMPTED, result.status, result.request_id, f"{result.message}; not sent again{note}")
+        outcome = Outcome(
+            person,
+            NOT_ATTEMPTED,
+            result.status,
+            result.request_id,
+            f"{result.message}; not sent again{note}",
+        )
         outcome.halt = (
-            f"the server asked to wait {result.wait:.0f} s ({result.why}), longer than the {MAX_RETRY_WAIT:.0f} s this tool waits; "
-            f"no new {action.noun}s were started. Re-run the same command later"
+            f"the server asked to wait {result.wait:.0f} s ({result.why}), longer than the"
+            f" {MAX_RETRY_WAIT:.0f} s this tool waits; no new {action.noun}s were started. Re-run"
+            " the same command later"
         )
         return outcome
     if isinstance(result, ApiError):
         if result.status is None:  # no answer at all, even after retries
-            return Outcome(person, action.unsure, None, None, f"{result.message}; the server may or may not have acted{note}")
-        return Outcome(person, action.failed, result.status, result.request_id, result.message + note)
+            return Outcome(
+                person,
+                action.unsure,
+                None,
+                None,
+                f"{result.message}; the server may or may not have acted{note}",
+            )
+        return Outcome(
+            person, action.failed, result.status, result.request_id, result.message + note
+        )
     answer = result
     if answer.ok:
         suspect = _suspect_success(answer)
@@ -4230,21 +5098,35 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
                 action.unsure,
                 answer.status,
                 answer.request_id,
-                f"answered {answer.status} with {suspect}: not taken as a {action.noun}{_decides(action)}{note}",
+                f"answered {answer.status} with {suspect}: not taken as a"
+                f" {action.noun}{_decides(action)}{note}",
             )
         return Outcome(person, action.done, answer.status, answer.request_id)
     reason = answer.message or _reason(answer.status)
     if answer.status == 404 and _names_missing_route(answer):
-        outcome = Outcome(person, action.failed, 404, answer.request_id, f"the {action.noun} route is missing ({reason}){note}")
+        outcome = Outcome(
+            person,
+            action.failed,
+            404,
+            answer.request_id,
+            f"the {action.noun} route is missing ({reason}){note}",
+        )
         outcome.halt = (
-            f"{answer.method} {answer.path} answered 404 naming a missing route ({reason}): the route is wrong for this "
-            f"server, nobody was found gone. No new {action.noun}s were started"
+            f"{answer.method} {answer.path} answered 404 naming a missing route ({reason}): the"
+            f" route is wrong for this server, nobody was found gone. No new {action.noun}s were"
+            " started"
         )
         return outcome
     if answer.status in (404, 410) and action.gone is not None:
         if answer.retried_after_no_answer:
             # The earlier attempt's answer was lost; the person being gone now means it acted.
-            return Outcome(person, action.done, answer.status, answer.request_id, f"gone on retry: the earlier attempt did the {action.noun}")
+            return Outcome(
+                person,
+                action.done,
+                answer.status,
+                answer.request_id,
+                f"gone on retry: the earlier attempt did the {action.noun}",
+            )
         return Outcome(person, action.gone, answer.status, answer.request_id, answer.message)
     if answer.status in MAYBE_ACTED_STATUSES or answer.retried_after_no_answer:
         return Outcome(
@@ -4310,7 +5192,8 @@ class Signals:
 
     @contextlib.contextmanager
     def deferred(self) -> Iterator[None]:
-        """Signals only count inside; one that came is acted on afterwards (a refresh's new pair is saved first)."""
+        """Signals only count inside; one that came is acted on afterwards (a refresh's new pair
+        is saved first)."""
         before, self.counting = self.counting, True
         try:
             yield
@@ -4375,21 +5258,28 @@ class Remover:
         self.pending.extend(people)
         self.total = len(people)
         try:
-            # Twice as many workers as slots, so that one sleeping through a backoff does not idle a slot.
-            workers = [threading.Thread(target=self._work, daemon=True) for _ in range(min(2 * self.concurrency, len(people)))]
+            # Twice as many workers as slots, so that one sleeping through a backoff does not idle a
+            # slot.
+            workers = [
+                threading.Thread(target=self._work, daemon=True)
+                for _ in range(min(2 * self.concurrency, len(people)))
+            ]
             self.active = len(workers)
             for worker in workers:
                 worker.start()
             if not workers:
                 self.all_done.set()
             warned = False
-            # Not Thread.join(): a signal landing inside join() can mark a running thread as finished.
+            # Not Thread.join(): a signal landing inside join() can mark a running thread as
+            # finished.
             while not self.all_done.wait(0.05):
                 if signals.count and not warned:
                     warned = True
-                    flying = self.client.sending  # sent; a worker still waiting for a slot sends nothing now
+                    # sent; a worker still waiting for a slot sends nothing now
+                    flying = self.client.sending
                     self.console.warn(
-                        f"interrupted: no new removals ({signals.name}); waiting for {flying} in flight (Ctrl-C again to abandon them)"
+                        f"interrupted: no new removals ({signals.name}); waiting for {flying} in"
+                        " flight (Ctrl-C again to abandon them)"
                     )
                 if signals.count >= 2:
                     self._abandon()
@@ -4401,8 +5291,19 @@ class Remover:
         with self.lock:
             flying = list(self.in_flight.values())
         for person in flying:
-            self.report.record(Outcome(person, UNKNOWN, detail="abandoned in flight by a second Ctrl-C; the server may or may not have acted"))
-        self.console.warn(f"abandoned {len(flying)} removals in flight; the report marks them unknown")
+            self.report.record(
+                Outcome(
+                    person,
+                    UNKNOWN,
+                    detail=(
+                        "abandoned in flight by a second Ctrl-C; the server may or may not have"
+                        " acted"
+                    ),
+                )
+            )
+        self.console.warn(
+            f"abandoned {len(flying)} removals in flight; the report marks them unknown"
+        )
 
     def _mark_not_attempted(self) -> None:
         """Every planned person ends with a row, whatever stopped the run."""
@@ -4411,9 +5312,13 @@ class Remover:
             self.pending.clear()
             flying = list(self.in_flight.values())
         for person in rest:
-            self.report.record(Outcome(person, NOT_ATTEMPTED, detail="the run stopped before this person"))
+            self.report.record(
+                Outcome(person, NOT_ATTEMPTED, detail="the run stopped before this person")
+            )
         for person in flying:  # only after an abandon; record() keeps the first row per person
-            self.report.record(Outcome(person, UNKNOWN, detail="still in flight when the run stopped"))
+            self.report.record(
+                Outcome(person, UNKNOWN, detail="still in flight when the run stopped")
+            )
 
     def _next(self) -> tuple[list[Person], bool]:
         """The next people to send and whether in one bulk request: a batch for an action with a
@@ -4455,14 +5360,27 @@ class Remover:
                 outcomes = self.act_many(batch) if bulk else [self.carry_out(batch[0])]
             except (AuthError, TokenError) as exc:
                 if isinstance(exc, AuthError):
-                    outcomes = [Outcome(person, FAILED, exc.status, exc.request_id, exc.message) for person in batch]
+                    outcomes = [
+                        Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
+                        for person in batch
+                    ]
                 else:
                     outcomes = [Outcome(person, FAILED, None, None, str(exc)) for person in batch]
                 with self.lock:
                     self.auth_error = self.auth_error or exc
                 self.client.stop.set()
-            except Exception as exc:  # noqa: BLE001 - one person's surprise must not lose the others
-                outcomes = [Outcome(person, UNKNOWN, None, None, f"unexpected error: {type(exc).__name__}: {exc}") for person in batch]
+            # noqa: BLE001 - one person's surprise must not lose the others
+            except Exception as exc:
+                outcomes = [
+                    Outcome(
+                        person,
+                        UNKNOWN,
+                        None,
+                        None,
+                        f"unexpected error: {type(exc).__name__}: {exc}",
+                    )
+                    for person in batch
+                ]
             finally:
                 if bulk:
                     with self.lock:
@@ -4480,10 +5398,13 @@ class Remover:
             return exc
 
     def transfer(self, person: Person) -> Outcome:
-        """Moves the person's assets to the transfer target; anything but TRANSFERRED keeps the person."""
+        """Moves the person's assets to the transfer target; anything but TRANSFERRED keeps the
+        person."""
         target = self.transfer_to
         assert target is not None
-        return outcome_of(TRANSFER, person, self._call(lambda: self.client.transfer_assets(person.id, target.id)))
+        return outcome_of(
+            TRANSFER, person, self._call(lambda: self.client.transfer_assets(person.id, target.id))
+        )
 
     def carry_out(self, person: Person) -> Outcome:
         """Transfers (with --transfer-to), then acts; the person stays if the transfer failed."""
@@ -4495,10 +5416,17 @@ class Remover:
         outcome = self.act(person)
         outcome.transferred_to = self.transfer_to.email or str(self.transfer_to.id)
         if outcome.outcome == NOT_ATTEMPTED:
-            outcome.detail = f"assets were transferred, then the run stopped before the {self.action.noun} of this person"
+            outcome.detail = (
+                f"assets were transferred, then the run stopped before the {self.action.noun} of"
+                " this person"
+            )
         elif outcome.outcome not in (self.action.done, self.action.gone):
-            # The person stays a member, but their flows are no longer theirs: say so where it is read.
-            outcome.detail = f"{outcome.detail or _reason(outcome.status or 0)}; their assets were already transferred to {outcome.transferred_to}"
+            # The person stays a member, but their flows are no longer theirs: say so where it is
+            # read.
+            outcome.detail = (
+                f"{outcome.detail or _reason(outcome.status or 0)}; their assets were already"
+                f" transferred to {outcome.transferred_to}"
+            )
         return outcome
 
     def act(self, person: Person) -> Outcome:
@@ -4509,8 +5437,14 @@ class Remover:
             return outcome_of(action, person, Stopped(None, False))
         if not self.report.attempt(person, f"about to send the {action.noun}"):
             self.client.stop.set()
-            return Outcome(person, NOT_ATTEMPTED, detail=f"the report could not be written, so this {action.noun} was not sent")
-        return outcome_of(action, person, self._call(lambda: action.send_one(self.client, self.ws.id, person.id)))
+            return Outcome(
+                person,
+                NOT_ATTEMPTED,
+                detail=f"the report could not be written, so this {action.noun} was not sent",
+            )
+        return outcome_of(
+            action, person, self._call(lambda: action.send_one(self.client, self.ws.id, person.id))
+        )
 
     def act_many(self, batch: list[Person]) -> list[Outcome]:
         """The action for a batch in one bulk request; its result is each person's result. Where the
@@ -4520,12 +5454,20 @@ class Remover:
         assert action.send_many is not None
         if self.client.stop.is_set():
             return [outcome_of(action, person, Stopped(None, False)) for person in batch]
-        if not self.report.attempt_all(batch, f"about to send the {action.noun} (in a batch of {len(batch)})"):
+        if not self.report.attempt_all(
+            batch, f"about to send the {action.noun} (in a batch of {len(batch)})"
+        ):
             self.client.stop.set()
             detail = f"the report could not be written, so this {action.noun} was not sent"
             return [Outcome(p, NOT_ATTEMPTED, detail=detail) for p in batch]
-        result = self._call(lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch]))
-        if isinstance(result, Answer) and result.status == 404 and not result.retried_after_no_answer:
+        result = self._call(
+            lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch])
+        )
+        if (
+            isinstance(result, Answer)
+            and result.status == 404
+            and not result.retried_after_no_answer
+        ):
             if action.send_one is None:
                 return [self._no_route(person, result) for person in batch]
             with self.lock:
@@ -4536,8 +5478,8 @@ class Remover:
                 self.pending.extendleft(reversed(batch))
             if first:
                 self.console.warn(
-                    f"{result.method} {result.path} answered 404 (no bulk route on this server); {action.doing.lower()} "
-                    "one person per request instead"
+                    f"{result.method} {result.path} answered 404 (no bulk route on this server);"
+                    f" {action.doing.lower()} one person per request instead"
                 )
             return []
         return [outcome_of(action, person, result) for person in batch]
@@ -4558,7 +5500,9 @@ class Remover:
         with self.lock:
             self.in_flight.pop(outcome.person.id, None)
         self._watch(outcome)
-        if not self.report.record(outcome) or (outcome.outcome == NOT_ATTEMPTED and not outcome.transferred_to and not outcome.status):
+        if not self.report.record(outcome) or (
+            outcome.outcome == NOT_ATTEMPTED and not outcome.transferred_to and not outcome.status
+        ):
             return
         with self.lock:
             self.finished += 1
@@ -4567,7 +5511,8 @@ class Remover:
 
     def _watch(self, outcome: Outcome) -> None:
         """Stops the run when the server says stop: a missing route, a long 429, or the first
-        EARLY_STOP removals all refused alike (403: rights; 404: a wrong route, not everyone gone)."""
+        EARLY_STOP removals all refused alike (403: rights; 404: a wrong route, not everyone gone).
+        """
         halt = outcome.halt
         noun = self.action.noun
         corrections: list[Outcome] = []
@@ -4580,15 +5525,17 @@ class Remover:
                 if not halt and len(self.early) >= EARLY_STOP and statuses in ({403}, {404}):
                     if statuses == {403}:
                         halt = (
-                            f"the first {len(self.early)} {noun}s were all refused (HTTP 403) and none succeeded: the token may "
-                            f"lack the Workspace Admin role. No new {noun}s were started"
+                            f"the first {len(self.early)} {noun}s were all refused (HTTP 403) and"
+                            " none succeeded: the token may lack the Workspace Admin role. No new"
+                            f" {noun}s were started"
                         )
                     else:
                         self.route_wrong = True
                         corrections = [o for o in self.early if o is not outcome]
                         halt = (
-                            f"the first {len(self.early)} {noun}s all answered 404 and none succeeded: the {noun} route looks "
-                            f"wrong for this server, rather than everyone being gone. No new {noun}s were started"
+                            f"the first {len(self.early)} {noun}s all answered 404 and none"
+                            f" succeeded: the {noun} route looks wrong for this server, rather than"
+                            f" everyone being gone. No new {noun}s were started"
                         )
             if halt and self.halt is None:
                 self.halt = halt
@@ -4598,14 +5545,20 @@ class Remover:
             outcome.outcome, outcome.detail = FAILED, WRONG_ROUTE
         for earlier in corrections:
             if earlier.outcome == ALREADY_GONE:
-                self.report.correct(Outcome(earlier.person, FAILED, earlier.status, earlier.request_id, WRONG_ROUTE))
+                self.report.correct(
+                    Outcome(earlier.person, FAILED, earlier.status, earlier.request_id, WRONG_ROUTE)
+                )
 
     def log(self, n: int, outcome: Outcome) -> None:
         person = outcome.person
         who = f"{person.email} (id {person.id})"
         prefix = f"[{n}/{self.total}]"
         if outcome.outcome in (self.action.done, self.action.already, self.action.gone):
-            moved = f", assets transferred to {outcome.transferred_to}" if outcome.transferred_to else ""
+            moved = (
+                f", assets transferred to {outcome.transferred_to}"
+                if outcome.transferred_to
+                else ""
+            )
             self.console.info(f"{prefix} {self.action.label(outcome.outcome)} {who}{moved}")
         else:
             status = f"HTTP {outcome.status}: " if outcome.status else ""
@@ -4619,7 +5572,8 @@ class Remover:
 
 @dataclass
 class Verification:
-    """What the listing after the run showed: who of the planned is gone, and who matched but was not planned."""
+    """What the listing after the run showed: who of the planned is gone, and who matched but was
+    not planned."""
 
     absent: int
     planned: int
@@ -4651,7 +5605,14 @@ class Verification:
         return found
 
 
-def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report: AuditReport, console: Console) -> Verification:
+def verify(
+    client: AacClient,
+    config: Config,
+    ws: Workspace,
+    plan: Plan,
+    report: AuditReport,
+    console: Console,
+) -> Verification:
     """Lists the workspace again (the same listing as before the run) and corrects the report where
     it disagrees: the person's last row is then the verified one."""
     action = config.action
@@ -4672,25 +5633,50 @@ def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report:
                 report.correct(Outcome(person, UNKNOWN, last.status, last.request_id, detail))
             continue
         if last is None or (not complete and person.id not in listed):
-            continue  # a listing that leaves suspended members out tells nothing about those it omits
+            # a listing that leaves suspended members out tells nothing about those it omits
+            continue
         acknowledged += last.outcome == action.done
         took = action.took(listed.get(person.id))
         if not took and last.outcome in (action.done, action.gone, UNKNOWN):
-            report.correct(Outcome(person, FAILED, detail=f"{action.is_not} after the run (verified)", transferred_to=last.transferred_to))
+            report.correct(
+                Outcome(
+                    person,
+                    FAILED,
+                    detail=f"{action.is_not} after the run (verified)",
+                    transferred_to=last.transferred_to,
+                )
+            )
         elif took and last.outcome in (FAILED, UNKNOWN):
-            report.correct(Outcome(person, action.done, detail=f"verified {action.is_done} after the run", transferred_to=last.transferred_to))
+            report.correct(
+                Outcome(
+                    person,
+                    action.done,
+                    detail=f"verified {action.is_done} after the run",
+                    transferred_to=last.transferred_to,
+                )
+            )
     unplanned: list[Person] = []
     if config.saved_plan is None:  # a saved plan is its own selection: nobody else matches it
         planned_ids = {p.id for p in planned}
         admins = ws.admin_ids | {p.id for p in people if p.is_admin}
-        again = make_plan(people, ws.caller.id, admins, config.protections_in_force, config.selection, caller_email=ws.caller.email)
+        again = make_plan(
+            people,
+            ws.caller.id,
+            admins,
+            config.protections_in_force,
+            config.selection,
+            caller_email=ws.caller.email,
+        )
         again = split_already(again, action)
         unplanned = [p for p in again.remove if p.id not in planned_ids]
     if unplanned:
-        names = ", ".join(f"{p.email} (id {p.id})" for p in unplanned[:20]) + (" ..." if len(unplanned) > 20 else "")
+        names = ", ".join(f"{p.email} (id {p.id})" for p in unplanned[:20]) + (
+            " ..." if len(unplanned) > 20 else ""
+        )
         console.warn(
-            f"{len(unplanned)} members match the selection but were not in the plan (they joined during the run, or the "
-            f"first listing missed them); they were not {action.past}: {names}"
+            f"{len(unplanned)} members match the selection but were not in the plan (they joined"
+            f" during the run, or the first listing missed them); they were not {action.past}:"
+            f" {names}"
         )
     took = [p for p in planned if action.took(listed.get(p.id))]
     signals = signals_seen(listed[p.id] for p in took) if action.on_record else {}
@@ -4700,7 +5686,11 @@ def verify(client: AacClient, config: Config, ws: Workspace, plan: Plan, report:
 
 
 def summarize(
-    report: AuditReport, plan: Plan, console: Console, action: Action = REMOVE, verified: Verification | None = None
+    report: AuditReport,
+    plan: Plan,
+    console: Console,
+    action: Action = REMOVE,
+    verified: Verification | None = None,
 ) -> collections.Counter[str]:
     counts = collections.Counter(o.outcome for o in report.done.values())
     parts = [
@@ -4725,22 +5715,38 @@ def summarize(
         checked = f"{verified.absent} of {verified.planned} planned people {action.verified}"
         console.result(f"verified: {checked}{seen}")
     console.result(f"Report: {os.path.abspath(report.path)}")
-    unfinished = sum(counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED))
-    refused = [o for o in report.done.values() if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)]
+    unfinished = sum(
+        counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED)
+    )
+    refused = [
+        o
+        for o in report.done.values()
+        if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)
+    ]
     if unfinished and len(refused) == unfinished:
         statuses = "/".join(sorted({str(o.status) for o in refused}))
         emails = sorted(o.person.email or str(o.person.id) for o in refused)
-        leave_out = f"--exclude {','.join(emails)}" if len(emails) <= 5 else "an --exclude-file listing them (the report names them)"
+        leave_out = (
+            f"--exclude {','.join(emails)}"
+            if len(emails) <= 5
+            else "an --exclude-file listing them (the report names them)"
+        )
         console.result(
-            f"Next: re-running will not help: the server refused {people_count(len(refused))} for good (HTTP {statuses}). "
-            f"Leave them out with {leave_out}, or fix the token's rights if it should be allowed."
+            f"Next: re-running will not help: the server refused {people_count(len(refused))} for"
+            f" good (HTTP {statuses}). Leave them out with {leave_out}, or fix the token's rights"
+            " if it should be allowed."
         )
     elif unfinished:
-        again = f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again: leave them out with --exclude." if refused else ""
+        again = (
+            f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again: leave"
+            " them out with --exclude."
+            if refused
+            else ""
+        )
         handled = "are no longer members" if action is REMOVE else f"show as {action.is_done} now"
         console.result(
-            f"Next: run the same command again to finish the {unfinished} not done; people already {action.past} "
-            f"{handled}, so nobody is handled twice.{again}"
+            f"Next: run the same command again to finish the {unfinished} not done; people already"
+            f" {action.past} {handled}, so nobody is handled twice.{again}"
         )
     return counts
 
@@ -4748,7 +5754,6 @@ def summarize(
 def refused_for_good(status: int | None) -> bool:
     """A 4xx other than a timeout or a throttle: the same request gets the same answer next time."""
     return status is not None and 400 <= status < 500 and status not in (408, 429)
-
 
 
 RESULT_FORMAT = "remove_users.result/1"
@@ -4759,7 +5764,14 @@ def person_json(person: Person, **extra: Any) -> dict[str, Any]:
     return {"id": person.id, "email": person.email, "name": person.name, **shows, **extra}
 
 
-def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool, action: Action = REMOVE, everyone: bool = True) -> None:
+def describe_plan(
+    doc: dict[str, Any],
+    ws: Workspace,
+    plan: Plan,
+    dry_run: bool,
+    action: Action = REMOVE,
+    everyone: bool = True,
+) -> None:
     """Fills the --json document with the plan; outcomes are added when the run ends. Without
     `everyone` (no --json) only the counts: a line per person costs ~175 bytes, 17 MB at 100,000."""
     doc["action"] = action.name
@@ -4772,20 +5784,34 @@ def describe_plan(doc: dict[str, Any], ws: Workspace, plan: Plan, dry_run: bool,
         "not_members": len(plan.not_members),
     }
     if everyone:
-        doc["people"] = [person_json(p, outcome=action.already, **group_json(plan, p)) for p in plan.already]
-        doc["people"] += [
-            person_json(p, outcome=f"would-{action.name}" if dry_run else "planned", **group_json(plan, p)) for p in plan.remove
+        doc["people"] = [
+            person_json(p, outcome=action.already, **group_json(plan, p)) for p in plan.already
         ]
-        doc["kept"] = [person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept]
+        doc["people"] += [
+            person_json(
+                p, outcome=f"would-{action.name}" if dry_run else "planned", **group_json(plan, p)
+            )
+            for p in plan.remove
+        ]
+        doc["kept"] = [
+            person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept
+        ]
     doc["not_members"] = plan.not_members
     doc["unmatched"] = plan.unmatched
 
 
 def describe_outcomes(
-    doc: dict[str, Any], report: AuditReport, plan: Plan, counts: collections.Counter[str], action: Action = REMOVE, everyone: bool = True
+    doc: dict[str, Any],
+    report: AuditReport,
+    plan: Plan,
+    counts: collections.Counter[str],
+    action: Action = REMOVE,
+    everyone: bool = True,
 ) -> None:
     doc["report"] = os.path.abspath(report.path)
-    doc["counts"].update({outcome.replace("-", "_"): counts[outcome] for outcome in action.outcomes})
+    doc["counts"].update(
+        {outcome.replace("-", "_"): counts[outcome] for outcome in action.outcomes}
+    )
     if not everyone:
         return
     people = []
@@ -4815,35 +5841,53 @@ def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> 
         return _run(config, console, doc, stop, signals)
 
 
-def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.Event, signals: Signals) -> ExitStatus:
-    client = AacClient(config.base_url, config.tokens, timeout=config.timeout, console=console, stop=stop, concurrency=config.concurrency)
+def _run(
+    config: Config, console: Console, doc: dict[str, Any], stop: threading.Event, signals: Signals
+) -> ExitStatus:
+    client = AacClient(
+        config.base_url,
+        config.tokens,
+        timeout=config.timeout,
+        console=console,
+        stop=stop,
+        concurrency=config.concurrency,
+    )
     use_groups(config, read_groups(config.groups, config.group_settings, console), console)
     with signals.deferred():  # a refresh's new pair is saved before a signal is acted on
         config.tokens.prepare()
     ws = read_workspace(client, config.concurrency, console)
     if config.workspace_id is not None and ws.id != config.workspace_id:
         raise SafetyStop(
-            f"the token is for workspace {workspace_label(ws)}, but its config section says workspace_id = "
-            f"{config.workspace_id}: the token file may belong to another workspace. Nothing was changed"
+            f"the token is for workspace {workspace_label(ws)}, but its config section says"
+            f" workspace_id = {config.workspace_id}: the token file may belong to another"
+            " workspace. Nothing was changed"
         )
-    check_admins_known(ws, config.protections_in_force.include_admins, config.allow_unknown_admins, console)
+    check_admins_known(
+        ws, config.protections_in_force.include_admins, config.allow_unknown_admins, console
+    )
     plan, target = plan_run(config, ws)
-    near = near_misses(plan.unmatched, plan.remove)  # a typo matters only where it would remove someone
+    # a typo matters only where it would remove someone
+    near = near_misses(plan.unmatched, plan.remove)
     near_entries = {entry for entry, _ in near}
     lonely = [entry for entry in plan.unmatched if entry not in near_entries]
     if len(lonely) > UNMATCHED_LISTED and console.verbosity < 1:
         console.warn(
-            f"{len(lonely)} protected emails match no member of this workspace (typos, or people who left); "
-            "-v lists each, as does --json under \"unmatched\""
+            f"{len(lonely)} protected emails match no member of this workspace (typos, or people"
+            ' who left); -v lists each, as does --json under "unmatched"'
         )
     else:
         for entry in lonely:
             console.warn(f"protected email {entry} matches no member of this workspace (a typo?)")
     for entry, match in near:
-        console.warn(f"protected email {entry} matches no member, but member {match} looks like it: a typo would remove {match}")
+        console.warn(
+            f"protected email {entry} matches no member, but member {match} looks like it: a typo"
+            f" would remove {match}"
+        )
     for person, reason in plan.kept:
         if reason == KEEP_NO_EMAIL:
-            console.warn(f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept")
+            console.warn(
+                f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept"
+            )
     if config.selection.only_suspended and not any(p.suspended for p in ws.people):
         console.warn(
             f"no member shows as suspended in {ws.listed_by} (the tool reads {SIGNALS_READ}); a "
@@ -4856,8 +5900,16 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     logins = config.selection.inactive_days is not None
     suspensions = action is not REMOVE or config.selection.only_suspended
     show_plan(
-        ws, plan, console, config.dry_run, config.group_members, target, logins, action,
-        suspensions, config.selection,
+        ws,
+        plan,
+        console,
+        config.dry_run,
+        config.group_members,
+        target,
+        logins,
+        action,
+        suspensions,
+        config.selection,
     )
     describe_plan(doc, ws, plan, config.dry_run, action, everyone=console.json_mode)
     if suspensions:
@@ -4870,15 +5922,29 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     doc["email_files"] = email_files_json(config.email_files)
     if config.group_members:
         doc["groups"] = groups_json(config.group_members, plan)
-    stops = safety_stops(config, plan, near, ws)
+    stops = safety_stops(config, plan, near, ws, console.terminal)
     if config.dry_run:
         if config.plan_out:
             only_suspended = config.selection.only_suspended
-            write_plan(config.plan_out, ws, plan, config.protections_in_force, config.group_members, config.email_files, action, only_suspended)
-            console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
+            write_plan(
+                config.plan_out,
+                ws,
+                plan,
+                config.protections_in_force,
+                config.group_members,
+                config.email_files,
+                action,
+                only_suspended,
+            )
+            console.result(
+                f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}"
+            )
         for stop in stops:
             if stop.about_plan:
-                console.warn(f"the real run would stop here: {stop.reason}" + (f" ({stop.instead})" if stop.instead else ""))
+                console.warn(
+                    f"the real run would stop here: {stop.reason}"
+                    + (f" ({stop.instead})" if stop.instead else "")
+                )
         # The dry run itself succeeded (exit 0, so a scheduled check of it does not cry wolf), but
         # the real run would end at its first stop: a table over many workspaces, and --json, say
         # which code that is. How it was started (no terminal) is the real command's own matter.
@@ -4892,33 +5958,54 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
         console.result(f"Nobody to {action.name}.")
         return ExitStatus.OK
     for stop in stops:
-        if stop.ask is not None and not config.yes and on_terminal():
-            if stop.ask():
+        if stop.ask is not None and not config.yes and console.terminal.interactive:
+            if stop.ask(console.terminal):
                 continue
             raise SafetyStop(f"{stop.declined}; nobody was {action.past}")
         raise stop.error(f"nobody was {action.past}")
-    if not config.yes and plan.remove and not confirm(ws, plan, target, action):
+    if not config.yes and plan.remove and not confirm(console.terminal, ws, plan, target, action):
         raise SafetyStop(f"not confirmed; nobody was {action.past}")
     signals.counting = True  # from here on, a signal stops new removals and every row is written
-    report = AuditReport(config.report or default_report_path(ws.id, config.label), ws.id, console, action.name)
+    report = AuditReport(
+        config.report or default_report_path(ws.id, config.label), ws.id, console, action.name
+    )
     settle_attempts(report, ws, console)
     if not config.report:
         settle_earlier_reports(report, ws, config.label, console)
     for person in plan.gone:
-        report.record(Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made"))
+        report.record(
+            Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made")
+        )
     for person in plan.already:
-        report.record(Outcome(person, action.already, detail=f"{action.label(action.already)} before the run; nothing sent"))
+        report.record(
+            Outcome(
+                person,
+                action.already,
+                detail=f"{action.label(action.already)} before the run; nothing sent",
+            )
+        )
     remover = Remover(client, ws, report, console, config.concurrency, target, action)
     moving = f", transferring their assets to {target.email} first" if target else ""
-    pace = f"up to {SUSPEND_BATCH} per request" if action.send_many else f"{config.concurrency} at a time"
-    console.info(f"{action.doing} {people_count(len(plan.remove))}, {pace}{moving}; report: {report.path}")
+    pace = (
+        f"up to {SUSPEND_BATCH} per request"
+        if action.send_many
+        else f"{config.concurrency} at a time"
+    )
+    console.info(
+        f"{action.doing} {people_count(len(plan.remove))}, {pace}{moving}; report: {report.path}"
+    )
     remover.run(plan.remove, signals)
     verified, verify_error = None, None
     if config.verify and not signals.count and remover.auth_error is None:
         try:
             verified = _watched(signals, lambda: verify(client, config, ws, plan, report, console))
-        except Exception as exc:  # noqa: BLE001 - the removals are done: the summary must still print
-            verify_error = exc if isinstance(exc, RemoveUsersError) else RemoveUsersError(f"unexpected {type(exc).__name__}: {exc}")
+        # noqa: BLE001 - the removals are done: the summary must still print
+        except Exception as exc:
+            verify_error = (
+                exc
+                if isinstance(exc, RemoveUsersError)
+                else RemoveUsersError(f"unexpected {type(exc).__name__}: {exc}")
+            )
     report.close()
     counts = summarize(report, plan, console, action, verified)
     describe_outcomes(doc, report, plan, counts, action, everyone=console.json_mode)
@@ -4936,16 +6023,23 @@ def _run(config: Config, console: Console, doc: dict[str, Any], stop: threading.
     problems = []
     if report.broken:
         problems.append(
-            f"the report {report.path} could not be written ({report.failure.strerror or report.failure}); "  # type: ignore[union-attr]
-            f"{report.unwritten} rows were printed above as CSV lines instead. Keep them with the report"
+            # type: ignore[union-attr]
+            f"the report {report.path} could not be written"
+            f" ({report.failure.strerror or report.failure}); {report.unwritten} rows were printed"
+            " above as CSV lines instead. Keep them with the report"
         )
     problems += [str(stop) for stop in (remover.auth_error, remover.halt) if stop]
     problems += verified.problems(action) if verified is not None else []
     if verify_error is not None:
-        problems.append(f"the listing that checks the run failed, so the report was not verified: {verify_error}")
+        problems.append(
+            "the listing that checks the run failed, so the report was not verified:"
+            f" {verify_error}"
+        )
     if signals.count:
         if verified is None and config.verify:
-            console.warn("the run was interrupted, so the report was not checked against the workspace")
+            console.warn(
+                "the run was interrupted, so the report was not checked against the workspace"
+            )
         console.muted = True  # abandoned workers may still finish; their lines would only confuse
         status = ExitStatus(signals.exit_status)
     elif report.broken or remover.auth_error is not None or remover.halt:
@@ -4968,7 +6062,7 @@ class Stop:
 
     reason: str  # what it saw, and which flag or fix proceeds
     status: ExitStatus = ExitStatus.SAFETY_STOP
-    ask: Callable[[], bool] | None = None
+    ask: Callable[[Terminal], bool] | None = None
     instead: str = ""  # what happens instead on a terminal without --yes
     declined: str = ""  # the message when the operator answers the question with a no
     about_plan: bool = True  # False: about how the run was started, so a dry run does not list it
@@ -4980,7 +6074,7 @@ class Stop:
 
 
 def safety_stops(
-    config: Config, plan: Plan, near: list[tuple[str, str]], ws: Workspace
+    config: Config, plan: Plan, near: list[tuple[str, str]], ws: Workspace, terminal: Terminal
 ) -> list[Stop]:
     """Every stop a real run would make before its first change, in the order it meets them."""
     action = config.action
@@ -4995,15 +6089,15 @@ def safety_stops(
     if config.max_remove is not None and len(plan.remove) > config.max_remove:
         stops.append(
             Stop(
-                f"the plan {action.verb} {len(plan.remove)} people, more than --max-remove {config.max_remove}. Check the "
-                "plan, then raise --max-remove if it is right"
+                f"the plan {action.verb} {len(plan.remove)} people, more than --max-remove"
+                f" {config.max_remove}. Check the plan, then raise --max-remove if it is right"
             )
         )
-    if not config.yes and not on_terminal():
+    if not config.yes and not terminal.interactive:
         stops.append(
             Stop(
-                f"standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to {action.name} "
-                "without asking",
+                "standard input is not a terminal, so the tool cannot ask for confirmation; add"
+                f" --yes to {action.name} without asking",
                 ExitStatus.USAGE,
                 about_plan=False,
             )
@@ -5012,8 +6106,9 @@ def safety_stops(
         entries = ", ".join(f"{entry} (did you mean {match}?)" for entry, match in near)
         stops.append(
             Stop(
-                f"protected emails that match nobody but look like typos: {entries}. Fix them in --exclude or the exclude file",
-                ask=lambda: ask_near_misses(near),
+                f"protected emails that match nobody but look like typos: {entries}. Fix them in"
+                " --exclude or the exclude file",
+                ask=lambda terminal: ask_near_misses(terminal, near),
                 instead="on a terminal without --yes it asks first",
                 declined="stopped to fix the protected emails that look like typos",
             )
@@ -5070,16 +6165,26 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
     if protections.transfer_to:
         target = find_member(ws.people, protections.transfer_to)
         if target is None:
-            raise UsageError(f"the transfer target {protections.transfer_to} is not a member of this workspace; nothing was changed")
+            raise UsageError(
+                f"the transfer target {protections.transfer_to} is not a member of this workspace;"
+                " nothing was changed"
+            )
     if config.saved_plan:
         if target and any(p.id == target.id for p in config.saved_plan.remove):
-            raise UsageError(f"the transfer target {target.email} is in the plan to be removed; nothing was changed")
-        plan = apply_saved_plan(config.saved_plan, ws, config.protections.emails, config.protections.groups)
+            raise UsageError(
+                f"the transfer target {target.email} is in the plan to be removed; nothing was"
+                " changed"
+            )
+        plan = apply_saved_plan(
+            config.saved_plan, ws, config.protections.emails, config.protections.groups
+        )
         return split_already(plan, config.action), target
     selection = config.selection
     if config.from_report:
         # Kept in the config, so that the verification after the run selects the same people.
-        selection = config.selection = dataclasses.replace(selection, only_ids=suspended_by(config.from_report, ws))
+        selection = config.selection = dataclasses.replace(
+            selection, only_ids=suspended_by(config.from_report, ws)
+        )
     if selection.suspended_days is not None:
         # Also kept in the config: the verification's selection dates suspensions the same way.
         reports = suspension_reports(config, ws)
@@ -5087,17 +6192,36 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
         selection = dataclasses.replace(selection, suspended_since=since, reports_read=reports)
         config.selection = selection
     unknowable = (
-        (selection.inactive_days, "has_last_login", "lastLoginTime", "--inactive-days", "who is inactive"),
-        (selection.suspended_days, "has_state_change", "lastStateChange", "--suspended-days", "how long anyone has been suspended"),
+        (
+            selection.inactive_days,
+            "has_last_login",
+            "lastLoginTime",
+            "--inactive-days",
+            "who is inactive",
+        ),
+        (
+            selection.suspended_days,
+            "has_state_change",
+            "lastStateChange",
+            "--suspended-days",
+            "how long anyone has been suspended",
+        ),
     )
     if selection.suspended_since:  # the reports tell, whatever the records carry
         unknowable = unknowable[:1]
     for days, has, key, flag, what in unknowable:
         if days is not None and not any(getattr(p, has) for p in ws.people):
-            raise ApiError("GET", AacClient.PEOPLE, f"no person record carries {key}, so {flag} cannot tell {what}; nothing was changed")
+            raise ApiError(
+                "GET",
+                AacClient.PEOPLE,
+                f"no person record carries {key}, so {flag} cannot tell {what}; nothing was"
+                " changed",
+            )
     if selection.only is not None:
         check_only_entries(selection.only, ws.people)
-    plan = make_plan(ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email)
+    plan = make_plan(
+        ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email
+    )
     return split_already(plan, config.action), target
 
 
@@ -5116,9 +6240,14 @@ def read_report_rows(path: str) -> ReportRows:
     except OSError as exc:
         raise UsageError(f"cannot read the report {path}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"the report {path} is not a CSV report written by this tool ({exc})") from None
+        raise UsageError(
+            f"the report {path} is not a CSV report written by this tool ({exc})"
+        ) from None
     if not rows or not {"workspace_id", "person_id", "outcome"} <= set(rows[0]):
-        raise UsageError(f"the report {path} has no rows with workspace_id, person_id and outcome; give a report written by this tool")
+        raise UsageError(
+            f"the report {path} has no rows with workspace_id, person_id and outcome; give a report"
+            " written by this tool"
+        )
     return ReportRows(path, rows)
 
 
@@ -5138,7 +6267,10 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
             ours[pid] = False
     ids = {pid for pid, suspended in ours.items() if suspended}
     if not ids:
-        raise UsageError(f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)} who was not unsuspended since; nothing to undo")
+        raise UsageError(
+            f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)}"
+            " who was not unsuspended since; nothing to undo"
+        )
     return ids
 
 
@@ -5182,13 +6314,16 @@ def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since
     return {pid: since for pid, (_, since) in latest.items()}
 
 
-def ask_near_misses(near: list[tuple[str, str]]) -> bool:
-    sys.stderr.write("\nThese protected emails match nobody, but look like a member's email:\n")
-    for entry, match in near:
-        sys.stderr.write(f"  {shown(entry)}  looks like  {shown(match)}  (who would be removed)\n")
-    sys.stderr.write("Go on anyway? Type yes to go on, anything else to stop and fix them: ")
-    sys.stderr.flush()
-    return sys.stdin.readline().strip().casefold() == "yes"
+def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
+    listed = "".join(
+        f"  {shown(entry)}  looks like  {shown(match)}  (who would be removed)\n"
+        for entry, match in near
+    )
+    answer = terminal.ask(
+        f"\nThese protected emails match nobody, but look like a member's email:\n{listed}"
+        "Go on anyway? Type yes to go on, anything else to stop and fix them: "
+    )
+    return (answer or "").casefold() == "yes"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -5196,68 +6331,68 @@ def ask_near_misses(near: list[tuple[str, str]]) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def on_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def ask_hidden(prompt: str) -> str:
-    try:
-        return getpass.getpass(prompt, stream=sys.stderr).strip()
-    except EOFError:
-        return ""
-
-
-def ask(prompt: str) -> str | None:
-    """One line from the terminal; None at end of input."""
-    sys.stderr.write(prompt)
-    sys.stderr.flush()
-    line = sys.stdin.readline()
-    return line.strip() if line else None
-
-
-def ask_protected_emails(narrowed_by: Sequence[str] = (), action: Action | None = None) -> list[str]:
+def ask_protected_emails(
+    terminal: Terminal, narrowed_by: Sequence[str] = (), action: Action | None = None
+) -> list[str]:
     """narrowed_by: the flags that select who may go; then not everyone would be removed."""
-    who = f"everyone {' and '.join(narrowed_by)} selects, except you" if narrowed_by else "everyone except you"
-    sys.stderr.write(
-        f"No protected emails were given: {who} (and the admins, unless --include-admins) would be "
-        f"{(action or REMOVE).past}.\nEnter the email of each person to keep, one per line; a blank line finishes.\n"
+    who = (
+        f"everyone {' and '.join(narrowed_by)} selects, except you"
+        if narrowed_by
+        else "everyone except you"
+    )
+    terminal.write(
+        terminal.stderr,
+        f"No protected emails were given: {who} (and the admins, unless --include-admins) would be"
+        f" {(action or REMOVE).past}.\nEnter the email of each person to keep, one per line; a"
+        " blank line finishes.\n",
     )
     emails: list[str] = []
     while True:
-        entry = ask("Protected email (blank to finish): ")
+        entry = terminal.ask("Protected email (blank to finish): ")
         if not entry:
             return emails
         address = parse_email_entry(entry)
         if address is not None:
             emails.append(address)
         else:
-            sys.stderr.write(f"  {entry!r} is not a well-formed email (expected local@domain.tld); type it again\n")
+            terminal.line(
+                terminal.stderr,
+                f"  {entry!r} is not a well-formed email (expected local@domain.tld); type it"
+                " again",
+            )
 
 
 def init_token_file(path: str, console: Console) -> ExitStatus:
     """Asks for what AAC's token dialog shows once, and writes the token file (mode 0600)."""
-    if not on_terminal():
+    if not console.terminal.interactive:
         raise UsageError("--init-token-file asks for the tokens on a terminal; run it in one")
     if os.path.exists(path):
-        raise UsageError(f"{path} exists; the tool will not overwrite a token file (it may hold the only live refresh token)")
+        raise UsageError(
+            f"{path} exists; the tool will not overwrite a token file (it may hold the only live"
+            " refresh token)"
+        )
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"the folder {folder} does not exist")
-    data = ask_token_pair()
+    data = ask_token_pair(console.terminal)
     TokenFile(path, {}).write(data)
-    console.info(f"Wrote {path} (readable only by you). Next: python remove_users.py --token-file {path} --dry-run")
+    console.info(
+        f"Wrote {path} (readable only by you). Next: python remove_users.py --token-file {path}"
+        " --dry-run"
+    )
     return ExitStatus.OK
 
 
-def ask_token_pair() -> dict[str, Any]:
-    """What AAC's token dialog shows once: the tokens (hidden), the Client ID, the Token Endpoint URL."""
-    sys.stderr.write(f"Make a token pair in AAC: {TOKEN_HELP_PATH}. Its dialog shows each value once.\n")
-    access = ask_hidden("Access token (input hidden): ")
+def ask_token_pair(terminal: Terminal) -> dict[str, Any]:
+    """What AAC's token dialog shows once: the tokens (hidden), the Client ID, the Token Endpoint
+    URL."""
+    terminal.write(
+        terminal.stderr,
+        f"Make a token pair in AAC: {TOKEN_HELP_PATH}. Its dialog shows each value once.\n",
+    )
+    access = terminal.ask_hidden("Access token (input hidden): ")
     register_secret(access)
-    refresh = ask_hidden("Refresh token (input hidden): ")
+    refresh = terminal.ask_hidden("Refresh token (input hidden): ")
     register_secret(refresh)
     if not access and not refresh:
         raise UsageError("no token was entered; nothing was written")
@@ -5265,20 +6400,23 @@ def ask_token_pair() -> dict[str, Any]:
     data: dict[str, Any] = {"access_token": access, "refresh_token": refresh}
     default_client = claims.get("client_id")
     hint = f" (Enter for {default_client}, from the access token)" if default_client else ""
-    client_id = ask(f"Client ID{hint}: ") or default_client
+    client_id = terminal.ask(f"Client ID{hint}: ") or default_client
     default_url = str(claims["iss"]).rstrip("/") + "/token" if claims.get("iss") else None
     hint = f" (Enter for {default_url}, from the access token)" if default_url else ""
     while True:
-        token_url = ask(f"Token Endpoint URL{hint}: ") or default_url
+        token_url = terminal.ask(f"Token Endpoint URL{hint}: ") or default_url
         if not token_url:
             break
         try:
             token_url = check_url(token_url, "the Token Endpoint URL")
             break
         except UsageError as exc:
-            sys.stderr.write(f"  {exc}; type it again\n")
+            terminal.line(terminal.stderr, f"  {exc}; type it again")
     if refresh and not (client_id and token_url):
-        raise UsageError("a refresh token needs the Client ID and the Token Endpoint URL shown beside it; nothing was written")
+        raise UsageError(
+            "a refresh token needs the Client ID and the Token Endpoint URL shown beside it;"
+            " nothing was written"
+        )
     if client_id:
         data["client_id"] = client_id
     if token_url:
@@ -5295,13 +6433,20 @@ SECTION_PREFIX = "workspace "
 # Flags that say how this invocation runs rather than how a workspace is cleared: command line only.
 # Every other long flag of build_parser() is a config key, so flags added later are keys at once.
 COMMAND_LINE_ONLY = {
-    "help", "version", "config", "workspace", "all", "stop-on-error", "add-workspace", "token", "token-file",
-    "init-token-file", "dry-run", "yes", "plan", "plan-out", "json", "verbose", "quiet", "debug",
+    "help", "version", "config", "workspace", "all", "stop-on-error", "add-workspace", "token",
+    "token-file", "init-token-file", "dry-run", "yes", "plan", "plan-out", "json", "verbose",
+    "quiet", "debug",
     "unsuspend", "from-report",  # an undo is a one-off, never a standing setting of a workspace
 }  # fmt: skip
 SECTION_KEYS = {"token-file", "workspace-id"}  # spelled token_file and workspace_id in the file
 # The most serious code wins; 130 and 128+signal (an interruption) win over all of them.
-SEVERITY = [ExitStatus.ERROR, ExitStatus.USAGE, ExitStatus.SAFETY_STOP, ExitStatus.SOME_FAILED, ExitStatus.OK]
+SEVERITY = [
+    ExitStatus.ERROR,
+    ExitStatus.USAGE,
+    ExitStatus.SAFETY_STOP,
+    ExitStatus.SOME_FAILED,
+    ExitStatus.OK,
+]
 
 
 @dataclass(frozen=True)
@@ -5319,7 +6464,8 @@ class WorkspaceSection:
     name: str
     token_file: str
     workspace_id: int
-    settings: dict[str, Any]  # key -> value, the section's over [DEFAULT]'s (protecting lists: both)
+    # key -> value, the section's over [DEFAULT]'s (protecting lists: both)
+    settings: dict[str, Any]
 
 
 @dataclass
@@ -5354,11 +6500,15 @@ def config_keys(parser: argparse.ArgumentParser) -> dict[str, ConfigKey]:
 
 
 def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
-    """Reads and checks the whole file before any request: every key is a known flag with a good value."""
+    """Reads and checks the whole file before any request: every key is a known flag with a good
+    value."""
     # No default_section: [DEFAULT] is read as a section of its own, so that each key's origin is
     # known for error messages and protected lists can add up instead of being replaced.
     ini = configparser.ConfigParser(
-        default_section="\0", interpolation=None, empty_lines_in_values=False, inline_comment_prefixes=("#", ";")
+        default_section="\0",
+        interpolation=None,
+        empty_lines_in_values=False,
+        inline_comment_prefixes=("#", ";"),
     )
     try:
         with open(path, encoding="utf-8-sig") as handle:
@@ -5368,7 +6518,9 @@ def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
     except UnicodeDecodeError:
         raise UsageError(f"the config file {path} is not UTF-8 text") from None
     except configparser.Error as exc:
-        raise UsageError(f"the config file {path} is not a valid INI file: {' '.join(str(exc).split())}") from None
+        raise UsageError(
+            f"the config file {path} is not a valid INI file: {' '.join(str(exc).split())}"
+        ) from None
     keys = config_keys(parser)
     folder = os.path.dirname(os.path.abspath(path))
     defaults: dict[str, Any] = {}
@@ -5377,12 +6529,17 @@ def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
         if section == "DEFAULT":
             defaults, special = _read_section(ini, section, path, folder, keys)
             if special:
-                raise UsageError(f"{path} [DEFAULT]: {next(iter(special)).replace('-', '_')} belongs in each [workspace NAME] section")
+                raise UsageError(
+                    f"{path} [DEFAULT]: {next(iter(special)).replace('-', '_')} belongs in each"
+                    " [workspace NAME] section"
+                )
         elif section.startswith(SECTION_PREFIX) and section[len(SECTION_PREFIX) :].strip():
             settings, special = _read_section(ini, section, path, folder, keys)
             sections.append((section[len(SECTION_PREFIX) :].strip(), settings, special))
         else:
-            raise UsageError(f"{path}: unknown section [{section}]; expected [DEFAULT] or [workspace NAME]")
+            raise UsageError(
+                f"{path}: unknown section [{section}]; expected [DEFAULT] or [workspace NAME]"
+            )
     workspaces: dict[str, WorkspaceSection] = {}
     by_id: dict[int, str] = {}
     for name, settings, special in sections:
@@ -5394,10 +6551,15 @@ def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
             raise UsageError(f"{where}: {' and '.join(missing)} missing")
         raw_id = special["workspace-id"]
         if not raw_id.isdigit():
-            raise UsageError(f"{where} workspace_id = {raw_id!r}: not a workspace id (a whole number)")
+            raise UsageError(
+                f"{where} workspace_id = {raw_id!r}: not a workspace id (a whole number)"
+            )
         ws_id = int(raw_id)
         if ws_id in by_id:
-            raise UsageError(f"{where}: workspace_id {ws_id} is also in [{SECTION_PREFIX}{by_id[ws_id]}]; one section per workspace")
+            raise UsageError(
+                f"{where}: workspace_id {ws_id} is also in [{SECTION_PREFIX}{by_id[ws_id]}]; one"
+                " section per workspace"
+            )
         by_id[ws_id] = name
         merged = dict(defaults)
         for key, value in settings.items():
@@ -5408,9 +6570,14 @@ def load_config(path: str, parser: argparse.ArgumentParser) -> ConfigFile:
 
 
 def _read_section(
-    ini: configparser.ConfigParser, section: str, path: str, folder: str, keys: Mapping[str, ConfigKey]
+    ini: configparser.ConfigParser,
+    section: str,
+    path: str,
+    folder: str,
+    keys: Mapping[str, ConfigKey],
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """A section's settings (key -> value as argparse would give it) and its token_file/workspace_id."""
+    """A section's settings (key -> value as argparse would give it) and its
+    token_file/workspace_id."""
     settings: dict[str, Any] = {}
     special: dict[str, str] = {}
     for raw_key, raw in ini.items(section, raw=True):
@@ -5422,8 +6589,14 @@ def _read_section(
             continue
         spec = keys.get(key)
         if spec is None:
-            why = "it is for the command line only" if key in COMMAND_LINE_ONLY else "not a setting of this tool"
-            raise UsageError(f"{where}: unknown key ({why}); keys are the long flag names, such as max-remove")
+            why = (
+                "it is for the command line only"
+                if key in COMMAND_LINE_ONLY
+                else "not a setting of this tool"
+            )
+            raise UsageError(
+                f"{where}: unknown key ({why}); keys are the long flag names, such as max-remove"
+            )
         settings[key] = _config_value(spec, raw, where, folder)
     return settings, special
 
@@ -5435,7 +6608,11 @@ def _config_value(spec: ConfigKey, raw: str, where: str, folder: str) -> Any:
         if word not in configparser.ConfigParser.BOOLEAN_STATES:
             raise UsageError(f"{where} = {raw!r}: expected true or false")
         return action.const if configparser.ConfigParser.BOOLEAN_STATES[word] else action.default
-    items = [line.strip() for line in raw.splitlines() if line.strip()] if spec.kind == "list" else [raw]
+    items = (
+        [line.strip() for line in raw.splitlines() if line.strip()]
+        if spec.kind == "list"
+        else [raw]
+    )
     values = []
     for item in items:
         if not item:
@@ -5444,9 +6621,13 @@ def _config_value(spec: ConfigKey, raw: str, where: str, folder: str) -> Any:
             value = action.type(item) if callable(action.type) else item
         except (TypeError, ValueError, argparse.ArgumentTypeError):
             kind = getattr(action.type, "__name__", "value")
-            raise UsageError(f"{where} = {item!r}: not a valid {'number' if kind in ('int', 'float') else kind}") from None
+            raise UsageError(
+                f"{where} = {item!r}: not a valid {'number' if kind in ('int', 'float') else kind}"
+            ) from None
         if action.choices is not None and value not in action.choices:
-            raise UsageError(f"{where} = {item!r}: expected one of {', '.join(map(str, action.choices))}")
+            raise UsageError(
+                f"{where} = {item!r}: expected one of {', '.join(map(str, action.choices))}"
+            )
         if spec.is_path and isinstance(value, str):
             value = os.path.join(folder, os.path.expanduser(value))
         values.append(value)
@@ -5461,7 +6642,12 @@ def given_on_command_line(argv: Sequence[str] | None) -> set[str]:
     return set(vars(parser.parse_args(argv)))
 
 
-def section_args(args: argparse.Namespace, given: set[str], section: WorkspaceSection, keys: Mapping[str, ConfigKey]) -> argparse.Namespace:
+def section_args(
+    args: argparse.Namespace,
+    given: set[str],
+    section: WorkspaceSection,
+    keys: Mapping[str, ConfigKey],
+) -> argparse.Namespace:
     """The command line over the section over [DEFAULT]; protected lists add up."""
     merged = argparse.Namespace(**vars(args))
     for key, value in section.settings.items():
@@ -5479,7 +6665,8 @@ def config_path(args: argparse.Namespace, environ: Mapping[str, str]) -> str | N
 
 
 def wants_workspaces(args: argparse.Namespace, environ: Mapping[str, str]) -> bool:
-    """--workspace, --all or --config; AAC_CONFIG alone unless a token for one workspace is given."""
+    """--workspace, --all or --config; AAC_CONFIG alone unless a token for one workspace is
+    given."""
     if args.workspace or args.all or args.config:
         return True
     return bool(config_path(args, environ)) and not (args.token or args.token_file)
@@ -5489,13 +6676,19 @@ def choose_workspaces(config: ConfigFile, args: argparse.Namespace) -> list[str]
     names = list(config.workspaces)
     listed = ", ".join(names) or "none yet; add one with --add-workspace NAME"
     if not names:
-        raise UsageError(f"{config.path} has no [workspace NAME] sections; add one with --add-workspace NAME --config {config.path}")
+        raise UsageError(
+            f"{config.path} has no [workspace NAME] sections; add one with --add-workspace NAME"
+            f" --config {config.path}"
+        )
     if args.all and args.workspace:
         raise UsageError("give --workspace NAME or --all, not both")
     if args.all:
         return names
     if not args.workspace:
-        raise UsageError(f"choose the workspaces of {config.path} to run: --workspace NAME (repeatable) or --all. Sections: {listed}")
+        raise UsageError(
+            f"choose the workspaces of {config.path} to run: --workspace NAME (repeatable) or"
+            f" --all. Sections: {listed}"
+        )
     chosen = []
     for name in args.workspace:
         if name not in config.workspaces:
@@ -5505,31 +6698,49 @@ def choose_workspaces(config: ConfigFile, args: argparse.Namespace) -> list[str]
     return chosen
 
 
-def run_workspaces(args: argparse.Namespace, argv: Sequence[str] | None, environ: Mapping[str, str], console: Console, doc: dict[str, Any]) -> int:
-    """Each chosen workspace in turn through run(), each with its own token, report and confirmation.
+def run_workspaces(
+    args: argparse.Namespace,
+    argv: Sequence[str] | None,
+    environ: Mapping[str, str],
+    console: Console,
+    doc: dict[str, Any],
+) -> int:
+    """Each chosen workspace in turn through run(), each with its own token, report and
+    confirmation.
 
     Everything is read and checked first (the file, every section's settings and token file), so
     a mistake in the last section stops the run before the first request. A failed workspace does
-    not stop the others unless --stop-on-error; an interruption stops the loop.
-    """
+    not stop the others unless --stop-on-error; an interruption stops the loop."""
     path = config_path(args, environ)
     if not path:
-        raise UsageError("--workspace and --all pick sections of a config file: give --config PATH or set AAC_CONFIG")
+        raise UsageError(
+            "--workspace and --all pick sections of a config file: give --config PATH or set"
+            " AAC_CONFIG"
+        )
     parser = build_parser()
     config = load_config(path, parser)
     names = choose_workspaces(config, args)
     if args.token or args.token_file:
-        raise UsageError("each workspace's token comes from its section's token_file: drop --token / --token-file")
+        raise UsageError(
+            "each workspace's token comes from its section's token_file: drop --token /"
+            " --token-file"
+        )
     if (args.plan or args.plan_out) and len(names) > 1:
-        raise UsageError("a saved plan is for one workspace: with --plan or --plan-out choose one --workspace")
-    if not args.dry_run and not args.yes and not on_terminal():
-        raise UsageError("standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to remove without asking")
+        raise UsageError(
+            "a saved plan is for one workspace: with --plan or --plan-out choose one --workspace"
+        )
+    if not args.dry_run and not args.yes and not console.terminal.interactive:
+        raise UsageError(
+            "standard input is not a terminal, so the tool cannot ask for confirmation; add --yes"
+            " to remove without asking"
+        )
     keys = config_keys(parser)
     given = given_on_command_line(argv)
     runs = []
     for name in names:
         section = config.workspaces[name]
-        ws_console = Console(console.verbosity, console.json_mode)  # its warnings go in its own document
+        # its warnings go in its own document
+        ws_console = Console(console.verbosity, console.json_mode, console.terminal)
         try:
             resolved = resolve_config(section_args(args, given, section, keys), environ, ws_console)
         except UsageError as exc:
@@ -5548,7 +6759,12 @@ def run_workspaces(args: argparse.Namespace, argv: Sequence[str] | None, environ
                 if number > 1:
                     console.result("")
                 console.result(f"=== [{SECTION_PREFIX}{name}] ({number} of {len(runs)}) ===")
-                ws_doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run), "section": name}
+                ws_doc: dict[str, Any] = {
+                    "format": RESULT_FORMAT,
+                    "tool_version": __version__,
+                    "dry_run": bool(args.dry_run),
+                    "section": name,
+                }
                 code = _run_guarded(args, environ, ws_console, ws_doc, config=resolved)
                 ws_doc["warnings"] = ws_console.warnings
                 ws_doc["exit_code"] = code
@@ -5573,7 +6789,9 @@ def overall_status(codes: Sequence[int]) -> int:
     return next((int(status) for status in SEVERITY if status in codes), max(codes, default=0))
 
 
-def show_workspace_table(docs: list[dict[str, Any]], not_run: list[str], console: Console, dry_run: bool) -> None:
+def show_workspace_table(
+    docs: list[dict[str, Any]], not_run: list[str], console: Console, dry_run: bool
+) -> None:
     """One row per workspace. In a dry run the last column is the code each real run would end
     with before its first change (4 for a cap it would exceed), not the dry run's own 0."""
     moved, ending = ("to remove", "would exit") if dry_run else ("removed", "exit code")
@@ -5582,7 +6800,11 @@ def show_workspace_table(docs: list[dict[str, Any]], not_run: list[str], console
         counts = ws_doc.get("counts", {})
         failed = [counts[key] for key in ("failed", "transfer_failed", "unknown") if key in counts]
         # A dry run that failed itself (a network error, a swapped token) has no plan: its own code.
-        code = ws_doc.get("real_run_exit_code", ws_doc["exit_code"]) if dry_run else ws_doc["exit_code"]
+        code = (
+            ws_doc.get("real_run_exit_code", ws_doc["exit_code"])
+            if dry_run
+            else ws_doc["exit_code"]
+        )
         rows.append(
             [
                 ws_doc["section"],
@@ -5598,11 +6820,15 @@ def show_workspace_table(docs: list[dict[str, Any]], not_run: list[str], console
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     console.result("")
     for row in cells:
-        line = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+        line = [row[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:])
+        ]
         console.result("  ".join(line).rstrip())
 
 
-def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> ExitStatus:
+def add_workspace(
+    name: str, args: argparse.Namespace, environ: Mapping[str, str], console: Console
+) -> ExitStatus:
     """Asks for a token pair, saves it beside the config, reads the workspace, appends its section.
 
     The append is the only write this tool makes to a config file: every byte already there,
@@ -5610,15 +6836,21 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
     """
     path = config_path(args, environ)
     if not path:
-        raise UsageError("--add-workspace adds a section to a config file: give --config PATH (or set AAC_CONFIG)")
+        raise UsageError(
+            "--add-workspace adds a section to a config file: give --config PATH (or set"
+            " AAC_CONFIG)"
+        )
     if not re.fullmatch(r"\w[\w.-]*", name):
-        raise UsageError(f"the workspace name {name!r} must be letters, digits, '.', '-' or '_', starting with a letter or digit (it names files and sections)")
+        raise UsageError(
+            f"the workspace name {name!r} must be letters, digits, '.', '-' or '_', starting with a"
+            " letter or digit (it names files and sections)"
+        )
     existing = load_config(path, build_parser()) if os.path.exists(path) else None
     if existing:
         taken = next((n for n in existing.workspaces if n.casefold() == name.casefold()), None)
         if taken:
             raise UsageError(f"{path} already has [{SECTION_PREFIX}{taken}]; choose another name")
-    if not on_terminal():
+    if not console.terminal.interactive:
         raise UsageError("--add-workspace asks for the tokens on a terminal; run it in one")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -5626,32 +6858,57 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
     token_name = f"{file_slug(name)}-token.json"
     token_path = os.path.join(folder, token_name)
     if os.path.exists(token_path):
-        raise UsageError(f"{token_path} exists; the tool will not overwrite a token file (it may hold the only live refresh token)")
+        raise UsageError(
+            f"{token_path} exists; the tool will not overwrite a token file (it may hold the only"
+            " live refresh token)"
+        )
     file_url = (existing.defaults.get("base-url") if existing else None) or DEFAULT_BASE_URL
-    base_url = check_url(args.base_url or environ.get("AAC_BASE_URL", "").strip() or file_url, "--base-url / AAC_BASE_URL", host_only=True)
+    base_url = check_url(
+        args.base_url or environ.get("AAC_BASE_URL", "").strip() or file_url,
+        "--base-url / AAC_BASE_URL",
+        host_only=True,
+    )
     args = argparse.Namespace(**vars(args))
     args.token, args.token_file = None, token_path
-    sys.stderr.write(f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
-    TokenFile(token_path, {}).write(ask_token_pair())
+    console.terminal.write(console.terminal.stderr, f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
+    TokenFile(token_path, {}).write(ask_token_pair(console.terminal))
     tokens: Tokens | None = None
     try:
-        tokens = resolve_tokens(args, lambda var: environ.get(var, "").strip() or None, args.timeout, console)
+        tokens = resolve_tokens(
+            args, lambda var: environ.get(var, "").strip() or None, args.timeout, console
+        )
         tokens.prepare()
         client = AacClient(base_url, tokens, timeout=args.timeout, console=console)
         ws = client.get_json("/v4/workspaces/current")
         if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
-            raise ApiError("GET", "/v4/workspaces/current", "the answer has no numeric workspace id")
+            raise ApiError(
+                "GET", "/v4/workspaces/current", "the answer has no numeric workspace id"
+            )
         ws_id, ws_name = int(ws["id"]), ws.get("name") or ws.get("displayName")
-        twin = next((s.name for s in (existing.workspaces.values() if existing else []) if s.workspace_id == ws_id), None)
+        twin = next(
+            (
+                s.name
+                for s in (existing.workspaces.values() if existing else [])
+                if s.workspace_id == ws_id
+            ),
+            None,
+        )
         if twin:
-            raise UsageError(f"this token is for workspace {ws_id}, which {path} already has as [{SECTION_PREFIX}{twin}]; nothing was added")
+            raise UsageError(
+                f"this token is for workspace {ws_id}, which {path} already has as"
+                f" [{SECTION_PREFIX}{twin}]; nothing was added"
+            )
     except BaseException:
         if tokens is not None and tokens.generation:
             # A refresh killed the refresh token typed in: the file holds the only live pair now.
-            console.warn(f"the token pair was renewed and is kept in {token_path}; nothing was added to {path}")
+            console.warn(
+                f"the token pair was renewed and is kept in {token_path}; nothing was added to"
+                f" {path}"
+            )
         else:
             with contextlib.suppress(OSError):
-                os.unlink(token_path)  # nothing refers to it: a half-added workspace leaves no secrets behind
+                # nothing refers to it: a half-added workspace leaves no secrets behind
+                os.unlink(token_path)
         raise
     about = " ".join(str(ws_name).split()) if ws_name else "no name"
     section = (
@@ -5659,11 +6916,19 @@ def add_workspace(name: str, args: argparse.Namespace, environ: Mapping[str, str
         f"# AAC workspace {about} (id {ws_id}), added {utc_now()[:10]} by --add-workspace\n"
         f"token_file = {token_name}\n"
         f"workspace_id = {ws_id}\n"
-        # Later runs read the host from the file: a section on another host than [DEFAULT]'s says so.
-        + (f"base-url = {base_url}\n" if base_url != check_url(file_url, "[DEFAULT] base-url") else "")
+        # Later runs read the host from the file: a section on another host than [DEFAULT]'s says
+        # so.
+        + (
+            f"base-url = {base_url}\n"
+            if base_url != check_url(file_url, "[DEFAULT] base-url")
+            else ""
+        )
     )
     append_section(path, section)
-    console.info(f"Added [{SECTION_PREFIX}{name}] (workspace {about}, id {ws_id}) to {path}; its token pair is in {token_path}.")
+    console.info(
+        f"Added [{SECTION_PREFIX}{name}] (workspace {about}, id {ws_id}) to {path}; its token pair"
+        f" is in {token_path}."
+    )
     console.info(f"Next: python remove_users.py --config {path} --workspace {name} --dry-run")
     return ExitStatus.OK
 
@@ -5677,7 +6942,10 @@ def append_section(path: str, section: str) -> None:
         before = b""
     newline = "\r\n" if b"\r\n" in before else "\n"
     if not before:
-        lead = "# remove_users.py: one [workspace NAME] section per workspace; shared settings go in [DEFAULT].\n\n"
+        lead = (
+            "# remove_users.py: one [workspace NAME] section per workspace; shared settings go in"
+            " [DEFAULT].\n\n"
+        )
     else:
         lead = ("" if before.endswith(b"\n") else "\n") + "\n"
     with open(path, "a", encoding="utf-8", newline=newline) as handle:
@@ -5774,8 +7042,13 @@ class PendingReviewSession(ReviewSession):
 
     def __init__(self, args: argparse.Namespace) -> None:
         action = SUSPEND.name if args.suspend else REMOVE.name
-        self._choices = {"workspaces": [], "token_given": False, "action": action,
-                         "dry_run": bool(args.dry_run), "config": None}
+        self._choices = {
+            "workspaces": [],
+            "token_given": False,
+            "action": action,
+            "dry_run": bool(args.dry_run),
+            "config": None,
+        }
 
     def choices(self) -> dict:
         return dict(self._choices)
@@ -6826,6 +8099,7 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version  # not Python's version: nothing for a prober to go on
+
     timeout = REVIEW_SOCKET_TIMEOUT  # every read and write on the connection: none waits for ever
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -6942,8 +8216,13 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         disposition = f'attachment; filename="{_download_name(name)}"'
         self._send(200, data, kind, extra=(("Content-Disposition", disposition),))
 
-    def _send(self, status: int, data: Any, kind: str = "application/json",
-              extra: Sequence[tuple[str, str]] = ()) -> None:
+    def _send(
+        self,
+        status: int,
+        data: Any,
+        kind: str = "application/json",
+        extra: Sequence[tuple[str, str]] = (),
+    ) -> None:
         if not isinstance(data, bytes):
             data = json.dumps(data).encode("utf-8")
         self.send_response(int(status))
@@ -7142,8 +8421,10 @@ def serve_review(
     try:
         console.raw(f"The review page is at {server.url}")
         forward = f"{server.port}:127.0.0.1:{server.port}"
-        console.raw(f"(from another computer: ssh -L {forward} THIS-HOST, then open the address "
-                    "there). Ctrl-C here ends it.")
+        console.raw(
+            f"(from another computer: ssh -L {forward} THIS-HOST, then open the address "
+            "there). Ctrl-C here ends it."
+        )
         if open_browser:
             with contextlib.suppress(webbrowser.Error, OSError):
                 webbrowser.open(server.url)
@@ -7213,13 +8494,72 @@ HELP_EXAMPLES = """examples:
 """
 
 
+PROTECTS, NARROWS = "protects", "narrows"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One way to say who is kept (PROTECTS) or who may go at all (NARROWS)."""
+
+    name: str  # the flag or variable, as messages and --help name it
+    role: str
+    dest: str | None  # the argparse dest that gives it; None: an environment variable
+
+    def given(self, args: argparse.Namespace) -> bool:
+        value = getattr(args, self.dest) if self.dest else None
+        return value is not None and value is not False and value != []
+
+
+# Every source of protection and every selection that narrows a run, in one table: the stop for a
+# run that protects nothing, the prompt for protected emails, the undo's "whom?", the flags a
+# saved plan refuses, and --help all read it, so that none of them can drift from the others.
+SOURCES = (
+    Source("--exclude", PROTECTS, "exclude"),
+    Source("--exclude-file", PROTECTS, "exclude_file"),
+    Source("AAC_EXCLUDED_EMAILS", PROTECTS, None),
+    Source("--exclude-group", PROTECTS, "exclude_group"),
+    Source("--only", NARROWS, "only"),
+    Source("--only-file", NARROWS, "only_file"),
+    Source("--only-group", NARROWS, "only_group"),
+    Source("--inactive-days", NARROWS, "inactive_days"),
+    Source("--only-suspended", NARROWS, "only_suspended"),
+    Source("--suspended-days", NARROWS, "suspended_days"),
+    Source("--from-report", NARROWS, "from_report"),
+)
+# Besides the selections, these change who a plan holds: a saved plan (--plan) refuses them all.
+REPLANS = ("--include-admins", "--transfer-to")
+
+
+def source_names(role: str) -> list[str]:
+    return [source.name for source in SOURCES if source.role == role]
+
+
+def narrowed_by(args: argparse.Namespace) -> list[str]:
+    """The selections given, by name: then not everyone would go."""
+    return [source.name for source in SOURCES if source.role == NARROWS and source.given(args)]
+
+
+def listed(names: Sequence[str], last: str = "or") -> str:
+    """`a, b or c`."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
+
+
 class _ArgumentError(Exception):
     """An argument argparse refused; main() reports it (as JSON too, with --json)."""
 
 
 class _Parser(argparse.ArgumentParser):
+    terminal: Terminal | None = None  # where --help, --version and the usage line go (main sets it)
+
     def error(self, message: str) -> Any:  # argparse would print and exit; main() decides instead
         raise _ArgumentError(message)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # Through the terminal, so that --help into a closed pipe (`| head`) ends quietly: argparse
+        # would only swallow the error, and Python's last flush would then fail instead.
+        terminal = self.terminal or Terminal()
+        if message:
+            terminal.write(terminal.stdout if file is sys.stdout else terminal.stderr, message)
 
 
 def _help_formatter(prog: str) -> argparse.HelpFormatter:
@@ -7253,7 +8593,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  Directory groups: AAC_GRAPH_TENANT, AAC_GRAPH_CLIENT_ID,\n"
         "  AAC_GRAPH_CLIENT_SECRET(_FILE), AAC_GRAPH_URL, AAC_GRAPH_LOGIN_URL;\n"
         "  AAC_LDAP_URL, AAC_LDAP_BIND_DN, AAC_LDAP_PASSWORD(_FILE), AAC_LDAP_BASE,\n"
-        "  AAC_LDAP_MAIL_ATTRIBUTE, AAC_LDAP_CA_FILE.\n\n" + HELP_EXAMPLES,
+        "  AAC_LDAP_MAIL_ATTRIBUTE, AAC_LDAP_CA_FILE.\n\n"
+        + HELP_EXAMPLES,
         formatter_class=_help_formatter,
     )
     # Shown in this order: who goes first.
@@ -7263,201 +8604,315 @@ def build_parser() -> argparse.ArgumentParser:
     many = parser.add_argument_group("many workspaces (one config file)")
     out = parser.add_argument_group("output")
     what = parser.add_argument_group("suspend instead of remove (reversible)")
-    conn.add_argument("--base-url", metavar="URL", help=f"The AAC host (env AAC_BASE_URL; default {DEFAULT_BASE_URL}; also eu1 and au1).")
+    conn.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"The AAC host (env AAC_BASE_URL; default {DEFAULT_BASE_URL}; also eu1 and au1).",
+    )
     conn.add_argument(
         "--token",
         metavar="TOKEN",
-        help="The access token (env AAC_ACCESS_TOKEN). On the command line other local users can see it in the "
-        "process list: prefer the environment variable or --token-file.",
+        help=(
+            "The access token (env AAC_ACCESS_TOKEN). On the command line other local users can see"
+            " it in the process list: prefer the environment variable or --token-file."
+        ),
     )
     conn.add_argument(
         "--token-file",
         metavar="PATH",
-        help="A JSON token file (access_token, refresh_token, optional client_id and token_url) or a file holding "
-        "only an access token (env AAC_TOKEN_FILE). With a refresh token the tool renews the access token and "
-        "writes the new pair back to this file.",
+        help=(
+            "A JSON token file (access_token, refresh_token, optional client_id and token_url) or a"
+            " file holding only an access token (env AAC_TOKEN_FILE). With a refresh token the tool"
+            " renews the access token and writes the new pair back to this file."
+        ),
     )
     conn.add_argument(
         "--init-token-file",
         metavar="PATH",
-        help="Ask (input hidden) for the access and refresh tokens, Client ID and Token Endpoint URL that AAC's token "
-        "dialog shows, write them to a new token file readable only by you, and exit.",
+        help=(
+            "Ask (input hidden) for the access and refresh tokens, Client ID and Token Endpoint URL"
+            " that AAC's token dialog shows, write them to a new token file readable only by you,"
+            " and exit."
+        ),
     )
-    conn.add_argument("--token-url", metavar="URL", help="The OAuth token endpoint (env AAC_TOKEN_URL; default: the access token's iss claim + /token).")
-    conn.add_argument("--client-id", metavar="ID", help="The OAuth client id (env AAC_CLIENT_ID; default: the access token's client_id claim).")
-    conn.add_argument("--timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT, help=f"The most one request may take, answer included, in seconds (default {DEFAULT_TIMEOUT:g}).")
+    conn.add_argument(
+        "--token-url",
+        metavar="URL",
+        help=(
+            "The OAuth token endpoint (env AAC_TOKEN_URL; default: the access token's iss claim +"
+            " /token)."
+        ),
+    )
+    conn.add_argument(
+        "--client-id",
+        metavar="ID",
+        help=(
+            "The OAuth client id (env AAC_CLIENT_ID; default: the access token's client_id claim)."
+        ),
+    )
+    conn.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=(
+            "The most one request may take, answer included, in seconds (default"
+            f" {DEFAULT_TIMEOUT:g})."
+        ),
+    )
     who.add_argument(
         "--exclude",
         metavar="EMAIL",
         action="append",
         default=[],
-        help="A protected email that is never removed; repeatable, and each value may be a comma-separated list. "
-        "Adds to AAC_EXCLUDED_EMAILS.",
+        help=(
+            "A protected email that is never removed; repeatable, and each value may be a"
+            " comma-separated list. Adds to AAC_EXCLUDED_EMAILS."
+        ),
     )
     who.add_argument(
         "--exclude-file",
         metavar="PATH",
         action="append",
         default=[],
-        help="Protected emails from a file: one per line (blank lines and # comments ignored), or a spreadsheet "
-        "export (comma, semicolon or tab separated) whose header names an email column (Email, Work Email, "
-        "E-mail 1 - Value). Repeatable.",
+        help=(
+            "Protected emails from a file: one per line (blank lines and # comments ignored), or a"
+            " spreadsheet export (comma, semicolon or tab separated) whose header names an email"
+            " column (Email, Work Email, E-mail 1 - Value). Repeatable."
+        ),
     )
-    who.add_argument("--include-admins", action="store_true", help="Also remove workspace admins other than you. By default admins stay.")
+    who.add_argument(
+        "--include-admins",
+        action="store_true",
+        help="Also remove workspace admins other than you. By default admins stay.",
+    )
     who.add_argument(
         "--allow-unknown-admins",
         action="store_true",
-        help="Go on when the workspace's admin list cannot be read or is visibly incomplete (empty, or without you) "
-        "(by default the run stops, exit 1): only people "
-        "whose record says isAdmin are then kept as admins, so protect your other admins with --exclude.",
+        help=(
+            "Go on when the workspace's admin list cannot be read or is visibly incomplete (empty,"
+            " or without you) (by default the run stops, exit 1): only people whose record says"
+            " isAdmin are then kept as admins, so protect your other admins with --exclude."
+        ),
     )
     who.add_argument(
         "--only",
         metavar="EMAIL",
         action="append",
         default=[],
-        help="Remove only these people (leavers, say); repeatable, comma lists allowed. Protections still win. "
-        "Entries that match no member are listed as not a member.",
+        help=(
+            "Remove only these people (leavers, say); repeatable, comma lists allowed. Protections"
+            " still win. Entries that match no member are listed as not a member."
+        ),
     )
-    who.add_argument("--only-file", metavar="PATH", action="append", default=[], help="Like --only, from a file in the --exclude-file formats.")
+    who.add_argument(
+        "--only-file",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="Like --only, from a file in the --exclude-file formats.",
+    )
     who.add_argument(
         "--only-group",
         metavar="SOURCE",
         action="append",
         default=[],
-        help="Remove only the members of this directory group, read live: entra:<group object id> (Microsoft Graph) "
-        "or ldap:<group DN>; nested groups count. Repeatable; adds to --only. A group that cannot be read completely "
-        "stops the run (exit 1); an empty one selects nobody. The README lists the AAC_GRAPH_* and AAC_LDAP_* settings.",
+        help=(
+            "Remove only the members of this directory group, read live: entra:<group object id>"
+            " (Microsoft Graph) or ldap:<group DN>; nested groups count. Repeatable; adds to"
+            " --only. A group that cannot be read completely stops the run (exit 1); an empty one"
+            " selects nobody. The README lists the AAC_GRAPH_* and AAC_LDAP_* settings."
+        ),
     )
     who.add_argument(
         "--exclude-group",
         metavar="SOURCE",
         action="append",
         default=[],
-        help="Protect every member of this directory group (entra:<id> or ldap:<DN>), read live, nested groups "
-        "included. Repeatable. A group that cannot be read completely, or reads as empty, stops the run (exit 1).",
+        help=(
+            "Protect every member of this directory group (entra:<id> or ldap:<DN>), read live,"
+            " nested groups included. Repeatable. A group that cannot be read completely, or reads"
+            " as empty, stops the run (exit 1)."
+        ),
     )
     who.add_argument(
         "--email-column",
         metavar="COLUMN",
         action="append",
         default=[],
-        help="The column that holds the emails in --exclude-file and --only-file spreadsheets, by "
-        "its header or by the column's number counting from 1 (--email-column 4): needed when "
-        "several columns could hold them, when two are headed alike, or when the only one reads "
-        "as someone else's or a personal address (Manager Email, E-Mail Vorgesetzter, Email - "
-        "Personal). Repeatable: each file uses the first it has; a file with none of them is an "
-        "error.",
+        help=(
+            "The column that holds the emails in --exclude-file and --only-file spreadsheets, by"
+            " its header or by the column's number counting from 1 (--email-column 4): needed when"
+            " several columns could hold them, when two are headed alike, or when the only one"
+            " reads as someone else's or a personal address (Manager Email, E-Mail Vorgesetzter,"
+            " Email - Personal). Repeatable: each file uses the first it has; a file with none of"
+            " them is an error."
+        ),
     )
     who.add_argument(
         "--allow-empty-email-cells",
         action="store_true",
-        help="Go on when an --exclude-file row has an empty cell in the email column while "
-        "another of its cells holds an address (Entra's userPrincipalName where mail is empty): "
-        "that person is then not protected. Without it such a row stops the run (exit 2), naming "
-        "it.",
+        help=(
+            "Go on when an --exclude-file row has an empty cell in the email column while another"
+            " of its cells holds an address (Entra's userPrincipalName where mail is empty): that"
+            " person is then not protected. Without it such a row stops the run (exit 2),"
+            " naming it."
+        ),
     )
     who.add_argument(
         "--inactive-days",
         metavar="N",
         type=int,
-        help="Remove only members whose last login is more than N days ago. People who never logged in are kept "
-        "unless --include-never-logged-in. Combines with --only: both must hold.",
+        help=(
+            "Remove only members whose last login is more than N days ago. People who never logged"
+            " in are kept unless --include-never-logged-in. Combines with --only: both must hold."
+        ),
     )
-    who.add_argument("--include-never-logged-in", action="store_true", help="With --inactive-days: also remove people who never logged in.")
+    who.add_argument(
+        "--include-never-logged-in",
+        action="store_true",
+        help="With --inactive-days: also remove people who never logged in.",
+    )
     who.add_argument(
         "--transfer-to",
         metavar="EMAIL",
-        help="Before removing each person, transfer their flows, datasets and connections to this member (who is "
-        "then protected). A person whose transfer fails is kept. Without it, removal deletes their assets.",
+        help=(
+            "Before removing each person, transfer their flows, datasets and connections to this"
+            " member (who is then protected). A person whose transfer fails is kept. Without it,"
+            " removal deletes their assets."
+        ),
     )
     who.add_argument(
         "--no-protected-emails",
         action="store_true",
-        help="Say that removing everyone but you (and the admins) is intended. Without it, a run with no protected "
-        "email and no --only, --only-file or --inactive-days stops (exit 2) before sending anything.",
+        help=(
+            "Say that removing everyone but you (and the admins) is intended. Without it, a run"
+            f" with no protected email ({listed(source_names(PROTECTS))}) and no"
+            f" {listed(source_names(NARROWS))} stops (exit 2) before sending anything."
+        ),
     )
     verbs = what.add_mutually_exclusive_group()
     verbs.add_argument(
         "--suspend",
         action="store_true",
-        help="Suspend the chosen people instead of removing them: they cannot sign in, keep every asset, and still "
-        "count against the seat limit; schedules they own keep running. Same selection, protections, plan, "
-        "confirmation, --max-remove cap and report as a removal. --unsuspend --from-report undoes it.",
+        help=(
+            "Suspend the chosen people instead of removing them: they cannot sign in, keep every"
+            " asset, and still count against the seat limit; schedules they own keep running. Same"
+            " selection, protections, plan, confirmation, --max-remove cap and report as a removal."
+            " --unsuspend --from-report undoes it."
+        ),
     )
     verbs.add_argument(
         "--unsuspend",
         action="store_true",
-        help="Reactivate suspended people: those given by --from-report, --only/--only-file or "
-        "--only-suspended. Members who are not suspended are listed as not suspended and left "
-        "alone; if it can see nobody suspended among them, it stops (exit 1). It needs the bulk "
-        "unsuspend route: the API has no one-person unsuspend, so without it the run stops "
-        "(exit 1).",
+        help=(
+            "Reactivate suspended people: those given by --from-report, --only/--only-file or"
+            " --only-suspended. Members who are not suspended are listed as not suspended and left"
+            " alone; if it can see nobody suspended among them, it stops (exit 1). It needs the"
+            " bulk unsuspend route: the API has no one-person unsuspend, so without it the run"
+            " stops (exit 1)."
+        ),
     )
     what.add_argument(
         "--from-report",
         metavar="PATH",
-        help="With --unsuspend: exactly the people that this audit report shows as suspended by its run (their "
-        "last row says suspended); people who were already suspended before that run are left alone.",
+        help=(
+            "With --unsuspend: exactly the people that this audit report shows as suspended by its"
+            " run (their last row says suspended); people who were already suspended before that"
+            " run are left alone."
+        ),
     )
     what.add_argument(
         "--only-suspended",
         action="store_true",
-        help="Remove (or unsuspend) only members who are suspended now; the second step of suspend first, "
-        "remove later. Combines with --only, --inactive-days, --transfer-to and --max-remove.",
+        help=(
+            "Remove (or unsuspend) only members who are suspended now; the second step of suspend"
+            " first, remove later. Combines with --only, --inactive-days, --transfer-to and"
+            " --max-remove."
+        ),
     )
     what.add_argument(
         "--suspended-days",
         metavar="N",
         type=int,
-        help="With --only-suspended (implied): only members suspended more than N days ago, "
-        "dated by this tool's report rows first (the --report in use and this workspace's default "
-        "reports) and by lastStateChange second (only where `state` shows the suspension); anyone "
-        "suspended less than N days ago by either, or whose suspension time is unknown, is kept.",
+        help=(
+            "With --only-suspended (implied): only members suspended more than N days ago, dated by"
+            " this tool's report rows first (the --report in use and this workspace's default"
+            " reports) and by lastStateChange second (only where `state` shows the suspension);"
+            " anyone suspended less than N days ago by either, or whose suspension time is unknown,"
+            " is kept."
+        ),
     )
     act.add_argument("--dry-run", action="store_true", help="Show the plan and change nothing.")
-    act.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first.")
+    act.add_argument(
+        "-y",
+        "--yes",
+        action="store_true",
+        help=(
+            "Do not ask for confirmation (for unattended runs). Dangerous: check a --dry-run first."
+        ),
+    )
     act.add_argument(
         "--concurrency",
         metavar="N",
         type=int,
         default=DEFAULT_CONCURRENCY,
-        help=f"Requests in flight at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY}). Raise it for "
-        "thousands of people; once the server answers 429, its quota sets the pace whatever this says.",
+        help=(
+            f"Requests in flight at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})."
+            " Raise it for thousands of people; once the server answers 429, its quota sets the"
+            " pace whatever this says."
+        ),
     )
     act.add_argument(
         "--max-remove",
         metavar="N",
         type=int,
-        help="Stop before any change (exit 4) if the plan removes (or suspends, or unsuspends) more than N people.",
+        help=(
+            "Stop before any change (exit 4) if the plan removes (or suspends, or unsuspends) more"
+            " than N people."
+        ),
     )
     act.add_argument(
         "--no-verify",
         action="store_true",
-        help="Do not list the workspace again after the removals to check the report against it (saves one listing; "
-        "the report then holds what the server answered, unchecked).",
+        help=(
+            "Do not list the workspace again after the removals to check the report against it"
+            " (saves one listing; the report then holds what the server answered, unchecked)."
+        ),
     )
-    act.add_argument("--plan-out", metavar="PATH", help="With --dry-run: write the plan as JSON for review, to apply later with --plan.")
+    act.add_argument(
+        "--plan-out",
+        metavar="PATH",
+        help="With --dry-run: write the plan as JSON for review, to apply later with --plan.",
+    )
     act.add_argument(
         "--plan",
         metavar="PATH",
-        help="Apply a plan written by --plan-out, and nothing else: stops (exit 4) if the workspace is another, a "
-        "planned person is now protected or has another email, or the plan is for another action (a --suspend "
-        "plan is applied with --suspend). People who left meanwhile count as already gone. A plan more than 7 "
-        "days old is applied with a warning.",
+        help=(
+            "Apply a plan written by --plan-out, and nothing else: stops (exit 4) if the workspace"
+            " is another, a planned person is now protected or has another email, or the plan is"
+            " for another action (a --suspend plan is applied with --suspend). People who left"
+            " meanwhile count as already gone. A plan more than 7 days old is applied with a"
+            " warning."
+        ),
     )
     act.add_argument(
         "--report",
         metavar="PATH",
-        help="The CSV audit report, appended to if it exists (default: remove_users-<workspace id>-<UTC time>.csv here; "
-        "a run with the default also settles what a killed earlier run left in its default-named report). Give one "
-        "for scheduled runs.",
+        help=(
+            "The CSV audit report, appended to if it exists (default: remove_users-<workspace"
+            " id>-<UTC time>.csv here; a run with the default also settles what a killed earlier"
+            " run left in its default-named report). Give one for scheduled runs."
+        ),
     )
     many.add_argument(
         "--config",
         metavar="PATH",
-        help="An INI file with a [workspace NAME] section per workspace (token_file, workspace_id and any setting, "
-        "keyed by long flag name) and shared settings in [DEFAULT] (env AAC_CONFIG). Flags override the file.",
+        help=(
+            "An INI file with a [workspace NAME] section per workspace (token_file, workspace_id"
+            " and any setting, keyed by long flag name) and shared settings in [DEFAULT] (env"
+            " AAC_CONFIG). Flags override the file."
+        ),
     )
     many.add_argument(
         "--workspace",
@@ -7466,44 +8921,77 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="Run this section of the config file; repeatable, run in the order given.",
     )
-    many.add_argument("--all", action="store_true", help="Run every workspace in the config file, one after another.")
+    many.add_argument(
+        "--all",
+        action="store_true",
+        help="Run every workspace in the config file, one after another.",
+    )
     many.add_argument(
         "--stop-on-error",
         action="store_true",
-        help="With several workspaces: stop after the first that does not end with exit code 0. By default the others still run.",
+        help=(
+            "With several workspaces: stop after the first that does not end with exit code 0. By"
+            " default the others still run."
+        ),
     )
     many.add_argument(
         "--add-workspace",
         metavar="NAME",
-        help="Ask (input hidden) for a workspace's token pair, save it beside the --config file (mode 0600), read "
-        "the workspace from AAC and append a [workspace NAME] section to the file, and exit.",
+        help=(
+            "Ask (input hidden) for a workspace's token pair, save it beside the --config file"
+            " (mode 0600), read the workspace from AAC and append a [workspace NAME] section to the"
+            " file, and exit."
+        ),
     )
     out.add_argument("-h", "--help", action="help", help="Show this help and exit.")
     out.add_argument(
         "--json",
         action="store_true",
-        help="Print the plan (with --dry-run) or the summary as one JSON document on stdout; the human-readable "
-        "lines go to stderr. The shape is described in the README.",
+        help=(
+            "Print the plan (with --dry-run) or the summary as one JSON document on stdout; the"
+            " human-readable lines go to stderr. The shape is described in the README."
+        ),
     )
-    out.add_argument("-v", "--verbose", action="store_true", help="Also log every request (tokens are never shown).")
-    out.add_argument("-q", "--quiet", action="store_true", help="Only the counts, the summary, warnings and failures.")
-    out.add_argument("--debug", action="store_true", help="On an error, show the traceback (tokens redacted).")
-    out.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="Print the version and exit.")
+    out.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="Also log every request (tokens are never shown).",
+    )
+    out.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="Only the counts, the summary, warnings and failures.",
+    )
+    out.add_argument(
+        "--debug", action="store_true", help="On an error, show the traceback (tokens redacted)."
+    )
+    out.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="Print the version and exit.",
+    )
     page = parser.add_argument_group("the review page (in the browser)")
     page.add_argument(
         "--review",
         action="store_true",
-        help="Start a page on this computer (127.0.0.1 only) that asks for what the flags did not "
-        "give, shows the plan to tick and confirm, and then the run; it opens in the browser and "
-        "its address (with a secret: do not share it) is printed. Ctrl-C ends it. Not yet "
-        "joined to the engine: it cannot read a workspace (see the README).",
+        help=(
+            "Start a page on this computer (127.0.0.1 only) that asks for what the flags did not"
+            " give, shows the plan to tick and confirm, and then the run; it opens in the browser"
+            " and its address (with a secret: do not share it) is printed. Ctrl-C ends it. Not yet"
+            " joined to the engine: it cannot read a workspace (see the README)."
+        ),
     )
     page.add_argument(
         "--review-port",
         metavar="N",
         type=int,
-        help="With --review: listen on this port (default: any free one), e.g. for an SSH "
-        "forward. Always on 127.0.0.1.",
+        help=(
+            "With --review: listen on this port (default: any free one), e.g. for an SSH "
+            "forward. Always on 127.0.0.1."
+        ),
     )
     page.add_argument(
         "--no-browser", action="store_true", help="With --review: only print the address."
@@ -7521,7 +9009,8 @@ def collect_emails(
 ) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
     with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
-    Each file read is added to `read`, so the plan can say which column each one's emails came from."""
+    Each file read is added to `read`, so the plan can say which column each one's emails came from.
+    """
     emails = check_emails(split_emails(values), flag)
     for path in files:
         found = read_email_file(path, columns, keep_rows=flag == "--only")
@@ -7529,12 +9018,19 @@ def collect_emails(
         if read is not None:
             read.append(found)
         if not found.emails:
-            raise UsageError(f"{path} ({flag}-file) holds no email at all; nothing was sent. Check the export that made it")
+            raise UsageError(
+                f"{path} ({flag}-file) holds no email at all; nothing was sent. Check the export"
+                " that made it"
+            )
         emails += found.emails
         if found.empty_rows:
-            lines = ", ".join(map(str, found.empty_rows[:8])) + (", ..." if len(found.empty_rows) > 8 else "")
+            lines = ", ".join(map(str, found.empty_rows[:8])) + (
+                ", ..." if len(found.empty_rows) > 8 else ""
+            )
             effect = "they protect nobody" if flag == "--exclude" else "they select nobody"
-            rows = "1 row has" if len(found.empty_rows) == 1 else f"{len(found.empty_rows)} rows have"
+            rows = (
+                "1 row has" if len(found.empty_rows) == 1 else f"{len(found.empty_rows)} rows have"
+            )
             console.warn(f"{path}: {rows} an empty email cell (line {lines}); {effect}")
     return emails
 
@@ -7563,114 +9059,131 @@ def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> Non
 
 
 def check_something_protected(
-    args: argparse.Namespace, protections: Protections, selection: Selection, action: Action = REMOVE
+    args: argparse.Namespace, protections: Protections, action: Action
 ) -> str | None:
-    """Refuses a run that would remove everyone but you and the admins when nothing says who to keep.
+    """Refuses a run that would remove everyone but you and the admins when nothing says who to
+    keep.
 
     Returns the refusal as a warning for a dry run; raises it (exit 2) for a real run. Every
-    protection source counts here, in this one list; so does every selection that narrows the run.
-    An undo needs no protection from itself.
-    """
-    sources = {"a protected email": bool(protections.emails), "--exclude-group": bool(args.exclude_group)}
-    narrowed = (
-        selection.only is not None
-        or selection.inactive_days is not None
-        or bool(args.only_group)
-        or selection.only_suspended
-        or bool(args.from_report)
-    )
-    if any(sources.values()) or narrowed or args.plan or args.no_protected_emails or action.undoes:
+    protection source counts here, in this one list; so does every selection that narrows the
+    run. An undo needs no protection from itself."""
+    # The emails of --exclude, --exclude-file, AAC_EXCLUDED_EMAILS and the prompt are all here.
+    protected = bool(protections.emails) or bool(args.exclude_group)
+    if protected or narrowed_by(args) or args.plan or args.no_protected_emails or action.undoes:
         return None
     text = (
-        "no protected email was given (--exclude, --exclude-file, AAC_EXCLUDED_EMAILS, --exclude-group) and no "
-        "selection narrows the run (--only, --only-file, --only-group, --inactive-days, --only-suspended): everyone "
-        f"but you and the admins would be {action.past}. Give --no-protected-emails if that is intended"
+        f"no protected email was given ({', '.join(source_names(PROTECTS))}) and no selection"
+        f" narrows the run ({', '.join(source_names(NARROWS))}): everyone but you and the admins"
+        f" would be {action.past}. Give --no-protected-emails if that is intended"
     )
     if args.dry_run:
         return text
     raise UsageError(text + "; nothing was sent")
 
 
-def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> Config:
-    """Every check that needs no network: nothing is sent until all of this passes."""
+def resolve_config(
+    args: argparse.Namespace, environ: Mapping[str, str], console: Console
+) -> Config:
+    """Every check that needs no network: nothing is sent until all of this passes. The flags are
+    checked first, then the files and variables they name are read, and only then does anyone get
+    asked anything: a typo in --max-remove is reported before the token is typed, not after."""
 
     def env(name: str) -> str | None:
         value = environ.get(name, "").strip()
         return value or None
 
+    # The flags, alone and together.
     if args.verbose and args.quiet:
         raise UsageError("--verbose and --quiet contradict each other; give one")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
-        raise UsageError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, not {args.concurrency}")
+        raise UsageError(
+            f"--concurrency must be between 1 and {MAX_CONCURRENCY}, not {args.concurrency}"
+        )
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
-    base_url = check_url(args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL, "--base-url / AAC_BASE_URL", host_only=True)
-    groups, group_settings = resolve_groups(args, env)
-
-    tokens = resolve_tokens(args, env, args.timeout, console)
-
+    for flag, value in (
+        ("--max-remove", args.max_remove),
+        ("--inactive-days", args.inactive_days),
+        ("--suspended-days", args.suspended_days),
+    ):
+        if value is not None and value < 0:
+            raise UsageError(f"{flag} must be 0 or more, not {value}")
+    if args.plan_out and not args.dry_run:
+        raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
+    if args.include_never_logged_in and args.inactive_days is None:
+        raise UsageError("--include-never-logged-in goes with --inactive-days")
+    if args.plan:
+        replanning = {"--include-admins": args.include_admins, "--transfer-to": args.transfer_to}
+        changes = [flag for flag in REPLANS if replanning[flag]] + narrowed_by(args)
+        if changes:
+            raise UsageError(
+                f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is"
+                " applied as it was reviewed"
+            )
     action = SUSPEND if args.suspend else UNSUSPEND if args.unsuspend else REMOVE
     check_action_flags(args, action)
+    base_url = check_url(
+        args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL,
+        "--base-url / AAC_BASE_URL",
+        host_only=True,
+    )
+    transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
     for column in args.email_column:
         if _is_number(column) and int(column) < 1:
             raise UsageError(
                 f"--email-column {column.strip()}: columns are numbered from 1 (the first column)"
             )
+
+    # What they name: the plan, the directory settings, the files of emails, the report to undo.
+    saved_plan = load_plan(args.plan) if args.plan else None
+    if saved_plan and saved_plan.action != action.name:
+        how = (
+            f"--{saved_plan.action}"
+            if saved_plan.action != REMOVE.name
+            else "neither --suspend nor --unsuspend"
+        )
+        raise SafetyStop(
+            f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would"
+            f" {action.name}; nothing was changed. Apply it with {how}"
+        )
+    groups, group_settings = resolve_groups(args, env)
     email_files: list[EmailFile] = []
-    emails = collect_emails(args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files)
+    emails = collect_emails(
+        args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files
+    )
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not args.allow_empty_email_cells:
         check_keep_rows(email_files, emails)
-    if not emails and not args.exclude_group and not args.yes and not args.plan and not action.undoes and on_terminal():
-        selecting = {"--only": args.only, "--only-file": args.only_file, "--only-group": args.only_group}
-        selecting["--inactive-days"] = args.inactive_days is not None
-        selecting["--only-suspended"] = args.only_suspended or args.suspended_days is not None
-        emails = ask_protected_emails([flag for flag, given in selecting.items() if given], action)
-    transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
+    only = None
+    if args.only or args.only_file:
+        only = collect_emails(
+            args.only, "--only", args.only_file, args.email_column, console, email_files
+        )
+    from_report = read_report_rows(args.from_report) if args.from_report else None
+
+    # Last, what only a person at the terminal can give: the token, then whom to keep.
+    tokens = resolve_tokens(args, env, args.timeout, console)
+    if (
+        not emails
+        and not args.exclude_group
+        and not args.yes
+        and not args.plan
+        and not action.undoes
+        and console.terminal.interactive
+    ):
+        emails = ask_protected_emails(console.terminal, narrowed_by(args), action)
     # Admins that a --include-admins suspension caught come back with the undo too.
     include_admins = args.include_admins or action.undoes
     protections = Protections(emails=emails, include_admins=include_admins, transfer_to=transfer_to)
-    if args.max_remove is not None and args.max_remove < 0:
-        raise UsageError(f"--max-remove must be 0 or more, not {args.max_remove}")
-    if args.plan_out and not args.dry_run:
-        raise UsageError("--plan-out writes the plan of a dry run: add --dry-run")
-    only = None
-    if args.only or args.only_file:
-        only = collect_emails(args.only, "--only", args.only_file, args.email_column, console, email_files)
-    if args.inactive_days is not None and args.inactive_days < 0:
-        raise UsageError(f"--inactive-days must be 0 or more, not {args.inactive_days}")
-    if args.include_never_logged_in and args.inactive_days is None:
-        raise UsageError("--include-never-logged-in goes with --inactive-days")
-    if args.suspended_days is not None and args.suspended_days < 0:
-        raise UsageError(f"--suspended-days must be 0 or more, not {args.suspended_days}")
+    unprotected = check_something_protected(args, protections, action)
     only_suspended = args.only_suspended or args.suspended_days is not None
     selection = Selection(
-        only, args.inactive_days, args.include_never_logged_in, only_suspended=only_suspended, suspended_days=args.suspended_days
+        only,
+        args.inactive_days,
+        args.include_never_logged_in,
+        only_suspended=only_suspended,
+        suspended_days=args.suspended_days,
     )
-    unprotected = check_something_protected(args, protections, selection, action)
-    saved_plan = None
-    if args.plan:
-        selecting = (
-            ("--include-admins", args.include_admins),
-            ("--transfer-to", args.transfer_to),
-            ("--only", args.only),
-            ("--only-file", args.only_file),
-            ("--only-group", args.only_group),
-            ("--inactive-days", args.inactive_days is not None),
-            ("--only-suspended", args.only_suspended),
-            ("--suspended-days", args.suspended_days is not None),
-            ("--from-report", args.from_report),
-        )
-        changes = [flag for flag, given in selecting if given]
-        if changes:
-            raise UsageError(f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is applied as it was reviewed")
-        saved_plan = load_plan(args.plan)
-        if saved_plan.action != action.name:
-            how = f"--{saved_plan.action}" if saved_plan.action != REMOVE.name else "neither --suspend nor --unsuspend"
-            raise SafetyStop(
-                f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would {action.name}; nothing was "
-                f"changed. Apply it with {how}"
-            )
     return Config(
         base_url=base_url,
         tokens=tokens,
@@ -7687,7 +9200,7 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
         groups=groups,
         group_settings=group_settings,
         action=action,
-        from_report=read_report_rows(args.from_report) if args.from_report else None,
+        from_report=from_report,
         verify=not args.no_verify,
         allow_unknown_admins=args.allow_unknown_admins,
         unprotected=unprotected,
@@ -7697,88 +9210,135 @@ def resolve_config(args: argparse.Namespace, environ: Mapping[str, str], console
 
 def check_action_flags(args: argparse.Namespace, action: Action) -> None:
     """Flags that make no sense with the chosen action are refused before any request."""
-    if args.suspend and args.unsuspend:  # argparse catches it on the command line, not from a config file
+    # argparse catches it on the command line, not from a config file
+    if args.suspend and args.unsuspend:
         raise UsageError("give --suspend or --unsuspend, not both")
     if args.transfer_to and not action.deletes_assets:
-        raise UsageError(f"--transfer-to moves assets before a removal; --{action.name} keeps every asset, so leave it out")
+        raise UsageError(
+            f"--transfer-to moves assets before a removal; --{action.name} keeps every asset, so"
+            " leave it out"
+        )
     if args.from_report and not action.undoes:
         raise UsageError("--from-report chooses whom --unsuspend reactivates: add --unsuspend")
     if args.from_report and (args.only or args.only_file):
         raise UsageError("give --from-report or --only/--only-file, not both")
     if action is SUSPEND and (args.only_suspended or args.suspended_days is not None):
-        raise UsageError("--only-suspended and --suspended-days choose among suspended members; --suspend would have nothing to do")
-    chosen = args.from_report or args.only or args.only_file or args.only_suspended or args.suspended_days is not None
-    if action.undoes and not chosen and not args.plan:
         raise UsageError(
-            "--unsuspend needs to know whom: give --from-report PATH (the people a --suspend run suspended), "
-            "--only/--only-file, or --only-suspended for everyone suspended now"
+            "--only-suspended and --suspended-days choose among suspended members; --suspend would"
+            " have nothing to do"
+        )
+    if action.undoes and not narrowed_by(args) and not args.plan:
+        others = [
+            name
+            for name in source_names(NARROWS)
+            if "suspended" not in name and name != "--from-report"
+        ]
+        raise UsageError(
+            "--unsuspend needs to know whom: give --from-report PATH (the people a --suspend run"
+            " suspended), --only-suspended for everyone suspended now, or a selection"
+            f" ({listed(others)})"
         )
 
 
-def resolve_tokens(args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console) -> Tokens:
+def resolve_tokens(
+    args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console
+) -> Tokens:
     register_secret(env("AAC_ACCESS_TOKEN"))
-    args.token = clean_token(args.token, "--token")
-    if args.token and args.token_file:
+    token, path = clean_token(args.token, "--token"), args.token_file
+    if token and path:
         raise UsageError("give either --token or --token-file, not both")
-    token, path = args.token, args.token_file
     if not token and not path:
-        token, path = clean_token(env("AAC_ACCESS_TOKEN"), "AAC_ACCESS_TOKEN"), env("AAC_TOKEN_FILE")
+        token, path = clean_token(env("AAC_ACCESS_TOKEN"), "AAC_ACCESS_TOKEN"), env(
+            "AAC_TOKEN_FILE"
+        )
         if token and path:
-            raise UsageError("both AAC_ACCESS_TOKEN and AAC_TOKEN_FILE are set; unset one, or choose with --token or --token-file")
-    if not token and not path and on_terminal():
-        token = clean_token(ask_hidden(f"AAC access token (from {TOKEN_HELP_PATH}; input hidden): "), "the prompt")
+            raise UsageError(
+                "both AAC_ACCESS_TOKEN and AAC_TOKEN_FILE are set; unset one, or choose with"
+                " --token or --token-file"
+            )
+    if not token and not path and console.terminal.interactive:
+        prompt = f"AAC access token (from {TOKEN_HELP_PATH}; input hidden): "
+        token = clean_token(console.terminal.ask_hidden(prompt), "the prompt")
     if not token and not path:
-        raise UsageError("no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or AAC_TOKEN_FILE")
+        raise UsageError(
+            "no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or"
+            " AAC_TOKEN_FILE"
+        )
     if token:
         return Tokens(strip_bearer(token), timeout=timeout, console=console)
     token_file = TokenFile.read(path)
     mode = os.stat(path).st_mode
     # Windows reports every file as 0o666: there the folder's access list decides who reads it.
     if os.name != "nt" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        console.warn(f"the token file {path} is readable by other users (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}")
+        console.warn(
+            f"the token file {path} is readable by other users (mode {stat.S_IMODE(mode):o}); run:"
+            f" chmod 600 {path}"
+        )
     data = token_file.data
     access = data.get("access_token") or None
     if not data.get("refresh_token"):
         if not access:
-            raise UsageError(f"the token file {path} holds neither an access_token nor a refresh_token")
+            raise UsageError(
+                f"the token file {path} holds neither an access_token nor a refresh_token"
+            )
         return Tokens(access, token_file=token_file, timeout=timeout, console=console)
     claims = jwt_claims(access)
-    client_id = args.client_id or env("AAC_CLIENT_ID") or data.get("client_id") or claims.get("client_id")
+    client_id = (
+        args.client_id or env("AAC_CLIENT_ID") or data.get("client_id") or claims.get("client_id")
+    )
     token_url = args.token_url or env("AAC_TOKEN_URL") or data.get("token_url")
     if not token_url and claims.get("iss"):
         token_url = str(claims["iss"]).rstrip("/") + "/token"
     if not client_id:
-        raise UsageError("the token file has a refresh token but no client id is known: give --client-id (or AAC_CLIENT_ID), the Client ID AAC showed with the token pair")
+        raise UsageError(
+            "the token file has a refresh token but no client id is known: give --client-id (or"
+            " AAC_CLIENT_ID), the Client ID AAC showed with the token pair"
+        )
     if not token_url:
-        raise UsageError("the token file has a refresh token but no token endpoint is known: give --token-url (or AAC_TOKEN_URL), the Token Endpoint URL AAC showed with the token pair")
+        raise UsageError(
+            "the token file has a refresh token but no token endpoint is known: give --token-url"
+            " (or AAC_TOKEN_URL), the Token Endpoint URL AAC showed with the token pair"
+        )
     token_url = check_url(token_url, "the token endpoint (--token-url / AAC_TOKEN_URL)")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.access(folder, os.W_OK | os.X_OK) or not os.access(path, os.R_OK):
         raise UsageError(
-            f"the token file's folder {folder} is not writable: a refreshed token pair could not be saved, and the "
-            "old refresh token dies with each refresh. Move the token file to a folder you can write"
+            f"the token file's folder {folder} is not writable: a refreshed token pair could not be"
+            " saved, and the old refresh token dies with each refresh. Move the token file to a"
+            " folder you can write"
         )
-    return Tokens(access, token_file=token_file, client_id=str(client_id), token_url=token_url, timeout=timeout, console=console)
+    return Tokens(
+        access,
+        token_file=token_file,
+        client_id=str(client_id),
+        token_url=token_url,
+        timeout=timeout,
+        console=console,
+    )
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """The one error boundary: every failure becomes one redacted line on stderr and an exit code."""
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    terminal: Terminal | None = None,
+) -> int:
+    """The one error boundary: every failure becomes one redacted line on stderr and an exit
+    code."""
     if signal.getsignal(signal.SIGINT) is _interrupted_at_start:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     environ = os.environ if environ is None else environ
+    terminal = terminal or Terminal()
     safe_console_streams()
     try:
-        return _main(argv, environ)
-    except BrokenPipeError:  # --help or the --json document into `| head`
-        quiet_broken_pipes()
-        return ExitStatus.OK
+        return _main(argv, environ, terminal)
     except KeyboardInterrupt:  # before the run started, or after it ended and was reported
-        sys.stderr.write(f"{PROG}: interrupted\n")
+        terminal.write(terminal.stderr, f"{PROG}: interrupted\n")
         return ExitStatus.INTERRUPTED
 
 
-def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
+def _main(argv: Sequence[str] | None, environ: Mapping[str, str], terminal: Terminal) -> int:
     parser = build_parser()
+    parser.terminal = terminal
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser.parse_args(argv)
@@ -7786,15 +9346,21 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitStatus.USAGE
     except _ArgumentError as exc:
         if not _wants_json(argv):
-            parser.print_usage(sys.stderr)
-        console = Console(json_mode=True)
+            parser.print_usage(terminal.stderr)
+        console = Console(json_mode=True, terminal=terminal)
         doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__}
         _failed(console, doc, str(exc), ExitStatus.USAGE)
         if _wants_json(argv):
             _print_json(doc, ExitStatus.USAGE, console)
         return ExitStatus.USAGE
-    console = Console(1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json)
-    doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run)}
+    console = Console(
+        1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json, terminal=terminal
+    )
+    doc: dict[str, Any] = {
+        "format": RESULT_FORMAT,
+        "tool_version": __version__,
+        "dry_run": bool(args.dry_run),
+    }
     status = _run_guarded(args, environ, console, doc, argv=argv)
     if args.json:
         _print_json(doc, status, console)
@@ -7805,11 +9371,8 @@ def _print_json(doc: dict[str, Any], status: int, console: Console) -> None:
     doc["warnings"] = console.warnings
     doc["exit_code"] = int(status)
     console.muted = False
-    try:
-        sys.stdout.write(redact(json.dumps(doc, indent=2)) + "\n")
-        sys.stdout.flush()
-    except OSError:  # nobody left to read it (see Console._write); the exit code still says how it went
-        quiet_broken_pipes()
+    # Nobody may be left to read it (see Terminal.write); the exit code still says how it went.
+    console.terminal.write(console.terminal.stdout, redact(json.dumps(doc, indent=2)) + "\n")
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
@@ -7852,7 +9415,8 @@ def _run_guarded(
     argv: Sequence[str] | None = None,
     config: Config | None = None,
 ) -> int:
-    """The error boundary: around the whole invocation, or (given its config) one workspace of many."""
+    """The error boundary: around the whole invocation, or (given its config) one workspace of
+    many."""
     try:
         if config is None and args.init_token_file:
             return int(init_token_file(args.init_token_file, console))
@@ -7868,20 +9432,34 @@ def _run_guarded(
         # Signals only count once removals start, so an interrupt that gets here came before any.
         signum = getattr(exc, "signum", signal.SIGINT)
         if config is not None:
-            config.tokens.wait_idle()  # a refresh under way in another thread saves its new pair first
+            # a refresh under way in another thread saves its new pair first
+            config.tokens.wait_idle()
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        return _failed(console, doc, f"interrupted by {name} before any removal; nobody was removed", ExitStatus(128 + int(signum)))
+        return _failed(
+            console,
+            doc,
+            f"interrupted by {name} before any removal; nobody was removed",
+            ExitStatus(128 + int(signum)),
+        )
     except RemoveUsersError as exc:
         return _failed(console, doc, str(exc), exc.exit_status, args.debug)
     except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output
-        return _failed(console, doc, f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)", ExitStatus.ERROR, args.debug)
+        return _failed(
+            console,
+            doc,
+            f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+            ExitStatus.ERROR,
+            args.debug,
+        )
 
 
-def _failed(console: Console, doc: dict[str, Any], message: str, status: ExitStatus, debug: bool = False) -> int:
+def _failed(
+    console: Console, doc: dict[str, Any], message: str, status: ExitStatus, debug: bool = False
+) -> int:
     """One line on stderr per problem (the traceback first with --debug), the same in the --json
     document (problems joined with "; ")."""
     if debug:
-        sys.stderr.write(redact(traceback.format_exc()))
+        console.terminal.write(console.terminal.stderr, redact(traceback.format_exc()))
     console.muted = False  # a run that ended by a signal muted its late workers, not this
     lines = message.splitlines() or [message]
     for line in lines:

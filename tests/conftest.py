@@ -97,7 +97,7 @@ class Runner:
         self.capsys = capsys
         self.monkeypatch = monkeypatch
 
-    def __call__(self, fake: FakeAAC | None, *args: str, env: dict[str, str] | None = None, token: str | None = None, stdin: str | None = None) -> Result:
+    def __call__(self, fake: FakeAAC | None, *args: str, env: dict[str, str] | None = None, token: str | None = None, stdin: "str | io.TextIOBase | None" = None) -> Result:
         argv = list(args)
         if fake is not None:
             argv = ["--base-url", fake.base_url] + argv
@@ -105,12 +105,10 @@ class Runner:
                 token = fake.issue_access_token()
         if token:
             argv = ["--token", token] + argv
-        if stdin is not None:
-            self.monkeypatch.setattr(sys, "stdin", FakeTerminal(stdin))
-        else:
-            self.monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+        typed = FakeTerminal(stdin) if isinstance(stdin, str) else stdin if stdin is not None else io.StringIO("")
+        terminal = remove_users.Terminal(stdin=typed)
         self.capsys.readouterr()
-        code = remove_users.main(argv, environ=env or {})
+        code = remove_users.main(argv, environ=env or {}, terminal=terminal)
         captured = self.capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -513,6 +513,18 @@ class FakeAAC:
         record.status = status
         return status, out_headers, out_body
 
+    def _echoing(self, message: str) -> str:
+        """A fault's message with {access_token} and {refresh_token} filled in with the newest ones
+        issued: a server that echoes the credentials it was just given (a refreshed pair too)."""
+        with self.lock:
+            newest = {
+                "access_token": next((t for t in reversed(self.issued) if t in self.access_tokens), ""),
+                "refresh_token": next((t for t in reversed(self.issued) if t in self.refresh_tokens), ""),
+            }
+        for name, value in newest.items():
+            message = message.replace("{" + name + "}", value)
+        return message
+
     def _budget_headers(self) -> dict[str, str]:
         budget = self.limiter.budget() if self.limiter and self.rate_limit_budget else None
         if budget is None:
@@ -535,12 +547,13 @@ class FakeAAC:
                     time.sleep(fault.delay)
                 if fault.reset:
                     raise _ConnectionDropped()
+                message = self._echoing(fault.message)
                 if fault.passthrough and real is not None:
                     answer = real
                 elif fault.html:
-                    answer = _html(fault.status, fault.message, fault.headers)
+                    answer = _html(fault.status, message, fault.headers)
                 else:
-                    answer = _error(fault.status, fault.name, fault.message, fault.headers)
+                    answer = _error(fault.status, fault.name, message, fault.headers)
                 if fault.trickle:
                     answer[1][TRICKLE] = str(fault.trickle)
                 return answer

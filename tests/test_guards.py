@@ -77,9 +77,12 @@ def test_max_remove_stops_before_any_change(run, fake):
 
 
 def test_max_remove_in_a_dry_run_is_a_warning(run, fake):
-    result = run(fake, "--dry-run", "--max-remove", "5")
-    assert result.code == ExitStatus.OK
-    assert "the real run would stop here" in result.err
+    capped = run(fake, "--dry-run", "--max-remove", "5", "--exclude", "student00001@example.edu")
+    assert capped.code == ExitStatus.OK
+    warning = "remove_users: warning: the real run would stop here: the plan removes 19 people, more than --max-remove 5"
+    assert warning in capped.err.splitlines()[-1]
+    assert "the real run would stop here" not in run(fake, "--dry-run", "--exclude", "student00001@example.edu").err
+    assert fake.writes() == []
 
 
 @pytest.mark.parametrize("typo", ["student0001@example.edu", "stduent00001@example.edu", "student00001@example.com"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import time
 
-from conftest import ROOT
+from conftest import ROOT, FakeTerminal
 from fake_aac import make_jwt
 from test_network_messages import TlsFake, _no_proxy_or_ca_from_the_environment  # noqa: F401 - autouse fixture
 
@@ -114,13 +114,13 @@ def test_refused_for_good_and_email_file_lines(run, make_fake, tmp_path):
     assert quoted(next(line for line in out.splitlines() if line.startswith("Next:")).replace("student00001@example.edu", "owner@uni.edu"))
 
 
-def test_ctrl_c_at_the_token_prompt(run, monkeypatch):
-    import remove_users
-
-    def interrupted(prompt: str) -> str:
+class CtrlCAtThePrompt(FakeTerminal):
+    def readline(self, *args) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(remove_users, "ask_hidden", interrupted)
-    result = run(None, "--dry-run", stdin="")
+
+def test_ctrl_c_at_the_token_prompt(run):
+    result = run(None, "--dry-run", stdin=CtrlCAtThePrompt(""))
     assert result.code == 130
-    assert quoted(result.err.strip())
+    prompt, message = result.err.splitlines()  # the message starts a line of its own
+    assert prompt.startswith("AAC access token") and quoted(message)

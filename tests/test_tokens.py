@@ -235,6 +235,23 @@ def test_a_token_echoed_by_the_server_is_redacted(run, fake):
     assert "[REDACTED]" in result.err
 
 
+def test_a_refreshed_pair_echoed_in_an_error_is_redacted(run, make_fake, tmp_path):
+    """The pair a refresh brings is as secret as the first: a server that echoes it in an error
+    (here the refresh token, which has no token shape a pattern could catch) must not leak it."""
+    fake = make_fake(people=12, access_token_uses=3)  # refreshed while listing, before any removal
+    path = pair_file(fake, tmp_path)
+    first = json.loads(path.read_text())["refresh_token"]
+    fake.add_fault(method="DELETE", status=403, times=None, message="denied for {refresh_token} and {access_token}")
+    report = tmp_path / "report.csv"
+    result = run(fake, "--token-file", str(path), "--yes", "--no-protected-emails", "--json", "--report", str(report))
+    refreshed = json.loads(path.read_text())["refresh_token"]
+    first_delete = next(i for i, r in enumerate(fake.requests) if r.method == "DELETE")
+    assert any(r.path == "/as/token" for r in fake.requests[:first_delete]) and refreshed != first
+    assert "denied for [REDACTED] and [REDACTED]" in report.read_text()
+    for secret in fake.issued:
+        assert secret not in result.out and secret not in result.err and secret not in report.read_text()
+
+
 LEAK_SCENARIOS = [
     ("crosses an expiry", dict(access_token_uses=14), [], None),
     ("stale refresh token", dict(access_token_uses=9), [], "stale"),

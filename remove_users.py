@@ -123,6 +123,23 @@ REVIEW_IDLE = 30 * 60  # --review: the page's server ends after this many second
 REVIEW_PAGE_GONE = 10.0  # ... or this long after the work is over and the page stopped asking
 REVIEW_MAX_BODY = 8 * 2**20  # bytes in one request from the page (a keep-list file included)
 REVIEW_SOCKET_TIMEOUT = 15.0  # seconds a connection to the page may stay silent
+LOCK_WAIT = 300.0  # seconds a run waits for another run's token refresh before giving up
+LOCK_STALE = 600.0  # a lock file this old was left by a run that died (longer than any refresh)
+# requests a walk may spend beyond the pages its rows needed (the empty last one)
+LISTING_MARGIN = 2
+# people: with no count to hold it to, a walk that keeps finding new ids stops here
+MAX_LISTED = 1_000_000
+GRAPH_URL = "https://graph.microsoft.com"
+GRAPH_LOGIN_URL = "https://login.microsoftonline.com"
+GRAPH_PAGE_SIZE = 999
+# 999 users a page: ten million members; a server paging forever stops here
+MAX_GROUP_PAGES = 10_000
+LDAP_PAGE_SIZE = 500
+MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
+UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
+PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
+EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
+HELP_WIDTH = 80
 
 REPORT_FIELDS = [
     "time",
@@ -1391,8 +1408,6 @@ def _path_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-LOCK_WAIT = 300.0  # seconds a run waits for another run's token refresh before giving up
-LOCK_STALE = 600.0  # a lock file this old was left by a run that died (longer than any refresh)
 
 
 class _FileLock:
@@ -2708,10 +2723,6 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     return results
 
 
-# requests a walk may spend beyond the pages its rows needed (the empty last one)
-LISTING_MARGIN = 2
-# people: with no count to hold it to, a walk that keeps finding new ids stops here
-MAX_LISTED = 1_000_000
 
 
 class ListingError(ApiError):
@@ -2890,13 +2901,6 @@ def _fetch_pages(
 # Directory groups: who is in an Entra ID or LDAP group, read live, and every read fails closed
 # ---------------------------------------------------------------------------------------------
 
-GRAPH_URL = "https://graph.microsoft.com"
-GRAPH_LOGIN_URL = "https://login.microsoftonline.com"
-GRAPH_PAGE_SIZE = 999
-# 999 users a page: ten million members; a server paging forever stops here
-MAX_GROUP_PAGES = 10_000
-LDAP_PAGE_SIZE = 500
-MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
 LDAP_INSTALL = "python -m pip install -r requirements-ldap.txt"
 AD_CAPABILITY = "1.2.840.113556.1.4.800"  # LDAP_CAP_ACTIVE_DIRECTORY_OID, in the root DSE of AD
 AD_IN_CHAIN = "1.2.840.113556.1.4.1941"  # LDAP_MATCHING_RULE_IN_CHAIN: nested membership, AD only
@@ -3705,7 +3709,6 @@ KEEP_REASONS = [
     KEEP_SUSPENSION_UNKNOWN,
 ]
 PLAN_FORMAT = "remove_users.plan/1"
-UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
 
 
 @dataclass
@@ -3996,7 +3999,6 @@ class SavedPlan:
     only_suspended: bool = False
 
 
-PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
 
 
 def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
@@ -4574,7 +4576,6 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
     return f"remove_users-{section}{workspace_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv"
 
 
-EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
 
 
 def earlier_default_reports(
@@ -8481,7 +8482,6 @@ def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Co
 # ---------------------------------------------------------------------------------------------
 
 
-HELP_WIDTH = 80
 
 HELP_EXAMPLES = """examples:
   the dry run first: the plan, nothing changed (the token from AAC_TOKEN_FILE)

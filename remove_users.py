@@ -117,7 +117,6 @@ REFRESH_MARGIN = 60  # refresh before start-up when the access token has less th
 RETRYABLE_STATUSES = {500, 502, 503, 504}
 MAYBE_ACTED_STATUSES = {502, 504}  # a gateway gave up waiting: the backend may have acted anyway
 EARLY_STOP = 5  # this many 403s (or 404s) in a row from the start, with no success, stop the run
-WRONG_ROUTE = "404 on every removal from the start: taken as a wrong route, not as already gone"
 TOKEN_HELP_PATH = "Profile > Preferences > OAuth 2.0 API Tokens"
 REVIEW_IDLE = 30 * 60  # --review: the page's server ends after this many seconds without use
 REVIEW_PAGE_GONE = 10.0  # ... or this long after the work is over and the page stopped asking
@@ -1408,8 +1407,6 @@ def _path_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-
-
 class _FileLock:
     """An exclusive lock on a token file, so that two runs never refresh (and rotate) at once.
 
@@ -2637,7 +2634,7 @@ def check_admins_known(
     if not allow_unknown:
         raise RemoveUsersError(
             f"cannot tell the workspace admins from the members: {ws.admins_unknown}. The isAdmin"
-            " field of person records is not reliable, so nothing was removed. Give"
+            " field of person records is not reliable, so nothing was changed. Give"
             " --allow-unknown-admins (and protect your admins with --exclude) or --include-admins"
         )
     console.warn(
@@ -2723,8 +2720,6 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     return results
 
 
-
-
 class ListingError(ApiError):
     """A listing that cannot be trusted: not a person list, conflicting records, or no end."""
 
@@ -2799,14 +2794,14 @@ def list_people(
                 "GET",
                 path,
                 f"the listing does not end: {len(seen):,} distinct people came back ({claim}; a"
-                " gateway numbering its rows?); nothing was removed",
+                " gateway numbering its rows?); nothing was changed",
             )
         if requests > math.ceil(len(seen) / smallest) + LISTING_MARGIN + concurrency:
             raise ListingError(
                 "GET",
                 path,
                 f"the listing does not end: {requests} pages brought only {len(seen)} distinct"
-                " people (the server's paging overlaps); nothing was removed",
+                " people (the server's paging overlaps); nothing was changed",
             )
     del seen  # 100,000 ids: not kept while the people are checked for repeats
     people = _distinct(listed, path)
@@ -2816,7 +2811,7 @@ def list_people(
             path,
             f"the listing does not add up: the server counts {count} people but {len(people)}"
             " distinct ones came back (the workspace may be changing right now); nothing was"
-            " removed, try again",
+            " changed, try again",
         )
     return people
 
@@ -2857,7 +2852,7 @@ def _distinct(people: list[Person], path: str) -> list[Person]:
                 path,
                 f"person id {person.id} is listed twice with different data"
                 f" ({_differences(other, person)}); the listing cannot be trusted, so nothing was"
-                " removed",
+                " changed",
             )
     return list(by_id.values())
 
@@ -3676,6 +3671,7 @@ def group_roles(groups: Sequence[GroupMembers], role: str) -> dict[str, list[str
 # The plan: a pure function from members and protections to who goes and who stays, and why
 # ---------------------------------------------------------------------------------------------
 
+
 class Word(str, enum.Enum):
     """A word the report, --json and plan files use: the member is its word, in every sense (it
     prints, compares, hashes and serializes as the text), so rows read back compare as written."""
@@ -4000,8 +3996,6 @@ class SavedPlan:
     only_suspended: bool = False
 
 
-
-
 def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
     """Says which plan file is applied and its age: last semester's plan would remove returning
     people."""
@@ -4033,16 +4027,16 @@ def write_plan(
     ws: Workspace,
     plan: Plan,
     protections: Protections,
-    groups: Sequence[GroupMembers] = (),
-    files: Sequence[EmailFile] = (),
-    action: Action | None = None,
-    only_suspended: bool = False,
+    groups: Sequence[GroupMembers],
+    files: Sequence[EmailFile],
+    action: Action,
+    only_suspended: bool,
 ) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
         "created": utc_now(),
-        "action": (action or REMOVE).name,
+        "action": action.name,
         "only_suspended": only_suspended,
         "workspace": {"id": ws.id, "name": ws.name},
         "protections": {
@@ -4160,9 +4154,7 @@ def _plan_field(
 
 def _plan_action(name: Any) -> str:
     if not isinstance(name, str) or name not in ACTIONS:
-        raise ValueError(
-            f"the field action is {json.dumps(name)}, not remove, suspend or unsuspend"
-        )
+        raise ValueError(f"the field action is {json.dumps(name)}, not {listed(list(ACTIONS))}")
     return str(name)
 
 
@@ -4180,7 +4172,7 @@ def apply_saved_plan(
     if saved.workspace_id != ws.id:
         raise SafetyStop(
             f"the plan {saved.path} is for workspace {saved.workspace_id} ({saved.workspace_name}),"
-            f" but this token's workspace is {workspace_label(ws)}; nothing was removed"
+            f" but this token's workspace is {workspace_label(ws)}; nothing was changed"
         )
     protections = Protections(
         saved.protections.emails + extra_emails,
@@ -4208,7 +4200,7 @@ def apply_saved_plan(
             problems.append(
                 f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})"
             )
-        elif saved.only_suspended and saved.action == REMOVE.name and not person.suspended:
+        elif saved.only_suspended and not ACTIONS[saved.action].on_record and not person.suspended:
             problems.append(f"{person.email} (id {person.id}) is no longer suspended")
         else:
             remove.append(person)
@@ -4216,7 +4208,7 @@ def apply_saved_plan(
         raise SafetyStop(
             f"the plan {saved.path} no longer applies: "
             + "; ".join(problems)
-            + ". Nothing was removed; make a new plan"
+            + ". Nothing was changed; make a new plan"
         )
     kept = [(p, r) for p, r in current.kept] + [
         (p, Kept.NOT_IN_PLAN) for p in current.remove if p.id not in planned
@@ -4233,6 +4225,7 @@ def find_member(people: Iterable[Person], email: str) -> Person | None:
 # The audit report: an intent row synced before each removal, then the outcome; last row wins
 # ---------------------------------------------------------------------------------------------
 
+
 class Outcome(Word):
     """What a run did for one person: the report's `outcome` column and --json's words."""
 
@@ -4248,6 +4241,7 @@ class Outcome(Word):
     UNSUSPENDED = "unsuspended"
     NOT_SUSPENDED = "not-suspended"
     TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
+
 
 @dataclass
 class Result:
@@ -4278,6 +4272,7 @@ class AuditReport:
         self.path = path
         self.workspace_id = workspace_id
         self.action = action
+        self.noun = ACTIONS[action].noun if action in ACTIONS else "change"
         self.fields = list(REPORT_FIELDS)
         self.console = console or Console()
         self.lock = threading.Lock()
@@ -4321,7 +4316,9 @@ class AuditReport:
         """The intent, synced before the request goes out. False: do not send (it could not be
         written, or the person already has this run's outcome, such as `unknown` after an abandon).
         """
-        return self._row(Result(person, Outcome.ATTEMPTING, detail=detail), sync=True, unless_done=True)
+        return self._row(
+            Result(person, Outcome.ATTEMPTING, detail=detail), sync=True, unless_done=True
+        )
 
     def attempt_all(self, people: list[Person], detail: str) -> bool:
         """The intents of a bulk request's people: one write and one sync for the whole batch."""
@@ -4350,9 +4347,7 @@ class AuditReport:
     def _row(self, outcome: Result, sync: bool = False, unless_done: bool = False) -> bool:
         return self._write([outcome], sync, unless_done)
 
-    def _write(
-        self, outcomes: list[Result], sync: bool = False, unless_done: bool = False
-    ) -> bool:
+    def _write(self, outcomes: list[Result], sync: bool = False, unless_done: bool = False) -> bool:
         line = b"".join(self._line(outcome) for outcome in outcomes)
         with self.lock:
             if unless_done and any(outcome.person.id in self.done for outcome in outcomes):
@@ -4371,7 +4366,8 @@ class AuditReport:
                     self.failure = exc
                     self.console.error(
                         f"cannot write the report {self.path} ({exc.strerror or exc}); no new"
-                        " removal starts. The rows that could not be written follow as CSV lines:"
+                        f" {self.noun} starts. The rows that could not be written follow as CSV"
+                        " lines:"
                     )
                     self.console.raw(
                         _csv_line(dict(zip(self.fields, self.fields)), self.fields)
@@ -4415,7 +4411,7 @@ class AuditReport:
                         self.failure = self.failure or error
                     self.console.error(
                         f"cannot sync the report {self.path} ({error.strerror or error}); no new"
-                        " removal starts"
+                        f" {self.noun} starts"
                     )
                     return False
                 self.synced = max(self.synced, target)
@@ -4535,7 +4531,9 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
         if action.on_record and pid not in members:  # a suspension is seen only on a listed record
             not_taken["not listed (unknown)"] += 1
             detail = f"{stopped}; not listed by {ws.listed_by}, so whether it took cannot be seen"
-            report.correct(Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False)
+            report.correct(
+                Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False
+            )
         elif action.took(members.get(pid)):
             took[action.done] += 1
             report.correct(
@@ -4574,8 +4572,6 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
     section = f"{file_slug(label)}-" if label else ""
     now = dt.datetime.now(dt.timezone.utc)
     return f"remove_users-{section}{workspace_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv"
-
-
 
 
 def earlier_default_reports(
@@ -4620,28 +4616,40 @@ def settle_earlier_reports(
 
 
 @dataclass(frozen=True)
-class Action:
-    """One action, described once: its words, its outcomes, its client call, its check afterwards.
-    The run (plan, confirmation, workers, report, verification, summary) is the same for each."""
+class Step:
+    """What outcome_of() needs to read an answer: the outcomes of one request's kind. A run's
+    Action is one; the transfer of assets before a removal is another, and only that."""
 
-    name: str  # the word in --json, plan files and the report's action column
     noun: str  # "removal": in details ("the run stopped before the removal")
     done: str  # the outcome when the server did it
     gone: str | None  # the outcome when the server says the person is not a member; None: failed
     failed: str = Outcome.FAILED  # the outcome when the server refused it
     unsure: str = Outcome.UNKNOWN  # the outcome when the server may or may not have acted
     note: str = ""  # appended to every detail that is not a success
+
+
+@dataclass(frozen=True)
+class Action(Step):
+    """One action, described once: its flag, its words, its outcomes, its client call, its check
+    afterwards. The run (plan, confirmation, workers, report, verification, summary) is the same
+    for each, and every message of it takes its words from here."""
+
+    name: str = ""  # the word in --json, plan files and the report's action column
+    flag: str = ""  # "--suspend": the flag that chooses it; "" for the default, removal
+    help: str = ""  # the flag's --help
     verb: str = ""  # "removes": the confirmation and the refusals
     doing: str = ""  # "Removing": the progress line
     past: str = ""  # "removed": "People who would be removed", "nobody was removed"
     already: str = ""  # the outcome of a chosen person with nothing to do, known before any request
     verified: str = ""  # "are no longer members": the verification's summary line
+    again: str = ""  # "are no longer members": why a re-run handles nobody twice (the Next: line)
     is_done: str = ""  # "absent": a person the listing shows the action took for
     is_not: str = ""  # "still a member": a person the listing shows it did not
     deletes_assets: bool = False
     # an undo needs no protection from itself: no prompt for protected emails, admins too
     undoes: bool = False
     on_record: bool = False  # its outcome shows on the person's listed record, not by their absence
+    on_suspended: bool = True  # False: it has nothing to do for a suspended member (suspend)
     consequence: str = ""  # what it means for the people, in the confirmation
     # (client, workspace id, person id)
     send_one: Callable[[AacClient, int, int], Answer] | None = None
@@ -4654,7 +4662,14 @@ class Action:
     @property
     def outcomes(self) -> list[str]:
         extra = [Outcome.TRANSFER_FAILED] if self.deletes_assets else []
-        return [self.done, self.already, Outcome.FAILED, *extra, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED]
+        return [
+            self.done,
+            self.already,
+            Outcome.FAILED,
+            *extra,
+            Outcome.UNKNOWN,
+            Outcome.NOT_ATTEMPTED,
+        ]
 
     def label(self, outcome: str) -> str:
         return outcome.replace("-", " ")
@@ -4663,6 +4678,7 @@ class Action:
 REMOVE = Action(
     name="remove",
     noun="removal",
+    again="are no longer members",
     done=Outcome.REMOVED,
     gone=Outcome.ALREADY_GONE,
     verb="removes",
@@ -4679,7 +4695,16 @@ REMOVE = Action(
 )
 SUSPEND = Action(
     name="suspend",
+    flag="--suspend",
+    help=(
+        "Suspend the chosen people instead of removing them: they cannot sign in, keep every"
+        " asset, and still count against the seat limit; schedules they own keep running. Same"
+        " selection, protections, plan, confirmation, --max-remove cap and report as a removal."
+        " --unsuspend --from-report undoes it."
+    ),
     noun="suspension",
+    again="show as suspended now",
+    on_suspended=False,
     done=Outcome.SUSPENDED,
     gone=None,  # a person who left cannot be suspended: that is a failure, not a success
     verb="suspends",
@@ -4700,7 +4725,16 @@ SUSPEND = Action(
 )
 UNSUSPEND = Action(
     name="unsuspend",
+    flag="--unsuspend",
+    help=(
+        "Reactivate suspended people: those given by --from-report, --only/--only-file or"
+        " --only-suspended. Members who are not suspended are listed as not suspended and left"
+        " alone; if it can see nobody suspended among them, it stops (exit 1). It needs the"
+        " bulk unsuspend route: the API has no one-person unsuspend, so without it the run"
+        " stops (exit 1)."
+    ),
     noun="unsuspension",
+    again="show as active again now",
     done=Outcome.UNSUSPENDED,
     gone=None,
     verb="unsuspends",
@@ -4718,9 +4752,8 @@ UNSUSPEND = Action(
     needs=lambda person: person.suspended,
     took=lambda now: now is not None and not now.suspended,
 )
-# A step before a removal, not a run's action: only its outcomes are used.
-TRANSFER = Action(
-    name="transfer",
+# The step before each removal with --transfer-to: not an action of its own.
+TRANSFER = Step(
     noun="transfer of assets",
     done=Outcome.TRANSFERRED,
     gone=None,
@@ -4729,6 +4762,21 @@ TRANSFER = Action(
     note="; the person was kept",
 )
 ACTIONS = {action.name: action for action in (REMOVE, SUSPEND, UNSUSPEND)}
+ACTION_FLAGS = [action.flag for action in ACTIONS.values() if action.flag]
+
+
+def _flag_dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
+
+
+def actions_given(args: argparse.Namespace) -> list[Action]:
+    return [a for a in ACTIONS.values() if a.flag and getattr(args, _flag_dest(a.flag), False)]
+
+
+def action_of(args: argparse.Namespace) -> Action:
+    """The action the flags choose: removal unless an action's flag is given."""
+    given = actions_given(args)
+    return given[0] if given else REMOVE
 
 
 def split_already(plan: Plan, action: Action) -> Plan:
@@ -4892,16 +4940,15 @@ def show_plan(
     plan: Plan,
     console: Console,
     dry_run: bool,
-    groups: Sequence[GroupMembers] = (),
-    target: Person | None = None,
-    logins: bool = False,
-    action: Action | None = None,
-    suspensions: bool = False,
-    selection: Selection | None = None,
+    groups: Sequence[GroupMembers],
+    target: Person | None,
+    logins: bool,
+    action: Action,
+    suspensions: bool,
+    selection: Selection,
 ) -> None:
     """logins: show each removal's last login (with --inactive-days: why they are inactive).
     suspensions: say how many members show as suspended, and by which field (suspension_signal)."""
-    action = action or REMOVE
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
     if suspensions:
@@ -4939,9 +4986,7 @@ def show_plan(
         console.result("People kept, and why:")
         kept = sorted(
             listed,
-            key=lambda kept: (
-                list(Kept).index(kept[1]) if kept[1] in list(Kept) else len(Kept)
-            ),
+            key=lambda kept: (list(Kept).index(kept[1]) if kept[1] in list(Kept) else len(Kept)),
         )
         for line in aligned(
             lambda: (
@@ -4994,7 +5039,7 @@ def show_plan(
 
 
 def confirm(
-    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action = REMOVE
+    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
 ) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
     # A blank name would be confirmed by a bare Enter, and one with control characters cannot be
@@ -5044,7 +5089,9 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
         last = result.last
         if last is None and not result.maybe_acted:
             return Result(
-                person, Outcome.NOT_ATTEMPTED, detail=f"the run stopped before the {action.noun}{note}"
+                person,
+                Outcome.NOT_ATTEMPTED,
+                detail=f"the run stopped before the {action.noun}{note}",
             )
         if result.maybe_acted or (last is not None and last.status in MAYBE_ACTED_STATUSES):
             return Result(
@@ -5230,8 +5277,8 @@ class Remover:
         report: AuditReport,
         console: Console,
         concurrency: int,
-        transfer_to: Person | None = None,
-        action: Action = REMOVE,
+        transfer_to: Person | None,
+        action: Action,
     ) -> None:
         self.client, self.ws, self.report, self.console = client, ws, report, console
         self.action = action
@@ -5278,7 +5325,8 @@ class Remover:
                     # sent; a worker still waiting for a slot sends nothing now
                     flying = self.client.sending
                     self.console.warn(
-                        f"interrupted: no new removals ({signals.name}); waiting for {flying} in"
+                        f"interrupted: no new {self.action.noun}s ({signals.name}); waiting for"
+                        f" {flying} in"
                         " flight (Ctrl-C again to abandon them)"
                     )
                 if signals.count >= 2:
@@ -5302,7 +5350,7 @@ class Remover:
                 )
             )
         self.console.warn(
-            f"abandoned {len(flying)} removals in flight; the report marks them unknown"
+            f"abandoned {len(flying)} {self.action.noun}s in flight; the report marks them unknown"
         )
 
     def _mark_not_attempted(self) -> None:
@@ -5365,7 +5413,9 @@ class Remover:
                         for person in batch
                     ]
                 else:
-                    outcomes = [Result(person, Outcome.FAILED, None, None, str(exc)) for person in batch]
+                    outcomes = [
+                        Result(person, Outcome.FAILED, None, None, str(exc)) for person in batch
+                    ]
                 with self.lock:
                     self.auth_error = self.auth_error or exc
                 self.client.stop.set()
@@ -5398,8 +5448,8 @@ class Remover:
             return exc
 
     def transfer(self, person: Person) -> Result:
-        """Moves the person's assets to the transfer target; anything but Outcome.TRANSFERRED keeps the
-        person."""
+        """Moves the person's assets to the transfer target; anything but Outcome.TRANSFERRED
+        keeps the person."""
         target = self.transfer_to
         assert target is not None
         return outcome_of(
@@ -5501,7 +5551,9 @@ class Remover:
             self.in_flight.pop(outcome.person.id, None)
         self._watch(outcome)
         if not self.report.record(outcome) or (
-            outcome.outcome == Outcome.NOT_ATTEMPTED and not outcome.transferred_to and not outcome.status
+            outcome.outcome == Outcome.NOT_ATTEMPTED
+            and not outcome.transferred_to
+            and not outcome.status
         ):
             return
         with self.lock:
@@ -5542,12 +5594,22 @@ class Remover:
                 self.client.stop.set()
             route_wrong = self.route_wrong
         if route_wrong and outcome.outcome == Outcome.ALREADY_GONE:
-            outcome.outcome, outcome.detail = Outcome.FAILED, WRONG_ROUTE
+            outcome.outcome, outcome.detail = Outcome.FAILED, self._wrong_route()
         for earlier in corrections:
             if earlier.outcome == Outcome.ALREADY_GONE:
                 self.report.correct(
-                    Result(earlier.person, Outcome.FAILED, earlier.status, earlier.request_id, WRONG_ROUTE)
+                    Result(
+                        earlier.person,
+                        Outcome.FAILED,
+                        earlier.status,
+                        earlier.request_id,
+                        self._wrong_route(),
+                    )
                 )
+
+    def _wrong_route(self) -> str:
+        noun = self.action.noun
+        return f"404 on every {noun} from the start: taken as a wrong route, not as already gone"
 
     def log(self, n: int, outcome: Result) -> None:
         person = outcome.person
@@ -5630,7 +5692,9 @@ def verify(
             if last.outcome == action.done:
                 detail = f"not listed after the run by {listing.source}, so the {action.noun} "
                 detail += "could not be seen"
-                report.correct(Result(person, Outcome.UNKNOWN, last.status, last.request_id, detail))
+                report.correct(
+                    Result(person, Outcome.UNKNOWN, last.status, last.request_id, detail)
+                )
             continue
         if last is None or (not complete and person.id not in listed):
             # a listing that leaves suspended members out tells nothing about those it omits
@@ -5689,7 +5753,7 @@ def summarize(
     report: AuditReport,
     plan: Plan,
     console: Console,
-    action: Action = REMOVE,
+    action: Action,
     verified: Verification | None = None,
 ) -> collections.Counter[str]:
     counts = collections.Counter(o.outcome for o in report.done.values())
@@ -5716,7 +5780,13 @@ def summarize(
         console.result(f"verified: {checked}{seen}")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(
-        counts[outcome] for outcome in (Outcome.FAILED, Outcome.TRANSFER_FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
+        counts[outcome]
+        for outcome in (
+            Outcome.FAILED,
+            Outcome.TRANSFER_FAILED,
+            Outcome.UNKNOWN,
+            Outcome.NOT_ATTEMPTED,
+        )
     )
     refused = [
         o
@@ -5743,7 +5813,7 @@ def summarize(
             if refused
             else ""
         )
-        handled = "are no longer members" if action is REMOVE else f"show as {action.is_done} now"
+        handled = action.again
         console.result(
             f"Next: run the same command again to finish the {unfinished} not done; people already"
             f" {action.past} {handled}, so nobody is handled twice.{again}"
@@ -5769,7 +5839,7 @@ def describe_plan(
     ws: Workspace,
     plan: Plan,
     dry_run: bool,
-    action: Action = REMOVE,
+    action: Action,
     everyone: bool = True,
 ) -> None:
     """Fills the --json document with the plan; outcomes are added when the run ends. Without
@@ -5805,7 +5875,7 @@ def describe_outcomes(
     report: AuditReport,
     plan: Plan,
     counts: collections.Counter[str],
-    action: Action = REMOVE,
+    action: Action,
     everyone: bool = True,
 ) -> None:
     doc["report"] = os.path.abspath(report.path)
@@ -5898,7 +5968,7 @@ def _run(
     show_email_files(config.email_files, console, plan)
     action = config.action
     logins = config.selection.inactive_days is not None
-    suspensions = action is not REMOVE or config.selection.only_suspended
+    suspensions = action.on_record or config.selection.only_suspended
     show_plan(
         ws,
         plan,
@@ -5974,7 +6044,9 @@ def _run(
         settle_earlier_reports(report, ws, config.label, console)
     for person in plan.gone:
         report.record(
-            Result(person, Outcome.ALREADY_GONE, detail="left the workspace after the plan was made")
+            Result(
+                person, Outcome.ALREADY_GONE, detail="left the workspace after the plan was made"
+            )
         )
     for person in plan.already:
         report.record(
@@ -6080,7 +6152,7 @@ def safety_stops(
     action = config.action
     # Refused before any request in a real run (resolve_config); listed here for the dry run.
     stops = [Stop(config.unprotected, ExitStatus.USAGE)] if config.unprotected else []
-    if action is UNSUSPEND and not plan.remove:
+    if action.undoes and not plan.remove:
         # An undo that reactivates nobody is never a success: the people it was given may be
         # suspended in a way the records do not show, or left out of the listing.
         stops.append(Stop(undo_sees_nobody(config, plan, ws), ExitStatus.ERROR, with_nobody=True))
@@ -6108,7 +6180,7 @@ def safety_stops(
             Stop(
                 f"protected emails that match nobody but look like typos: {entries}. Fix them in"
                 " --exclude or the exclude file",
-                ask=lambda terminal: ask_near_misses(terminal, near),
+                ask=lambda terminal: ask_near_misses(terminal, near, action),
                 instead="on a terminal without --yes it asks first",
                 declined="stopped to fix the protected emails that look like typos",
             )
@@ -6261,7 +6333,9 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
         if row.get("workspace_id") != str(ws.id) or not (row.get("person_id") or "").isdigit():
             continue
         pid, outcome = int(row["person_id"]), row.get("outcome") or ""
-        if outcome == Outcome.SUSPENDED or (outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name):
+        if outcome == Outcome.SUSPENDED or (
+            outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name
+        ):
             ours[pid] = True
         elif outcome == Outcome.UNSUSPENDED:
             ours[pid] = False
@@ -6300,7 +6374,8 @@ def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since
             pid, outcome, action = row.get("person_id") or "", row.get("outcome"), row.get("action")
             if row.get("workspace_id") != str(workspace_id) or not pid.isdigit():
                 continue
-            maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)  # the request may have acted at this time
+            # the request may have acted at this time
+            maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)
             if outcome == Outcome.SUSPENDED or (maybe and action == SUSPEND.name):
                 undone = False
             elif outcome == Outcome.UNSUSPENDED or (maybe and action == UNSUSPEND.name):
@@ -6314,9 +6389,9 @@ def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since
     return {pid: since for pid, (_, since) in latest.items()}
 
 
-def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
+def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]], action: Action) -> bool:
     listed = "".join(
-        f"  {shown(entry)}  looks like  {shown(match)}  (who would be removed)\n"
+        f"  {shown(entry)}  looks like  {shown(match)}  (who would be {action.past})\n"
         for entry, match in near
     )
     answer = terminal.ask(
@@ -6332,7 +6407,7 @@ def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
 
 
 def ask_protected_emails(
-    terminal: Terminal, narrowed_by: Sequence[str] = (), action: Action | None = None
+    terminal: Terminal, narrowed_by: Sequence[str], action: Action
 ) -> list[str]:
     """narrowed_by: the flags that select who may go; then not everyone would be removed."""
     who = (
@@ -6343,7 +6418,7 @@ def ask_protected_emails(
     terminal.write(
         terminal.stderr,
         f"No protected emails were given: {who} (and the admins, unless --include-admins) would be"
-        f" {(action or REMOVE).past}.\nEnter the email of each person to keep, one per line; a"
+        f" {action.past}.\nEnter the email of each person to keep, one per line; a"
         " blank line finishes.\n",
     )
     emails: list[str] = []
@@ -6777,7 +6852,7 @@ def run_workspaces(
         console.error("interrupted between workspaces; no further workspace was started")
     doc["workspaces"] = docs
     doc["not_run"] = [name for name, _, _ in runs[len(docs) :]]
-    show_workspace_table(docs, doc["not_run"], console, args.dry_run)
+    show_workspace_table(docs, doc["not_run"], console, args.dry_run, action_of(args))
     return overall_status(codes)
 
 
@@ -6790,14 +6865,27 @@ def overall_status(codes: Sequence[int]) -> int:
 
 
 def show_workspace_table(
-    docs: list[dict[str, Any]], not_run: list[str], console: Console, dry_run: bool
+    docs: list[dict[str, Any]],
+    not_run: list[str],
+    console: Console,
+    dry_run: bool,
+    action: Action,
 ) -> None:
     """One row per workspace. In a dry run the last column is the code each real run would end
     with before its first change (4 for a cap it would exceed), not the dry run's own 0."""
-    moved, ending = ("to remove", "would exit") if dry_run else ("removed", "exit code")
+    # Each workspace's own action names its count (a section may suspend where others remove).
+    actions = {ACTIONS.get(ws_doc.get("action", ""), action) for ws_doc in docs} or {action}
+    one = next(iter(actions)) if len(actions) == 1 else None
+    if dry_run:
+        moved = f"to {one.name}" if one else "to act on"
+    else:
+        moved = one.label(one.done) if one else "done"
+    ending = "would exit" if dry_run else "exit code"
     rows = [["workspace", "members", moved, "failed", "kept", ending]]
     for ws_doc in docs:
         counts = ws_doc.get("counts", {})
+        own = ACTIONS.get(ws_doc.get("action", ""), action)
+        key = f"to_{own.name}" if dry_run else own.done.replace("-", "_")
         failed = [counts[key] for key in ("failed", "transfer_failed", "unknown") if key in counts]
         # A dry run that failed itself (a network error, a swapped token) has no plan: its own code.
         code = (
@@ -6809,7 +6897,7 @@ def show_workspace_table(
             [
                 ws_doc["section"],
                 counts.get("members", "-"),
-                counts.get("to_remove" if dry_run else "removed", "-"),
+                counts.get(key, "-"),
                 sum(failed) if failed else "-",
                 counts.get("kept", "-"),
                 code,
@@ -7041,7 +7129,7 @@ class PendingReviewSession(ReviewSession):
     """Until phase 2: the page and its security can be tried, and nothing reaches AAC."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        action = SUSPEND.name if args.suspend else REMOVE.name
+        action = action_of(args).name
         self._choices = {
             "workspaces": [],
             "token_given": False,
@@ -8481,7 +8569,6 @@ def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Co
 # ---------------------------------------------------------------------------------------------
 
 
-
 HELP_EXAMPLES = """examples:
   the dry run first: the plan, nothing changed (the token from AAC_TOKEN_FILE)
     python remove_users.py --exclude-file keep.txt --dry-run
@@ -8791,27 +8878,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     verbs = what.add_mutually_exclusive_group()
-    verbs.add_argument(
-        "--suspend",
-        action="store_true",
-        help=(
-            "Suspend the chosen people instead of removing them: they cannot sign in, keep every"
-            " asset, and still count against the seat limit; schedules they own keep running. Same"
-            " selection, protections, plan, confirmation, --max-remove cap and report as a removal."
-            " --unsuspend --from-report undoes it."
-        ),
-    )
-    verbs.add_argument(
-        "--unsuspend",
-        action="store_true",
-        help=(
-            "Reactivate suspended people: those given by --from-report, --only/--only-file or"
-            " --only-suspended. Members who are not suspended are listed as not suspended and left"
-            " alone; if it can see nobody suspended among them, it stops (exit 1). It needs the"
-            " bulk unsuspend route: the API has no one-person unsuspend, so without it the run"
-            " stops (exit 1)."
-        ),
-    )
+    for action in ACTIONS.values():
+        if action.flag:
+            verbs.add_argument(action.flag, action="store_true", help=action.help)
     what.add_argument(
         "--from-report",
         metavar="PATH",
@@ -9119,7 +9188,7 @@ def resolve_config(
                 f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is"
                 " applied as it was reviewed"
             )
-    action = SUSPEND if args.suspend else UNSUSPEND if args.unsuspend else REMOVE
+    action = action_of(args)
     check_action_flags(args, action)
     base_url = check_url(
         args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL,
@@ -9136,11 +9205,7 @@ def resolve_config(
     # What they name: the plan, the directory settings, the files of emails, the report to undo.
     saved_plan = load_plan(args.plan) if args.plan else None
     if saved_plan and saved_plan.action != action.name:
-        how = (
-            f"--{saved_plan.action}"
-            if saved_plan.action != REMOVE.name
-            else "neither --suspend nor --unsuspend"
-        )
+        how = ACTIONS[saved_plan.action].flag or f"neither {' nor '.join(ACTION_FLAGS)}"
         raise SafetyStop(
             f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would"
             f" {action.name}; nothing was changed. Apply it with {how}"
@@ -9210,21 +9275,22 @@ def resolve_config(
 def check_action_flags(args: argparse.Namespace, action: Action) -> None:
     """Flags that make no sense with the chosen action are refused before any request."""
     # argparse catches it on the command line, not from a config file
-    if args.suspend and args.unsuspend:
-        raise UsageError("give --suspend or --unsuspend, not both")
+    given = [action.flag for action in actions_given(args)]
+    if len(given) > 1:
+        raise UsageError(f"give {' or '.join(given)}, not both")
     if args.transfer_to and not action.deletes_assets:
         raise UsageError(
-            f"--transfer-to moves assets before a removal; --{action.name} keeps every asset, so"
+            f"--transfer-to moves assets before a removal; {action.flag} keeps every asset, so"
             " leave it out"
         )
     if args.from_report and not action.undoes:
         raise UsageError("--from-report chooses whom --unsuspend reactivates: add --unsuspend")
     if args.from_report and (args.only or args.only_file):
         raise UsageError("give --from-report or --only/--only-file, not both")
-    if action is SUSPEND and (args.only_suspended or args.suspended_days is not None):
+    if not action.on_suspended and (args.only_suspended or args.suspended_days is not None):
         raise UsageError(
-            "--only-suspended and --suspended-days choose among suspended members; --suspend would"
-            " have nothing to do"
+            "--only-suspended and --suspended-days choose among suspended members;"
+            f" {action.flag} would have nothing to do"
         )
     if action.undoes and not narrowed_by(args) and not args.plan:
         others = [
@@ -9434,10 +9500,11 @@ def _run_guarded(
             # a refresh under way in another thread saves its new pair first
             config.tokens.wait_idle()
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        action = config.action if config is not None else action_of(args)
         return _failed(
             console,
             doc,
-            f"interrupted by {name} before any removal; nobody was removed",
+            f"interrupted by {name} before any {action.noun}; nobody was {action.past}",
             ExitStatus(128 + int(signum)),
         )
     except RemoveUsersError as exc:

@@ -123,6 +123,23 @@ REVIEW_IDLE = 30 * 60  # --review: the page's server ends after this many second
 REVIEW_PAGE_GONE = 10.0  # ... or this long after the work is over and the page stopped asking
 REVIEW_MAX_BODY = 8 * 2**20  # bytes in one request from the page (a keep-list file included)
 REVIEW_SOCKET_TIMEOUT = 15.0  # seconds a connection to the page may stay silent
+LOCK_WAIT = 300.0  # seconds a run waits for another run's token refresh before giving up
+LOCK_STALE = 600.0  # a lock file this old was left by a run that died (longer than any refresh)
+# requests a walk may spend beyond the pages its rows needed (the empty last one)
+LISTING_MARGIN = 2
+# people: with no count to hold it to, a walk that keeps finding new ids stops here
+MAX_LISTED = 1_000_000
+GRAPH_URL = "https://graph.microsoft.com"
+GRAPH_LOGIN_URL = "https://login.microsoftonline.com"
+GRAPH_PAGE_SIZE = 999
+# 999 users a page: ten million members; a server paging forever stops here
+MAX_GROUP_PAGES = 10_000
+LDAP_PAGE_SIZE = 500
+MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
+UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
+PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
+EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
+HELP_WIDTH = 80
 
 REPORT_FIELDS = [
     "time",
@@ -1391,8 +1408,6 @@ def _path_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-LOCK_WAIT = 300.0  # seconds a run waits for another run's token refresh before giving up
-LOCK_STALE = 600.0  # a lock file this old was left by a run that died (longer than any refresh)
 
 
 class _FileLock:
@@ -2708,10 +2723,6 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     return results
 
 
-# requests a walk may spend beyond the pages its rows needed (the empty last one)
-LISTING_MARGIN = 2
-# people: with no count to hold it to, a walk that keeps finding new ids stops here
-MAX_LISTED = 1_000_000
 
 
 class ListingError(ApiError):
@@ -2890,13 +2901,6 @@ def _fetch_pages(
 # Directory groups: who is in an Entra ID or LDAP group, read live, and every read fails closed
 # ---------------------------------------------------------------------------------------------
 
-GRAPH_URL = "https://graph.microsoft.com"
-GRAPH_LOGIN_URL = "https://login.microsoftonline.com"
-GRAPH_PAGE_SIZE = 999
-# 999 users a page: ten million members; a server paging forever stops here
-MAX_GROUP_PAGES = 10_000
-LDAP_PAGE_SIZE = 500
-MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
 LDAP_INSTALL = "python -m pip install -r requirements-ldap.txt"
 AD_CAPABILITY = "1.2.840.113556.1.4.800"  # LDAP_CAP_ACTIVE_DIRECTORY_OID, in the root DSE of AD
 AD_IN_CHAIN = "1.2.840.113556.1.4.1941"  # LDAP_MATCHING_RULE_IN_CHAIN: nested membership, AD only
@@ -3623,7 +3627,7 @@ def show_groups(plan: "Plan", groups: Sequence[GroupMembers], console: Console) 
             f"  --{row['role']}-group {row['source']}: {row['members']} members; {row['in_plan']}"
             f" of them {does}"
         )
-    kept = [p for p, reason in plan.kept if reason == KEEP_PROTECTED_GROUP]
+    kept = [p for p, reason in plan.kept if reason == Kept.PROTECTED_GROUP]
     if kept and console.verbosity >= 0:
         console.result("Kept as members of a protected group:")
         width = max(len(str(p.id)) for p in kept)
@@ -3672,40 +3676,40 @@ def group_roles(groups: Sequence[GroupMembers], role: str) -> dict[str, list[str
 # The plan: a pure function from members and protections to who goes and who stays, and why
 # ---------------------------------------------------------------------------------------------
 
-KEEP_CALLER = "the caller (you)"
-KEEP_PROTECTED = "protected email"
-KEEP_PROTECTED_GROUP = "in a protected group"
-KEEP_TRANSFER_TARGET = "transfer target"
-KEEP_ADMIN = "admin"
-KEEP_NO_EMAIL = "no email on record"
-KEEP_NOT_IN_PLAN = "not in the saved plan"
-KEEP_NOT_ONLY = "not on the --only list"
-KEEP_RECENT = "logged in recently"
-KEEP_NEVER = "never logged in"
-KEEP_LOGIN_UNKNOWN = "last login unknown"
-KEEP_NOT_IN_REPORT = "not suspended by the --from-report run"
-KEEP_NOT_SUSPENDED = "not suspended"
-KEEP_SUSPENDED_RECENTLY = "suspended recently"
-KEEP_SUSPENSION_UNKNOWN = "suspension time unknown"
-KEEP_REASONS = [
-    KEEP_CALLER,
-    KEEP_PROTECTED,
-    KEEP_PROTECTED_GROUP,
-    KEEP_TRANSFER_TARGET,
-    KEEP_ADMIN,
-    KEEP_NO_EMAIL,
-    KEEP_NOT_IN_PLAN,
-    KEEP_NOT_ONLY,
-    KEEP_RECENT,
-    KEEP_NEVER,
-    KEEP_LOGIN_UNKNOWN,
-    KEEP_NOT_IN_REPORT,
-    KEEP_NOT_SUSPENDED,
-    KEEP_SUSPENDED_RECENTLY,
-    KEEP_SUSPENSION_UNKNOWN,
-]
+class Word(str, enum.Enum):
+    """A word the report, --json and plan files use: the member is its word, in every sense (it
+    prints, compares, hashes and serializes as the text), so rows read back compare as written."""
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(self, spec)
+
+    __hash__ = str.__hash__
+
+
+class Kept(Word):
+    """Why the plan keeps a member: the plan's and --json's words. The order is the plan's."""
+
+    CALLER = "the caller (you)"
+    PROTECTED = "protected email"
+    PROTECTED_GROUP = "in a protected group"
+    TRANSFER_TARGET = "transfer target"
+    ADMIN = "admin"
+    NO_EMAIL = "no email on record"
+    NOT_IN_PLAN = "not in the saved plan"
+    NOT_ONLY = "not on the --only list"
+    RECENT = "logged in recently"
+    NEVER = "never logged in"
+    LOGIN_UNKNOWN = "last login unknown"
+    NOT_IN_REPORT = "not suspended by the --from-report run"
+    NOT_SUSPENDED = "not suspended"
+    SUSPENDED_RECENTLY = "suspended recently"
+    SUSPENSION_UNKNOWN = "suspension time unknown"
+
+
 PLAN_FORMAT = "remove_users.plan/1"
-UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
 
 
 @dataclass
@@ -3748,7 +3752,7 @@ class Plan:
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
-        return {reason: counts[reason] for reason in KEEP_REASONS if counts[reason]}
+        return {reason: counts[reason] for reason in Kept if counts[reason]}
 
 
 def make_plan(
@@ -3777,22 +3781,22 @@ def make_plan(
         if email in protected or (listed is not None and email in listed):
             seen.add(email)  # only what `unmatched` and `not_members` ask about: not 100,000 emails
         if person.id == caller_id or (me and email == me):
-            kept.append((person, KEEP_CALLER))
+            kept.append((person, Kept.CALLER))
         elif email and email in protected:
-            kept.append((person, KEEP_PROTECTED))
+            kept.append((person, Kept.PROTECTED))
         elif email and email in protections.groups:
-            kept.append((person, KEEP_PROTECTED_GROUP))
+            kept.append((person, Kept.PROTECTED_GROUP))
             groups[person.id] = protections.groups[email]
         elif target and email == target:
-            kept.append((person, KEEP_TRANSFER_TARGET))
+            kept.append((person, Kept.TRANSFER_TARGET))
         elif person.id in admin_ids and not protections.include_admins:
-            kept.append((person, KEEP_ADMIN))
+            kept.append((person, Kept.ADMIN))
         elif not email:
-            kept.append((person, KEEP_NO_EMAIL))  # a missing email must never mean removal
+            kept.append((person, Kept.NO_EMAIL))  # a missing email must never mean removal
         elif only is not None and email not in only:
-            kept.append((person, KEEP_NOT_ONLY))
+            kept.append((person, Kept.NOT_ONLY))
         elif selection.only_ids is not None and person.id not in selection.only_ids:
-            kept.append((person, KEEP_NOT_IN_REPORT))
+            kept.append((person, Kept.NOT_IN_REPORT))
         elif selection.inactive_days is not None and (reason := _activity_keeps(person, selection)):
             kept.append((person, reason))
         elif selection.only_suspended and (reason := _suspension_keeps(person, selection)):
@@ -3812,15 +3816,15 @@ def make_plan(
 def _activity_keeps(person: Person, selection: Selection) -> str | None:
     """Why --inactive-days keeps this person, or None if they have been away long enough."""
     if not person.has_last_login:
-        return KEEP_LOGIN_UNKNOWN  # a missing field is unknown, never "never logged in"
+        return Kept.LOGIN_UNKNOWN  # a missing field is unknown, never "never logged in"
     if person.last_login is None:
-        return None if selection.include_never_logged_in else KEEP_NEVER
+        return None if selection.include_never_logged_in else Kept.NEVER
     when = parse_time(person.last_login)
     if when is None or when <= EPOCH:
-        return KEEP_LOGIN_UNKNOWN  # 0 or -1 is how Java and SQL write "never": not a login in 1970
+        return Kept.LOGIN_UNKNOWN  # 0 or -1 is how Java and SQL write "never": not a login in 1970
     now = selection.now or dt.datetime.now(dt.timezone.utc)
     assert selection.inactive_days is not None
-    return None if now - when > dt.timedelta(days=selection.inactive_days) else KEEP_RECENT
+    return None if now - when > dt.timedelta(days=selection.inactive_days) else Kept.RECENT
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -3829,17 +3833,17 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 def _suspension_keeps(person: Person, selection: Selection) -> str | None:
     """Why --only-suspended (and --suspended-days) keeps this person, or None if they may go."""
     if not person.suspended:
-        return KEEP_NOT_SUSPENDED
+        return Kept.NOT_SUSPENDED
     if selection.suspended_days is None:
         return None
     since = suspension_since(person, selection)
     if since.when is None:
-        return KEEP_SUSPENSION_UNKNOWN  # never a guess of how long ago
+        return Kept.SUSPENSION_UNKNOWN  # never a guess of how long ago
     now = selection.now or dt.datetime.now(dt.timezone.utc)
     if now - since.when <= dt.timedelta(days=selection.suspended_days):
-        return KEEP_SUSPENDED_RECENTLY
+        return Kept.SUSPENDED_RECENTLY
     # Reactivated long ago and suspended again since, by someone else, at a time nobody recorded.
-    return KEEP_SUSPENSION_UNKNOWN if since.after else None
+    return Kept.SUSPENSION_UNKNOWN if since.after else None
 
 
 class Since(NamedTuple):
@@ -3996,7 +4000,6 @@ class SavedPlan:
     only_suspended: bool = False
 
 
-PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
 
 
 def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
@@ -4216,7 +4219,7 @@ def apply_saved_plan(
             + ". Nothing was removed; make a new plan"
         )
     kept = [(p, r) for p, r in current.kept] + [
-        (p, KEEP_NOT_IN_PLAN) for p in current.remove if p.id not in planned
+        (p, Kept.NOT_IN_PLAN) for p in current.remove if p.id not in planned
     ]
     return Plan(remove, kept, current.unmatched, gone, groups=current.groups)
 
@@ -4230,25 +4233,24 @@ def find_member(people: Iterable[Person], email: str) -> Person | None:
 # The audit report: an intent row synced before each removal, then the outcome; last row wins
 # ---------------------------------------------------------------------------------------------
 
-REMOVED, ALREADY_GONE, FAILED, NOT_ATTEMPTED, UNKNOWN, TRANSFER_FAILED, ATTEMPTING = (
-    "removed",
-    "already-gone",
-    "failed",
-    "not-attempted",
-    "unknown",
-    "transfer-failed",
-    "attempting",
-)
-SUSPENDED, ALREADY_SUSPENDED, UNSUSPENDED, NOT_SUSPENDED = (
-    "suspended",
-    "already-suspended",
-    "unsuspended",
-    "not-suspended",
-)
+class Outcome(Word):
+    """What a run did for one person: the report's `outcome` column and --json's words."""
 
+    REMOVED = "removed"
+    ALREADY_GONE = "already-gone"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not-attempted"
+    UNKNOWN = "unknown"
+    TRANSFER_FAILED = "transfer-failed"
+    ATTEMPTING = "attempting"  # the intent, synced before the request: never a run's last word
+    SUSPENDED = "suspended"
+    ALREADY_SUSPENDED = "already-suspended"
+    UNSUSPENDED = "unsuspended"
+    NOT_SUSPENDED = "not-suspended"
+    TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
 
 @dataclass
-class Outcome:
+class Result:
     person: Person
     outcome: str
     status: int | None = None
@@ -4279,7 +4281,7 @@ class AuditReport:
         self.fields = list(REPORT_FIELDS)
         self.console = console or Console()
         self.lock = threading.Lock()
-        self.done: dict[int, Outcome] = {}  # this run's last word on each person
+        self.done: dict[int, Result] = {}  # this run's last word on each person
         self.failure: OSError | None = None
         self.unwritten = 0
         self.fd: int | None = None
@@ -4319,17 +4321,17 @@ class AuditReport:
         """The intent, synced before the request goes out. False: do not send (it could not be
         written, or the person already has this run's outcome, such as `unknown` after an abandon).
         """
-        return self._row(Outcome(person, ATTEMPTING, detail=detail), sync=True, unless_done=True)
+        return self._row(Result(person, Outcome.ATTEMPTING, detail=detail), sync=True, unless_done=True)
 
     def attempt_all(self, people: list[Person], detail: str) -> bool:
         """The intents of a bulk request's people: one write and one sync for the whole batch."""
         return self._write(
-            [Outcome(person, ATTEMPTING, detail=detail) for person in people],
+            [Result(person, Outcome.ATTEMPTING, detail=detail) for person in people],
             sync=True,
             unless_done=True,
         )
 
-    def record(self, outcome: Outcome) -> bool:
+    def record(self, outcome: Result) -> bool:
         """The run's outcome for a person, once; a later outcome for the same person is ignored."""
         with self.lock:
             if outcome.person.id in self.done:
@@ -4338,18 +4340,18 @@ class AuditReport:
         self._row(outcome)
         return True
 
-    def correct(self, outcome: Outcome, counts: bool = True) -> None:
+    def correct(self, outcome: Result, counts: bool = True) -> None:
         """A later row that overrides the person's earlier ones (verification, settling)."""
         if counts:
             with self.lock:
                 self.done[outcome.person.id] = outcome
         self._row(outcome)
 
-    def _row(self, outcome: Outcome, sync: bool = False, unless_done: bool = False) -> bool:
+    def _row(self, outcome: Result, sync: bool = False, unless_done: bool = False) -> bool:
         return self._write([outcome], sync, unless_done)
 
     def _write(
-        self, outcomes: list[Outcome], sync: bool = False, unless_done: bool = False
+        self, outcomes: list[Result], sync: bool = False, unless_done: bool = False
     ) -> bool:
         line = b"".join(self._line(outcome) for outcome in outcomes)
         with self.lock:
@@ -4419,7 +4421,7 @@ class AuditReport:
                 self.synced = max(self.synced, target)
             return True
 
-    def _line(self, outcome: Outcome) -> bytes:
+    def _line(self, outcome: Result) -> bytes:
         return _csv_line(
             {
                 "action": outcome.action or self.action,
@@ -4507,7 +4509,7 @@ def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person,
             row.get("action") or "remove",
         )
         for pid, row in last.items()
-        if row.get("outcome") == ATTEMPTING
+        if row.get("outcome") == Outcome.ATTEMPTING
     }
 
 
@@ -4533,11 +4535,11 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
         if action.on_record and pid not in members:  # a suspension is seen only on a listed record
             not_taken["not listed (unknown)"] += 1
             detail = f"{stopped}; not listed by {ws.listed_by}, so whether it took cannot be seen"
-            report.correct(Outcome(person, UNKNOWN, detail=detail, action=name), counts=False)
+            report.correct(Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False)
         elif action.took(members.get(pid)):
             took[action.done] += 1
             report.correct(
-                Outcome(
+                Result(
                     person,
                     action.done,
                     detail=f"{stopped}; the listing shows them {action.is_done}",
@@ -4548,9 +4550,9 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
         else:
             not_taken[_plural(action.is_not)] += 1
             report.correct(
-                Outcome(
+                Result(
                     person,
-                    FAILED,
+                    Outcome.FAILED,
                     detail=f"{stopped}; the listing shows them {action.is_not}",
                     action=name,
                 ),
@@ -4574,7 +4576,6 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
     return f"remove_users-{section}{workspace_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv"
 
 
-EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
 
 
 def earlier_default_reports(
@@ -4627,8 +4628,8 @@ class Action:
     noun: str  # "removal": in details ("the run stopped before the removal")
     done: str  # the outcome when the server did it
     gone: str | None  # the outcome when the server says the person is not a member; None: failed
-    failed: str = FAILED  # the outcome when the server refused it
-    unsure: str = UNKNOWN  # the outcome when the server may or may not have acted
+    failed: str = Outcome.FAILED  # the outcome when the server refused it
+    unsure: str = Outcome.UNKNOWN  # the outcome when the server may or may not have acted
     note: str = ""  # appended to every detail that is not a success
     verb: str = ""  # "removes": the confirmation and the refusals
     doing: str = ""  # "Removing": the progress line
@@ -4652,8 +4653,8 @@ class Action:
 
     @property
     def outcomes(self) -> list[str]:
-        extra = [TRANSFER_FAILED] if self.deletes_assets else []
-        return [self.done, self.already, FAILED, *extra, UNKNOWN, NOT_ATTEMPTED]
+        extra = [Outcome.TRANSFER_FAILED] if self.deletes_assets else []
+        return [self.done, self.already, Outcome.FAILED, *extra, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED]
 
     def label(self, outcome: str) -> str:
         return outcome.replace("-", " ")
@@ -4662,12 +4663,12 @@ class Action:
 REMOVE = Action(
     name="remove",
     noun="removal",
-    done=REMOVED,
-    gone=ALREADY_GONE,
+    done=Outcome.REMOVED,
+    gone=Outcome.ALREADY_GONE,
     verb="removes",
     doing="Removing",
     past="removed",
-    already=ALREADY_GONE,
+    already=Outcome.ALREADY_GONE,
     verified="are no longer members",
     is_done="absent",
     is_not="still a member",
@@ -4679,12 +4680,12 @@ REMOVE = Action(
 SUSPEND = Action(
     name="suspend",
     noun="suspension",
-    done=SUSPENDED,
+    done=Outcome.SUSPENDED,
     gone=None,  # a person who left cannot be suspended: that is a failure, not a success
     verb="suspends",
     doing="Suspending",
     past="suspended",
-    already=ALREADY_SUSPENDED,
+    already=Outcome.ALREADY_SUSPENDED,
     verified="are suspended",
     is_done="suspended",
     is_not="not suspended",
@@ -4700,12 +4701,12 @@ SUSPEND = Action(
 UNSUSPEND = Action(
     name="unsuspend",
     noun="unsuspension",
-    done=UNSUSPENDED,
+    done=Outcome.UNSUSPENDED,
     gone=None,
     verb="unsuspends",
     doing="Unsuspending",
     past="unsuspended",
-    already=NOT_SUSPENDED,
+    already=Outcome.NOT_SUSPENDED,
     verified="are active again",
     undoes=True,
     is_done="active again",
@@ -4717,15 +4718,14 @@ UNSUSPEND = Action(
     needs=lambda person: person.suspended,
     took=lambda now: now is not None and not now.suspended,
 )
-TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
 # A step before a removal, not a run's action: only its outcomes are used.
 TRANSFER = Action(
     name="transfer",
     noun="transfer of assets",
-    done=TRANSFERRED,
+    done=Outcome.TRANSFERRED,
     gone=None,
-    failed=TRANSFER_FAILED,
-    unsure=TRANSFER_FAILED,
+    failed=Outcome.TRANSFER_FAILED,
+    unsure=Outcome.TRANSFER_FAILED,
     note="; the person was kept",
 )
 ACTIONS = {action.name: action for action in (REMOVE, SUSPEND, UNSUSPEND)}
@@ -4931,16 +4931,16 @@ def show_plan(
     show_groups(plan, groups, console)
     # With --only, everyone else is "not on the --only list": a count, so the few who go stand out.
     folded = (
-        [p for p, reason in plan.kept if reason == KEEP_NOT_ONLY] if console.verbosity < 1 else []
+        [p for p, reason in plan.kept if reason == Kept.NOT_ONLY] if console.verbosity < 1 else []
     )
-    listed = [(p, reason) for p, reason in plan.kept if not (folded and reason == KEEP_NOT_ONLY)]
+    listed = [(p, reason) for p, reason in plan.kept if not (folded and reason == Kept.NOT_ONLY)]
     if listed and console.verbosity >= 0:
         console.result("")
         console.result("People kept, and why:")
         kept = sorted(
             listed,
             key=lambda kept: (
-                KEEP_REASONS.index(kept[1]) if kept[1] in KEEP_REASONS else len(KEEP_REASONS)
+                list(Kept).index(kept[1]) if kept[1] in list(Kept) else len(Kept)
             ),
         )
         for line in aligned(
@@ -4958,7 +4958,7 @@ def show_plan(
     if folded and console.verbosity >= 0:
         if not listed:
             console.result("")
-        console.result(f"Also kept, {KEEP_NOT_ONLY}: {people_count(len(folded))} (-v lists them)")
+        console.result(f"Also kept, {Kept.NOT_ONLY}: {people_count(len(folded))} (-v lists them)")
     if plan.remove and console.verbosity >= 0:
         console.result("")
         console.result(
@@ -5036,18 +5036,18 @@ def _names_missing_route(answer: Answer) -> bool:
     return name == "RouteNotFoundException" or "routenotfound" in text or "no route" in text
 
 
-def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiError") -> Outcome:
+def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiError") -> Result:
     """The one place a client result becomes an outcome, for every action. `halt` on the outcome
     says the whole run must stop (a missing route, a wait longer than the tool accepts)."""
     note = action.note
     if isinstance(result, Stopped):
         last = result.last
         if last is None and not result.maybe_acted:
-            return Outcome(
-                person, NOT_ATTEMPTED, detail=f"the run stopped before the {action.noun}{note}"
+            return Result(
+                person, Outcome.NOT_ATTEMPTED, detail=f"the run stopped before the {action.noun}{note}"
             )
         if result.maybe_acted or (last is not None and last.status in MAYBE_ACTED_STATUSES):
-            return Outcome(
+            return Result(
                 person,
                 action.unsure,
                 last.status if last else None,
@@ -5056,7 +5056,7 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
                 f" lost or a gateway gave up); the server may or may not have acted{note}",
             )
         assert last is not None
-        return Outcome(
+        return Result(
             person,
             action.failed,
             last.status,
@@ -5064,9 +5064,9 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
             f"interrupted before retrying: {last.message or _reason(last.status)}{note}",
         )
     if isinstance(result, LongWait):
-        outcome = Outcome(
+        outcome = Result(
             person,
-            NOT_ATTEMPTED,
+            Outcome.NOT_ATTEMPTED,
             result.status,
             result.request_id,
             f"{result.message}; not sent again{note}",
@@ -5079,21 +5079,21 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
         return outcome
     if isinstance(result, ApiError):
         if result.status is None:  # no answer at all, even after retries
-            return Outcome(
+            return Result(
                 person,
                 action.unsure,
                 None,
                 None,
                 f"{result.message}; the server may or may not have acted{note}",
             )
-        return Outcome(
+        return Result(
             person, action.failed, result.status, result.request_id, result.message + note
         )
     answer = result
     if answer.ok:
         suspect = _suspect_success(answer)
         if suspect:
-            return Outcome(
+            return Result(
                 person,
                 action.unsure,
                 answer.status,
@@ -5101,10 +5101,10 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
                 f"answered {answer.status} with {suspect}: not taken as a"
                 f" {action.noun}{_decides(action)}{note}",
             )
-        return Outcome(person, action.done, answer.status, answer.request_id)
+        return Result(person, action.done, answer.status, answer.request_id)
     reason = answer.message or _reason(answer.status)
     if answer.status == 404 and _names_missing_route(answer):
-        outcome = Outcome(
+        outcome = Result(
             person,
             action.failed,
             404,
@@ -5120,27 +5120,27 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
     if answer.status in (404, 410) and action.gone is not None:
         if answer.retried_after_no_answer:
             # The earlier attempt's answer was lost; the person being gone now means it acted.
-            return Outcome(
+            return Result(
                 person,
                 action.done,
                 answer.status,
                 answer.request_id,
                 f"gone on retry: the earlier attempt did the {action.noun}",
             )
-        return Outcome(person, action.gone, answer.status, answer.request_id, answer.message)
+        return Result(person, action.gone, answer.status, answer.request_id, answer.message)
     if answer.status in MAYBE_ACTED_STATUSES or answer.retried_after_no_answer:
-        return Outcome(
+        return Result(
             person,
             action.unsure,
             answer.status,
             answer.request_id,
             f"{reason}, after a request that may have acted{_decides(action)}{note}",
         )
-    return Outcome(person, action.failed, answer.status, answer.request_id, reason + note)
+    return Result(person, action.failed, answer.status, answer.request_id, reason + note)
 
 
 def _decides(action: Action) -> str:
-    return "; the verification decides" if action.unsure == UNKNOWN else ""
+    return "; the verification decides" if action.unsure == Outcome.UNKNOWN else ""
 
 
 class Signals:
@@ -5245,7 +5245,7 @@ class Remover:
         self.auth_error: RemoveUsersError | None = None
         self.halt: str | None = None  # why the run stopped starting removals, besides signals
         self.any_done = False
-        self.early: list[Outcome] = []  # outcomes from the start while nothing succeeded
+        self.early: list[Result] = []  # outcomes from the start while nothing succeeded
         self.route_wrong = False
         self.one_by_one = False  # the bulk route answered 404: one request per person from then on
         self.bulk_in_flight = 0
@@ -5292,9 +5292,9 @@ class Remover:
             flying = list(self.in_flight.values())
         for person in flying:
             self.report.record(
-                Outcome(
+                Result(
                     person,
-                    UNKNOWN,
+                    Outcome.UNKNOWN,
                     detail=(
                         "abandoned in flight by a second Ctrl-C; the server may or may not have"
                         " acted"
@@ -5313,11 +5313,11 @@ class Remover:
             flying = list(self.in_flight.values())
         for person in rest:
             self.report.record(
-                Outcome(person, NOT_ATTEMPTED, detail="the run stopped before this person")
+                Result(person, Outcome.NOT_ATTEMPTED, detail="the run stopped before this person")
             )
         for person in flying:  # only after an abandon; record() keeps the first row per person
             self.report.record(
-                Outcome(person, UNKNOWN, detail="still in flight when the run stopped")
+                Result(person, Outcome.UNKNOWN, detail="still in flight when the run stopped")
             )
 
     def _next(self) -> tuple[list[Person], bool]:
@@ -5361,20 +5361,20 @@ class Remover:
             except (AuthError, TokenError) as exc:
                 if isinstance(exc, AuthError):
                     outcomes = [
-                        Outcome(person, FAILED, exc.status, exc.request_id, exc.message)
+                        Result(person, Outcome.FAILED, exc.status, exc.request_id, exc.message)
                         for person in batch
                     ]
                 else:
-                    outcomes = [Outcome(person, FAILED, None, None, str(exc)) for person in batch]
+                    outcomes = [Result(person, Outcome.FAILED, None, None, str(exc)) for person in batch]
                 with self.lock:
                     self.auth_error = self.auth_error or exc
                 self.client.stop.set()
             # noqa: BLE001 - one person's surprise must not lose the others
             except Exception as exc:
                 outcomes = [
-                    Outcome(
+                    Result(
                         person,
-                        UNKNOWN,
+                        Outcome.UNKNOWN,
                         None,
                         None,
                         f"unexpected error: {type(exc).__name__}: {exc}",
@@ -5397,8 +5397,8 @@ class Remover:
                 raise
             return exc
 
-    def transfer(self, person: Person) -> Outcome:
-        """Moves the person's assets to the transfer target; anything but TRANSFERRED keeps the
+    def transfer(self, person: Person) -> Result:
+        """Moves the person's assets to the transfer target; anything but Outcome.TRANSFERRED keeps the
         person."""
         target = self.transfer_to
         assert target is not None
@@ -5406,16 +5406,16 @@ class Remover:
             TRANSFER, person, self._call(lambda: self.client.transfer_assets(person.id, target.id))
         )
 
-    def carry_out(self, person: Person) -> Outcome:
+    def carry_out(self, person: Person) -> Result:
         """Transfers (with --transfer-to), then acts; the person stays if the transfer failed."""
         if self.transfer_to is None:
             return self.act(person)
         moved = self.transfer(person)
-        if moved.outcome != TRANSFERRED:
+        if moved.outcome != Outcome.TRANSFERRED:
             return moved
         outcome = self.act(person)
         outcome.transferred_to = self.transfer_to.email or str(self.transfer_to.id)
-        if outcome.outcome == NOT_ATTEMPTED:
+        if outcome.outcome == Outcome.NOT_ATTEMPTED:
             outcome.detail = (
                 f"assets were transferred, then the run stopped before the {self.action.noun} of"
                 " this person"
@@ -5429,7 +5429,7 @@ class Remover:
             )
         return outcome
 
-    def act(self, person: Person) -> Outcome:
+    def act(self, person: Person) -> Result:
         """The action for one person: an intent row synced first, then the request."""
         action = self.action
         assert action.send_one is not None
@@ -5437,16 +5437,16 @@ class Remover:
             return outcome_of(action, person, Stopped(None, False))
         if not self.report.attempt(person, f"about to send the {action.noun}"):
             self.client.stop.set()
-            return Outcome(
+            return Result(
                 person,
-                NOT_ATTEMPTED,
+                Outcome.NOT_ATTEMPTED,
                 detail=f"the report could not be written, so this {action.noun} was not sent",
             )
         return outcome_of(
             action, person, self._call(lambda: action.send_one(self.client, self.ws.id, person.id))
         )
 
-    def act_many(self, batch: list[Person]) -> list[Outcome]:
+    def act_many(self, batch: list[Person]) -> list[Result]:
         """The action for a batch in one bulk request; its result is each person's result. Where the
         bulk route is missing (404: the ids are in the body, so it cannot mean "gone"), the batch
         goes back to the queue and every later person gets the one-person route."""
@@ -5459,7 +5459,7 @@ class Remover:
         ):
             self.client.stop.set()
             detail = f"the report could not be written, so this {action.noun} was not sent"
-            return [Outcome(p, NOT_ATTEMPTED, detail=detail) for p in batch]
+            return [Result(p, Outcome.NOT_ATTEMPTED, detail=detail) for p in batch]
         result = self._call(
             lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch])
         )
@@ -5484,11 +5484,11 @@ class Remover:
             return []
         return [outcome_of(action, person, result) for person in batch]
 
-    def _no_route(self, person: Person, answer: Answer) -> Outcome:
+    def _no_route(self, person: Person, answer: Answer) -> Result:
         """The bulk route is missing and the action has no other: the run stops and says so."""
         name = self.action.name
         why = f"no bulk {name} route on this server (404), and the API has no one-person {name}"
-        outcome = Outcome(person, FAILED, answer.status, answer.request_id, why)
+        outcome = Result(person, Outcome.FAILED, answer.status, answer.request_id, why)
         outcome.halt = (
             f"{answer.method} {answer.path} answered 404: {why}, so the tool invents none. No "
             f"new {self.action.noun}s were started; do them in the AAC admin UI, or once the route "
@@ -5496,12 +5496,12 @@ class Remover:
         )
         return outcome
 
-    def _finish(self, outcome: Outcome) -> None:
+    def _finish(self, outcome: Result) -> None:
         with self.lock:
             self.in_flight.pop(outcome.person.id, None)
         self._watch(outcome)
         if not self.report.record(outcome) or (
-            outcome.outcome == NOT_ATTEMPTED and not outcome.transferred_to and not outcome.status
+            outcome.outcome == Outcome.NOT_ATTEMPTED and not outcome.transferred_to and not outcome.status
         ):
             return
         with self.lock:
@@ -5509,17 +5509,17 @@ class Remover:
             n = self.finished
         self.log(n, outcome)
 
-    def _watch(self, outcome: Outcome) -> None:
+    def _watch(self, outcome: Result) -> None:
         """Stops the run when the server says stop: a missing route, a long 429, or the first
         EARLY_STOP removals all refused alike (403: rights; 404: a wrong route, not everyone gone).
         """
         halt = outcome.halt
         noun = self.action.noun
-        corrections: list[Outcome] = []
+        corrections: list[Result] = []
         with self.lock:
             if outcome.outcome == self.action.done:
                 self.any_done = True
-            elif not self.any_done and outcome.outcome != NOT_ATTEMPTED:
+            elif not self.any_done and outcome.outcome != Outcome.NOT_ATTEMPTED:
                 self.early.append(outcome)
                 statuses = {o.status for o in self.early}
                 if not halt and len(self.early) >= EARLY_STOP and statuses in ({403}, {404}):
@@ -5541,15 +5541,15 @@ class Remover:
                 self.halt = halt
                 self.client.stop.set()
             route_wrong = self.route_wrong
-        if route_wrong and outcome.outcome == ALREADY_GONE:
-            outcome.outcome, outcome.detail = FAILED, WRONG_ROUTE
+        if route_wrong and outcome.outcome == Outcome.ALREADY_GONE:
+            outcome.outcome, outcome.detail = Outcome.FAILED, WRONG_ROUTE
         for earlier in corrections:
-            if earlier.outcome == ALREADY_GONE:
+            if earlier.outcome == Outcome.ALREADY_GONE:
                 self.report.correct(
-                    Outcome(earlier.person, FAILED, earlier.status, earlier.request_id, WRONG_ROUTE)
+                    Result(earlier.person, Outcome.FAILED, earlier.status, earlier.request_id, WRONG_ROUTE)
                 )
 
-    def log(self, n: int, outcome: Outcome) -> None:
+    def log(self, n: int, outcome: Result) -> None:
         person = outcome.person
         who = f"{person.email} (id {person.id})"
         prefix = f"[{n}/{self.total}]"
@@ -5626,29 +5626,29 @@ def verify(
         if last is not None and person.id not in listed and action.on_record:
             # Suspension shows only on a listed record, and no listing is known to show suspended
             # members: an acknowledged request whose person is not listed could not be seen.
-            unseen += last.outcome in (action.done, UNKNOWN)
+            unseen += last.outcome in (action.done, Outcome.UNKNOWN)
             if last.outcome == action.done:
                 detail = f"not listed after the run by {listing.source}, so the {action.noun} "
                 detail += "could not be seen"
-                report.correct(Outcome(person, UNKNOWN, last.status, last.request_id, detail))
+                report.correct(Result(person, Outcome.UNKNOWN, last.status, last.request_id, detail))
             continue
         if last is None or (not complete and person.id not in listed):
             # a listing that leaves suspended members out tells nothing about those it omits
             continue
         acknowledged += last.outcome == action.done
         took = action.took(listed.get(person.id))
-        if not took and last.outcome in (action.done, action.gone, UNKNOWN):
+        if not took and last.outcome in (action.done, action.gone, Outcome.UNKNOWN):
             report.correct(
-                Outcome(
+                Result(
                     person,
-                    FAILED,
+                    Outcome.FAILED,
                     detail=f"{action.is_not} after the run (verified)",
                     transferred_to=last.transferred_to,
                 )
             )
-        elif took and last.outcome in (FAILED, UNKNOWN):
+        elif took and last.outcome in (Outcome.FAILED, Outcome.UNKNOWN):
             report.correct(
-                Outcome(
+                Result(
                     person,
                     action.done,
                     detail=f"verified {action.is_done} after the run",
@@ -5696,13 +5696,13 @@ def summarize(
     parts = [
         f"{action.label(action.done)} {counts[action.done]}",
         f"{action.label(action.already)} {counts[action.already]}",
-        f"failed {counts[FAILED]}",
+        f"failed {counts[Outcome.FAILED]}",
     ]
-    if counts[TRANSFER_FAILED]:
-        parts.append(f"transfer failed {counts[TRANSFER_FAILED]}")
-    if counts[UNKNOWN]:
-        parts.append(f"unknown {counts[UNKNOWN]}")
-    parts += [f"not attempted {counts[NOT_ATTEMPTED]}", f"kept {len(plan.kept)}"]
+    if counts[Outcome.TRANSFER_FAILED]:
+        parts.append(f"transfer failed {counts[Outcome.TRANSFER_FAILED]}")
+    if counts[Outcome.UNKNOWN]:
+        parts.append(f"unknown {counts[Outcome.UNKNOWN]}")
+    parts += [f"not attempted {counts[Outcome.NOT_ATTEMPTED]}", f"kept {len(plan.kept)}"]
     if plan.not_members:
         parts.append(f"not a member {len(plan.not_members)}")
     console.result("")
@@ -5716,12 +5716,12 @@ def summarize(
         console.result(f"verified: {checked}{seen}")
     console.result(f"Report: {os.path.abspath(report.path)}")
     unfinished = sum(
-        counts[outcome] for outcome in (FAILED, TRANSFER_FAILED, UNKNOWN, NOT_ATTEMPTED)
+        counts[outcome] for outcome in (Outcome.FAILED, Outcome.TRANSFER_FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
     )
     refused = [
         o
         for o in report.done.values()
-        if o.outcome in (FAILED, TRANSFER_FAILED) and refused_for_good(o.status)
+        if o.outcome in (Outcome.FAILED, Outcome.TRANSFER_FAILED) and refused_for_good(o.status)
     ]
     if unfinished and len(refused) == unfinished:
         statuses = "/".join(sorted({str(o.status) for o in refused}))
@@ -5818,7 +5818,7 @@ def describe_outcomes(
     for person in plan.gone + plan.already + plan.remove:
         outcome = report.done.get(person.id)
         if outcome is None:
-            people.append(person_json(person, outcome=NOT_ATTEMPTED))
+            people.append(person_json(person, outcome=Outcome.NOT_ATTEMPTED))
             continue
         people.append(
             person_json(
@@ -5884,7 +5884,7 @@ def _run(
             f" would remove {match}"
         )
     for person, reason in plan.kept:
-        if reason == KEEP_NO_EMAIL:
+        if reason == Kept.NO_EMAIL:
             console.warn(
                 f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept"
             )
@@ -5974,11 +5974,11 @@ def _run(
         settle_earlier_reports(report, ws, config.label, console)
     for person in plan.gone:
         report.record(
-            Outcome(person, ALREADY_GONE, detail="left the workspace after the plan was made")
+            Result(person, Outcome.ALREADY_GONE, detail="left the workspace after the plan was made")
         )
     for person in plan.already:
         report.record(
-            Outcome(
+            Result(
                 person,
                 action.already,
                 detail=f"{action.label(action.already)} before the run; nothing sent",
@@ -6046,7 +6046,7 @@ def _run(
         status = ExitStatus.ERROR
     elif verify_error is not None:
         status = ExitStatus.SOME_FAILED
-    elif counts[FAILED] or counts[UNKNOWN] or counts[TRANSFER_FAILED]:
+    elif counts[Outcome.FAILED] or counts[Outcome.UNKNOWN] or counts[Outcome.TRANSFER_FAILED]:
         status = ExitStatus.SOME_FAILED
     else:
         status = ExitStatus.OK
@@ -6261,9 +6261,9 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
         if row.get("workspace_id") != str(ws.id) or not (row.get("person_id") or "").isdigit():
             continue
         pid, outcome = int(row["person_id"]), row.get("outcome") or ""
-        if outcome == SUSPENDED or (outcome == ATTEMPTING and row.get("action") == SUSPEND.name):
+        if outcome == Outcome.SUSPENDED or (outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name):
             ours[pid] = True
-        elif outcome == UNSUSPENDED:
+        elif outcome == Outcome.UNSUSPENDED:
             ours[pid] = False
     ids = {pid for pid, suspended in ours.items() if suspended}
     if not ids:
@@ -6300,10 +6300,10 @@ def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since
             pid, outcome, action = row.get("person_id") or "", row.get("outcome"), row.get("action")
             if row.get("workspace_id") != str(workspace_id) or not pid.isdigit():
                 continue
-            maybe = outcome in (ATTEMPTING, UNKNOWN)  # the request may have acted at this time
-            if outcome == SUSPENDED or (maybe and action == SUSPEND.name):
+            maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)  # the request may have acted at this time
+            if outcome == Outcome.SUSPENDED or (maybe and action == SUSPEND.name):
                 undone = False
-            elif outcome == UNSUSPENDED or (maybe and action == UNSUSPEND.name):
+            elif outcome == Outcome.UNSUSPENDED or (maybe and action == UNSUSPEND.name):
                 undone = True
             else:
                 continue
@@ -8481,7 +8481,6 @@ def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Co
 # ---------------------------------------------------------------------------------------------
 
 
-HELP_WIDTH = 80
 
 HELP_EXAMPLES = """examples:
   the dry run first: the plan, nothing changed (the token from AAC_TOKEN_FILE)

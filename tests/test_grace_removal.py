@@ -8,9 +8,7 @@ import pytest
 
 from conftest import SEEING, only_report, read_report
 from remove_users import (
-    KEEP_NOT_SUSPENDED,
-    KEEP_SUSPENDED_RECENTLY,
-    KEEP_SUSPENSION_UNKNOWN,
+    Kept,
     ExitStatus,
     Person,
     Protections,
@@ -34,30 +32,30 @@ def changed(days_ago: float) -> str:
 
 
 HIDDEN = {"state": "hidden", "createdAt": changed(500)}  # the suspension lastStateChange dates
-RECENTLY, UNKNOWN = KEEP_SUSPENDED_RECENTLY, KEEP_SUSPENSION_UNKNOWN
+RECENTLY, UNKNOWN = Kept.SUSPENDED_RECENTLY, Kept.SUSPENSION_UNKNOWN
 
 
 @pytest.mark.parametrize(
     "record, days, kept_reason",
     [
         ({**HIDDEN, "lastStateChange": changed(40)}, 30, None),
-        ({**HIDDEN, "lastStateChange": changed(10)}, 30, KEEP_SUSPENDED_RECENTLY),
+        ({**HIDDEN, "lastStateChange": changed(10)}, 30, Kept.SUSPENDED_RECENTLY),
         ({**HIDDEN, "lastStateChange": changed(10)}, None, None),  # no grace period asked
         ({**HIDDEN, "lastStateChange": changed(40), "createdAt": None}, 30, None),  # no createdAt
         (HIDDEN, 30, UNKNOWN),  # no field: never a guess
-        ({**HIDDEN, "lastStateChange": None}, 30, KEEP_SUSPENSION_UNKNOWN),
-        ({**HIDDEN, "lastStateChange": "last month"}, 30, KEEP_SUSPENSION_UNKNOWN),
+        ({**HIDDEN, "lastStateChange": None}, 30, Kept.SUSPENSION_UNKNOWN),
+        ({**HIDDEN, "lastStateChange": "last month"}, 30, Kept.SUSPENSION_UNKNOWN),
         ({"state": "hidden", "lastStateChange": "1970-01-01T00:00:00.000Z"}, 30, UNKNOWN),
         ({"state": "hidden", "lastStateChange": "1969-12-31T23:59:59.000Z"}, 30, UNKNOWN),
         # A lastStateChange that never moved since the record was made dates nothing.
-        ({**HIDDEN, "lastStateChange": changed(500)}, 30, KEEP_SUSPENSION_UNKNOWN),
+        ({**HIDDEN, "lastStateChange": changed(500)}, 30, Kept.SUSPENSION_UNKNOWN),
         # The spec dates `state` by it, not isDisabled or a status field: they are not dated.
-        ({"isDisabled": True, "lastStateChange": changed(400)}, 30, KEEP_SUSPENSION_UNKNOWN),
-        ({"status": "suspended", "lastStateChange": changed(400)}, 30, KEEP_SUSPENSION_UNKNOWN),
+        ({"isDisabled": True, "lastStateChange": changed(400)}, 30, Kept.SUSPENSION_UNKNOWN),
+        ({"status": "suspended", "lastStateChange": changed(400)}, 30, Kept.SUSPENSION_UNKNOWN),
         ({"isDisabled": True, "lastStateChange": changed(1)}, None, None),  # no grace period asked
-        ({"isDisabled": False, "lastStateChange": changed(400)}, 30, KEEP_NOT_SUSPENDED),
-        ({"isDisabled": "true", "lastStateChange": changed(400)}, None, KEEP_NOT_SUSPENDED),
-        ({}, None, KEEP_NOT_SUSPENDED),
+        ({"isDisabled": False, "lastStateChange": changed(400)}, 30, Kept.NOT_SUSPENDED),
+        ({"isDisabled": "true", "lastStateChange": changed(400)}, None, Kept.NOT_SUSPENDED),
+        ({}, None, Kept.NOT_SUSPENDED),
     ],
 )
 def test_suspension_rules(record, days, kept_reason):

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 
 from remove_users import (
-    KEEP_ADMIN,
-    KEEP_CALLER,
-    KEEP_NO_EMAIL,
-    KEEP_PROTECTED,
+    Kept,
     Person,
     Protections,
     make_plan,
@@ -29,11 +26,11 @@ def reasons(plan):
 @pytest.mark.parametrize(
     "protected, include_admins, removed, kept",
     [
-        ([], False, {3, 4}, {1: KEEP_CALLER, 2: KEEP_ADMIN, 5: KEEP_NO_EMAIL}),
-        (["  keep.me@uni.EDU "], False, {4}, {1: KEEP_CALLER, 2: KEEP_ADMIN, 3: KEEP_PROTECTED, 5: KEEP_NO_EMAIL}),
-        (["keep.me@uni.edu"], True, {2, 4}, {1: KEEP_CALLER, 3: KEEP_PROTECTED, 5: KEEP_NO_EMAIL}),
-        (["ta@uni.edu"], True, {3, 4}, {1: KEEP_CALLER, 2: KEEP_PROTECTED, 5: KEEP_NO_EMAIL}),
-        (["me@uni.edu"], True, {2, 3, 4}, {1: KEEP_CALLER, 5: KEEP_NO_EMAIL}),
+        ([], False, {3, 4}, {1: Kept.CALLER, 2: Kept.ADMIN, 5: Kept.NO_EMAIL}),
+        (["  keep.me@uni.EDU "], False, {4}, {1: Kept.CALLER, 2: Kept.ADMIN, 3: Kept.PROTECTED, 5: Kept.NO_EMAIL}),
+        (["keep.me@uni.edu"], True, {2, 4}, {1: Kept.CALLER, 3: Kept.PROTECTED, 5: Kept.NO_EMAIL}),
+        (["ta@uni.edu"], True, {3, 4}, {1: Kept.CALLER, 2: Kept.PROTECTED, 5: Kept.NO_EMAIL}),
+        (["me@uni.edu"], True, {2, 3, 4}, {1: Kept.CALLER, 5: Kept.NO_EMAIL}),
     ],
 )
 def test_plan_table(protected, include_admins, removed, kept):
@@ -44,7 +41,7 @@ def test_plan_table(protected, include_admins, removed, kept):
 
 def test_caller_is_kept_whatever_the_flags():
     plan = make_plan([CALLER], caller_id=1, admin_ids=set(), protections=Protections([], include_admins=True))
-    assert plan.remove == [] and reasons(plan) == {1: KEEP_CALLER}
+    assert plan.remove == [] and reasons(plan) == {1: Kept.CALLER}
 
 
 def test_caller_kept_even_if_not_admin_and_email_differs():
@@ -61,7 +58,7 @@ def test_unmatched_protected_entries_are_reported_once():
 
 def test_kept_counts_in_fixed_order():
     plan = make_plan(PEOPLE, 1, {2}, Protections(["keep.me@uni.edu"]))
-    assert list(plan.kept_counts()) == [KEEP_CALLER, KEEP_PROTECTED, KEEP_ADMIN, KEEP_NO_EMAIL]
+    assert list(plan.kept_counts()) == [Kept.CALLER, Kept.PROTECTED, Kept.ADMIN, Kept.NO_EMAIL]
 
 
 def test_admin_by_record_flag_needs_the_admin_set():

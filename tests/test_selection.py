@@ -9,11 +9,7 @@ import pytest
 
 from conftest import only_report
 from remove_users import (
-    KEEP_LOGIN_UNKNOWN,
-    KEEP_NEVER,
-    KEEP_NOT_ONLY,
-    KEEP_PROTECTED,
-    KEEP_RECENT,
+    Kept,
     ExitStatus,
     Person,
     Protections,
@@ -41,11 +37,11 @@ def person(pid: int, email: str, **record) -> Person:
     "record, include_never, kept_reason",
     [
         (login(200), False, None),
-        (login(100), False, KEEP_RECENT),
-        (login(None), False, KEEP_NEVER),
+        (login(100), False, Kept.RECENT),
+        (login(None), False, Kept.NEVER),
         (login(None), True, None),
-        ({}, True, KEEP_LOGIN_UNKNOWN),  # no field: unknown, never "never logged in"
-        ({"lastLoginTime": "yesterday-ish"}, True, KEEP_LOGIN_UNKNOWN),
+        ({}, True, Kept.LOGIN_UNKNOWN),  # no field: unknown, never "never logged in"
+        ({"lastLoginTime": "yesterday-ish"}, True, Kept.LOGIN_UNKNOWN),
     ],
 )
 def test_inactive_days_rules(record, include_never, kept_reason):
@@ -72,7 +68,7 @@ def test_only_and_inactive_must_both_hold_and_protections_win():
         Selection(only=["old.leaver@uni.edu", "fresh.leaver@uni.edu", "protected.leaver@uni.edu", "ghost@uni.edu"], inactive_days=30, now=NOW),
     )
     assert [p.id for p in plan.remove] == [2]
-    assert {p.id: r for p, r in plan.kept} == {3: KEEP_RECENT, 4: KEEP_NOT_ONLY, 5: KEEP_PROTECTED}
+    assert {p.id: r for p, r in plan.kept} == {3: Kept.RECENT, 4: Kept.NOT_ONLY, 5: Kept.PROTECTED}
     assert plan.not_members == ["ghost@uni.edu"]
 
 

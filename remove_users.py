@@ -406,9 +406,55 @@ _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a c
 
 def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = False) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
-    an email column. Blank lines are skipped; `#` starts a comment at the start of a line or after
-    a space (`ta@uni.edu  # head TA`). keep_rows: keep each row, for the plan to show some of
-    them (--only-file)."""
+    an email column. Blank lines are skipped. In a plain list `#` starts a comment at the start of
+    a line or after a space (`ta@uni.edu  # head TA`); in a spreadsheet only the lines above the
+    header can be comments, and a cell that starts with `#` is data (`#N/A`, an ID `#1001`).
+    keep_rows: keep each row, for the plan to show some of them (--only-file)."""
+    lines = [(n, line) for n, line in enumerate(_lines(_email_file_text(path)), 1) if line.strip()]
+    while lines and _is_comment_line(lines[0][1]):
+        lines.pop(0)
+    if not lines:
+        return EmailFile(path, [])
+    (first_line, first), body = lines[0], lines[1:]
+    header, delimiter = max(
+        ((next(csv.reader([first.strip()], delimiter=d)), d) for d in _DELIMITERS),
+        key=lambda hd: len(hd[0]),
+    )
+    if is_valid_email(_uncomment(first).strip()) or (
+        len(header) == 1 and not _names_email(header[0])
+    ):
+        entries = (_uncomment(line).strip() for _, line in lines)
+        return EmailFile(path, check_emails((entry for entry in entries if entry), path))
+    # a header never holds an address: a pasted list
+    if any(is_valid_email(cell) for cell in header):
+        raise UsageError(
+            f"{path}: line {first_line} holds {len(header)} entries separated by {delimiter!r}"
+            " (a list pasted from Outlook?), not a spreadsheet header; put one email per line"
+        )
+    records = _records(path, body, delimiter)
+    index = _email_column(path, header, [row for _, row in records], columns)
+    emails: list[str] = []
+    empty: list[int] = []
+    unread: list[tuple[int, str, str]] = []
+    rows: list[tuple[int, str, list[str]]] = []
+    for line, row in records:
+        value = row[index].strip() if index < len(row) else ""
+        if value:
+            emails.append(value)
+            if keep_rows:
+                rows.append((line, value, row))
+        elif any(cell.strip() for cell in row):  # a row about someone, without their email
+            empty.append(line)
+            elsewhere = _address_elsewhere(header, row, index)
+            if elsewhere:
+                unread.append((line, *elsewhere))
+    column = header[index].strip()
+    checked = check_emails(emails, path)
+    rows = [(line, address, row) for (line, _, row), address in zip(rows, checked)]
+    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread, rows=rows)
+
+
+def _email_file_text(path: str) -> str:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -421,7 +467,7 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
         )
     try:
         # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
-        text = (
+        return (
             raw.decode("utf-16")
             if raw[:2] in (b"\xff\xfe", b"\xfe\xff")
             else raw.decode("utf-8-sig")
@@ -430,60 +476,54 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
         raise UsageError(
             f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"
         ) from None
-    numbered = [
-        (n, line)
-        for n, line in enumerate(text.splitlines(keepends=True), 1)
-        if _uncomment(line).strip()
-    ]
-    if not numbered:
-        return EmailFile(path, [])
-    first = _uncomment(numbered[0][1]).strip()
-    header, delimiter = max(
-        ((next(csv.reader([numbered[0][1].strip()], delimiter=d)), d) for d in _DELIMITERS),
-        key=lambda hd: len(hd[0]),
-    )
-    if is_valid_email(first) or (len(header) == 1 and not _names_email(header[0])):
-        return EmailFile(
-            path, check_emails((_uncomment(line).strip() for _, line in numbered), path)
-        )
-    # a header never holds an address: a pasted list
-    if any(is_valid_email(cell) for cell in header):
-        raise UsageError(
-            f"{path}: line {numbered[0][0]} holds {len(header)} entries separated by {delimiter!r}"
-            " (a list pasted from Outlook?), not a spreadsheet header; put one email per line"
-        )
-    index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
-    emails: list[str] = []
-    empty: list[int] = []
-    unread: list[tuple[int, str, str]] = []
-    rows: list[tuple[int, str, list[str]]] = []
-    reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
-    consumed = 0
-    for row in reader:
-        if reader.line_num - consumed > 1:
-            # An unclosed quote swallows every later line into one cell: those people would protect
-            # nobody.
-            start = numbered[consumed + 1][0]
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a file, each with its ending, ended where the csv module ends a record: at
+    \\n, \\r\\n or \\r. Never str.splitlines, which also breaks at \\v, \\f, \\x1c-\\x1e, \\x85, U+2028
+    and U+2029: csv.writer leaves those unquoted inside a cell, so a name holding one would split
+    its row in two, and the second half's cells would shift into other columns (a manager's
+    address into the email column)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+
+
+def _is_comment_line(line: str) -> bool:
+    """`# TAs of term 2`, but not `#,Name,Email`: a header whose first column (row numbers) is
+    headed `#`."""
+    text = line.lstrip()
+    return text.startswith("#") and not re.match(r"#\s*[,;\t]", text)
+
+
+def _records(
+    path: str, lines: list[tuple[int, str]], delimiter: str
+) -> list[tuple[int, list[str]]]:
+    """The rows under the header, each with the number of its line. A quote that is never closed
+    would make a CSV reader swallow every later line into one cell (or, on the last line, the
+    rest of that line), so those people would protect nobody: refused, naming the line."""
+    reader = csv.reader((line for _, line in lines), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    while True:
+        consumed = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                raise UsageError(
+                    f'{path}: line {lines[consumed][0]} opens a quote (") that is never closed;'
+                    " fix or remove the stray quote"
+                ) from None
             raise UsageError(
-                f'{path}: line {start} opens a quote (") that runs over'
+                f'{path}: line {lines[reader.line_num - 1][0]} has a stray quote (") ({exc}); fix'
+                " or remove it"
+            ) from None
+        if reader.line_num - consumed > 1:
+            raise UsageError(
+                f'{path}: line {lines[consumed][0]} opens a quote (") that runs over'
                 f" {reader.line_num - consumed} lines; fix or remove the stray quote"
             )
-        consumed = reader.line_num
-        value = _uncomment(row[index]).strip() if index < len(row) else ""
-        if value:
-            emails.append(value)
-            if keep_rows:
-                rows.append((numbered[reader.line_num][0], value, row))
-        elif any(cell.strip() for cell in row):  # a row about someone, without their email
-            line = numbered[reader.line_num][0]
-            empty.append(line)
-            elsewhere = _address_elsewhere(header, row, index)
-            if elsewhere:
-                unread.append((line, *elsewhere))
-    column = header[index].strip()
-    checked = check_emails(emails, path)
-    rows = [(line, address, row) for (line, _, row), address in zip(rows, checked)]
-    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread, rows=rows)
+        records.append((lines[consumed][0], row))
 
 
 def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
@@ -492,13 +532,14 @@ def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[s
     someone else's (the manager's) does not count."""
     for i, cell in enumerate(row):
         column = header[i].strip() if i < len(header) else f"column {i + 1}"
-        address = parse_email_entry(_uncomment(cell).strip()) if i != index else None
+        address = parse_email_entry(cell.strip()) if i != index else None
         if address and _not_theirs(column) not in _SOMEONE_ELSES:
             return column, address
     return None
 
 
 def _uncomment(text: str) -> str:
+    """A line of a plain list without its comment."""
     return re.sub(r"(?:^|(?<=\s))#.*", "", text)
 
 
@@ -642,7 +683,7 @@ def _reads_as_theirs(column: str) -> bool:
 
 
 def _email_column(
-    path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]
+    path: str, header: list[str], rows: list[list[str]], wanted: Sequence[str]
 ) -> int:
     """The index of the email column: the first of --email-column's names this file has, or the
     one the header names (when several do, the one that reads as the listed people's own and whose
@@ -687,8 +728,7 @@ def _email_column(
         )
     if len(candidates) == 1:
         return _one_of_a_kind(path, names, left[0])
-    rows = list(csv.reader(lines, delimiter=delimiter))
-    values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r)] for i in left}
+    values = {i: [r[i].strip() for r in rows if i < len(r)] for i in left}
     values = {i: [value for value in column if value] for i, column in values.items()}
     # A column of words (Google Contacts' `E-mail 1 - Type`) or an empty one cannot hold the emails.
     full = [i for i in left if values[i] and all(is_valid_email(v) for v in values[i])]

@@ -387,7 +387,7 @@ class EmailFile:
     column: str | None = None
     number: int | None = None  # that column's position, counting from 1
     header: list[str] = field(default_factory=list)
-    flag: str = ""  # --exclude-file or --only-file, set by collect_emails
+    flag: str = ""  # --exclude-file or --only-file
     # Rows with an empty cell in the column but an address in another: (line, that column, address).
     unread: list[tuple[int, str, str]] = field(default_factory=list)
     rows: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, address, cells)
@@ -404,17 +404,20 @@ class EmailFile:
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
 
-def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = False) -> EmailFile:
+def read_email_file(
+    path: str, columns: Sequence[str] = (), flag: str = "--exclude-file"
+) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped. In a plain list `#` starts a comment at the start of
     a line or after a space (`ta@uni.edu  # head TA`); in a spreadsheet only the lines above the
     header can be comments, and a cell that starts with `#` is data (`#N/A`, an ID `#1001`).
-    keep_rows: keep each row, for the plan to show some of them (--only-file)."""
+    flag: --exclude-file or --only-file; an --only-file keeps its rows, for the plan to show some
+    of them."""
     lines = [(n, line) for n, line in enumerate(_lines(_email_file_text(path)), 1) if line.strip()]
     while lines and _is_comment_line(lines[0][1]):
         lines.pop(0)
     if not lines:
-        return EmailFile(path, [])
+        return EmailFile(path, [], flag=flag)
     (first_line, first), body = lines[0], lines[1:]
     header, delimiter = max(
         ((next(csv.reader([first.strip()], delimiter=d)), d) for d in _DELIMITERS),
@@ -424,7 +427,7 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
         len(header) == 1 and not _names_email(header[0])
     ):
         entries = (_uncomment(line).strip() for _, line in lines)
-        return EmailFile(path, check_emails((entry for entry in entries if entry), path))
+        return EmailFile(path, check_emails((e for e in entries if e), path), flag=flag)
     # a header never holds an address: a pasted list
     if any(is_valid_email(cell) for cell in header):
         raise UsageError(
@@ -432,26 +435,23 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
             " (a list pasted from Outlook?), not a spreadsheet header; put one email per line"
         )
     records = _records(path, body, delimiter)
+    _within_the_header(path, header, records, delimiter)
     index = _email_column(path, header, [row for _, row in records], columns)
-    emails: list[str] = []
-    empty: list[int] = []
-    unread: list[tuple[int, str, str]] = []
-    rows: list[tuple[int, str, list[str]]] = []
+    found = EmailFile(path, [], [], header[index].strip(), index + 1, header, flag)
     for line, row in records:
         value = row[index].strip() if index < len(row) else ""
         if value:
-            emails.append(value)
-            if keep_rows:
-                rows.append((line, value, row))
+            where = f"{path}: line {line}, {found.column_label}"
+            for address in _cell_addresses(where, value, flag == "--exclude-file"):
+                found.emails.append(address)
+                if flag == "--only-file":
+                    found.rows.append((line, address, row))
         elif any(cell.strip() for cell in row):  # a row about someone, without their email
-            empty.append(line)
+            found.empty_rows.append(line)
             elsewhere = _address_elsewhere(header, row, index)
             if elsewhere:
-                unread.append((line, *elsewhere))
-    column = header[index].strip()
-    checked = check_emails(emails, path)
-    rows = [(line, address, row) for (line, _, row), address in zip(rows, checked)]
-    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread, rows=rows)
+                found.unread.append((line, *elsewhere))
+    return found
 
 
 def _email_file_text(path: str) -> str:
@@ -524,6 +524,55 @@ def _records(
                 f" {reader.line_num - consumed} lines; fix or remove the stray quote"
             )
         records.append((lines[consumed][0], row))
+
+
+def _within_the_header(
+    path: str, header: list[str], records: list[tuple[int, list[str]]], delimiter: str
+) -> None:
+    """A row with cells past the header's last column is refused, naming its line: a delimiter
+    typed inside an unquoted cell (`Doe, Jane`) shifts the row's later cells one column right, so
+    its email cell may hold a manager's address, and what is past the end may be the person's
+    own. Empty cells past the end (a trailing delimiter) are harmless."""
+    for line, row in records:
+        extra = [cell.strip() for cell in row[len(header) :] if cell.strip()]
+        if not extra:
+            continue
+        if len(header) == 1:
+            raise UsageError(
+                f"{path}: line {line} holds {len(row)} entries separated by {delimiter!r} under the"
+                f" one-column header {header[0].strip()!r}; put one email per line"
+            )
+        past = ", ".join(repr(cell) for cell in extra[:3])
+        raise UsageError(
+            f"{path}: line {line} has {len(row)} cells, the header {len(header)} ({past} past its"
+            f" last column); a {delimiter!r} inside a cell shifts the cells after it, so which one"
+            " is the email cannot be told: quote that cell, or remove what is past the last column"
+        )
+
+
+def _cell_addresses(where: str, value: str, keep: bool) -> list[str]:
+    """The address in a cell of the email column. Several in one cell are never read as one, nor
+    silently as the first: a keep file protects each of them where Google wrote them (`a ::: b`,
+    a person's work and home addresses), since protecting more removes nobody; anything else is a
+    question naming the line, and so is a cell that is not an address (`TBD`, `#N/A`)."""
+    address = parse_email_entry(value)
+    if address:
+        return [address]
+    parts = [parse_email_entry(part) for part in value.split(":::")]
+    if keep and len(parts) > 1 and all(parts):
+        return [part for part in parts if part]
+    several = len(_EMAIL.findall(value))
+    if several > 1 and ":::" in value:
+        raise UsageError(
+            f"{where}: {value!r} holds {several} addresses (Google's ' ::: '); which one is the"
+            " person's address in AAC cannot be told: leave only that one in the cell"
+        )
+    if several > 1:
+        raise UsageError(f"{where}: {value!r} holds {several} addresses; put one address per row")
+    raise UsageError(
+        f"{where}: {value!r} is not a well-formed email (expected local@domain.tld or Name"
+        " <local@domain.tld>); fix or remove it"
+    )
 
 
 def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
@@ -728,16 +777,17 @@ def _email_column(
         )
     if len(candidates) == 1:
         return _one_of_a_kind(path, names, left[0])
-    values = {i: [r[i].strip() for r in rows if i < len(r)] for i in left}
-    values = {i: [value for value in column if value] for i, column in values.items()}
-    # A column of words (Google Contacts' `E-mail 1 - Type`) or an empty one cannot hold the emails.
-    full = [i for i in left if values[i] and all(is_valid_email(v) for v in values[i])]
-    pick = full if len(full) == 1 else left if len(left) == 1 else []
+    # A column that holds no address cannot be the one (Google Contacts' `E-mail 1 - Type` holds
+    # words; an empty column, nothing). Every column that holds one competes, however few: a
+    # column that lost for one bad cell (`TBD`, `a ::: b`) would hand the whole file to another,
+    # the person's second or home address, silently. The bad cell is refused, naming its line.
+    holding = [i for i in left if any(i < len(r) and _EMAIL.search(r[i]) for r in rows)]
+    pick = holding if len(holding) == 1 else left if len(left) == 1 else []
     if len(pick) == 1 and _reads_as_theirs(names[pick[0]]):
         return _one_of_a_kind(path, names, pick[0])
-    for i in full or left:
+    for i in holding or left:
         _one_of_a_kind(path, names, i)  # a header twice among those that could be theirs: by number
-    example = next((names[i] for i in full or left if _reads_as_theirs(names[i])), None)
+    example = next((names[i] for i in holding or left if _reads_as_theirs(names[i])), None)
     advice = (
         f"choose one with --email-column, for example --email-column {example!r}"
         if example
@@ -9053,8 +9103,7 @@ def collect_emails(
     """
     emails = check_emails(split_emails(values), flag)
     for path in files:
-        found = read_email_file(path, columns, keep_rows=flag == "--only")
-        found.flag = f"{flag}-file"
+        found = read_email_file(path, columns, f"{flag}-file")
         if read is not None:
             read.append(found)
         if not found.emails:

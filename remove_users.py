@@ -594,50 +594,61 @@ def _uncomment(text: str) -> str:
 
 def _header_key(column: str) -> str:
     """A header as the word table reads it: case-folded, accents dropped (é -> e, ü -> u,
-    ß -> ss), spaces and punctuation gone, so `E-Mail (privé)` and `EMAIL_PRIVE` read alike."""
-    text = unicodedata.normalize("NFKD", column.casefold())
+    ß -> ss), spaces and punctuation gone, so `E-Mail (privé)` and `EMAIL_PRIVE` read alike. A
+    `+` reads as `plus`: French exports name the manager `N+1`."""
+    text = unicodedata.normalize("NFKD", column.casefold().replace("+", "plus"))
     return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
 
 
 def _names_email(column: str) -> bool:
-    """`Email`, `Work Email`, `Email Address [Required]`, `E-mail 1 - Value`, `EMAIL_ADDRESS`,
-    `Mail`."""
-    key = _header_key(column)
-    return "email" in key or key in ("mail", "mailaddress")
+    """`Email`, `Work Email`, `E-mail 1 - Value`, `EMAIL_ADDRESS`, `Mail`, `Courriel`, `Correo
+    electrónico`, `Posta elettronica`, `Adresse de messagerie`, `E-postadres`."""
+    return _NAMES_AN_EMAIL.search(_header_key(column)) is not None
 
 
-# The words in an email column's header that say whose address it holds: ONE table, for the
-# languages admins export in (English, German, French, Dutch, Spanish, Italian, Portuguese).
-# How it is read: the header is case-folded with its accents dropped (`_header_key`), and a word
-# of the first five rows matches anywhere in it, inside a compound too (`VorgesetztenEmail`). Such
-# a column is never taken unasked, even as a file's only email column: an HR leavers export often
-# carries only the manager's address, and taking it would select the managers. Words are stems
-# where languages inflect (`vorgesetzt`: Vorgesetzter, -te, -ten; `responsab`: responsable,
-# responsabile), with both spellings of an umlaut (`fuhrung`, `fuehrung`).
-# The trade-off: a word missing here lets someone else's column through when it is a file's only
-# email column (the plan then shows rows of an --only-file beside whom they select), while a word
-# too eager refuses a genuine column (one --email-column fixes that, and nobody is removed). So the
-# list holds words that name another person or another kind of address, never words that also
-# name the person's own work address (`geschäftlich`, `work`, `Mitarbeiter`).
-# The last row, "their own", is read word by word instead: when several columns could be the one,
-# only a header made of nothing but these words (and numbers) counts as the listed people's own;
-# a header with any other word is one the tool cannot classify, and that is a question (exit 2).
+# The words in a header that make it an email column, and those that say whose address it holds:
+# ONE table, for the languages admins export in (English, German, French, Dutch, Spanish, Italian,
+# Portuguese, and the Nordic `e-post`). How it is read: the header is case-folded with its accents
+# dropped (`_header_key`), and a word of the first six rows matches anywhere in it, inside a
+# compound too (`VorgesetztenEmail`); `^`/`$` anchor a word that is too common inside others
+# (`mail` alone, not `Mail Stop`). A column whose header names someone else's address, or a
+# personal or secondary one, is never taken unasked, even as a file's only email column: an HR
+# leavers export often carries only the manager's address, and taking it would select the
+# managers. Words are stems where languages inflect (`vorgesetzt`: Vorgesetzter, -te, -ten;
+# `responsab`: responsable, responsabile), with both spellings of an umlaut (`fuhrung`,
+# `fuehrung`). They never include words that also name the person's own address (`geschäftlich`,
+# `work`, `Mitarbeiter`, `Student`): such a word would refuse the right column.
+# The last row, "their own", is read word by word instead: a column is taken unasked only when its
+# header is made of nothing but these words (and numbers), even where it is a file's only email
+# column. A header with any other word (`Email líder`, `Buddy E-Mail`) is one the tool cannot
+# classify, and that is a question (exit 2) naming the words it does not know, never a guess: a
+# word missing from the rows above then costs one --email-column, and removes nobody.
 _EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "an email": (
+        "email", "^mail$", "^mailaddress$", "^mel$", "courriel", "messagerie", "correo", "correio",
+        "postaelettronica", "epost", "adresseelectronique", "courrierelectronique",
+    ),
     "a manager's": (
         "manager", "mgr", "supervis", "boss", "reportsto", "superior", "vorgesetzt",
-        "fuhrungskraft", "fuehrungskraft", "leiter", "chef", "leidinggev", "responsab", "responsav",
-        "superieur", "gestionnaire", "encadrant", "jefe", "gerente", "encargad", "gestor", "capo",
+        "fuhrungskraft", "fuehrungskraft", "leiter", "leitung", "chef", "leidinggev", "responsab",
+        "responsib", "verantwortlich", "superieur", "gestionnaire", "encadrant", "nplus1", "nplus2",
+        "jefe", "gerente", "encargad", "gestor", "capo", "lider", "referent", "lead", "teamleid",
+        "headof", "departmenthead", "hrbp",
     ),
     "a deputy's": (
         "deputy", "delegat", "delegu", "substitut", "stellvertret", "vertretung", "vertreter",
         "suppleant", "adjoint", "remplacant", "plaatsvervang", "vervanger", "suplente", "sustitut",
-        "sostitut", "adjunt",
+        "sostitut", "adjunt", "proxy", "successor", "successeur", "successore", "sucesor",
+        "nachfolg", "transferto",
     ),
     "someone else's": (
-        "sponsor", "owner", "approver", "contact", "kontakt", "ansprechpartner", "contato",
-        "contatto", "assistant", "assistent", "asistente", "mentor", "adviser", "advisor", "parent",
-        "guardian", "emergency", "spouse", "reviewer", "requester", "requestor", "createdby",
-        "modifiedby", "updatedby",
+        "sponsor", "owner", "approv", "approb", "aprob", "aprov", "genehmig", "freigeb",
+        "goedkeur", "contact", "kontakt", "ansprechpartner", "contato", "contatto", "assistant",
+        "assistent", "asistente", "secretar", "sekretar", "mentor", "adviser", "advisor", "tutor",
+        "instructor", "teacher", "coach", "buddy", "betreu", "ausbild", "coordinat", "recruit",
+        "partner", "parent", "guardian", "emergency", "spouse", "nextofkin", "reviewer",
+        "requester", "requestor", "requestedby", "submittedby", "createdby", "modifiedby",
+        "updatedby", "changedby", "processedby", "terminatedby", "sender", "recipient", "author",
     ),
     "a personal": (
         "personal", "personnel", "pessoal", "personlich", "persoenlich", "persoonlijk", "private",
@@ -645,6 +656,7 @@ _EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "a secondary": (
         "secondary", "alternate", "alternativ", "backup", "recovery", "recuper", "authenticat",
+        "other", "additional", "previous", "former", "ehemalig", "ancien", "forward", "extern",
     ),
     "their own": (
         "e", "mail", "email", "emails", "address", "addr", "primary", "main", "work", "business",
@@ -654,22 +666,24 @@ _EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
         "s", "of", "the", "adresse", "geschaftlich", "geschaftliche", "geschaeftlich",
         "geschaeftliche", "dienstlich", "dienstliche", "arbeit", "arbeits", "firma", "firmen",
         "mitarbeiter", "mitarbeiterin", "mitarbeitende", "beschaftigte", "benutzer", "nutzer",
-        "konto", "des", "der", "die", "das", "courriel", "mel", "professionnel", "professionnelle",
-        "pro", "travail", "entreprise", "collaborateur", "collaboratrice", "salarie", "employe",
-        "utilisateur", "principale", "de", "du", "la", "le", "l", "adres", "zakelijk", "zakelijke",
-        "werk", "bedrijf", "medewerker", "gebruiker", "van", "het", "correo", "electronico",
-        "direccion", "trabajo", "corporativo", "corporativa", "empresa", "empleado", "empleada",
-        "usuario", "del", "el", "posta", "elettronica", "indirizzo", "lavoro", "aziendale",
-        "dipendente", "utente", "di", "della", "endereco", "eletronico", "trabalho", "funcionario",
-        "colaborador", "utilizador", "do", "da",
+        "konto", "des", "der", "die", "das", "courriel", "mel", "messagerie", "courrier",
+        "electronique", "professionnel", "professionnelle", "pro", "travail", "entreprise",
+        "collaborateur", "collaboratrice", "salarie", "employe", "utilisateur", "principale", "de",
+        "du", "la", "le", "l", "adres", "zakelijk", "zakelijke", "werk", "bedrijf", "medewerker",
+        "gebruiker", "van", "het", "correo", "electronico", "direccion", "trabajo", "corporativo",
+        "corporativa", "empresa", "empleado", "empleada", "usuario", "del", "el", "posta",
+        "elettronica", "indirizzo", "lavoro", "aziendale", "dipendente", "utente", "di", "della",
+        "endereco", "correio", "eletronico", "trabalho", "funcionario", "colaborador", "utilizador",
+        "do", "da", "post", "epost", "adress", "adressen",
     ),
 }  # fmt: skip
 _THEIR_OWN = "their own"
 _SOMEONE_ELSES = ("a manager's", "a deputy's", "someone else's")  # the rest are still theirs
+_NAMES_AN_EMAIL = re.compile("|".join(_EMAIL_HEADER_WORDS["an email"]))
 _NOT_THEIRS = {
     meaning: re.compile("|".join(words))
     for meaning, words in _EMAIL_HEADER_WORDS.items()
-    if meaning != _THEIR_OWN
+    if meaning not in (_THEIR_OWN, "an email")
 }
 # A compound of their-own words (`emailadresse`, `mailadres`): words of three letters or more, so
 # that `e`, `l` or `de` cannot spell an unknown word out of pieces.
@@ -721,14 +735,25 @@ def _not_theirs(column: str) -> str | None:
     return next((meaning for meaning, words in _NOT_THEIRS.items() if words.search(key)), None)
 
 
-def _reads_as_theirs(column: str) -> bool:
-    """The header holds nothing but their-own words and numbers (`E-mail 1 - Value`,
-    `userPrincipalName`, `E-Mail geschäftlich`)."""
+def _unknown_words(column: str) -> list[str]:
+    """The words of a header that are not their-own words (nor numbers, nor a plural or compound of
+    them): none for `E-mail 1 - Value`, `userPrincipalName`, `E-Mail geschäftlich`, `Leavers
+    Email`; `lider` for `Email líder`. A header with no word at all has one unknown, itself."""
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column)  # camelCase words count one by one
     parts = [_header_key(part) for part in re.split(r"[\W_]+", spaced)]
     words = [word for part in parts for word in re.findall(r"[a-z]+|[0-9]+", part)]
     own = _EMAIL_HEADER_WORDS[_THEIR_OWN]
-    return bool(words) and all(w.isdigit() or w in own or _OWN_COMPOUND.fullmatch(w) for w in words)
+
+    def known(word: str) -> bool:
+        stem = word[:-1] if word.endswith("s") else word
+        return word.isdigit() or any(w in own or _OWN_COMPOUND.fullmatch(w) for w in (word, stem))
+
+    return [word for word in words if not known(word)] if words else [column]
+
+
+def _reads_as_theirs(column: str) -> bool:
+    """The header holds nothing but their-own words and numbers."""
+    return not _unknown_words(column)
 
 
 def _email_column(
@@ -775,8 +800,6 @@ def _email_column(
             "export the column with the address each person has in AAC, or, if one of these is it "
             "after all, name it with --email-column"
         )
-    if len(candidates) == 1:
-        return _one_of_a_kind(path, names, left[0])
     # A column that holds no address cannot be the one (Google Contacts' `E-mail 1 - Type` holds
     # words; an empty column, nothing). Every column that holds one competes, however few: a
     # column that lost for one bad cell (`TBD`, `a ::: b`) would hand the whole file to another,
@@ -787,6 +810,13 @@ def _email_column(
         return _one_of_a_kind(path, names, pick[0])
     for i in holding or left:
         _one_of_a_kind(path, names, i)  # a header twice among those that could be theirs: by number
+    if len(candidates) == 1:
+        unknown = ", ".join(repr(word) for word in _unknown_words(names[left[0]]))
+        raise UsageError(
+            f"{path}: the only email column, {names[left[0]]!r}, does not say whose address it"
+            f" holds (the tool does not know {unknown}); if it holds the listed people's own"
+            f" addresses, name it with --email-column {names[left[0]]!r}"
+        )
     example = next((names[i] for i in holding or left if _reads_as_theirs(names[i])), None)
     advice = (
         f"choose one with --email-column, for example --email-column {example!r}"

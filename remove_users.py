@@ -577,13 +577,15 @@ def _cell_addresses(where: str, value: str, keep: bool) -> list[str]:
 
 def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
     """The first other cell of a row that holds an address which may be the person's own (Entra's
-    `userPrincipalName` where `mail` is empty): (its column, the address). A column that reads as
-    someone else's (the manager's) does not count."""
+    `userPrincipalName` where `mail` is empty): (its column, the address). An address anywhere in
+    the cell counts, however it is written (`Terry (ta@uni.edu)`, `SMTP:ta@uni.edu`,
+    `mailto:...`, `a; b`): missing one would leave its person unprotected without a word. A
+    column that reads as someone else's (the manager's) does not count."""
     for i, cell in enumerate(row):
         column = header[i].strip() if i < len(header) else f"column {i + 1}"
-        address = parse_email_entry(cell.strip()) if i != index else None
-        if address and _not_theirs(column) not in _SOMEONE_ELSES:
-            return column, address
+        found = _EMAIL.search(cell) if i != index else None
+        if found and _not_theirs(column) not in _SOMEONE_ELSES:
+            return column, found.group(0)
     return None
 
 
@@ -9158,23 +9160,42 @@ def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> Non
     """A keep file fails closed: a row with no address in its column, but one in another cell
     (Entra's `userPrincipalName` where `mail` is empty), would leave that person unprotected, so it
     stops the run unless another source protects the address. An --only-file's such row only
-    selects one person fewer, which is safe: it stays a warning."""
+    selects one person fewer, which is safe: it stays a warning.
+
+    The advice is for those rows only (--exclude, or a second --exclude-file), never another column
+    for the whole file: where the other column is a personal address, or an Entra UPN that differs
+    from `mail` on every other row, reading it for everyone would protect nobody."""
     kept = {normalize_email(entry) for entry in protected}
     for file in files:
         missed = [row for row in file.unread if normalize_email(row[2]) not in kept]
         if file.flag != "--exclude-file" or not missed:
             continue
-        rows = "1 row has" if len(missed) == 1 else f"{len(missed)} rows have"
-        named = "; ".join(f"line {n}, {column!r}: {address}" for n, column, address in missed[:3])
-        column = collections.Counter(column for _, column, _ in missed).most_common(1)[0][0]
+        one = len(missed) == 1
+        rows = "1 row has" if one else f"{len(missed)} rows have"
+        named = "; ".join(
+            f"line {n}, {column!r}{_kind_of(column)}: {address}" for n, column, address in missed[:3]
+        )
         named += ", ..." if len(missed) > 3 else ""
-        they = "it" if len(missed) == 1 else "they"
+        addresses = ",".join(address for _, _, address in missed)
+        keep = (
+            f"--exclude {addresses} or a second --exclude-file"
+            if len(missed) <= 3
+            else "a second --exclude-file listing them, one a line"
+        )
         raise UsageError(
             f"{file.path} (--exclude-file): {rows} no address in column {file.column!r} but one in "
-            f"another column ({named}), so {they} would protect nobody. Read that column with "
-            f"--email-column {column!r}, keep them with a second --exclude-file (or --exclude), or "
-            "give --allow-empty-email-cells to go on without them; nothing was sent"
+            f"another column ({named}), so {'it' if one else 'they'} would protect nobody. If "
+            f"{'that is the address this person has' if one else 'those are the addresses they have'}"
+            f" in AAC, keep {'it' if one else 'them'} with {keep}; or give"
+            " --allow-empty-email-cells to go on without them; nothing was sent"
         )
+
+
+def _kind_of(column: str) -> str:
+    """` (a personal address)` for a column whose address may not be the one the person has in
+    AAC; empty for one that reads as theirs."""
+    meaning = _not_theirs(column)
+    return f" ({meaning} address)" if meaning else ""
 
 
 def check_something_protected(

@@ -75,6 +75,7 @@ import math
 import random
 import re
 import secrets
+import shlex
 import socket
 import socketserver
 import ssl
@@ -405,14 +406,15 @@ _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a c
 
 
 def read_email_file(
-    path: str, columns: Sequence[str] = (), flag: str = "--exclude-file"
+    path: str, columns: Sequence[str] = (), flag: str = "--exclude-file", here: Sequence[str] = ()
 ) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped. In a plain list `#` starts a comment at the start of
     a line or after a space (`ta@uni.edu  # head TA`); in a spreadsheet only the lines above the
     header can be comments, and a cell that starts with `#` is data (`#N/A`, an ID `#1001`).
-    flag: --exclude-file or --only-file; an --only-file keeps its rows, for the plan to show some
-    of them."""
+    columns: --email-column's choices for every file; here: those given for this file alone
+    (`FILE=COLUMN`). flag: --exclude-file or --only-file; an --only-file keeps its rows, for the
+    plan to show some of them."""
     lines = [(n, line) for n, line in enumerate(_lines(_email_file_text(path)), 1) if line.strip()]
     while lines and _is_comment_line(lines[0][1]):
         lines.pop(0)
@@ -436,7 +438,7 @@ def read_email_file(
         )
     records = _records(path, body, delimiter)
     _within_the_header(path, header, records, delimiter)
-    index = _email_column(path, header, [row for _, row in records], columns)
+    index = _email_column(path, header, [row for _, row in records], columns, here)
     found = EmailFile(path, [], [], header[index].strip(), index + 1, header, flag)
     for line, row in records:
         value = row[index].strip() if index < len(row) else ""
@@ -698,9 +700,14 @@ def _is_number(choice: str) -> bool:
     return re.fullmatch(r"\s*[0-9]+\s*", choice) is not None
 
 
-def _asked_column(path: str, names: list[str], choice: str) -> int | None:
+def _asked_column(path: str, names: list[str], choice: str, for_this_file: bool) -> int | None:
     """The index --email-column's choice means in this header: a column's number counting from 1,
-    or its header (letter case ignored); None if this file has no such column."""
+    or its header (letter case ignored); None if this file has no such column.
+
+    A number is only a position: given for no file in particular (`--email-column 4`), it must not
+    land on a column the tool would refuse by its header (`Manager Email`), as the advice for
+    another file, a reordered export or a typo would make it. Such a column needs its header, or
+    the number given for this file (`--email-column leavers.csv=4`)."""
     named = [i for i, name in enumerate(names) if name.casefold() == choice.strip().casefold()]
     if _is_number(choice):
         index = int(choice) - 1
@@ -711,7 +718,16 @@ def _asked_column(path: str, names: list[str], choice: str) -> int | None:
                 f"{path}: --email-column {choice.strip()} could mean {meant} or {other}; rename "
                 "that header, or give the number of the one meant"
             )
-        return index if index < len(names) else None
+        if index >= len(names):
+            return None
+        why = _not_theirs(names[index])
+        if why and not for_this_file:
+            raise UsageError(
+                f"{path}: --email-column {index + 1} is the column {names[index]!r}, which reads as"
+                f" {why} address; if it is the one meant, give the number for this file:"
+                f" --email-column {shlex.quote(f'{path}={index + 1}')}"
+            )
+        return index
     return _one_of_a_kind(path, names, named[0]) if named else None
 
 
@@ -759,17 +775,23 @@ def _reads_as_theirs(column: str) -> bool:
 
 
 def _email_column(
-    path: str, header: list[str], rows: list[list[str]], wanted: Sequence[str]
+    path: str,
+    header: list[str],
+    rows: list[list[str]],
+    wanted: Sequence[str],
+    here: Sequence[str] = (),
 ) -> int:
-    """The index of the email column: the first of --email-column's names this file has, or the
-    one the header names (when several do, the one that reads as the listed people's own and whose
-    every value is an email); otherwise an error naming them. A column that reads as someone
-    else's address, or a personal one, is never chosen unasked, nor named in the advice."""
+    """The index of the email column: the first of --email-column's choices for this file (`here`,
+    from `FILE=COLUMN`), then for every file (`wanted`), that this file has; or the one the header
+    names (when several do, the only one that holds addresses and reads as the listed people's
+    own); otherwise an error naming them. A column that reads as someone else's address, or a
+    personal one, is never chosen unasked, nor named in the advice."""
     names = [name.strip() for name in header]
-    for choice in wanted:
-        index = _asked_column(path, names, choice)
+    for choice, for_this_file in [(c, True) for c in here] + [(c, False) for c in wanted]:
+        index = _asked_column(path, names, choice, for_this_file)
         if index is not None:
             return index
+    wanted = [*here, *wanted]
     if wanted:
         named = " or ".join(repr(c) for c in wanted if not _is_number(c))
         numbered = " or ".join(c.strip() for c in wanted if _is_number(c))
@@ -8867,8 +8889,11 @@ def build_parser() -> argparse.ArgumentParser:
             " its header or by the column's number counting from 1 (--email-column 4): needed when"
             " several columns could hold them, when two are headed alike, or when the only one"
             " reads as someone else's or a personal address (Manager Email, E-Mail Vorgesetzter,"
-            " Email - Personal). Repeatable: each file uses the first it has; a file with none of"
-            " them is an error."
+            " Email - Personal) or has a word the tool does not know. A header applies to every"
+            " file; a number only when the run reads one file, and never to a column whose header"
+            " reads as someone else's or a personal address. FILE=COLUMN (leavers.csv=4) applies"
+            " to that file alone, exactly as given. Repeatable: each file uses the first it has; a"
+            " file with none of them is an error."
         ),
     )
     who.add_argument(
@@ -9128,14 +9153,19 @@ def collect_emails(
     columns: Sequence[str],
     console: Console,
     read: list[EmailFile] | None = None,
+    every_file: Sequence[str] = (),
 ) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
     with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
     Each file read is added to `read`, so the plan can say which column each one's emails came from.
+    every_file: all the run's files of emails, which `--email-column FILE=COLUMN` may name.
     """
     emails = check_emails(split_emails(values), flag)
+    targets = [email_column_target(choice, every_file or files) for choice in columns]
     for path in files:
-        found = read_email_file(path, columns, f"{flag}-file")
+        here = [column for target, column in targets if target == path]
+        anywhere = [column for target, column in targets if target is None]
+        found = read_email_file(path, anywhere, f"{flag}-file", here)
         if read is not None:
             read.append(found)
         if not found.emails:
@@ -9156,6 +9186,20 @@ def collect_emails(
     return emails
 
 
+def email_column_target(choice: str, files: Sequence[str]) -> tuple[str | None, str]:
+    """(the file, the column) of `--email-column FILE=COLUMN`, where FILE is one of the run's
+    files of emails as given (or the same path written another way); (None, choice) for a header
+    or a number meant for every file."""
+    for equals in (m.start() for m in re.finditer("=", choice)):
+        named = choice[:equals].strip()
+        for path in files:
+            if named == path or os.path.normcase(os.path.abspath(named)) == os.path.normcase(
+                os.path.abspath(path)
+            ):
+                return path, choice[equals + 1 :]
+    return None, choice
+
+
 def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> None:
     """A keep file fails closed: a row with no address in its column, but one in another cell
     (Entra's `userPrincipalName` where `mail` is empty), would leave that person unprotected, so it
@@ -9173,7 +9217,8 @@ def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> Non
         one = len(missed) == 1
         rows = "1 row has" if one else f"{len(missed)} rows have"
         named = "; ".join(
-            f"line {n}, {column!r}{_kind_of(column)}: {address}" for n, column, address in missed[:3]
+            f"line {n}, {column!r}{_kind_of(column)}: {address}"
+            for n, column, address in missed[:3]
         )
         named += ", ..." if len(missed) > 3 else ""
         addresses = ",".join(address for _, _, address in missed)
@@ -9268,10 +9313,21 @@ def resolve_config(
         host_only=True,
     )
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
-    for column in args.email_column:
+    email_files_given = list(dict.fromkeys([*args.exclude_file, *args.only_file]))
+    for choice in args.email_column:
+        target, column = email_column_target(choice, email_files_given)
         if _is_number(column) and int(column) < 1:
             raise UsageError(
-                f"--email-column {column.strip()}: columns are numbered from 1 (the first column)"
+                f"--email-column {choice.strip()}: columns are numbered from 1 (the first column)"
+            )
+        # A number is a position in one file: across files it would pick unrelated columns (the
+        # advice for a twin-headed keep file's column 4 is the leavers file's Manager Email).
+        if target is None and _is_number(column) and len(email_files_given) > 1:
+            raise UsageError(
+                f"--email-column {column.strip()}: a column number means one file's column, and"
+                f" this run reads {len(email_files_given)} files of emails"
+                f" ({', '.join(email_files_given)}); say which file it is for: --email-column"
+                f" {shlex.quote(f'{email_files_given[0]}={column.strip()}')}"
             )
 
     # What they name: the plan, the directory settings, the files of emails, the report to undo.
@@ -9289,7 +9345,13 @@ def resolve_config(
     groups, group_settings = resolve_groups(args, env)
     email_files: list[EmailFile] = []
     emails = collect_emails(
-        args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files
+        args.exclude,
+        "--exclude",
+        args.exclude_file,
+        args.email_column,
+        console,
+        email_files,
+        email_files_given,
     )
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not args.allow_empty_email_cells:
@@ -9297,7 +9359,13 @@ def resolve_config(
     only = None
     if args.only or args.only_file:
         only = collect_emails(
-            args.only, "--only", args.only_file, args.email_column, console, email_files
+            args.only,
+            "--only",
+            args.only_file,
+            args.email_column,
+            console,
+            email_files,
+            email_files_given,
         )
     from_report = read_report_rows(args.from_report) if args.from_report else None
 

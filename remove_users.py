@@ -577,6 +577,11 @@ def _cell_addresses(where: str, value: str, keep: bool) -> list[str]:
     )
 
 
+def _an_address_cell(value: str) -> bool:
+    """The cell is an address, or Google's several joined by ` ::: `."""
+    return all(parse_email_entry(part) for part in value.split(":::"))
+
+
 def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
     """The first other cell of a row that holds an address which may be the person's own (Entra's
     `userPrincipalName` where `mail` is empty): (its column, the address). An address anywhere in
@@ -825,10 +830,11 @@ def _email_column(
             "after all, name it with --email-column"
         )
     # A column that holds no address cannot be the one (Google Contacts' `E-mail 1 - Type` holds
-    # words; an empty column, nothing). Every column that holds one competes, however few: a
-    # column that lost for one bad cell (`TBD`, `a ::: b`) would hand the whole file to another,
-    # the person's second or home address, silently. The bad cell is refused, naming its line.
-    holding = [i for i in left if any(i < len(r) and _EMAIL.search(r[i]) for r in rows)]
+    # words; an empty column, nothing; Outlook's `E-mail Display Name` only `Name (address)`).
+    # Every column with one cell that is an address (or Google's `a ::: b`) competes, however
+    # few: a column that lost for one bad cell (`TBD`, `a ::: b`) would hand the whole file to
+    # another, the person's second or home address, silently. That cell is refused, by its line.
+    holding = [i for i in left if any(i < len(r) and _an_address_cell(r[i]) for r in rows)]
     pick = holding if len(holding) == 1 else left if len(left) == 1 else []
     if len(pick) == 1 and _reads_as_theirs(names[pick[0]]):
         return _one_of_a_kind(path, names, pick[0])

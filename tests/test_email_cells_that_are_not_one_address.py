@@ -141,3 +141,18 @@ def test_empty_cells_past_the_header_are_a_trailing_delimiter(run, staff, tmp_pa
     result = run(staff, "--exclude-file", keep, "--dry-run")
     assert result.code == ExitStatus.OK, result.err
     assert "protected email: 2" in result.out
+
+
+def test_a_column_of_display_names_does_not_compete_with_the_addresses(run, staff, tmp_path):
+    # Outlook's contacts export: `E-mail Display Name` writes `Name (address)`, never an address.
+    keep = write(
+        tmp_path,
+        "First Name,Last Name,E-mail Address,E-mail Type,E-mail Display Name\n"
+        "Terry,Assistant,ta@example.edu,SMTP,Terry Assistant (ta@example.edu)\n"
+        "Jane,Doe,jane@example.edu,SMTP,Jane Doe (jane@example.edu)\n",
+        "contacts.csv",
+    )
+    result = run(staff, "--exclude-file", keep, "--yes")
+    assert result.code == ExitStatus.OK, result.err
+    assert f"Emails from {keep} (--exclude-file): column 'E-mail Address'" in result.out
+    assert {"ta@example.edu", "jane@example.edu"} <= staff.emails()

@@ -17,14 +17,6 @@ def write(tmp_path: Path, text: str, name: str = "staff.csv") -> str:
     return str(path)
 
 
-@pytest.fixture
-def staff(fake):
-    fake.add_person("ta@example.edu", "Terry Assistant")
-    fake.add_person("jane@example.edu", "Jane Doe")
-    fake.add_person("archive@example.edu", "Course Archive")
-    return fake
-
-
 # Google Contacts' export: a person's several addresses share a cell, joined by " ::: ".
 CONTACTS = (
     "Name,E-mail 1 - Type,E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value\n"

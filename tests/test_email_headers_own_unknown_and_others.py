@@ -17,14 +17,6 @@ def write(tmp_path: Path, text: str, name: str = "leavers.csv") -> str:
     return str(path)
 
 
-@pytest.fixture
-def staff(fake):
-    fake.add_person("ta@example.edu", "Terry Assistant")
-    fake.add_person("jane@example.edu", "Jane Doe")
-    fake.add_person("archive@example.edu", "Course Archive")
-    return fake
-
-
 def test_a_french_keep_file_protects_the_people_not_their_manager(run, staff, tmp_path):
     keep = write(
         tmp_path,

@@ -481,9 +481,9 @@ def _email_file_text(path: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    """The lines of a file, each with its ending, ended where the csv module ends a record: at
-    \\n, \\r\\n or \\r. Never str.splitlines, which also breaks at \\v, \\f, \\x1c-\\x1e, \\x85, U+2028
-    and U+2029: csv.writer leaves those unquoted inside a cell, so a name holding one would split
+    r"""The lines of a file, each with its ending, ended where the csv module ends a record: at
+    \n, \r\n or \r. Never str.splitlines, which also breaks at \v, \f, \x1c-\x1e, \x85, U+2028 and
+    U+2029: csv.writer leaves those unquoted inside a cell, so a name holding one would split
     its row in two, and the second half's cells would shift into other columns (a manager's
     address into the email column)."""
     return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
@@ -9233,12 +9233,16 @@ def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> Non
             if len(missed) <= 3
             else "a second --exclude-file listing them, one a line"
         )
+        if_theirs = (
+            "If that is the address this person has in AAC, keep it"
+            if one
+            else "If those are the addresses they have in AAC, keep them"
+        )
         raise UsageError(
             f"{file.path} (--exclude-file): {rows} no address in column {file.column!r} but one in "
-            f"another column ({named}), so {'it' if one else 'they'} would protect nobody. If "
-            f"{'that is the address this person has' if one else 'those are the addresses they have'}"
-            f" in AAC, keep {'it' if one else 'them'} with {keep}; or give"
-            " --allow-empty-email-cells to go on without them; nothing was sent"
+            f"another column ({named}), so {'it' if one else 'they'} would protect nobody. "
+            f"{if_theirs} with {keep}; or give --allow-empty-email-cells to go on without them;"
+            " nothing was sent"
         )
 
 

@@ -75,6 +75,7 @@ import math
 import random
 import re
 import secrets
+import shlex
 import socket
 import socketserver
 import ssl
@@ -404,7 +405,7 @@ class EmailFile:
     column: str | None = None
     number: int | None = None  # that column's position, counting from 1
     header: list[str] = field(default_factory=list)
-    flag: str = ""  # --exclude-file or --only-file, set by collect_emails
+    flag: str = ""  # --exclude-file or --only-file
     # Rows with an empty cell in the column but an address in another: (line, that column, address).
     unread: list[tuple[int, str, str]] = field(default_factory=list)
     rows: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, address, cells)
@@ -421,11 +422,58 @@ class EmailFile:
 _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a comma, tab for "Text"
 
 
-def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = False) -> EmailFile:
+def read_email_file(
+    path: str, columns: Sequence[str] = (), flag: str = "--exclude-file", here: Sequence[str] = ()
+) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
-    an email column. Blank lines are skipped; `#` starts a comment at the start of a line or after
-    a space (`ta@uni.edu  # head TA`). keep_rows: keep each row, for the plan to show some of
-    them (--only-file)."""
+    an email column. Blank lines are skipped. In a plain list `#` starts a comment at the start of
+    a line or after a space (`ta@uni.edu  # head TA`); in a spreadsheet only the lines above the
+    header can be comments, and a cell that starts with `#` is data (`#N/A`, an ID `#1001`).
+    columns: --email-column's choices for every file; here: those given for this file alone
+    (`FILE=COLUMN`). flag: --exclude-file or --only-file; an --only-file keeps its rows, for the
+    plan to show some of them."""
+    lines = [(n, line) for n, line in enumerate(_lines(_email_file_text(path)), 1) if line.strip()]
+    while lines and _is_comment_line(lines[0][1]):
+        lines.pop(0)
+    if not lines:
+        return EmailFile(path, [], flag=flag)
+    (first_line, first), body = lines[0], lines[1:]
+    header, delimiter = max(
+        ((next(csv.reader([first.strip()], delimiter=d)), d) for d in _DELIMITERS),
+        key=lambda hd: len(hd[0]),
+    )
+    if is_valid_email(_uncomment(first).strip()) or (
+        len(header) == 1 and not _names_email(header[0])
+    ):
+        entries = (_uncomment(line).strip() for _, line in lines)
+        return EmailFile(path, check_emails((e for e in entries if e), path), flag=flag)
+    # a header never holds an address: a pasted list
+    if any(is_valid_email(cell) for cell in header):
+        raise UsageError(
+            f"{path}: line {first_line} holds {len(header)} entries separated by {delimiter!r}"
+            " (a list pasted from Outlook?), not a spreadsheet header; put one email per line"
+        )
+    records = _records(path, body, delimiter)
+    _within_the_header(path, header, records, delimiter)
+    index = _email_column(path, header, [row for _, row in records], columns, here)
+    found = EmailFile(path, [], [], header[index].strip(), index + 1, header, flag)
+    for line, row in records:
+        value = row[index].strip() if index < len(row) else ""
+        if value:
+            where = f"{path}: line {line}, {found.column_label}"
+            for address in _cell_addresses(where, value, flag == "--exclude-file"):
+                found.emails.append(address)
+                if flag == "--only-file":
+                    found.rows.append((line, address, row))
+        elif any(cell.strip() for cell in row):  # a row about someone, without their email
+            found.empty_rows.append(line)
+            elsewhere = _address_elsewhere(header, row, index)
+            if elsewhere:
+                found.unread.append((line, *elsewhere))
+    return found
+
+
+def _email_file_text(path: str) -> str:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -438,7 +486,7 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
         )
     try:
         # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
-        text = (
+        return (
             raw.decode("utf-16")
             if raw[:2] in (b"\xff\xfe", b"\xfe\xff")
             else raw.decode("utf-8-sig")
@@ -447,124 +495,186 @@ def read_email_file(path: str, columns: Sequence[str] = (), keep_rows: bool = Fa
         raise UsageError(
             f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"
         ) from None
-    numbered = [
-        (n, line)
-        for n, line in enumerate(text.splitlines(keepends=True), 1)
-        if _uncomment(line).strip()
-    ]
-    if not numbered:
-        return EmailFile(path, [])
-    first = _uncomment(numbered[0][1]).strip()
-    header, delimiter = max(
-        ((next(csv.reader([numbered[0][1].strip()], delimiter=d)), d) for d in _DELIMITERS),
-        key=lambda hd: len(hd[0]),
-    )
-    if is_valid_email(first) or (len(header) == 1 and not _names_email(header[0])):
-        return EmailFile(
-            path, check_emails((_uncomment(line).strip() for _, line in numbered), path)
-        )
-    # a header never holds an address: a pasted list
-    if any(is_valid_email(cell) for cell in header):
-        raise UsageError(
-            f"{path}: line {numbered[0][0]} holds {len(header)} entries separated by {delimiter!r}"
-            " (a list pasted from Outlook?), not a spreadsheet header; put one email per line"
-        )
-    index = _email_column(path, header, [line for _, line in numbered[1:]], delimiter, columns)
-    emails: list[str] = []
-    empty: list[int] = []
-    unread: list[tuple[int, str, str]] = []
-    rows: list[tuple[int, str, list[str]]] = []
-    reader = csv.reader((line for _, line in numbered[1:]), delimiter=delimiter)
-    consumed = 0
-    for row in reader:
-        if reader.line_num - consumed > 1:
-            # An unclosed quote swallows every later line into one cell: those people would protect
-            # nobody.
-            start = numbered[consumed + 1][0]
+
+
+def _lines(text: str) -> list[str]:
+    r"""The lines of a file, each with its ending, ended where the csv module ends a record: at
+    \n, \r\n or \r. Never str.splitlines, which also breaks at \v, \f, \x1c-\x1e, \x85, U+2028 and
+    U+2029: csv.writer leaves those unquoted inside a cell, so a name holding one would split
+    its row in two, and the second half's cells would shift into other columns (a manager's
+    address into the email column)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+
+
+def _is_comment_line(line: str) -> bool:
+    """`# TAs of term 2`, but not `#,Name,Email`: a header whose first column (row numbers) is
+    headed `#`."""
+    text = line.lstrip()
+    return text.startswith("#") and not re.match(r"#\s*[,;\t]", text)
+
+
+def _records(
+    path: str, lines: list[tuple[int, str]], delimiter: str
+) -> list[tuple[int, list[str]]]:
+    """The rows under the header, each with the number of its line. A quote that is never closed
+    would make a CSV reader swallow every later line into one cell (or, on the last line, the
+    rest of that line), so those people would protect nobody: refused, naming the line."""
+    reader = csv.reader((line for _, line in lines), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    while True:
+        consumed = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                raise UsageError(
+                    f'{path}: line {lines[consumed][0]} opens a quote (") that is never closed;'
+                    " fix or remove the stray quote"
+                ) from None
             raise UsageError(
-                f'{path}: line {start} opens a quote (") that runs over'
+                f'{path}: line {lines[reader.line_num - 1][0]} has a stray quote (") ({exc}); fix'
+                " or remove it"
+            ) from None
+        if reader.line_num - consumed > 1:
+            raise UsageError(
+                f'{path}: line {lines[consumed][0]} opens a quote (") that runs over'
                 f" {reader.line_num - consumed} lines; fix or remove the stray quote"
             )
-        consumed = reader.line_num
-        value = _uncomment(row[index]).strip() if index < len(row) else ""
-        if value:
-            emails.append(value)
-            if keep_rows:
-                rows.append((numbered[reader.line_num][0], value, row))
-        elif any(cell.strip() for cell in row):  # a row about someone, without their email
-            line = numbered[reader.line_num][0]
-            empty.append(line)
-            elsewhere = _address_elsewhere(header, row, index)
-            if elsewhere:
-                unread.append((line, *elsewhere))
-    column = header[index].strip()
-    checked = check_emails(emails, path)
-    rows = [(line, address, row) for (line, _, row), address in zip(rows, checked)]
-    return EmailFile(path, checked, empty, column, index + 1, header, unread=unread, rows=rows)
+        records.append((lines[consumed][0], row))
+
+
+def _within_the_header(
+    path: str, header: list[str], records: list[tuple[int, list[str]]], delimiter: str
+) -> None:
+    """A row with cells past the header's last column is refused, naming its line: a delimiter
+    typed inside an unquoted cell (`Doe, Jane`) shifts the row's later cells one column right, so
+    its email cell may hold a manager's address, and what is past the end may be the person's
+    own. Empty cells past the end (a trailing delimiter) are harmless."""
+    for line, row in records:
+        extra = [cell.strip() for cell in row[len(header) :] if cell.strip()]
+        if not extra:
+            continue
+        if len(header) == 1:
+            raise UsageError(
+                f"{path}: line {line} holds {len(row)} entries separated by {delimiter!r} under the"
+                f" one-column header {header[0].strip()!r}; put one email per line"
+            )
+        past = ", ".join(repr(cell) for cell in extra[:3])
+        raise UsageError(
+            f"{path}: line {line} has {len(row)} cells, the header {len(header)} ({past} past its"
+            f" last column); a {delimiter!r} inside a cell shifts the cells after it, so which one"
+            " is the email cannot be told: quote that cell, or remove what is past the last column"
+        )
+
+
+def _cell_addresses(where: str, value: str, keep: bool) -> list[str]:
+    """The address in a cell of the email column. Several in one cell are never read as one, nor
+    silently as the first: a keep file protects each of them where Google wrote them (`a ::: b`,
+    a person's work and home addresses), since protecting more removes nobody; anything else is a
+    question naming the line, and so is a cell that is not an address (`TBD`, `#N/A`)."""
+    address = parse_email_entry(value)
+    if address:
+        return [address]
+    parts = [parse_email_entry(part) for part in value.split(":::")]
+    if keep and len(parts) > 1 and all(parts):
+        return [part for part in parts if part]
+    several = len(_EMAIL.findall(value))
+    if several > 1 and ":::" in value:
+        raise UsageError(
+            f"{where}: {value!r} holds {several} addresses (Google's ' ::: '); which one is the"
+            " person's address in AAC cannot be told: leave only that one in the cell"
+        )
+    if several > 1:
+        raise UsageError(f"{where}: {value!r} holds {several} addresses; put one address per row")
+    raise UsageError(
+        f"{where}: {value!r} is not a well-formed email (expected local@domain.tld or Name"
+        " <local@domain.tld>); fix or remove it"
+    )
+
+
+def _an_address_cell(value: str) -> bool:
+    """The cell is an address, or Google's several joined by ` ::: `."""
+    return all(parse_email_entry(part) for part in value.split(":::"))
 
 
 def _address_elsewhere(header: list[str], row: list[str], index: int) -> tuple[str, str] | None:
     """The first other cell of a row that holds an address which may be the person's own (Entra's
-    `userPrincipalName` where `mail` is empty): (its column, the address). A column that reads as
-    someone else's (the manager's) does not count."""
+    `userPrincipalName` where `mail` is empty): (its column, the address). An address anywhere in
+    the cell counts, however it is written (`Terry (ta@uni.edu)`, `SMTP:ta@uni.edu`,
+    `mailto:...`, `a; b`): missing one would leave its person unprotected without a word. A
+    column that reads as someone else's (the manager's) does not count."""
     for i, cell in enumerate(row):
         column = header[i].strip() if i < len(header) else f"column {i + 1}"
-        address = parse_email_entry(_uncomment(cell).strip()) if i != index else None
-        if address and _not_theirs(column) not in _SOMEONE_ELSES:
-            return column, address
+        found = _EMAIL.search(cell) if i != index else None
+        if found and _not_theirs(column) not in _SOMEONE_ELSES:
+            return column, found.group(0)
     return None
 
 
 def _uncomment(text: str) -> str:
+    """A line of a plain list without its comment."""
     return re.sub(r"(?:^|(?<=\s))#.*", "", text)
 
 
 def _header_key(column: str) -> str:
     """A header as the word table reads it: case-folded, accents dropped (é -> e, ü -> u,
-    ß -> ss), spaces and punctuation gone, so `E-Mail (privé)` and `EMAIL_PRIVE` read alike."""
-    text = unicodedata.normalize("NFKD", column.casefold())
+    ß -> ss), spaces and punctuation gone, so `E-Mail (privé)` and `EMAIL_PRIVE` read alike. A
+    `+` reads as `plus`: French exports name the manager `N+1`."""
+    text = unicodedata.normalize("NFKD", column.casefold().replace("+", "plus"))
     return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
 
 
 def _names_email(column: str) -> bool:
-    """`Email`, `Work Email`, `Email Address [Required]`, `E-mail 1 - Value`, `EMAIL_ADDRESS`,
-    `Mail`."""
-    key = _header_key(column)
-    return "email" in key or key in ("mail", "mailaddress")
+    """`Email`, `Work Email`, `E-mail 1 - Value`, `EMAIL_ADDRESS`, `Mail`, `Courriel`, `Correo
+    electrónico`, `Posta elettronica`, `Adresse de messagerie`, `E-postadres`."""
+    return _NAMES_AN_EMAIL.search(_header_key(column)) is not None
 
 
-# The words in an email column's header that say whose address it holds: ONE table, for the
-# languages admins export in (English, German, French, Dutch, Spanish, Italian, Portuguese).
-# How it is read: the header is case-folded with its accents dropped (`_header_key`), and a word
-# of the first five rows matches anywhere in it, inside a compound too (`VorgesetztenEmail`). Such
-# a column is never taken unasked, even as a file's only email column: an HR leavers export often
-# carries only the manager's address, and taking it would select the managers. Words are stems
-# where languages inflect (`vorgesetzt`: Vorgesetzter, -te, -ten; `responsab`: responsable,
-# responsabile), with both spellings of an umlaut (`fuhrung`, `fuehrung`).
-# The trade-off: a word missing here lets someone else's column through when it is a file's only
-# email column (the plan then shows rows of an --only-file beside whom they select), while a word
-# too eager refuses a genuine column (one --email-column fixes that, and nobody is removed). So the
-# list holds words that name another person or another kind of address, never words that also
-# name the person's own work address (`geschäftlich`, `work`, `Mitarbeiter`).
-# The last row, "their own", is read word by word instead: when several columns could be the one,
-# only a header made of nothing but these words (and numbers) counts as the listed people's own;
-# a header with any other word is one the tool cannot classify, and that is a question (exit 2).
+# The words in a header that make it an email column, and those that say whose address it holds:
+# ONE table, for the languages admins export in (English, German, French, Dutch, Spanish, Italian,
+# Portuguese, and the Nordic `e-post`). How it is read: the header is case-folded with its accents
+# dropped (`_header_key`), and a word of the first six rows matches anywhere in it, inside a
+# compound too (`VorgesetztenEmail`); `^`/`$` anchor a word that is too common inside others
+# (`mail` alone, not `Mail Stop`). A column whose header names someone else's address, or a
+# personal or secondary one, is never taken unasked, even as a file's only email column: an HR
+# leavers export often carries only the manager's address, and taking it would select the
+# managers. Words are stems where languages inflect (`vorgesetzt`: Vorgesetzter, -te, -ten;
+# `responsab`: responsable, responsabile), with both spellings of an umlaut (`fuhrung`,
+# `fuehrung`). They never include words that also name the person's own address (`geschäftlich`,
+# `work`, `Mitarbeiter`, `Student`): such a word would refuse the right column.
+# The last row, "their own", is read word by word instead: a column is taken unasked only when its
+# header is made of nothing but these words (and numbers), even where it is a file's only email
+# column. A header with any other word (`Email líder`, `Buddy E-Mail`) is one the tool cannot
+# classify, and that is a question (exit 2) naming the words it does not know, never a guess: a
+# word missing from the rows above then costs one --email-column, and removes nobody.
 _EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "an email": (
+        "email", "^mail$", "^mailaddress$", "^mel$", "courriel", "messagerie", "correo", "correio",
+        "postaelettronica", "epost", "adresseelectronique", "courrierelectronique",
+    ),
     "a manager's": (
         "manager", "mgr", "supervis", "boss", "reportsto", "superior", "vorgesetzt",
-        "fuhrungskraft", "fuehrungskraft", "leiter", "chef", "leidinggev", "responsab", "responsav",
-        "superieur", "gestionnaire", "encadrant", "jefe", "gerente", "encargad", "gestor", "capo",
+        "fuhrungskraft", "fuehrungskraft", "leiter", "leitung", "chef", "leidinggev", "responsab",
+        "responsib", "verantwortlich", "superieur", "gestionnaire", "encadrant", "nplus1", "nplus2",
+        "jefe", "gerente", "encargad", "gestor", "capo", "lider", "referent", "lead", "teamleid",
+        "headof", "departmenthead", "hrbp",
     ),
     "a deputy's": (
         "deputy", "delegat", "delegu", "substitut", "stellvertret", "vertretung", "vertreter",
         "suppleant", "adjoint", "remplacant", "plaatsvervang", "vervanger", "suplente", "sustitut",
-        "sostitut", "adjunt",
+        "sostitut", "adjunt", "proxy", "successor", "successeur", "successore", "sucesor",
+        "nachfolg", "transferto",
     ),
     "someone else's": (
-        "sponsor", "owner", "approver", "contact", "kontakt", "ansprechpartner", "contato",
-        "contatto", "assistant", "assistent", "asistente", "mentor", "adviser", "advisor", "parent",
-        "guardian", "emergency", "spouse", "reviewer", "requester", "requestor", "createdby",
-        "modifiedby", "updatedby",
+        "sponsor", "owner", "approv", "approb", "aprob", "aprov", "genehmig", "freigeb",
+        "goedkeur", "contact", "kontakt", "ansprechpartner", "contato", "contatto", "assistant",
+        "assistent", "asistente", "secretar", "sekretar", "mentor", "adviser", "advisor", "tutor",
+        "instructor", "teacher", "coach", "buddy", "betreu", "ausbild", "coordinat", "recruit",
+        "partner", "parent", "guardian", "emergency", "spouse", "nextofkin", "reviewer",
+        "requester", "requestor", "requestedby", "submittedby", "createdby", "modifiedby",
+        "updatedby", "changedby", "processedby", "terminatedby", "sender", "recipient", "author",
     ),
     "a personal": (
         "personal", "personnel", "pessoal", "personlich", "persoenlich", "persoonlijk", "private",
@@ -572,6 +682,7 @@ _EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "a secondary": (
         "secondary", "alternate", "alternativ", "backup", "recovery", "recuper", "authenticat",
+        "other", "additional", "previous", "former", "ehemalig", "ancien", "forward", "extern",
     ),
     "their own": (
         "e", "mail", "email", "emails", "address", "addr", "primary", "main", "work", "business",
@@ -581,22 +692,24 @@ _EMAIL_HEADER_WORDS: dict[str, tuple[str, ...]] = {
         "s", "of", "the", "adresse", "geschaftlich", "geschaftliche", "geschaeftlich",
         "geschaeftliche", "dienstlich", "dienstliche", "arbeit", "arbeits", "firma", "firmen",
         "mitarbeiter", "mitarbeiterin", "mitarbeitende", "beschaftigte", "benutzer", "nutzer",
-        "konto", "des", "der", "die", "das", "courriel", "mel", "professionnel", "professionnelle",
-        "pro", "travail", "entreprise", "collaborateur", "collaboratrice", "salarie", "employe",
-        "utilisateur", "principale", "de", "du", "la", "le", "l", "adres", "zakelijk", "zakelijke",
-        "werk", "bedrijf", "medewerker", "gebruiker", "van", "het", "correo", "electronico",
-        "direccion", "trabajo", "corporativo", "corporativa", "empresa", "empleado", "empleada",
-        "usuario", "del", "el", "posta", "elettronica", "indirizzo", "lavoro", "aziendale",
-        "dipendente", "utente", "di", "della", "endereco", "eletronico", "trabalho", "funcionario",
-        "colaborador", "utilizador", "do", "da",
+        "konto", "des", "der", "die", "das", "courriel", "mel", "messagerie", "courrier",
+        "electronique", "professionnel", "professionnelle", "pro", "travail", "entreprise",
+        "collaborateur", "collaboratrice", "salarie", "employe", "utilisateur", "principale", "de",
+        "du", "la", "le", "l", "adres", "zakelijk", "zakelijke", "werk", "bedrijf", "medewerker",
+        "gebruiker", "van", "het", "correo", "electronico", "direccion", "trabajo", "corporativo",
+        "corporativa", "empresa", "empleado", "empleada", "usuario", "del", "el", "posta",
+        "elettronica", "indirizzo", "lavoro", "aziendale", "dipendente", "utente", "di", "della",
+        "endereco", "correio", "eletronico", "trabalho", "funcionario", "colaborador", "utilizador",
+        "do", "da", "post", "epost", "adress", "adressen",
     ),
 }  # fmt: skip
 _THEIR_OWN = "their own"
 _SOMEONE_ELSES = ("a manager's", "a deputy's", "someone else's")  # the rest are still theirs
+_NAMES_AN_EMAIL = re.compile("|".join(_EMAIL_HEADER_WORDS["an email"]))
 _NOT_THEIRS = {
     meaning: re.compile("|".join(words))
     for meaning, words in _EMAIL_HEADER_WORDS.items()
-    if meaning != _THEIR_OWN
+    if meaning not in (_THEIR_OWN, "an email")
 }
 # A compound of their-own words (`emailadresse`, `mailadres`): words of three letters or more, so
 # that `e`, `l` or `de` cannot spell an unknown word out of pieces.
@@ -609,9 +722,14 @@ def _is_number(choice: str) -> bool:
     return re.fullmatch(r"\s*[0-9]+\s*", choice) is not None
 
 
-def _asked_column(path: str, names: list[str], choice: str) -> int | None:
+def _asked_column(path: str, names: list[str], choice: str, for_this_file: bool) -> int | None:
     """The index --email-column's choice means in this header: a column's number counting from 1,
-    or its header (letter case ignored); None if this file has no such column."""
+    or its header (letter case ignored); None if this file has no such column.
+
+    A number is only a position: given for no file in particular (`--email-column 4`), it must not
+    land on a column the tool would refuse by its header (`Manager Email`), as the advice for
+    another file, a reordered export or a typo would make it. Such a column needs its header, or
+    the number given for this file (`--email-column leavers.csv=4`)."""
     named = [i for i, name in enumerate(names) if name.casefold() == choice.strip().casefold()]
     if _is_number(choice):
         index = int(choice) - 1
@@ -622,7 +740,16 @@ def _asked_column(path: str, names: list[str], choice: str) -> int | None:
                 f"{path}: --email-column {choice.strip()} could mean {meant} or {other}; rename "
                 "that header, or give the number of the one meant"
             )
-        return index if index < len(names) else None
+        if index >= len(names):
+            return None
+        why = _not_theirs(names[index])
+        if why and not for_this_file:
+            raise UsageError(
+                f"{path}: --email-column {index + 1} is the column {names[index]!r}, which reads as"
+                f" {why} address; if it is the one meant, give the number for this file:"
+                f" --email-column {shlex.quote(f'{path}={index + 1}')}"
+            )
+        return index
     return _one_of_a_kind(path, names, named[0]) if named else None
 
 
@@ -648,28 +775,45 @@ def _not_theirs(column: str) -> str | None:
     return next((meaning for meaning, words in _NOT_THEIRS.items() if words.search(key)), None)
 
 
-def _reads_as_theirs(column: str) -> bool:
-    """The header holds nothing but their-own words and numbers (`E-mail 1 - Value`,
-    `userPrincipalName`, `E-Mail geschäftlich`)."""
+def _unknown_words(column: str) -> list[str]:
+    """The words of a header that are not their-own words (nor numbers, nor a plural or compound of
+    them): none for `E-mail 1 - Value`, `userPrincipalName`, `E-Mail geschäftlich`, `Leavers
+    Email`; `lider` for `Email líder`. A header with no word at all has one unknown, itself."""
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column)  # camelCase words count one by one
     parts = [_header_key(part) for part in re.split(r"[\W_]+", spaced)]
     words = [word for part in parts for word in re.findall(r"[a-z]+|[0-9]+", part)]
     own = _EMAIL_HEADER_WORDS[_THEIR_OWN]
-    return bool(words) and all(w.isdigit() or w in own or _OWN_COMPOUND.fullmatch(w) for w in words)
+
+    def known(word: str) -> bool:
+        stem = word[:-1] if word.endswith("s") else word
+        return word.isdigit() or any(w in own or _OWN_COMPOUND.fullmatch(w) for w in (word, stem))
+
+    return [word for word in words if not known(word)] if words else [column]
+
+
+def _reads_as_theirs(column: str) -> bool:
+    """The header holds nothing but their-own words and numbers."""
+    return not _unknown_words(column)
 
 
 def _email_column(
-    path: str, header: list[str], lines: list[str], delimiter: str, wanted: Sequence[str]
+    path: str,
+    header: list[str],
+    rows: list[list[str]],
+    wanted: Sequence[str],
+    here: Sequence[str] = (),
 ) -> int:
-    """The index of the email column: the first of --email-column's names this file has, or the
-    one the header names (when several do, the one that reads as the listed people's own and whose
-    every value is an email); otherwise an error naming them. A column that reads as someone
-    else's address, or a personal one, is never chosen unasked, nor named in the advice."""
+    """The index of the email column: the first of --email-column's choices for this file (`here`,
+    from `FILE=COLUMN`), then for every file (`wanted`), that this file has; or the one the header
+    names (when several do, the only one that holds addresses and reads as the listed people's
+    own); otherwise an error naming them. A column that reads as someone else's address, or a
+    personal one, is never chosen unasked, nor named in the advice."""
     names = [name.strip() for name in header]
-    for choice in wanted:
-        index = _asked_column(path, names, choice)
+    for choice, for_this_file in [(c, True) for c in here] + [(c, False) for c in wanted]:
+        index = _asked_column(path, names, choice, for_this_file)
         if index is not None:
             return index
+    wanted = [*here, *wanted]
     if wanted:
         named = " or ".join(repr(c) for c in wanted if not _is_number(c))
         numbered = " or ".join(c.strip() for c in wanted if _is_number(c))
@@ -702,19 +846,25 @@ def _email_column(
             "export the column with the address each person has in AAC, or, if one of these is it "
             "after all, name it with --email-column"
         )
-    if len(candidates) == 1:
-        return _one_of_a_kind(path, names, left[0])
-    rows = list(csv.reader(lines, delimiter=delimiter))
-    values = {i: [_uncomment(r[i]).strip() for r in rows if i < len(r)] for i in left}
-    values = {i: [value for value in column if value] for i, column in values.items()}
-    # A column of words (Google Contacts' `E-mail 1 - Type`) or an empty one cannot hold the emails.
-    full = [i for i in left if values[i] and all(is_valid_email(v) for v in values[i])]
-    pick = full if len(full) == 1 else left if len(left) == 1 else []
+    # A column that holds no address cannot be the one (Google Contacts' `E-mail 1 - Type` holds
+    # words; an empty column, nothing; Outlook's `E-mail Display Name` only `Name (address)`).
+    # Every column with one cell that is an address (or Google's `a ::: b`) competes, however
+    # few: a column that lost for one bad cell (`TBD`, `a ::: b`) would hand the whole file to
+    # another, the person's second or home address, silently. That cell is refused, by its line.
+    holding = [i for i in left if any(i < len(r) and _an_address_cell(r[i]) for r in rows)]
+    pick = holding if len(holding) == 1 else left if len(left) == 1 else []
     if len(pick) == 1 and _reads_as_theirs(names[pick[0]]):
         return _one_of_a_kind(path, names, pick[0])
-    for i in full or left:
+    for i in holding or left:
         _one_of_a_kind(path, names, i)  # a header twice among those that could be theirs: by number
-    example = next((names[i] for i in full or left if _reads_as_theirs(names[i])), None)
+    if len(candidates) == 1:
+        unknown = ", ".join(repr(word) for word in _unknown_words(names[left[0]]))
+        raise UsageError(
+            f"{path}: the only email column, {names[left[0]]!r}, does not say whose address it"
+            f" holds (the tool does not know {unknown}); if it holds the listed people's own"
+            f" addresses, name it with --email-column {names[left[0]]!r}"
+        )
+    example = next((names[i] for i in holding or left if _reads_as_theirs(names[i])), None)
     advice = (
         f"choose one with --email-column, for example --email-column {example!r}"
         if example
@@ -9116,8 +9266,11 @@ def build_parser() -> argparse.ArgumentParser:
             " its header or by the column's number counting from 1 (--email-column 4): needed when"
             " several columns could hold them, when two are headed alike, or when the only one"
             " reads as someone else's or a personal address (Manager Email, E-Mail Vorgesetzter,"
-            " Email - Personal). Repeatable: each file uses the first it has; a file with none of"
-            " them is an error."
+            " Email - Personal) or has a word the tool does not know. A header applies to every"
+            " file; a number only when the run reads one file, and never to a column whose header"
+            " reads as someone else's or a personal address. FILE=COLUMN (leavers.csv=4) applies"
+            " to that file alone, exactly as given. Repeatable: each file uses the first it has; a"
+            " file with none of them is an error."
         ),
     )
     who.add_argument(
@@ -9359,15 +9512,19 @@ def collect_emails(
     columns: Sequence[str],
     console: Console,
     read: list[EmailFile] | None = None,
+    every_file: Sequence[str] = (),
 ) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
     with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
     Each file read is added to `read`, so the plan can say which column each one's emails came from.
+    every_file: all the run's files of emails, which `--email-column FILE=COLUMN` may name.
     """
     emails = check_emails(split_emails(values), flag)
+    targets = [email_column_target(choice, every_file or files) for choice in columns]
     for path in files:
-        found = read_email_file(path, columns, keep_rows=flag == "--only")
-        found.flag = f"{flag}-file"
+        here = [column for target, column in targets if target == path]
+        anywhere = [column for target, column in targets if target is None]
+        found = read_email_file(path, anywhere, f"{flag}-file", here)
         if read is not None:
             read.append(found)
         if not found.emails:
@@ -9388,27 +9545,65 @@ def collect_emails(
     return emails
 
 
+def email_column_target(choice: str, files: Sequence[str]) -> tuple[str | None, str]:
+    """(the file, the column) of `--email-column FILE=COLUMN`, where FILE is one of the run's
+    files of emails as given (or the same path written another way); (None, choice) for a header
+    or a number meant for every file."""
+    for equals in (m.start() for m in re.finditer("=", choice)):
+        named = choice[:equals].strip()
+        for path in files:
+            if named == path or os.path.normcase(os.path.abspath(named)) == os.path.normcase(
+                os.path.abspath(path)
+            ):
+                return path, choice[equals + 1 :]
+    return None, choice
+
+
 def check_keep_rows(files: Sequence[EmailFile], protected: Iterable[str]) -> None:
     """A keep file fails closed: a row with no address in its column, but one in another cell
     (Entra's `userPrincipalName` where `mail` is empty), would leave that person unprotected, so it
     stops the run unless another source protects the address. An --only-file's such row only
-    selects one person fewer, which is safe: it stays a warning."""
+    selects one person fewer, which is safe: it stays a warning.
+
+    The advice is for those rows only (--exclude, or a second --exclude-file), never another column
+    for the whole file: where the other column is a personal address, or an Entra UPN that differs
+    from `mail` on every other row, reading it for everyone would protect nobody."""
     kept = {normalize_email(entry) for entry in protected}
     for file in files:
         missed = [row for row in file.unread if normalize_email(row[2]) not in kept]
         if file.flag != "--exclude-file" or not missed:
             continue
-        rows = "1 row has" if len(missed) == 1 else f"{len(missed)} rows have"
-        named = "; ".join(f"line {n}, {column!r}: {address}" for n, column, address in missed[:3])
-        column = collections.Counter(column for _, column, _ in missed).most_common(1)[0][0]
+        one = len(missed) == 1
+        rows = "1 row has" if one else f"{len(missed)} rows have"
+        named = "; ".join(
+            f"line {n}, {column!r}{_kind_of(column)}: {address}"
+            for n, column, address in missed[:3]
+        )
         named += ", ..." if len(missed) > 3 else ""
-        they = "it" if len(missed) == 1 else "they"
+        addresses = ",".join(address for _, _, address in missed)
+        keep = (
+            f"--exclude {addresses} or a second --exclude-file"
+            if len(missed) <= 3
+            else "a second --exclude-file listing them, one a line"
+        )
+        if_theirs = (
+            "If that is the address this person has in AAC, keep it"
+            if one
+            else "If those are the addresses they have in AAC, keep them"
+        )
         raise UsageError(
             f"{file.path} (--exclude-file): {rows} no address in column {file.column!r} but one in "
-            f"another column ({named}), so {they} would protect nobody. Read that column with "
-            f"--email-column {column!r}, keep them with a second --exclude-file (or --exclude), or "
-            "give --allow-empty-email-cells to go on without them; nothing was sent"
+            f"another column ({named}), so {'it' if one else 'they'} would protect nobody. "
+            f"{if_theirs} with {keep}; or give --allow-empty-email-cells to go on without them;"
+            " nothing was sent"
         )
+
+
+def _kind_of(column: str) -> str:
+    """` (a personal address)` for a column whose address may not be the one the person has in
+    AAC; empty for one that reads as theirs."""
+    meaning = _not_theirs(column)
+    return f" ({meaning} address)" if meaning else ""
 
 
 def check_something_protected(
@@ -9486,10 +9681,21 @@ def resolve_config(
         host_only=True,
     )
     transfer_to = check_emails([args.transfer_to], "--transfer-to")[0] if args.transfer_to else None
-    for column in args.email_column:
+    email_files_given = list(dict.fromkeys([*args.exclude_file, *args.only_file]))
+    for choice in args.email_column:
+        target, column = email_column_target(choice, email_files_given)
         if _is_number(column) and int(column) < 1:
             raise UsageError(
-                f"--email-column {column.strip()}: columns are numbered from 1 (the first column)"
+                f"--email-column {choice.strip()}: columns are numbered from 1 (the first column)"
+            )
+        # A number is a position in one file: across files it would pick unrelated columns (the
+        # advice for a twin-headed keep file's column 4 is the leavers file's Manager Email).
+        if target is None and _is_number(column) and len(email_files_given) > 1:
+            raise UsageError(
+                f"--email-column {column.strip()}: a column number means one file's column, and"
+                f" this run reads {len(email_files_given)} files of emails"
+                f" ({', '.join(email_files_given)}); say which file it is for: --email-column"
+                f" {shlex.quote(f'{email_files_given[0]}={column.strip()}')}"
             )
 
     # What they name: the plan, the directory settings, the files of emails, the report to undo.
@@ -9503,7 +9709,13 @@ def resolve_config(
     groups, group_settings = resolve_groups(args, env)
     email_files: list[EmailFile] = []
     emails = collect_emails(
-        args.exclude, "--exclude", args.exclude_file, args.email_column, console, email_files
+        args.exclude,
+        "--exclude",
+        args.exclude_file,
+        args.email_column,
+        console,
+        email_files,
+        email_files_given,
     )
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not args.allow_empty_email_cells:
@@ -9511,7 +9723,13 @@ def resolve_config(
     only = None
     if args.only or args.only_file:
         only = collect_emails(
-            args.only, "--only", args.only_file, args.email_column, console, email_files
+            args.only,
+            "--only",
+            args.only_file,
+            args.email_column,
+            console,
+            email_files,
+            email_files_given,
         )
     from_report = read_report_rows(args.from_report) if args.from_report else None
 

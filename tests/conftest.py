@@ -58,6 +58,16 @@ def fake() -> Iterator[FakeAAC]:
     server.stop()
 
 
+@pytest.fixture
+def staff(fake: FakeAAC) -> FakeAAC:
+    """The fake with the course staff that the email-file tests keep or select by their files: a
+    teaching assistant, a manager (Jane) and an archive account."""
+    fake.add_person("ta@example.edu", "Terry Assistant")
+    fake.add_person("jane@example.edu", "Jane Doe")
+    fake.add_person("archive@example.edu", "Course Archive")
+    return fake
+
+
 # The ways a suspension can show (fake_aac.SUSPENDED_AS) on a listing that shows suspended members:
 # the suspension tests run under each one. The fake's default shows none of them.
 # GET /v4/people types includeStatus as the spec does (a boolean) in each of them.

@@ -63,22 +63,23 @@ def test_a_managers_column_full_of_emails_is_never_taken_for_an_empty_own_one(ru
 
 
 def test_a_header_that_does_not_say_whose_address_it_is_is_a_question(run, fake, tmp_path):
-    # "Buddy" is in no word list: beside a personal column, it must not be taken as theirs.
+    # "Pate" (a buddy, in German) is in no word list: beside a personal column, it must not be
+    # taken as theirs.
     leavers = write(
         tmp_path,
-        "Mitarbeiter;Buddy E-Mail;E-Mail (privat)\n"
+        "Mitarbeiter;Pate E-Mail;E-Mail (privat)\n"
         "Student Two;student00009@example.edu;two@home.example\n",
     )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
-        f"remove_users: error: {leavers}: several columns name an email ('Buddy E-Mail'; "
+        f"remove_users: error: {leavers}: several columns name an email ('Pate E-Mail'; "
         "'E-Mail (privat)': a personal address); none of them reads as the listed people's own "
         "address: look at the file and name the right one with --email-column (its header, or its "
         "number counting from 1)\n"
     )
     assert fake.writes() == []
-    chosen = run(fake, "--only-file", leavers, "--email-column", "Buddy E-Mail", "--yes")
+    chosen = run(fake, "--only-file", leavers, "--email-column", "Pate E-Mail", "--yes")
     assert chosen.code == ExitStatus.OK, chosen.err
     assert "student00009@example.edu" not in fake.emails()
 

@@ -85,3 +85,67 @@ def test_help_tells_of_the_number(run):
     result = run(None, "--help")
     assert "--email-column COLUMN" in result.out
     assert "column's number" in " ".join(result.out.split())
+    assert "FILE=COLUMN" in " ".join(result.out.split())
+
+
+def leavers_with_the_manager_fourth(tmp_path: Path) -> str:
+    path = tmp_path / "hr-leavers.csv"
+    path.write_text(
+        "Employee ID,Name,Leaving Date,Manager Email,Work Email\n"
+        "1001,Student Three,2026-03-31,student00009@example.edu,student00003@example.edu\n",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def test_a_number_with_several_files_must_say_which_file(run, fake, tmp_path):
+    # The twin file's advice is "--email-column 4"; in the leavers file column 4 is the manager's.
+    keep, leavers = twins(tmp_path), leavers_with_the_manager_fourth(tmp_path)
+    before = fake.emails()
+    result = run(fake, "--exclude-file", keep, "--only-file", leavers, "--email-column", "4", "--yes")
+    assert result.code == ExitStatus.USAGE
+    assert result.err == (
+        "remove_users: error: --email-column 4: a column number means one file's column, and this "
+        f"run reads 2 files of emails ({keep}, {leavers}); say which file it is for: "
+        f"--email-column {keep}=4\n"
+    )
+    assert fake.emails() == before and fake.requests == []
+
+
+def test_a_number_given_for_one_file_reads_that_file_only(run, fake, tmp_path):
+    keep, leavers = twins(tmp_path), leavers_with_the_manager_fourth(tmp_path)
+    result = run(
+        fake, "--exclude-file", keep, "--only-file", leavers, "--email-column", f"{keep}=4", "--yes"
+    )
+    assert result.code == ExitStatus.OK, result.err
+    assert f"Emails from {keep} (--exclude-file): column 4 ('Email')" in result.out
+    assert f"Emails from {leavers} (--only-file): column 'Work Email'" in result.out
+    assert "student00003@example.edu" not in fake.emails()
+    assert "student00009@example.edu" in fake.emails()
+
+
+def test_a_number_that_lands_on_someone_elses_column_is_a_question(run, fake, tmp_path):
+    leavers = leavers_with_the_manager_fourth(tmp_path)
+    result = run(fake, "--only-file", leavers, "--email-column", "4", "--yes")
+    assert result.code == ExitStatus.USAGE
+    assert result.err == (
+        f"remove_users: error: {leavers}: --email-column 4 is the column 'Manager Email', which "
+        "reads as a manager's address; if it is the one meant, give the number for this file: "
+        f"--email-column {leavers}=4\n"
+    )
+    assert "student00009@example.edu" in fake.emails() and fake.writes() == []
+    meant = run(fake, "--only-file", leavers, "--email-column", f"{leavers}=4", "--dry-run")
+    assert meant.code == ExitStatus.OK, meant.err
+    assert f"Emails from {leavers} (--only-file): column 'Manager Email'" in meant.out
+
+
+def test_a_header_still_applies_to_every_file(run, fake, tmp_path):
+    keep = tmp_path / "staff.csv"
+    keep.write_text("Name,Work Email\nOne,student00001@example.edu\n", encoding="utf-8")
+    leavers = leavers_with_the_manager_fourth(tmp_path)
+    result = run(
+        fake, "--exclude-file", str(keep), "--only-file", leavers, "--email-column", "work email",
+        "--dry-run",
+    )  # fmt: skip
+    assert result.code == ExitStatus.OK, result.err
+    assert "protected email: 1" in result.out and "To remove: 1" in result.out

@@ -38,12 +38,12 @@ def test_excel_unicode_text_export_in_utf16(run, fake, tmp_path):
     assert "protected email: 1" in result.out
 
 
-def test_comments_after_an_address(run, fake, tmp_path):
+def test_comments_after_an_address_in_a_plain_list(run, fake, tmp_path):
     listing = write(tmp_path, "# TAs\nstudent00001@example.edu   # head TA, keep\nstudent00002@example.edu\t# lab\n", "keep.txt")
-    roster = write(tmp_path, "name,email\nThree,student00003@example.edu # moved to section B\n")
-    result = run(fake, "--exclude-file", listing, "--exclude-file", roster, "--dry-run")
+    # In a spreadsheet's cell `#` is data (test_email_file_rows_as_csv_reads_them.py).
+    result = run(fake, "--exclude-file", listing, "--dry-run")
     assert result.code == ExitStatus.OK, result.err
-    assert "protected email: 3" in result.out
+    assert "protected email: 2" in result.out
 
 
 def test_google_contacts_export_picks_the_column_that_holds_emails(run, fake, tmp_path):

@@ -46,9 +46,9 @@ def test_a_keep_row_whose_address_is_in_another_column_stops_the_run(run, fake, 
     assert result.err.endswith(
         f"remove_users: error: {keep} (--exclude-file): 1 row has no address in column 'mail' but "
         "one in another column (line 3, 'userPrincipalName': student00004@example.edu), so it "
-        "would protect nobody. Read that column with --email-column 'userPrincipalName', keep them "
-        "with a second --exclude-file (or --exclude), or give --allow-empty-email-cells to go on "
-        "without them; nothing was sent\n"
+        "would protect nobody. If that is the address this person has in AAC, keep it with "
+        "--exclude student00004@example.edu or a second --exclude-file; or give "
+        "--allow-empty-email-cells to go on without them; nothing was sent\n"
     )
     assert fake.emails() == before and fake.requests == []
 
@@ -103,3 +103,72 @@ def test_many_such_rows_are_counted_and_the_first_named(run, fake, tmp_path):
     counted = "7 rows have no address in column 'mail' but one in another column (line 3, "
     assert counted + "'userPrincipalName': " in result.err
     assert "line 5, 'userPrincipalName': student00003@example.edu, ...)" in result.err
+    assert "keep them with a second --exclude-file listing them, one a line;" in result.err
+
+
+def test_the_advice_never_reads_another_column_for_the_whole_file(run, fake, tmp_path):
+    # Where people sign in as `mail` and the UPN is a directory name, reading userPrincipalName for
+    # every row (the old advice) would protect nobody; the advice is for the row that needs it.
+    rows = [
+        entra_row("s00001@uniad.example.net", "Student One", "student00001@example.edu"),
+        entra_row("student00004@example.edu", "Student Four", ""),
+        entra_row("s00002@uniad.example.net", "Student Two", "student00002@example.edu"),
+    ]
+    path = tmp_path / "entra-users.csv"
+    path.write_text(ENTRA + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run(fake, "--exclude-file", str(path), "--yes")
+    assert result.code == ExitStatus.USAGE
+    assert "--email-column" not in result.err
+    assert "keep it with --exclude student00004@example.edu or a second --exclude-file" in result.err
+    advised = run(fake, "--exclude-file", str(path), "--exclude", "student00004@example.edu", "--yes")
+    assert advised.code == ExitStatus.OK, advised.err
+    kept = {"student00001@example.edu", "student00002@example.edu", "student00004@example.edu"}
+    assert fake.emails() == kept | {"admin@example.edu", "coadmin1@example.edu"}
+
+
+def test_a_personal_address_on_the_row_is_named_as_one_and_never_advised_for_all(
+    run, fake, tmp_path
+):
+    # BambooHR's employee export: Student Four has no work address yet, only a home one.
+    path = tmp_path / "bamboo.csv"
+    path.write_text(
+        "Employee #,First Name,Last Name,Work Email,Home Email,Supervisor Email\n"
+        "1,Student,One,student00001@example.edu,one@home.example,student00009@example.edu\n"
+        "4,Student,Four,,four@home.example,student00009@example.edu\n"
+        "2,Student,Two,student00002@example.edu,two@home.example,student00009@example.edu\n",
+        encoding="utf-8",
+    )
+    before = fake.emails()
+    result = run(fake, "--exclude-file", str(path), "--yes")
+    assert result.code == ExitStatus.USAGE
+    assert result.err.endswith(
+        f"remove_users: error: {path} (--exclude-file): 1 row has no address in column 'Work "
+        "Email' but one in another column (line 3, 'Home Email' (a personal address): "
+        "four@home.example), so it would protect nobody. If that is the address this person has in "
+        "AAC, keep it with --exclude four@home.example or a second --exclude-file; or give "
+        "--allow-empty-email-cells to go on without them; nothing was sent\n"
+    )
+    assert fake.emails() == before and fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Student Four (student00004@example.edu)",
+        "SMTP:student00004@example.edu",
+        "mailto:student00004@example.edu",
+        "student00004@example.edu; s4@example.edu",
+        '"""student00004@example.edu"""',
+    ],
+)
+def test_an_address_written_inside_another_cell_still_stops_the_run(run, fake, tmp_path, cell):
+    path = tmp_path / "staff.csv"
+    path.write_text(
+        "Name,Email,Profile\nStudent One,student00001@example.edu,x\n"
+        f"Student Four,,{cell}\n",
+        encoding="utf-8",
+    )
+    result = run(fake, "--exclude-file", str(path), "--yes")
+    assert result.code == ExitStatus.USAGE
+    assert "(line 3, 'Profile': student00004@example.edu)" in result.err
+    assert fake.requests == []

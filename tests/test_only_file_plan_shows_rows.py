@@ -54,9 +54,10 @@ def test_three_rows_at_most_and_only_rows_that_select_someone(run, fake, tmp_pat
 
 def test_keep_files_and_quiet_runs_show_no_rows(run, fake, tmp_path):
     path = leavers(tmp_path)
-    keep = run(fake, "--exclude-file", path, "--email-column", "3", "--dry-run")
+    keep = run(fake, "--exclude-file", path, "--email-column", f"{path}=3", "--dry-run")
     assert keep.code == ExitStatus.OK, keep.err
     assert "Rows that select someone" not in keep.out
-    quiet = run(fake, "--only-file", path, "--email-column", "3", "--dry-run", "-q")
+    named = ["--email-column", "E-Mail Vorgesetzter"]
+    quiet = run(fake, "--only-file", path, *named, "--dry-run", "-q")
     assert f"Emails from {path} (--only-file): column 'E-Mail Vorgesetzter'" in quiet.out
     assert "Rows that select someone" not in quiet.out

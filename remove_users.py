@@ -24,7 +24,7 @@ people are reported `unknown` until the verification settles them, or with --no-
 anything about assets that were not transferred.
 
 A reader's map, by name: what changes a workspace is AacClient's verbs (remove_member,
-transfer_assets, suspend_members, suspend_member), called only by Remover through an Action
+transfer_assets, suspend_members, suspend_member), called only by Actor through an Action
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
 make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
 suspension_since(). What stops a run before any change: safety_stops(), plus the checks in
@@ -109,6 +109,7 @@ PAGE_SIZE = 100
 SUSPEND_BATCH = 100  # ids in one bulk suspend or unsuspend call
 MAX_ATTEMPTS = 5
 RATE_WINDOW = 30.0  # seconds of recent outcomes a progress rate is measured over
+PROGRESS_TICK = 0.5  # seconds between progress events while a run acts (the line's updates)
 PROGRESS_EVERY = 10.0  # seconds between the progress figures off a terminal (a cron log)
 MAX_RETRY_WAIT = 300.0  # a 429 asking for longer than this fails the request instead
 MAX_REFRESH_WAIT = 30.0  # the token refresh's waits in all: signals are held during a refresh
@@ -118,7 +119,6 @@ REFRESH_MARGIN = 60  # refresh before start-up when the access token has less th
 RETRYABLE_STATUSES = {500, 502, 503, 504}
 MAYBE_ACTED_STATUSES = {502, 504}  # a gateway gave up waiting: the backend may have acted anyway
 EARLY_STOP = 5  # this many 403s (or 404s) in a row from the start, with no success, stop the run
-WRONG_ROUTE = "404 on every removal from the start: taken as a wrong route, not as already gone"
 TOKEN_HELP_PATH = "Profile > Preferences > OAuth 2.0 API Tokens"
 REVIEW_IDLE = 30 * 60  # --review: the page's server ends after this many seconds without use
 REVIEW_PAGE_GONE = 10.0  # ... or this long after the work is over and the page stopped asking
@@ -1224,42 +1224,57 @@ def clock_time(seconds: float) -> str:
 
 
 class Console:
-    """The run's lines, by kind: results (the plan, the summary) on stdout, or on stderr under
-    --json; progress and diagnostics on stderr; warnings collected for the --json document."""
+    """How a run tells what happens. Lines by kind: results (the plan, the summary) on stdout, or
+    on stderr under --json; progress and diagnostics on stderr; warnings collected for the --json
+    document. Events (the plan, each outcome, the summary) go to its sinks (tell), the faces of
+    the tool; every line goes to them too. No stage of a run writes to a stream itself."""
 
     def __init__(
-        self, verbosity: int = 0, json_mode: bool = False, terminal: Terminal | None = None
+        self,
+        verbosity: int = 0,
+        json_mode: bool = False,
+        terminal: Terminal | None = None,
+        sinks: Sequence[Sink] = (),
     ) -> None:
         self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
         self.json_mode = json_mode  # stdout is kept for the one JSON document
         self.terminal = terminal or Terminal()
         self.muted = False  # after a second Ctrl-C, late workers stay silent
         self.warnings: list[str] = []
+        self.sinks: list[Sink] = list(sinks)
 
-    def _write(self, stream: TextIO, text: str) -> None:
+    def tell(self, event: str, *args: Any) -> None:
+        """One event, to every sink (Sink names them all)."""
+        for sink in self.sinks:
+            getattr(sink, event)(*args)
+
+    def _write(self, stream: TextIO, text: str, kind: str) -> None:
         if not self.muted:
             self.terminal.line(stream, text)
+            for sink in self.sinks:
+                sink.line(kind, text)
 
     def result(self, text: str = "") -> None:
-        self._write(self.terminal.stderr if self.json_mode else self.terminal.stdout, text)
+        stream = self.terminal.stderr if self.json_mode else self.terminal.stdout
+        self._write(stream, text, "result")
 
     def raw(self, text: str) -> None:
-        self._write(self.terminal.stderr, text)
+        self._write(self.terminal.stderr, text, "raw")
 
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
-            self._write(self.terminal.stderr, text)
+            self._write(self.terminal.stderr, text, "info")
 
     def debug(self, text: str) -> None:
         if self.verbosity >= 1:
-            self._write(self.terminal.stderr, text)
+            self._write(self.terminal.stderr, text, "debug")
 
     def warn(self, text: str) -> None:
         self.warnings.append(redact(text))
-        self._write(self.terminal.stderr, f"{PROG}: warning: {text}")
+        self._write(self.terminal.stderr, f"{PROG}: warning: {text}", "warning")
 
     def error(self, text: str) -> None:
-        self._write(self.terminal.stderr, f"{PROG}: error: {text}")
+        self._write(self.terminal.stderr, f"{PROG}: error: {text}", "error")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1556,8 +1571,6 @@ def _never_connected(exc: BaseException) -> bool:
 def _path_of(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
 
 
 class _FileLock:
@@ -1961,6 +1974,7 @@ class AacClient:
         self.console = console or Console()
         self.pacer = pacer or Pacer()
         self.stop = stop or threading.Event()
+        self.concurrency = concurrency  # requests in flight at most, for its listings and actions
         self.transport = _Transport(self.base_url, timeout, concurrency)
         # In flight means sent and unanswered: a worker sleeping through a backoff holds no slot.
         self.slots = threading.BoundedSemaphore(concurrency)
@@ -2777,25 +2791,6 @@ def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
     return admins
 
 
-def check_admins_known(
-    ws: Workspace, include_admins: bool, allow_unknown: bool, console: Console
-) -> None:
-    """Stops (exit 1) when the admins could not be read, unless no admin needs protecting or the
-    user said to go on with only the records' isAdmin flags (and their own --exclude list)."""
-    if ws.admins_unknown is None or include_admins:
-        return
-    if not allow_unknown:
-        raise RemoveUsersError(
-            f"cannot tell the workspace admins from the members: {ws.admins_unknown}. The isAdmin"
-            " field of person records is not reliable, so nothing was removed. Give"
-            " --allow-unknown-admins (and protect your admins with --exclude) or --include-admins"
-        )
-    console.warn(
-        f"the workspace admins could not be read ({ws.admins_unknown}); with --allow-unknown-admins"
-        " only records marked isAdmin are kept as admins: protect the others with --exclude"
-    )
-
-
 @dataclass(frozen=True)
 class Listing:
     """Every member as one listing showed them, and how it was asked."""
@@ -2867,12 +2862,10 @@ def run_together(*jobs: Callable[[], Any]) -> list[Any]:
     for index, job in enumerate(jobs):
         threading.Thread(target=runner, args=(index, job), daemon=True).start()
     for _ in jobs:
-        finished.acquire()  # not Thread.join(): see Remover.run
+        finished.acquire()  # not Thread.join(): see Actor.run
     if errors:
         raise errors[0]
     return results
-
-
 
 
 class ListingError(ApiError):
@@ -2949,15 +2942,18 @@ def list_people(
                 "GET",
                 path,
                 f"the listing does not end: {len(seen):,} distinct people came back ({claim}; a"
-                " gateway numbering its rows?); nothing was removed",
+                " gateway numbering its rows?); nothing was changed",
             )
         if requests > math.ceil(len(seen) / smallest) + LISTING_MARGIN + concurrency:
             raise ListingError(
                 "GET",
                 path,
                 f"the listing does not end: {requests} pages brought only {len(seen)} distinct"
-                " people (the server's paging overlaps); nothing was removed",
+                " people (the server's paging overlaps); nothing was changed",
             )
+        client.console.tell("reading", "members", len(seen), count)
+    if requests > 1:
+        client.console.tell("reading", "members", -1, count)  # the listing's line goes
     del seen  # 100,000 ids: not kept while the people are checked for repeats
     people = _distinct(listed, path)
     if check_count and count is not None and len(people) != count:
@@ -2966,7 +2962,7 @@ def list_people(
             path,
             f"the listing does not add up: the server counts {count} people but {len(people)}"
             " distinct ones came back (the workspace may be changing right now); nothing was"
-            " removed, try again",
+            " changed, try again",
         )
     return people
 
@@ -3007,7 +3003,7 @@ def _distinct(people: list[Person], path: str) -> list[Person]:
                 path,
                 f"person id {person.id} is listed twice with different data"
                 f" ({_differences(other, person)}); the listing cannot be trusted, so nothing was"
-                " removed",
+                " changed",
             )
     return list(by_id.values())
 
@@ -3755,18 +3751,6 @@ def _is_group(attributes: Mapping[str, Any]) -> bool:
     return bool(classes & LDAP_GROUP_CLASSES)
 
 
-def use_groups(config: "Config", groups: list[GroupMembers], console: Console) -> None:
-    """Hands the groups to the plan: --exclude-group addresses protect, --only-group ones select."""
-    config.group_members = groups
-    config.protections.groups = group_roles(groups, ROLE_EXCLUDE) or {}
-    config.selection.groups = group_roles(groups, ROLE_ONLY)
-    for group in groups:
-        if group.source.role == ROLE_ONLY and group.count == 0:
-            console.warn(
-                f"--only-group {group.source.label} has no members, so it selects nobody to remove"
-            )
-
-
 def show_groups(plan: "Plan", groups: Sequence[GroupMembers], console: Console) -> None:
     if not groups:
         return
@@ -3825,6 +3809,7 @@ def group_roles(groups: Sequence[GroupMembers], role: str) -> dict[str, list[str
 # ---------------------------------------------------------------------------------------------
 # The plan: a pure function from members and protections to who goes and who stays, and why
 # ---------------------------------------------------------------------------------------------
+
 
 class Word(str, enum.Enum):
     """A word the report, --json and plan files use: the member is its word, in every sense (it
@@ -4150,32 +4135,31 @@ class SavedPlan:
     only_suspended: bool = False
 
 
-
-
-def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
-    """Says which plan file is applied and its age: last semester's plan would remove returning
-    people."""
+def saved_plan_note(saved: SavedPlan, now: dt.datetime | None = None) -> tuple[str, str]:
+    """The plan's line (which file, how old) and a warning, or "": last semester's plan would
+    remove returning people."""
     made = parse_time(saved.created) if saved.created else None
     if made is None:
-        console.result(
-            f"Applying the saved plan {shown(saved.path)}, made at a time it does not record"
+        return (
+            f"Applying the saved plan {shown(saved.path)}, made at a time it does not record",
+            f"the plan {saved.path} does not say when it was made; check it is this run's plan",
         )
-        console.warn(
-            f"the plan {saved.path} does not say when it was made; check it is this run's plan"
-        )
-        return
     # a clock a little ahead: today
     days = max(0, ((now or dt.datetime.now(dt.timezone.utc)) - made).days)
-    console.result(
+    line = (
         f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days"
         " ago)"
     )
-    if days > PLAN_STALE_DAYS:
-        console.warn(
+    if days <= PLAN_STALE_DAYS:
+        return line, ""
+    return (
+        line,
+        (
             f"the plan {saved.path} is {days} days old: people in it who are members again, or"
             " still, would be removed. Make a fresh one with --dry-run --plan-out unless this is"
             " the plan you reviewed"
-        )
+        ),
+    )
 
 
 def write_plan(
@@ -4183,16 +4167,16 @@ def write_plan(
     ws: Workspace,
     plan: Plan,
     protections: Protections,
-    groups: Sequence[GroupMembers] = (),
-    files: Sequence[EmailFile] = (),
-    action: Action | None = None,
-    only_suspended: bool = False,
+    groups: Sequence[GroupMembers],
+    files: Sequence[EmailFile],
+    action: Action,
+    only_suspended: bool,
 ) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
         "created": utc_now(),
-        "action": (action or REMOVE).name,
+        "action": action.name,
         "only_suspended": only_suspended,
         "workspace": {"id": ws.id, "name": ws.name},
         "protections": {
@@ -4310,9 +4294,7 @@ def _plan_field(
 
 def _plan_action(name: Any) -> str:
     if not isinstance(name, str) or name not in ACTIONS:
-        raise ValueError(
-            f"the field action is {json.dumps(name)}, not remove, suspend or unsuspend"
-        )
+        raise ValueError(f"the field action is {json.dumps(name)}, not {listed(list(ACTIONS))}")
     return str(name)
 
 
@@ -4330,7 +4312,7 @@ def apply_saved_plan(
     if saved.workspace_id != ws.id:
         raise SafetyStop(
             f"the plan {saved.path} is for workspace {saved.workspace_id} ({saved.workspace_name}),"
-            f" but this token's workspace is {workspace_label(ws)}; nothing was removed"
+            f" but this token's workspace is {workspace_label(ws)}; nothing was changed"
         )
     protections = Protections(
         saved.protections.emails + extra_emails,
@@ -4358,7 +4340,7 @@ def apply_saved_plan(
             problems.append(
                 f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})"
             )
-        elif saved.only_suspended and saved.action == REMOVE.name and not person.suspended:
+        elif saved.only_suspended and not ACTIONS[saved.action].on_record and not person.suspended:
             problems.append(f"{person.email} (id {person.id}) is no longer suspended")
         else:
             remove.append(person)
@@ -4366,7 +4348,7 @@ def apply_saved_plan(
         raise SafetyStop(
             f"the plan {saved.path} no longer applies: "
             + "; ".join(problems)
-            + ". Nothing was removed; make a new plan"
+            + ". Nothing was changed; make a new plan"
         )
     kept = [(p, r) for p, r in current.kept] + [
         (p, Kept.NOT_IN_PLAN) for p in current.remove if p.id not in planned
@@ -4382,6 +4364,7 @@ def find_member(people: Iterable[Person], email: str) -> Person | None:
 # ---------------------------------------------------------------------------------------------
 # The audit report: an intent row synced before each removal, then the outcome; last row wins
 # ---------------------------------------------------------------------------------------------
+
 
 class Outcome(Word):
     """What a run did for one person: the report's `outcome` column and --json's words."""
@@ -4399,6 +4382,7 @@ class Outcome(Word):
     NOT_SUSPENDED = "not-suspended"
     TRANSFERRED = "transferred"  # internal: the transfer went through, the removal follows
 
+
 @dataclass
 class Result:
     person: Person
@@ -4408,6 +4392,7 @@ class Result:
     detail: str = ""
     transferred_to: str = ""
     halt: str = ""  # not a report column: why this answer stops the whole run
+    token: bool = False  # not a report column: the halt is a rejected token (nothing more is sent)
     # the report's action column, when not this run's (a settled row of an earlier run)
     action: str = ""
 
@@ -4428,6 +4413,7 @@ class AuditReport:
         self.path = path
         self.workspace_id = workspace_id
         self.action = action
+        self.noun = ACTIONS[action].noun if action in ACTIONS else "change"
         self.fields = list(REPORT_FIELDS)
         self.console = console or Console()
         self.lock = threading.Lock()
@@ -4471,7 +4457,9 @@ class AuditReport:
         """The intent, synced before the request goes out. False: do not send (it could not be
         written, or the person already has this run's outcome, such as `unknown` after an abandon).
         """
-        return self._row(Result(person, Outcome.ATTEMPTING, detail=detail), sync=True, unless_done=True)
+        return self._row(
+            Result(person, Outcome.ATTEMPTING, detail=detail), sync=True, unless_done=True
+        )
 
     def attempt_all(self, people: list[Person], detail: str) -> bool:
         """The intents of a bulk request's people: one write and one sync for the whole batch."""
@@ -4500,9 +4488,7 @@ class AuditReport:
     def _row(self, outcome: Result, sync: bool = False, unless_done: bool = False) -> bool:
         return self._write([outcome], sync, unless_done)
 
-    def _write(
-        self, outcomes: list[Result], sync: bool = False, unless_done: bool = False
-    ) -> bool:
+    def _write(self, outcomes: list[Result], sync: bool = False, unless_done: bool = False) -> bool:
         line = b"".join(self._line(outcome) for outcome in outcomes)
         with self.lock:
             if unless_done and any(outcome.person.id in self.done for outcome in outcomes):
@@ -4521,7 +4507,8 @@ class AuditReport:
                     self.failure = exc
                     self.console.error(
                         f"cannot write the report {self.path} ({exc.strerror or exc}); no new"
-                        " removal starts. The rows that could not be written follow as CSV lines:"
+                        f" {self.noun} starts. The rows that could not be written follow as CSV"
+                        " lines:"
                     )
                     self.console.raw(
                         _csv_line(dict(zip(self.fields, self.fields)), self.fields)
@@ -4565,7 +4552,7 @@ class AuditReport:
                         self.failure = self.failure or error
                     self.console.error(
                         f"cannot sync the report {self.path} ({error.strerror or error}); no new"
-                        " removal starts"
+                        f" {self.noun} starts"
                     )
                     return False
                 self.synced = max(self.synced, target)
@@ -4685,7 +4672,9 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
         if action.on_record and pid not in members:  # a suspension is seen only on a listed record
             not_taken["not listed (unknown)"] += 1
             detail = f"{stopped}; not listed by {ws.listed_by}, so whether it took cannot be seen"
-            report.correct(Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False)
+            report.correct(
+                Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False
+            )
         elif action.took(members.get(pid)):
             took[action.done] += 1
             report.correct(
@@ -4724,8 +4713,6 @@ def default_report_path(workspace_id: int, label: str | None = None) -> str:
     section = f"{file_slug(label)}-" if label else ""
     now = dt.datetime.now(dt.timezone.utc)
     return f"remove_users-{section}{workspace_id}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv"
-
-
 
 
 def earlier_default_reports(
@@ -4770,28 +4757,40 @@ def settle_earlier_reports(
 
 
 @dataclass(frozen=True)
-class Action:
-    """One action, described once: its words, its outcomes, its client call, its check afterwards.
-    The run (plan, confirmation, workers, report, verification, summary) is the same for each."""
+class Step:
+    """What outcome_of() needs to read an answer: the outcomes of one request's kind. A run's
+    Action is one; the transfer of assets before a removal is another, and only that."""
 
-    name: str  # the word in --json, plan files and the report's action column
     noun: str  # "removal": in details ("the run stopped before the removal")
     done: str  # the outcome when the server did it
     gone: str | None  # the outcome when the server says the person is not a member; None: failed
     failed: str = Outcome.FAILED  # the outcome when the server refused it
     unsure: str = Outcome.UNKNOWN  # the outcome when the server may or may not have acted
     note: str = ""  # appended to every detail that is not a success
+
+
+@dataclass(frozen=True)
+class Action(Step):
+    """One action, described once: its flag, its words, its outcomes, its client call, its check
+    afterwards. The run (plan, confirmation, workers, report, verification, summary) is the same
+    for each, and every message of it takes its words from here."""
+
+    name: str = ""  # the word in --json, plan files and the report's action column
+    flag: str = ""  # "--suspend": the flag that chooses it; "" for the default, removal
+    help: str = ""  # the flag's --help
     verb: str = ""  # "removes": the confirmation and the refusals
     doing: str = ""  # "Removing": the progress line
     past: str = ""  # "removed": "People who would be removed", "nobody was removed"
     already: str = ""  # the outcome of a chosen person with nothing to do, known before any request
     verified: str = ""  # "are no longer members": the verification's summary line
+    again: str = ""  # "are no longer members": why a re-run handles nobody twice (the Next: line)
     is_done: str = ""  # "absent": a person the listing shows the action took for
     is_not: str = ""  # "still a member": a person the listing shows it did not
     deletes_assets: bool = False
     # an undo needs no protection from itself: no prompt for protected emails, admins too
     undoes: bool = False
     on_record: bool = False  # its outcome shows on the person's listed record, not by their absence
+    on_suspended: bool = True  # False: it has nothing to do for a suspended member (suspend)
     consequence: str = ""  # what it means for the people, in the confirmation
     # (client, workspace id, person id)
     send_one: Callable[[AacClient, int, int], Answer] | None = None
@@ -4804,7 +4803,14 @@ class Action:
     @property
     def outcomes(self) -> list[str]:
         extra = [Outcome.TRANSFER_FAILED] if self.deletes_assets else []
-        return [self.done, self.already, Outcome.FAILED, *extra, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED]
+        return [
+            self.done,
+            self.already,
+            Outcome.FAILED,
+            *extra,
+            Outcome.UNKNOWN,
+            Outcome.NOT_ATTEMPTED,
+        ]
 
     def label(self, outcome: str) -> str:
         return outcome.replace("-", " ")
@@ -4813,6 +4819,7 @@ class Action:
 REMOVE = Action(
     name="remove",
     noun="removal",
+    again="are no longer members",
     done=Outcome.REMOVED,
     gone=Outcome.ALREADY_GONE,
     verb="removes",
@@ -4829,7 +4836,16 @@ REMOVE = Action(
 )
 SUSPEND = Action(
     name="suspend",
+    flag="--suspend",
+    help=(
+        "Suspend the chosen people instead of removing them: they cannot sign in, keep every"
+        " asset, and still count against the seat limit; schedules they own keep running. Same"
+        " selection, protections, plan, confirmation, --max-remove cap and report as a removal."
+        " --unsuspend --from-report undoes it."
+    ),
     noun="suspension",
+    again="show as suspended now",
+    on_suspended=False,
     done=Outcome.SUSPENDED,
     gone=None,  # a person who left cannot be suspended: that is a failure, not a success
     verb="suspends",
@@ -4850,7 +4866,16 @@ SUSPEND = Action(
 )
 UNSUSPEND = Action(
     name="unsuspend",
+    flag="--unsuspend",
+    help=(
+        "Reactivate suspended people: those given by --from-report, --only/--only-file or"
+        " --only-suspended. Members who are not suspended are listed as not suspended and left"
+        " alone; if it can see nobody suspended among them, it stops (exit 1). It needs the"
+        " bulk unsuspend route: the API has no one-person unsuspend, so without it the run"
+        " stops (exit 1)."
+    ),
     noun="unsuspension",
+    again="show as active again now",
     done=Outcome.UNSUSPENDED,
     gone=None,
     verb="unsuspends",
@@ -4863,14 +4888,13 @@ UNSUSPEND = Action(
     is_not="still suspended",
     consequence="they can sign in again",
     on_record=True,
-    send_one=None,  # the spec has no one-person unsuspend, and none is invented (Remover.act_many)
+    send_one=None,  # the spec has no one-person unsuspend, and none is invented (Verdicts.of_batch)
     send_many=lambda client, ws, ids: client.suspend_members(ws, ids, False),
     needs=lambda person: person.suspended,
     took=lambda now: now is not None and not now.suspended,
 )
-# A step before a removal, not a run's action: only its outcomes are used.
-TRANSFER = Action(
-    name="transfer",
+# The step before each removal with --transfer-to: not an action of its own.
+TRANSFER = Step(
     noun="transfer of assets",
     done=Outcome.TRANSFERRED,
     gone=None,
@@ -4879,6 +4903,21 @@ TRANSFER = Action(
     note="; the person was kept",
 )
 ACTIONS = {action.name: action for action in (REMOVE, SUSPEND, UNSUSPEND)}
+ACTION_FLAGS = [action.flag for action in ACTIONS.values() if action.flag]
+
+
+def _flag_dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
+
+
+def actions_given(args: argparse.Namespace) -> list[Action]:
+    return [a for a in ACTIONS.values() if a.flag and getattr(args, _flag_dest(a.flag), False)]
+
+
+def action_of(args: argparse.Namespace) -> Action:
+    """The action the flags choose: removal unless an action's flag is given."""
+    given = actions_given(args)
+    return given[0] if given else REMOVE
 
 
 def split_already(plan: Plan, action: Action) -> Plan:
@@ -4890,12 +4929,245 @@ def split_already(plan: Plan, action: Action) -> Plan:
 
 
 # ---------------------------------------------------------------------------------------------
-# The run: show the plan, confirm, act, summarize
+# Events: a run tells what happens to its sinks, the faces of the tool (terminal, --json, page)
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+class Sink:
+    """A face of the tool, told what happens in a run as it happens. Every method may be left as
+    it is here. Lines of text (the plan's lines, warnings, progress lines) come as `line`."""
+
+    def line(self, kind: str, text: str) -> None:
+        """kind: result, info, debug, warning, error or raw (a CSV line the report could not
+        take)."""
+
+    def reading(self, what: str, done: int, total: int | None) -> None:
+        """A listing under way: `done` of `total` people (None: no count); done < 0: it ended."""
+
+    def plan_ready(self, planned: Planned, stops: list[Stop], dry_run: bool) -> None:
+        """The plan, and every stop the real run would make before its first change."""
+
+    def real_run_exit(self, status: int) -> None:
+        """A dry run's end: the code the real run would end with before its first change."""
+
+    def started(self, planned: Planned, report: str, concurrency: int) -> None:
+        """The action begins; every change goes to the report at `report`."""
+
+    def outcome(self, n: int, total: int, result: Result, action: Action) -> None:
+        """One person's outcome, the n-th of total."""
+
+    def progress(self, progress: Progress, waiting: float | None) -> None:
+        """The figures while the action runs, every PROGRESS_TICK; waiting: for the quota."""
+
+    def summary(self, summary: Summary) -> None:
+        """The run's end: its outcomes, the check after it, the advice, the exit status."""
+
+    def error(self, message: str) -> None:
+        """What ended the run, at main()'s boundary (problems joined with "; ")."""
+
+    def finished(self, status: int, warnings: list[str]) -> None:
+        """The exit status, and every warning said."""
+
+
+class TerminalSink(Sink):
+    """The terminal's face: the plan and the summary as lines on stdout (stderr with --json);
+    progress on stderr, as one line updating in place on a live terminal (each failure still gets
+    a line of its own), or off one (cron) a line per person and the figures every PROGRESS_EVERY."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.doing = ""
+        self.last_figures = time.monotonic()
+
+    @property
+    def live(self) -> bool:
+        """One updating line instead of a line per success: a live terminal, not -v or -q."""
+        return self.console.terminal.live and self.console.verbosity == 0
+
+    def reading(self, what: str, done: int, total: int | None) -> None:
+        if self.console.verbosity < 0:
+            return
+        if done < 0:
+            self.console.terminal.status("")
+            return
+        of = f" of {total:,}" if total is not None else ""
+        self.console.terminal.status(f"Listing {what}: {done:,}{of}")
+
+    def plan_ready(self, planned: Planned, stops: list[Stop], dry_run: bool) -> None:
+        show_planned(planned, self.console, dry_run)
+
+    def started(self, planned: Planned, report: str, concurrency: int) -> None:
+        action, target = planned.action, planned.target
+        moving = f", transferring their assets to {target.email} first" if target else ""
+        per = (
+            f"up to {SUSPEND_BATCH} per request" if action.send_many else f"{concurrency} at a time"
+        )
+        people = people_count(len(planned.plan.remove))
+        self.console.info(f"{action.doing} {people}, {per}{moving}; report: {report}")
+        self.doing, self.last_figures = action.doing, time.monotonic()
+
+    def outcome(self, n: int, total: int, result: Result, action: Action) -> None:
+        person = result.person
+        who = f"{person.email} (id {person.id})"
+        prefix = f"[{n}/{total}]"
+        if result.outcome in (action.done, action.already, action.gone):
+            if self.live:
+                return  # counted in the updating line
+            moved = (
+                f", assets transferred to {result.transferred_to}" if result.transferred_to else ""
+            )
+            self.console.info(f"{prefix} {action.label(result.outcome)} {who}{moved}")
+            return
+        status = f"HTTP {result.status}: " if result.status else ""
+        rid = f" (request id {result.request_id})" if result.request_id else ""
+        line = f"{prefix} {result.outcome.upper()} {who}: {status}{result.detail}{rid}"
+        if self.console.verbosity < 0:
+            self.console.warn(line)
+        else:
+            self.console.info(line)
+
+    def progress(self, progress: Progress, waiting: float | None) -> None:
+        figures = progress.figures(waiting if waiting and waiting >= 1 else None)
+        if self.live:
+            ended = progress.done >= progress.total or waiting is None
+            self.console.terminal.status("" if ended else f"{self.doing}: {figures}")
+        elif self.console.verbosity >= 0 and time.monotonic() - self.last_figures >= PROGRESS_EVERY:
+            self.last_figures = time.monotonic()
+            if progress.done < progress.total:
+                self.console.info(f"progress: {figures}")
+
+    def summary(self, summary: Summary) -> None:
+        self.console.terminal.status("")
+        self.console.result("")
+        for line in summary.lines():
+            self.console.result(line)
+
+
+class JsonSink(Sink):
+    """The --json document, built here and only here from the run's events. Without --json only its
+    counts are kept (the many-workspaces table reads them): a line per person costs ~175 bytes,
+    17 MB at 100,000."""
+
+    def __init__(self, doc: dict[str, Any], everyone: bool) -> None:
+        self.doc = doc
+        self.everyone = everyone
+
+    def plan_ready(self, planned: Planned, stops: list[Stop], dry_run: bool) -> None:
+        doc, ws, plan, action = self.doc, planned.ws, planned.plan, planned.action
+        doc["action"] = action.name
+        doc["workspace"] = {"id": ws.id, "name": ws.name}
+        doc["counts"] = {
+            "members": len(ws.people),
+            f"to_{action.name}": len(plan.remove),
+            "kept": len(plan.kept),
+            "kept_by_reason": plan.kept_counts(),
+            "not_members": len(plan.not_members),
+        }
+        if self.everyone:
+            doc["people"] = [
+                person_json(p, outcome=action.already, **group_json(plan, p)) for p in plan.already
+            ]
+            planned_as = f"would-{action.name}" if dry_run else "planned"
+            doc["people"] += [
+                person_json(p, outcome=planned_as, **group_json(plan, p)) for p in plan.remove
+            ]
+            doc["kept"] = [
+                person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept
+            ]
+        doc["not_members"] = plan.not_members
+        doc["unmatched"] = plan.unmatched
+        if action.on_record or planned.selection.only_suspended:
+            seen = signals_seen(ws.people)
+            doc["suspension"] = {"suspended": sum(seen.values()), "signals": seen}
+            doc["suspension"]["listing"] = ws.listed_by
+            if planned.selection.suspended_days is not None:
+                doc["suspension"]["dated_by"] = suspensions_dated(ws.people, planned.selection)
+                doc["suspension"]["reports_read"] = planned.selection.reports_read
+        doc["email_files"] = email_files_json(planned.email_files)
+        if planned.groups:
+            doc["groups"] = groups_json(planned.groups, plan)
+
+    def real_run_exit(self, status: int) -> None:
+        self.doc["real_run_exit_code"] = int(status)
+
+    def summary(self, summary: Summary) -> None:
+        doc, planned = self.doc, summary.planned
+        action, plan, counts = planned.action, planned.plan, summary.counts
+        doc["report"] = summary.report
+        doc["counts"].update(
+            {outcome.replace("-", "_"): counts[outcome] for outcome in action.outcomes}
+        )
+        if self.everyone:
+            people = []
+            for person in plan.gone + plan.already + plan.remove:
+                result = summary.results.get(person.id)
+                if result is None:
+                    people.append(person_json(person, outcome=Outcome.NOT_ATTEMPTED))
+                    continue
+                people.append(
+                    person_json(
+                        person,
+                        outcome=result.outcome,
+                        http_status=result.status,
+                        request_id=result.request_id,
+                        detail=redact(result.detail),
+                        transferred_to=result.transferred_to or None,
+                        **group_json(plan, person),
+                    )
+                )
+            doc["people"] = people
+        verified = summary.verified
+        if verified is not None:
+            # "absent" for a removal; a suspension's check counts the planned people it shows
+            # suspended.
+            counted = "absent" if action.deletes_assets else action.done
+            doc["verified"] = {counted: verified.absent, "planned": verified.planned}
+            if action.on_record:
+                doc["verified"].update(
+                    signals=verified.signals, listing=verified.listed_by, unseen=verified.unseen
+                )
+            doc["unplanned"] = [person_json(p) for p in verified.unplanned]
+
+    def error(self, message: str) -> None:
+        self.doc["error"] = redact(message)
+
+    def finished(self, status: int, warnings: list[str]) -> None:
+        self.doc["warnings"] = warnings
+        self.doc["exit_code"] = int(status)
+
+
+def show_planned(planned: Planned, console: Console, dry_run: bool) -> None:
+    """The plan as the terminal shows it: which saved plan and email files it came from, then the
+    plan itself."""
+    if planned.saved_plan:
+        line, _ = saved_plan_note(planned.saved_plan)
+        console.result(line)
+    show_email_files(planned.email_files, console, planned.plan)
+    selection, action = planned.selection, planned.action
+    show_plan(
+        planned.ws,
+        planned.plan,
+        console,
+        dry_run,
+        planned.groups,
+        planned.target,
+        selection.inactive_days is not None,
+        action,
+        action.on_record or selection.only_suspended,
+        selection,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What a run is given: its configuration, and what the plan shows with it
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
 class Config:
+    """Everything a run needs that needs no network, complete from resolve_config() on and never
+    changed afterwards: what the run learns (the groups, the workspace) it hands forward itself."""
+
     base_url: str
     tokens: Tokens
     protections: Protections
@@ -4912,8 +5184,6 @@ class Config:
     label: str | None = None  # the config section's name, carried in the default report name
     groups: list[GroupSource] = field(default_factory=list)
     group_settings: GroupSettings = field(default_factory=GroupSettings)
-    # filled by the run, before planning
-    group_members: list[GroupMembers] = field(default_factory=list)
     action: Action = field(default_factory=lambda: REMOVE)
     from_report: ReportRows | None = None
     verify: bool = True
@@ -5042,16 +5312,15 @@ def show_plan(
     plan: Plan,
     console: Console,
     dry_run: bool,
-    groups: Sequence[GroupMembers] = (),
-    target: Person | None = None,
-    logins: bool = False,
-    action: Action | None = None,
-    suspensions: bool = False,
-    selection: Selection | None = None,
+    groups: Sequence[GroupMembers],
+    target: Person | None,
+    logins: bool,
+    action: Action,
+    suspensions: bool,
+    selection: Selection,
 ) -> None:
     """logins: show each removal's last login (with --inactive-days: why they are inactive).
     suspensions: say how many members show as suspended, and by which field (suspension_signal)."""
-    action = action or REMOVE
     console.result(f"Workspace: {workspace_label(ws)}")
     console.result(f"Members: {len(ws.people)}")
     if suspensions:
@@ -5089,9 +5358,7 @@ def show_plan(
         console.result("People kept, and why:")
         kept = sorted(
             listed,
-            key=lambda kept: (
-                list(Kept).index(kept[1]) if kept[1] in list(Kept) else len(Kept)
-            ),
+            key=lambda kept: (list(Kept).index(kept[1]) if kept[1] in list(Kept) else len(Kept)),
         )
         for line in aligned(
             lambda: (
@@ -5144,7 +5411,7 @@ def show_plan(
 
 
 def confirm(
-    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action = REMOVE
+    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
 ) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
     # A blank name would be confirmed by a bare Enter, and one with control characters cannot be
@@ -5186,15 +5453,30 @@ def _names_missing_route(answer: Answer) -> bool:
     return name == "RouteNotFoundException" or "routenotfound" in text or "no route" in text
 
 
-def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiError") -> Result:
-    """The one place a client result becomes an outcome, for every action. `halt` on the outcome
-    says the whole run must stop (a missing route, a wait longer than the tool accepts)."""
+def outcome_of(
+    action: Step, person: Person, result: "Answer | Stopped | ApiError | TokenError"
+) -> Result:
+    """What one client result means for one person, for every action and the transfer: with
+    Verdicts (what answers mean together), the one place that reads the server's answers. `halt`
+    on the outcome says the whole run must stop (a rejected token, a missing route, a wait longer
+    than the tool accepts)."""
     note = action.note
+    if isinstance(result, (AuthError, TokenError)):
+        # A token the server rejects, or a refresh that failed, would fail every later request:
+        # this person is failed (the request was refused, or never sent) and the run stops.
+        status = result.status if isinstance(result, AuthError) else None
+        rid = result.request_id if isinstance(result, AuthError) else None
+        text = result.message if isinstance(result, AuthError) else str(result)
+        outcome = Result(person, Outcome.FAILED, status, rid, text)
+        outcome.halt, outcome.token = str(result), True
+        return outcome
     if isinstance(result, Stopped):
         last = result.last
         if last is None and not result.maybe_acted:
             return Result(
-                person, Outcome.NOT_ATTEMPTED, detail=f"the run stopped before the {action.noun}{note}"
+                person,
+                Outcome.NOT_ATTEMPTED,
+                detail=f"the run stopped before the {action.noun}{note}",
             )
         if result.maybe_acted or (last is not None and last.status in MAYBE_ACTED_STATUSES):
             return Result(
@@ -5263,8 +5545,9 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
         )
         outcome.halt = (
             f"{answer.method} {answer.path} answered 404 naming a missing route ({reason}): the"
-            f" route is wrong for this server, nobody was found gone. No new {action.noun}s were"
-            " started"
+            " route is wrong for this server"
+            + (", nobody was found gone" if action.gone else "")
+            + f". No new {action.noun}s were started"
         )
         return outcome
     if answer.status in (404, 410) and action.gone is not None:
@@ -5289,8 +5572,101 @@ def outcome_of(action: Action, person: Person, result: "Answer | Stopped | ApiEr
     return Result(person, action.failed, answer.status, answer.request_id, reason + note)
 
 
-def _decides(action: Action) -> str:
+def _decides(action: Step) -> str:
     return "; the verification decides" if action.unsure == Outcome.UNKNOWN else ""
+
+
+class Verdicts:
+    """What a run's answers mean together, beside outcome_of's one answer for one person: this and
+    outcome_of are the one place that reads the server's answers, 404 included.
+
+    - A bulk request answered 404 names a missing route, never "these people are gone": the ids
+      are in its body. The batch is sent again one person at a time where the action has a
+      one-person route; where it has none, nothing is invented and the run stops.
+    - The first EARLY_STOP answers all refused alike, with nothing done yet, stop the run: 403
+      (the token lacks the rights), or 404 (a wrong route rather than everyone being gone, so
+      those 404s are failures, not "already gone").
+    - An outcome with a `halt` (a rejected token, a missing route, a long wait) stops the run.
+    """
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+        self.lock = threading.Lock()
+        self.halt: str | None = None  # why the run stopped starting requests, besides signals
+        self.token = False  # the halt is a rejected token: the verification must not run
+        self.any_done = False
+        self.early: list[Result] = []  # outcomes from the start while nothing succeeded
+        self.route_wrong = False
+        self.one_by_one = False  # the bulk route answered 404: one request per person from then on
+        self.warned_one_by_one = False
+
+    def of_batch(self, batch: list[Person], result: Any) -> list[Result] | None:
+        """Each person's outcome of one bulk request; None: send them one by one instead."""
+        action = self.action
+        missing = (
+            isinstance(result, Answer)
+            and result.status == 404
+            and not result.retried_after_no_answer
+        )
+        if not missing:
+            return [outcome_of(action, person, result) for person in batch]
+        if action.send_one is None:
+            return [self._no_route(person, result) for person in batch]
+        with self.lock:
+            self.one_by_one = True
+        return None
+
+    def _no_route(self, person: Person, answer: Answer) -> Result:
+        """The bulk route is missing and the action has no other: the run stops and says so."""
+        name = self.action.name
+        why = f"no bulk {name} route on this server (404), and the API has no one-person {name}"
+        outcome = Result(person, Outcome.FAILED, answer.status, answer.request_id, why)
+        outcome.halt = (
+            f"{answer.method} {answer.path} answered 404: {why}, so the tool invents none. No "
+            f"new {self.action.noun}s were started; do them in the AAC admin UI, or once the route "
+            "answers"
+        )
+        return outcome
+
+    def watch(self, outcome: Result) -> list[Result]:
+        """Reads one more outcome in the light of the others: may correct it (a 404 taken as gone
+        while the route is wrong), sets `halt` when the run must stop, and returns corrections of
+        earlier outcomes for the report."""
+        halt = outcome.halt
+        noun = self.action.noun
+        corrections: list[Result] = []
+        with self.lock:
+            if outcome.outcome == self.action.done:
+                self.any_done = True
+            elif not self.any_done and outcome.outcome != Outcome.NOT_ATTEMPTED:
+                self.early.append(outcome)
+                statuses = {o.status for o in self.early}
+                if not halt and len(self.early) >= EARLY_STOP and statuses in ({403}, {404}):
+                    if statuses == {403}:
+                        halt = (
+                            f"the first {len(self.early)} {noun}s were all refused (HTTP 403) and"
+                            " none succeeded: the token may lack the Workspace Admin role. No new"
+                            f" {noun}s were started"
+                        )
+                    else:
+                        self.route_wrong = True
+                        corrections = [o for o in self.early if o is not outcome]
+                        halt = (
+                            f"the first {len(self.early)} {noun}s all answered 404 and none"
+                            f" succeeded: the {noun} route looks wrong for this server, rather than"
+                            f" everyone being gone. No new {noun}s were started"
+                        )
+            if halt and self.halt is None:
+                self.halt, self.token = halt, outcome.token
+            route_wrong = self.route_wrong
+        wrong = f"404 on every {noun} from the start: taken as a wrong route, not as already gone"
+        if route_wrong and outcome.outcome == Outcome.ALREADY_GONE:
+            outcome.outcome, outcome.detail = Outcome.FAILED, wrong
+        return [
+            Result(earlier.person, Outcome.FAILED, earlier.status, earlier.request_id, wrong)
+            for earlier in corrections
+            if earlier.outcome == Outcome.ALREADY_GONE
+        ]
 
 
 class Signals:
@@ -5369,9 +5745,10 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-class Remover:
+class Actor:
     """Carries out the run's action (remove, suspend, unsuspend) for the planned people, with at
-    most `concurrency` requests in flight: one request per person, or per batch on a bulk route."""
+    most `concurrency` requests in flight: one request per person, or per batch on a bulk route.
+    What the answers mean is Verdicts' and outcome_of's; this is only who is sent when."""
 
     def __init__(
         self,
@@ -5379,37 +5756,30 @@ class Remover:
         ws: Workspace,
         report: AuditReport,
         console: Console,
-        concurrency: int,
-        transfer_to: Person | None = None,
-        action: Action = REMOVE,
+        transfer_to: Person | None,
+        action: Action,
     ) -> None:
         self.client, self.ws, self.report, self.console = client, ws, report, console
         self.action = action
-        self.concurrency = concurrency
+        self.concurrency = client.concurrency
         self.transfer_to = transfer_to
+        self.verdicts = Verdicts(action)
         self.lock = threading.Lock()
         self.pending: collections.deque[Person] = collections.deque()
         self.in_flight: dict[int, Person] = {}
-        self.finished = 0
-        self.total = 0
-        self.auth_error: RemoveUsersError | None = None
-        self.halt: str | None = None  # why the run stopped starting removals, besides signals
-        self.any_done = False
-        self.early: list[Result] = []  # outcomes from the start while nothing succeeded
-        self.route_wrong = False
-        self.one_by_one = False  # the bulk route answered 404: one request per person from then on
+        self.progress = Progress(0)
         self.bulk_in_flight = 0
         self.active = 0
         self.all_done = threading.Event()
 
     def run(self, people: list[Person], signals: Signals) -> None:
-        """Blocks until done. The first signal stops new removals and lets those in flight finish;
+        """Blocks until done. The first signal stops new requests and lets those in flight finish;
         a second Ctrl-C (or any later one) abandons them. Every planned person ends with a row."""
         self.pending.extend(people)
-        self.total = len(people)
+        self.progress = Progress(len(people))
         try:
-            # Twice as many workers as slots, so that one sleeping through a backoff does not idle a
-            # slot.
+            # Twice as many workers as slots, so that one sleeping through a backoff does not idle
+            # a slot.
             workers = [
                 threading.Thread(target=self._work, daemon=True)
                 for _ in range(min(2 * self.concurrency, len(people)))
@@ -5419,40 +5789,36 @@ class Remover:
                 worker.start()
             if not workers:
                 self.all_done.set()
-            warned = False
+            warned, told = False, time.monotonic()
             # Not Thread.join(): a signal landing inside join() can mark a running thread as
             # finished.
             while not self.all_done.wait(0.05):
+                if time.monotonic() - told >= PROGRESS_TICK:
+                    told = time.monotonic()
+                    self.console.tell("progress", self.progress, self.client.pacer.delay())
                 if signals.count and not warned:
                     warned = True
                     # sent; a worker still waiting for a slot sends nothing now
                     flying = self.client.sending
                     self.console.warn(
-                        f"interrupted: no new removals ({signals.name}); waiting for {flying} in"
-                        " flight (Ctrl-C again to abandon them)"
+                        f"interrupted: no new {self.action.noun}s ({signals.name}); waiting for"
+                        f" {flying} in flight (Ctrl-C again to abandon them)"
                     )
                 if signals.count >= 2:
                     self._abandon()
                     break
         finally:
             self._mark_not_attempted()
+            self.console.tell("progress", self.progress, None)
 
     def _abandon(self) -> None:
         with self.lock:
             flying = list(self.in_flight.values())
         for person in flying:
-            self.report.record(
-                Result(
-                    person,
-                    Outcome.UNKNOWN,
-                    detail=(
-                        "abandoned in flight by a second Ctrl-C; the server may or may not have"
-                        " acted"
-                    ),
-                )
-            )
+            detail = "abandoned in flight by a second Ctrl-C; the server may or may not have acted"
+            self.report.record(Result(person, Outcome.UNKNOWN, detail=detail))
         self.console.warn(
-            f"abandoned {len(flying)} removals in flight; the report marks them unknown"
+            f"abandoned {len(flying)} {self.action.noun}s in flight; the report marks them unknown"
         )
 
     def _mark_not_attempted(self) -> None:
@@ -5481,7 +5847,7 @@ class Remover:
                 if self.client.stop.is_set():
                     return [], False
                 if self.pending:
-                    bulk = self.action.send_many is not None and not self.one_by_one
+                    bulk = self.action.send_many is not None and not self.verdicts.one_by_one
                     size = SUSPEND_BATCH if bulk else 1
                     batch = [self.pending.popleft() for _ in range(min(size, len(self.pending)))]
                     for person in batch:
@@ -5508,29 +5874,9 @@ class Remover:
                 return
             try:
                 outcomes = self.act_many(batch) if bulk else [self.carry_out(batch[0])]
-            except (AuthError, TokenError) as exc:
-                if isinstance(exc, AuthError):
-                    outcomes = [
-                        Result(person, Outcome.FAILED, exc.status, exc.request_id, exc.message)
-                        for person in batch
-                    ]
-                else:
-                    outcomes = [Result(person, Outcome.FAILED, None, None, str(exc)) for person in batch]
-                with self.lock:
-                    self.auth_error = self.auth_error or exc
-                self.client.stop.set()
-            # noqa: BLE001 - one person's surprise must not lose the others
-            except Exception as exc:
-                outcomes = [
-                    Result(
-                        person,
-                        Outcome.UNKNOWN,
-                        None,
-                        None,
-                        f"unexpected error: {type(exc).__name__}: {exc}",
-                    )
-                    for person in batch
-                ]
+            except Exception as exc:  # noqa: BLE001 - one person's surprise must not lose others
+                detail = f"unexpected error: {type(exc).__name__}: {exc}"
+                outcomes = [Result(person, Outcome.UNKNOWN, None, None, detail) for person in batch]
             finally:
                 if bulk:
                     with self.lock:
@@ -5538,18 +5884,16 @@ class Remover:
             for outcome in outcomes:
                 self._finish(outcome)
 
-    def _call(self, send: Callable[[], Answer]) -> "Answer | Stopped | ApiError":
-        """The client's result, whatever it is; AuthError and TokenError stop the whole run."""
+    def _call(self, send: Callable[[], Answer]) -> "Answer | Stopped | ApiError | TokenError":
+        """The client's result, whatever it is: outcome_of reads them all."""
         try:
             return send()
-        except (Stopped, ApiError) as exc:
-            if isinstance(exc, AuthError):
-                raise
+        except (Stopped, ApiError, TokenError) as exc:
             return exc
 
     def transfer(self, person: Person) -> Result:
-        """Moves the person's assets to the transfer target; anything but Outcome.TRANSFERRED keeps the
-        person."""
+        """Moves the person's assets to the transfer target; anything but Outcome.TRANSFERRED
+        keeps the person."""
         target = self.transfer_to
         assert target is not None
         return outcome_of(
@@ -5597,9 +5941,8 @@ class Remover:
         )
 
     def act_many(self, batch: list[Person]) -> list[Result]:
-        """The action for a batch in one bulk request; its result is each person's result. Where the
-        bulk route is missing (404: the ids are in the body, so it cannot mean "gone"), the batch
-        goes back to the queue and every later person gets the one-person route."""
+        """The action for a batch in one bulk request. Where Verdicts says the bulk route is
+        missing and the action has a one-person route, the batch goes back to the queue."""
         action = self.action
         assert action.send_many is not None
         if self.client.stop.is_set():
@@ -5613,111 +5956,40 @@ class Remover:
         result = self._call(
             lambda: action.send_many(self.client, self.ws.id, [p.id for p in batch])
         )
-        if (
-            isinstance(result, Answer)
-            and result.status == 404
-            and not result.retried_after_no_answer
-        ):
-            if action.send_one is None:
-                return [self._no_route(person, result) for person in batch]
-            with self.lock:
-                first = not self.one_by_one
-                self.one_by_one = True
-                for person in batch:
-                    self.in_flight.pop(person.id, None)
-                self.pending.extendleft(reversed(batch))
-            if first:
-                self.console.warn(
-                    f"{result.method} {result.path} answered 404 (no bulk route on this server);"
-                    f" {action.doing.lower()} one person per request instead"
-                )
-            return []
-        return [outcome_of(action, person, result) for person in batch]
-
-    def _no_route(self, person: Person, answer: Answer) -> Result:
-        """The bulk route is missing and the action has no other: the run stops and says so."""
-        name = self.action.name
-        why = f"no bulk {name} route on this server (404), and the API has no one-person {name}"
-        outcome = Result(person, Outcome.FAILED, answer.status, answer.request_id, why)
-        outcome.halt = (
-            f"{answer.method} {answer.path} answered 404: {why}, so the tool invents none. No "
-            f"new {self.action.noun}s were started; do them in the AAC admin UI, or once the route "
-            "answers"
-        )
-        return outcome
+        outcomes = self.verdicts.of_batch(batch, result)
+        if outcomes is not None:
+            return outcomes
+        with self.lock:
+            first = not self.verdicts.warned_one_by_one
+            self.verdicts.warned_one_by_one = True
+            for person in batch:
+                self.in_flight.pop(person.id, None)
+            self.pending.extendleft(reversed(batch))
+        if first:
+            self.console.warn(
+                f"{result.method} {result.path} answered 404 (no bulk route on this server);"
+                f" {action.doing.lower()} one person per request instead"
+            )
+        return []
 
     def _finish(self, outcome: Result) -> None:
         with self.lock:
             self.in_flight.pop(outcome.person.id, None)
-        self._watch(outcome)
+        corrections = self.verdicts.watch(outcome)
+        if self.verdicts.halt:
+            self.client.stop.set()
+        for earlier in corrections:
+            self.report.correct(earlier)
         if not self.report.record(outcome) or (
-            outcome.outcome == Outcome.NOT_ATTEMPTED and not outcome.transferred_to and not outcome.status
+            outcome.outcome == Outcome.NOT_ATTEMPTED
+            and not outcome.transferred_to
+            and not outcome.status
         ):
             return
         with self.lock:
-            self.finished += 1
-            n = self.finished
-        self.log(n, outcome)
-
-    def _watch(self, outcome: Result) -> None:
-        """Stops the run when the server says stop: a missing route, a long 429, or the first
-        EARLY_STOP removals all refused alike (403: rights; 404: a wrong route, not everyone gone).
-        """
-        halt = outcome.halt
-        noun = self.action.noun
-        corrections: list[Result] = []
-        with self.lock:
-            if outcome.outcome == self.action.done:
-                self.any_done = True
-            elif not self.any_done and outcome.outcome != Outcome.NOT_ATTEMPTED:
-                self.early.append(outcome)
-                statuses = {o.status for o in self.early}
-                if not halt and len(self.early) >= EARLY_STOP and statuses in ({403}, {404}):
-                    if statuses == {403}:
-                        halt = (
-                            f"the first {len(self.early)} {noun}s were all refused (HTTP 403) and"
-                            " none succeeded: the token may lack the Workspace Admin role. No new"
-                            f" {noun}s were started"
-                        )
-                    else:
-                        self.route_wrong = True
-                        corrections = [o for o in self.early if o is not outcome]
-                        halt = (
-                            f"the first {len(self.early)} {noun}s all answered 404 and none"
-                            f" succeeded: the {noun} route looks wrong for this server, rather than"
-                            f" everyone being gone. No new {noun}s were started"
-                        )
-            if halt and self.halt is None:
-                self.halt = halt
-                self.client.stop.set()
-            route_wrong = self.route_wrong
-        if route_wrong and outcome.outcome == Outcome.ALREADY_GONE:
-            outcome.outcome, outcome.detail = Outcome.FAILED, WRONG_ROUTE
-        for earlier in corrections:
-            if earlier.outcome == Outcome.ALREADY_GONE:
-                self.report.correct(
-                    Result(earlier.person, Outcome.FAILED, earlier.status, earlier.request_id, WRONG_ROUTE)
-                )
-
-    def log(self, n: int, outcome: Result) -> None:
-        person = outcome.person
-        who = f"{person.email} (id {person.id})"
-        prefix = f"[{n}/{self.total}]"
-        if outcome.outcome in (self.action.done, self.action.already, self.action.gone):
-            moved = (
-                f", assets transferred to {outcome.transferred_to}"
-                if outcome.transferred_to
-                else ""
-            )
-            self.console.info(f"{prefix} {self.action.label(outcome.outcome)} {who}{moved}")
-        else:
-            status = f"HTTP {outcome.status}: " if outcome.status else ""
-            rid = f" (request id {outcome.request_id})" if outcome.request_id else ""
-            line = f"{prefix} {outcome.outcome.upper()} {who}: {status}{outcome.detail}{rid}"
-            if self.console.verbosity < 0:
-                self.console.warn(line)
-            else:
-                self.console.info(line)
+            self.progress.advance()
+            n = self.progress.done
+        self.console.tell("outcome", n, self.progress.total, outcome, self.action)
 
 
 @dataclass
@@ -5756,22 +6028,17 @@ class Verification:
 
 
 def verify(
-    client: AacClient,
-    config: Config,
-    ws: Workspace,
-    plan: Plan,
-    report: AuditReport,
-    console: Console,
+    client: AacClient, planned: Planned, report: AuditReport, console: Console
 ) -> Verification:
     """Lists the workspace again (the same listing as before the run) and corrects the report where
     it disagrees: the person's last row is then the verified one."""
-    action = config.action
-    listing = list_members(client, ws.id, config.concurrency, console, ws.route)
+    action, ws, plan = planned.action, planned.ws, planned.plan
+    listing = list_members(client, ws.id, client.concurrency, console, ws.route)
     people, complete = listing.people, listing.asked
     listed = {p.id: p for p in people}
-    planned = plan.gone + plan.remove
+    chosen = plan.gone + plan.remove
     acknowledged = unseen = 0
-    for person in planned:
+    for person in chosen:
         last = report.done.get(person.id)
         if last is not None and person.id not in listed and action.on_record:
             # Suspension shows only on a listed record, and no listing is known to show suspended
@@ -5780,7 +6047,9 @@ def verify(
             if last.outcome == action.done:
                 detail = f"not listed after the run by {listing.source}, so the {action.noun} "
                 detail += "could not be seen"
-                report.correct(Result(person, Outcome.UNKNOWN, last.status, last.request_id, detail))
+                report.correct(
+                    Result(person, Outcome.UNKNOWN, last.status, last.request_id, detail)
+                )
             continue
         if last is None or (not complete and person.id not in listed):
             # a listing that leaves suspended members out tells nothing about those it omits
@@ -5788,37 +6057,22 @@ def verify(
         acknowledged += last.outcome == action.done
         took = action.took(listed.get(person.id))
         if not took and last.outcome in (action.done, action.gone, Outcome.UNKNOWN):
+            detail = f"{action.is_not} after the run (verified)"
             report.correct(
-                Result(
-                    person,
-                    Outcome.FAILED,
-                    detail=f"{action.is_not} after the run (verified)",
-                    transferred_to=last.transferred_to,
-                )
+                Result(person, Outcome.FAILED, detail=detail, transferred_to=last.transferred_to)
             )
         elif took and last.outcome in (Outcome.FAILED, Outcome.UNKNOWN):
+            detail = f"verified {action.is_done} after the run"
             report.correct(
-                Result(
-                    person,
-                    action.done,
-                    detail=f"verified {action.is_done} after the run",
-                    transferred_to=last.transferred_to,
-                )
+                Result(person, action.done, detail=detail, transferred_to=last.transferred_to)
             )
     unplanned: list[Person] = []
-    if config.saved_plan is None:  # a saved plan is its own selection: nobody else matches it
-        planned_ids = {p.id for p in planned}
-        admins = ws.admin_ids | {p.id for p in people if p.is_admin}
-        again = make_plan(
-            people,
-            ws.caller.id,
-            admins,
-            config.protections_in_force,
-            config.selection,
-            caller_email=ws.caller.email,
-        )
-        again = split_already(again, action)
-        unplanned = [p for p in again.remove if p.id not in planned_ids]
+    if planned.saved_plan is None:  # a saved plan is its own selection: nobody else matches it
+        chosen_ids = {p.id for p in chosen}
+        # The same choice as before the run, made on the listing after it: whoever it picks that
+        # the plan did not (they joined meanwhile, or the first listing missed them) is named.
+        again = choose(planned, people, ws.admin_ids | {p.id for p in people if p.is_admin})
+        unplanned = [p for p in again.remove if p.id not in chosen_ids]
     if unplanned:
         names = ", ".join(f"{p.email} (id {p.id})" for p in unplanned[:20]) + (
             " ..." if len(unplanned) > 20 else ""
@@ -5828,82 +6082,145 @@ def verify(
             f" during the run, or the first listing missed them); they were not {action.past}:"
             f" {names}"
         )
-    took = [p for p in planned if action.took(listed.get(p.id))]
+    took = [p for p in chosen if action.took(listed.get(p.id))]
     signals = signals_seen(listed[p.id] for p in took) if action.on_record else {}
     return Verification(
-        len(took), len(planned), unplanned, listing.source, signals, unseen, acknowledged
+        len(took), len(chosen), unplanned, listing.source, signals, unseen, acknowledged
     )
 
 
-def summarize(
-    report: AuditReport,
-    plan: Plan,
-    console: Console,
-    action: Action = REMOVE,
-    verified: Verification | None = None,
-) -> collections.Counter[str]:
-    counts = collections.Counter(o.outcome for o in report.done.values())
-    parts = [
-        f"{action.label(action.done)} {counts[action.done]}",
-        f"{action.label(action.already)} {counts[action.already]}",
-        f"failed {counts[Outcome.FAILED]}",
-    ]
-    if counts[Outcome.TRANSFER_FAILED]:
-        parts.append(f"transfer failed {counts[Outcome.TRANSFER_FAILED]}")
-    if counts[Outcome.UNKNOWN]:
-        parts.append(f"unknown {counts[Outcome.UNKNOWN]}")
-    parts += [f"not attempted {counts[Outcome.NOT_ATTEMPTED]}", f"kept {len(plan.kept)}"]
-    if plan.not_members:
-        parts.append(f"not a member {len(plan.not_members)}")
-    console.result("")
-    console.result("Summary: " + ", ".join(parts))
-    if verified is not None:
-        seen = ""
-        if action.on_record:  # say what the check read, and where
-            shows = f"{signals_text(verified.signals)}, " if verified.signals else ""
-            seen = f" ({shows}listed by {verified.listed_by})"
-        checked = f"{verified.absent} of {verified.planned} planned people {action.verified}"
-        console.result(f"verified: {checked}{seen}")
-    console.result(f"Report: {os.path.abspath(report.path)}")
-    unfinished = sum(
-        counts[outcome] for outcome in (Outcome.FAILED, Outcome.TRANSFER_FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
-    )
-    refused = [
-        o
-        for o in report.done.values()
-        if o.outcome in (Outcome.FAILED, Outcome.TRANSFER_FAILED) and refused_for_good(o.status)
-    ]
-    if unfinished and len(refused) == unfinished:
-        statuses = "/".join(sorted({str(o.status) for o in refused}))
-        emails = sorted(o.person.email or str(o.person.id) for o in refused)
-        leave_out = (
-            f"--exclude {','.join(emails)}"
-            if len(emails) <= 5
-            else "an --exclude-file listing them (the report names them)"
+@dataclass
+class Summary:
+    """The run's end, complete: what the report says of each person, the check after the run, the
+    problems that ended it, and the exit status it earned. Every face shows it its own way."""
+
+    planned: Planned
+    results: dict[int, Result]  # each person's last word from this run
+    report: str  # the report's absolute path
+    verified: Verification | None
+    problems: list[str]  # each said through main()'s boundary, so --json's "error" has them too
+    status: ExitStatus
+
+    @property
+    def counts(self) -> collections.Counter[str]:
+        return collections.Counter(o.outcome for o in self.results.values())
+
+    def lines(self) -> list[str]:
+        """`Summary: ...`, `verified: ...`, `Report: ...` and, when someone was not handled,
+        `Next: ...`: the same words on the terminal, the page and in the README."""
+        action, plan, counts = self.planned.action, self.planned.plan, self.counts
+        parts = [
+            f"{action.label(action.done)} {counts[action.done]}",
+            f"{action.label(action.already)} {counts[action.already]}",
+            f"failed {counts[Outcome.FAILED]}",
+        ]
+        if counts[Outcome.TRANSFER_FAILED]:
+            parts.append(f"transfer failed {counts[Outcome.TRANSFER_FAILED]}")
+        if counts[Outcome.UNKNOWN]:
+            parts.append(f"unknown {counts[Outcome.UNKNOWN]}")
+        parts += [f"not attempted {counts[Outcome.NOT_ATTEMPTED]}", f"kept {len(plan.kept)}"]
+        if plan.not_members:
+            parts.append(f"not a member {len(plan.not_members)}")
+        lines = ["Summary: " + ", ".join(parts)]
+        verified = self.verified
+        if verified is not None:
+            seen = ""
+            if action.on_record:  # say what the check read, and where
+                shows = f"{signals_text(verified.signals)}, " if verified.signals else ""
+                seen = f" ({shows}listed by {verified.listed_by})"
+            checked = f"{verified.absent} of {verified.planned} planned people {action.verified}"
+            lines.append(f"verified: {checked}{seen}")
+        lines.append(f"Report: {self.report}")
+        advice = self.next_step()
+        return lines + ([advice] if advice else [])
+
+    def next_step(self) -> str:
+        """What to do about the people not handled: re-run, or (refused for good) leave them out."""
+        action, counts = self.planned.action, self.counts
+        unfinished = sum(
+            counts[outcome]
+            for outcome in (
+                Outcome.FAILED,
+                Outcome.TRANSFER_FAILED,
+                Outcome.UNKNOWN,
+                Outcome.NOT_ATTEMPTED,
+            )
         )
-        console.result(
-            f"Next: re-running will not help: the server refused {people_count(len(refused))} for"
-            f" good (HTTP {statuses}). Leave them out with {leave_out}, or fix the token's rights"
-            " if it should be allowed."
-        )
-    elif unfinished:
-        again = (
-            f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again: leave"
-            " them out with --exclude."
-            if refused
-            else ""
-        )
-        handled = "are no longer members" if action is REMOVE else f"show as {action.is_done} now"
-        console.result(
-            f"Next: run the same command again to finish the {unfinished} not done; people already"
-            f" {action.past} {handled}, so nobody is handled twice.{again}"
-        )
-    return counts
+        refused = [
+            o
+            for o in self.results.values()
+            if o.outcome in (Outcome.FAILED, Outcome.TRANSFER_FAILED) and refused_for_good(o.status)
+        ]
+        if unfinished and len(refused) == unfinished:
+            statuses = "/".join(sorted({str(o.status) for o in refused}))
+            emails = sorted(o.person.email or str(o.person.id) for o in refused)
+            leave_out = (
+                f"--exclude {','.join(emails)}"
+                if len(emails) <= 5
+                else "an --exclude-file listing them (the report names them)"
+            )
+            return (
+                f"Next: re-running will not help: the server refused {people_count(len(refused))}"
+                f" for good (HTTP {statuses}). Leave them out with {leave_out}, or fix the token's"
+                " rights if it should be allowed."
+            )
+        if unfinished:
+            again = (
+                f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again:"
+                " leave them out with --exclude."
+                if refused
+                else ""
+            )
+            return (
+                f"Next: run the same command again to finish the {unfinished} not done; people"
+                f" already {action.past} {action.again}, so nobody is handled twice.{again}"
+            )
+        return ""
 
 
 def refused_for_good(status: int | None) -> bool:
     """A 4xx other than a timeout or a throttle: the same request gets the same answer next time."""
     return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+def summary_of(
+    planned: Planned,
+    report: AuditReport,
+    verdicts: Verdicts,
+    verified: Verification | None,
+    verify_error: BaseException | None,
+    signals: Signals,
+) -> Summary:
+    """The run's end and its exit status: a signal first, then a stop, then a failed check."""
+    problems = []
+    if report.broken:
+        failure = report.failure
+        problems.append(
+            f"the report {report.path} could not be written"
+            f" ({getattr(failure, 'strerror', None) or failure}); {report.unwritten} rows were"
+            " printed above as CSV lines instead. Keep them with the report"
+        )
+    if verdicts.halt:
+        problems.append(verdicts.halt)
+    problems += verified.problems(planned.action) if verified is not None else []
+    if verify_error is not None:
+        problems.append(
+            "the listing that checks the run failed, so the report was not verified:"
+            f" {verify_error}"
+        )
+    counts = collections.Counter(o.outcome for o in report.done.values())
+    if signals.count:
+        status = ExitStatus(signals.exit_status)
+    elif report.broken or verdicts.halt:
+        status = ExitStatus.ERROR
+    elif verify_error is not None:
+        status = ExitStatus.SOME_FAILED
+    elif counts[Outcome.FAILED] or counts[Outcome.UNKNOWN] or counts[Outcome.TRANSFER_FAILED]:
+        status = ExitStatus.SOME_FAILED
+    else:
+        status = ExitStatus.OK
+    path = os.path.abspath(report.path)
+    return Summary(planned, dict(report.done), path, verified, problems, status)
 
 
 RESULT_FORMAT = "remove_users.result/1"
@@ -5914,111 +6231,167 @@ def person_json(person: Person, **extra: Any) -> dict[str, Any]:
     return {"id": person.id, "email": person.email, "name": person.name, **shows, **extra}
 
 
-def describe_plan(
-    doc: dict[str, Any],
-    ws: Workspace,
-    plan: Plan,
-    dry_run: bool,
-    action: Action = REMOVE,
-    everyone: bool = True,
-) -> None:
-    """Fills the --json document with the plan; outcomes are added when the run ends. Without
-    `everyone` (no --json) only the counts: a line per person costs ~175 bytes, 17 MB at 100,000."""
-    doc["action"] = action.name
-    doc["workspace"] = {"id": ws.id, "name": ws.name}
-    doc["counts"] = {
-        "members": len(ws.people),
-        f"to_{action.name}": len(plan.remove),
-        "kept": len(plan.kept),
-        "kept_by_reason": plan.kept_counts(),
-        "not_members": len(plan.not_members),
-    }
-    if everyone:
-        doc["people"] = [
-            person_json(p, outcome=action.already, **group_json(plan, p)) for p in plan.already
-        ]
-        doc["people"] += [
-            person_json(
-                p, outcome=f"would-{action.name}" if dry_run else "planned", **group_json(plan, p)
-            )
-            for p in plan.remove
-        ]
-        doc["kept"] = [
-            person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept
-        ]
-    doc["not_members"] = plan.not_members
-    doc["unmatched"] = plan.unmatched
+# ---------------------------------------------------------------------------------------------
+# The run, as one story: read, plan, show, stop or confirm, act, verify, summarize
+# ---------------------------------------------------------------------------------------------
 
 
-def describe_outcomes(
-    doc: dict[str, Any],
-    report: AuditReport,
-    plan: Plan,
-    counts: collections.Counter[str],
-    action: Action = REMOVE,
-    everyone: bool = True,
-) -> None:
-    doc["report"] = os.path.abspath(report.path)
-    doc["counts"].update(
-        {outcome.replace("-", "_"): counts[outcome] for outcome in action.outcomes}
-    )
-    if not everyone:
-        return
-    people = []
-    for person in plan.gone + plan.already + plan.remove:
-        outcome = report.done.get(person.id)
-        if outcome is None:
-            people.append(person_json(person, outcome=Outcome.NOT_ATTEMPTED))
-            continue
-        people.append(
-            person_json(
-                person,
-                outcome=outcome.outcome,
-                http_status=outcome.status,
-                request_id=outcome.request_id,
-                detail=redact(outcome.detail),
-                transferred_to=outcome.transferred_to or None,
-                **group_json(plan, person),
-            )
+def run(config: Config, console: Console) -> ExitStatus:
+    """One workspace, start to end. Each stage takes complete values and returns complete ones,
+    and what happens is told to the console's sinks (the terminal, the --json document)."""
+    with Signals(threading.Event()) as signals:
+        client = AacClient(
+            config.base_url,
+            config.tokens,
+            timeout=config.timeout,
+            console=console,
+            stop=signals.stop,
+            concurrency=config.concurrency,
         )
-    doc["people"] = people
+        # 1-3. Read the groups, the token and the workspace; plan; find every stop on the way.
+        planned, stops = prepare(config, client, console, signals)
+        # 4. Show the plan. A dry run lists the stops the real run would make, and ends.
+        console.tell("plan_ready", planned, stops, config.dry_run)
+        if config.dry_run:
+            return end_dry_run(config, planned, stops, console)
+        # 5. Go on only past every stop, and once the workspace's name is typed.
+        if not planned.plan.remove and not planned.plan.gone:
+            stop = next((stop for stop in stops if stop.with_nobody), None)
+            if stop:
+                raise stop.error("nothing was sent")
+            console.result(f"Nobody to {planned.action.name}.")
+            return ExitStatus.OK
+        go_ahead(config, planned, stops, console.terminal)
+        # 6-8. Act, verify, summarize: every change on record before it is sent.
+        return carry_out(config, planned, client, console, signals)
 
 
-def run(config: Config, console: Console, doc: dict[str, Any] | None = None) -> ExitStatus:
-    doc = {} if doc is None else doc
-    stop = threading.Event()
-    with Signals(stop) as signals:
-        return _run(config, console, doc, stop, signals)
-
-
-def _run(
-    config: Config, console: Console, doc: dict[str, Any], stop: threading.Event, signals: Signals
-) -> ExitStatus:
-    client = AacClient(
-        config.base_url,
-        config.tokens,
-        timeout=config.timeout,
-        console=console,
-        stop=stop,
-        concurrency=config.concurrency,
-    )
-    use_groups(config, read_groups(config.groups, config.group_settings, console), console)
+def prepare(
+    config: Config, client: AacClient, console: Console, signals: Signals
+) -> tuple[Planned, list[Stop]]:
+    """Steps 1 to 3 of a run, which change nothing: every face of the tool starts with these."""
+    # 1. Read: the directory groups (completely, or not at all), a token that will last, and
+    #    the workspace with every member and the admins.
+    groups = read_groups(config.groups, config.group_settings, console)
     with signals.deferred():  # a refresh's new pair is saved before a signal is acted on
         config.tokens.prepare()
     ws = read_workspace(client, config.concurrency, console)
-    if config.workspace_id is not None and ws.id != config.workspace_id:
-        raise SafetyStop(
-            f"the token is for workspace {workspace_label(ws)}, but its config section says"
-            f" workspace_id = {config.workspace_id}: the token file may belong to another"
-            " workspace. Nothing was changed"
+    # 2. Plan: who goes and who stays, from the people and the rules alone.
+    planned = plan_run(config, ws, groups)
+    # 3. Stops: those that make the plan untrustworthy end the run here, dry run or not.
+    stops = safety_stops(config, planned, console.terminal)
+    blocking = next((stop for stop in stops if stop.blocks), None)
+    if blocking:
+        raise blocking.error()
+    warn_about_plan(config, planned, console)
+    return planned, stops
+
+
+def end_dry_run(
+    config: Config, planned: Planned, stops: list[Stop], console: Console
+) -> ExitStatus:
+    """A dry run's end: the plan file if asked for, and every stop the real run would make."""
+    if config.plan_out:
+        write_plan(
+            config.plan_out,
+            planned.ws,
+            planned.plan,
+            planned.protections,
+            planned.groups,
+            config.email_files,
+            planned.action,
+            planned.selection.only_suspended,
         )
-    check_admins_known(
-        ws, config.protections_in_force.include_admins, config.allow_unknown_admins, console
+        console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
+    for stop in stops:
+        if stop.about_plan:
+            instead = f" ({stop.instead})" if stop.instead else ""
+            console.warn(f"the real run would stop here: {stop.reason}{instead}")
+    # The dry run itself succeeded (exit 0, so a scheduled check of it does not cry wolf), but the
+    # real run would end at its first stop: the many-workspaces table and --json say which code.
+    console.tell("real_run_exit", next((s.status for s in stops if s.about_plan), ExitStatus.OK))
+    return ExitStatus.OK
+
+
+def go_ahead(config: Config, planned: Planned, stops: list[Stop], terminal: Terminal) -> None:
+    """Raises at the first stop (unless a person at the terminal answers its question), then asks
+    for the workspace's name; returns only when the run may change the workspace."""
+    past = planned.action.past
+    for stop in stops:
+        if stop.ask is not None and not config.yes and terminal.interactive:
+            if stop.ask(terminal):
+                continue
+            raise SafetyStop(f"{stop.declined}; nobody was {past}")
+        raise stop.error(f"nobody was {past}")
+    if not config.yes and planned.plan.remove:
+        if not confirm(terminal, planned.ws, planned.plan, planned.target, planned.action):
+            raise SafetyStop(f"not confirmed; nobody was {past}")
+
+
+def carry_out(
+    config: Config, planned: Planned, client: AacClient, console: Console, signals: Signals
+) -> ExitStatus:
+    """Steps 6 to 8 of a run: the only part that changes the workspace."""
+    action, ws, plan = planned.action, planned.ws, planned.plan
+    # 6. Act. From here a signal only counts: it stops new requests, and every row is written.
+    signals.counting = True
+    report = AuditReport(
+        config.report or default_report_path(ws.id, config.label), ws.id, console, action.name
     )
-    plan, target = plan_run(config, ws)
-    # a typo matters only where it would remove someone
-    near = near_misses(plan.unmatched, plan.remove)
-    near_entries = {entry for entry, _ in near}
+    settle_attempts(report, ws, console)
+    if not config.report:
+        settle_earlier_reports(report, ws, config.label, console)
+    for person in plan.gone:
+        detail = "left the workspace after the plan was made"
+        report.record(Result(person, Outcome.ALREADY_GONE, detail=detail))
+    for person in plan.already:
+        detail = f"{action.label(action.already)} before the run; nothing sent"
+        report.record(Result(person, action.already, detail=detail))
+    actor = Actor(client, ws, report, console, planned.target, action)
+    console.tell("started", planned, report.path, config.concurrency)
+    actor.run(plan.remove, signals)
+    # 7. Verify: list the workspace again, and correct the report where it was wrong. Not after a
+    #    signal (the operator wants out) nor a rejected token (the listing would fail too).
+    verified, verify_error = None, None
+    if config.verify and not signals.count and not actor.verdicts.token:
+        try:
+            verified = _watched(signals, lambda: verify(client, planned, report, console))
+        except Exception as exc:  # noqa: BLE001 - the changes are made: the summary must print
+            verify_error = (
+                exc
+                if isinstance(exc, RemoveUsersError)
+                else RemoveUsersError(f"unexpected {type(exc).__name__}: {exc}")
+            )
+    report.close()
+    # 8. Summarize, with the exit status the run earned.
+    summary = summary_of(planned, report, actor.verdicts, verified, verify_error, signals)
+    if signals.count and verified is None and config.verify:
+        console.warn("the run was interrupted, so the report was not checked against the workspace")
+    console.tell("summary", summary)
+    if signals.count:
+        console.muted = True  # abandoned workers may still finish; their lines would only confuse
+    if summary.problems:
+        raise RunFailed("\n".join(summary.problems), summary.status)
+    return summary.status
+
+
+def warn_about_plan(config: Config, planned: Planned, console: Console) -> None:
+    """The plan's warnings: protected entries that match nobody (or look like someone), people
+    without an email, admins read from the records only, a stale saved plan, an empty group."""
+    plan, ws = planned.plan, planned.ws
+    if ws.admins_unknown and config.allow_unknown_admins and not planned.protections.include_admins:
+        console.warn(
+            f"the workspace admins could not be read ({ws.admins_unknown}); with"
+            " --allow-unknown-admins only records marked isAdmin are kept as admins: protect the"
+            " others with --exclude"
+        )
+    for group in planned.groups:
+        if group.source.role == ROLE_ONLY and group.count == 0:
+            console.warn(
+                f"--only-group {group.source.label} has no members, so it selects nobody to"
+                f" {planned.action.name}"
+            )
+    near_entries = {entry for entry, _ in planned.near}
     lonely = [entry for entry in plan.unmatched if entry not in near_entries]
     if len(lonely) > UNMATCHED_LISTED and console.verbosity < 1:
         console.warn(
@@ -6028,262 +6401,25 @@ def _run(
     else:
         for entry in lonely:
             console.warn(f"protected email {entry} matches no member of this workspace (a typo?)")
-    for entry, match in near:
+    for entry, match in planned.near:
         console.warn(
             f"protected email {entry} matches no member, but member {match} looks like it: a typo"
-            f" would remove {match}"
+            f" would {planned.action.name} {match}"
         )
     for person, reason in plan.kept:
         if reason == Kept.NO_EMAIL:
             console.warn(
                 f"person id {person.id} ({person.name or 'no name'}) has no email on record; kept"
             )
-    if config.selection.only_suspended and not any(p.suspended for p in ws.people):
+    if planned.selection.only_suspended and not any(p.suspended for p in ws.people):
         console.warn(
             f"no member shows as suspended in {ws.listed_by} (the tool reads {SIGNALS_READ}); a "
             "listing may leave suspended members out, so --only-suspended can choose nobody"
         )
-    if config.saved_plan:
-        show_saved_plan(config.saved_plan, console)
-    show_email_files(config.email_files, console, plan)
-    action = config.action
-    logins = config.selection.inactive_days is not None
-    suspensions = action is not REMOVE or config.selection.only_suspended
-    show_plan(
-        ws,
-        plan,
-        console,
-        config.dry_run,
-        config.group_members,
-        target,
-        logins,
-        action,
-        suspensions,
-        config.selection,
-    )
-    describe_plan(doc, ws, plan, config.dry_run, action, everyone=console.json_mode)
-    if suspensions:
-        seen = signals_seen(ws.people)
-        doc["suspension"] = {"suspended": sum(seen.values()), "signals": seen}
-        doc["suspension"]["listing"] = ws.listed_by
-        if config.selection.suspended_days is not None:
-            doc["suspension"]["dated_by"] = suspensions_dated(ws.people, config.selection)
-            doc["suspension"]["reports_read"] = config.selection.reports_read
-    doc["email_files"] = email_files_json(config.email_files)
-    if config.group_members:
-        doc["groups"] = groups_json(config.group_members, plan)
-    stops = safety_stops(config, plan, near, ws, console.terminal)
-    if config.dry_run:
-        if config.plan_out:
-            only_suspended = config.selection.only_suspended
-            write_plan(
-                config.plan_out,
-                ws,
-                plan,
-                config.protections_in_force,
-                config.group_members,
-                config.email_files,
-                action,
-                only_suspended,
-            )
-            console.result(
-                f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}"
-            )
-        for stop in stops:
-            if stop.about_plan:
-                console.warn(
-                    f"the real run would stop here: {stop.reason}"
-                    + (f" ({stop.instead})" if stop.instead else "")
-                )
-        # The dry run itself succeeded (exit 0, so a scheduled check of it does not cry wolf), but
-        # the real run would end at its first stop: a table over many workspaces, and --json, say
-        # which code that is. How it was started (no terminal) is the real command's own matter.
-        first = next((stop.status for stop in stops if stop.about_plan), ExitStatus.OK)
-        doc["real_run_exit_code"] = int(first)
-        return ExitStatus.OK
-    if not plan.remove and not plan.gone:
-        for stop in stops:
-            if stop.with_nobody:
-                raise stop.error("nothing was sent")
-        console.result(f"Nobody to {action.name}.")
-        return ExitStatus.OK
-    for stop in stops:
-        if stop.ask is not None and not config.yes and console.terminal.interactive:
-            if stop.ask(console.terminal):
-                continue
-            raise SafetyStop(f"{stop.declined}; nobody was {action.past}")
-        raise stop.error(f"nobody was {action.past}")
-    if not config.yes and plan.remove and not confirm(console.terminal, ws, plan, target, action):
-        raise SafetyStop(f"not confirmed; nobody was {action.past}")
-    signals.counting = True  # from here on, a signal stops new removals and every row is written
-    report = AuditReport(
-        config.report or default_report_path(ws.id, config.label), ws.id, console, action.name
-    )
-    settle_attempts(report, ws, console)
-    if not config.report:
-        settle_earlier_reports(report, ws, config.label, console)
-    for person in plan.gone:
-        report.record(
-            Result(person, Outcome.ALREADY_GONE, detail="left the workspace after the plan was made")
-        )
-    for person in plan.already:
-        report.record(
-            Result(
-                person,
-                action.already,
-                detail=f"{action.label(action.already)} before the run; nothing sent",
-            )
-        )
-    remover = Remover(client, ws, report, console, config.concurrency, target, action)
-    moving = f", transferring their assets to {target.email} first" if target else ""
-    pace = (
-        f"up to {SUSPEND_BATCH} per request"
-        if action.send_many
-        else f"{config.concurrency} at a time"
-    )
-    console.info(
-        f"{action.doing} {people_count(len(plan.remove))}, {pace}{moving}; report: {report.path}"
-    )
-    remover.run(plan.remove, signals)
-    verified, verify_error = None, None
-    if config.verify and not signals.count and remover.auth_error is None:
-        try:
-            verified = _watched(signals, lambda: verify(client, config, ws, plan, report, console))
-        # noqa: BLE001 - the removals are done: the summary must still print
-        except Exception as exc:
-            verify_error = (
-                exc
-                if isinstance(exc, RemoveUsersError)
-                else RemoveUsersError(f"unexpected {type(exc).__name__}: {exc}")
-            )
-    report.close()
-    counts = summarize(report, plan, console, action, verified)
-    describe_outcomes(doc, report, plan, counts, action, everyone=console.json_mode)
-    if verified is not None:
-        # "absent" for a removal; a suspension's check counts the planned people it shows suspended.
-        counted = "absent" if action.deletes_assets else action.done
-        doc["verified"] = {counted: verified.absent, "planned": verified.planned}
-        if action.on_record:
-            doc["verified"].update(
-                signals=verified.signals, listing=verified.listed_by, unseen=verified.unseen
-            )
-        doc["unplanned"] = [person_json(p) for p in verified.unplanned]
-    # Every problem is said, through main()'s one boundary (so the --json "error" says it too); the
-    # exit code is the gravest: a signal, then a stop, then a failed check.
-    problems = []
-    if report.broken:
-        problems.append(
-            # type: ignore[union-attr]
-            f"the report {report.path} could not be written"
-            f" ({report.failure.strerror or report.failure}); {report.unwritten} rows were printed"
-            " above as CSV lines instead. Keep them with the report"
-        )
-    problems += [str(stop) for stop in (remover.auth_error, remover.halt) if stop]
-    problems += verified.problems(action) if verified is not None else []
-    if verify_error is not None:
-        problems.append(
-            "the listing that checks the run failed, so the report was not verified:"
-            f" {verify_error}"
-        )
-    if signals.count:
-        if verified is None and config.verify:
-            console.warn(
-                "the run was interrupted, so the report was not checked against the workspace"
-            )
-        console.muted = True  # abandoned workers may still finish; their lines would only confuse
-        status = ExitStatus(signals.exit_status)
-    elif report.broken or remover.auth_error is not None or remover.halt:
-        status = ExitStatus.ERROR
-    elif verify_error is not None:
-        status = ExitStatus.SOME_FAILED
-    elif counts[Outcome.FAILED] or counts[Outcome.UNKNOWN] or counts[Outcome.TRANSFER_FAILED]:
-        status = ExitStatus.SOME_FAILED
-    else:
-        status = ExitStatus.OK
-    if problems:
-        raise RunFailed("\n".join(problems), status)
-    return status
-
-
-@dataclass
-class Stop:
-    """A reason the real run stops before any change. A dry run lists every one; a real run stops
-    at the first, unless it has a question that lets the operator on a terminal go on."""
-
-    reason: str  # what it saw, and which flag or fix proceeds
-    status: ExitStatus = ExitStatus.SAFETY_STOP
-    ask: Callable[[Terminal], bool] | None = None
-    instead: str = ""  # what happens instead on a terminal without --yes
-    declined: str = ""  # the message when the operator answers the question with a no
-    about_plan: bool = True  # False: about how the run was started, so a dry run does not list it
-    with_nobody: bool = False  # stops a run with nobody to act on too, instead of "Nobody to ..."
-
-    def error(self, outcome: str) -> RemoveUsersError:
-        kinds = {ExitStatus.USAGE: UsageError, ExitStatus.SAFETY_STOP: SafetyStop}
-        return kinds.get(self.status, RemoveUsersError)(f"{self.reason}; {outcome}")
-
-
-def safety_stops(
-    config: Config, plan: Plan, near: list[tuple[str, str]], ws: Workspace, terminal: Terminal
-) -> list[Stop]:
-    """Every stop a real run would make before its first change, in the order it meets them."""
-    action = config.action
-    # Refused before any request in a real run (resolve_config); listed here for the dry run.
-    stops = [Stop(config.unprotected, ExitStatus.USAGE)] if config.unprotected else []
-    if action is UNSUSPEND and not plan.remove:
-        # An undo that reactivates nobody is never a success: the people it was given may be
-        # suspended in a way the records do not show, or left out of the listing.
-        stops.append(Stop(undo_sees_nobody(config, plan, ws), ExitStatus.ERROR, with_nobody=True))
-    if not plan.remove:
-        return stops
-    if config.max_remove is not None and len(plan.remove) > config.max_remove:
-        stops.append(
-            Stop(
-                f"the plan {action.verb} {len(plan.remove)} people, more than --max-remove"
-                f" {config.max_remove}. Check the plan, then raise --max-remove if it is right"
-            )
-        )
-    if not config.yes and not terminal.interactive:
-        stops.append(
-            Stop(
-                "standard input is not a terminal, so the tool cannot ask for confirmation; add"
-                f" --yes to {action.name} without asking",
-                ExitStatus.USAGE,
-                about_plan=False,
-            )
-        )
-    if near:
-        entries = ", ".join(f"{entry} (did you mean {match}?)" for entry, match in near)
-        stops.append(
-            Stop(
-                f"protected emails that match nobody but look like typos: {entries}. Fix them in"
-                " --exclude or the exclude file",
-                ask=lambda terminal: ask_near_misses(terminal, near),
-                instead="on a terminal without --yes it asks first",
-                declined="stopped to fix the protected emails that look like typos",
-            )
-        )
-    return stops
-
-
-def undo_sees_nobody(config: Config, plan: Plan, ws: Workspace) -> str:
-    """Why an undo has nobody to reactivate, naming whom it was given and what it looked for."""
-    given = len(plan.already) + len(plan.not_members) + len(plan.gone)
-    if config.from_report is not None:
-        whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
-    elif config.saved_plan is not None:
-        whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
-    elif config.selection.only is not None or config.selection.groups is not None:
-        whom = f"the {people_count(given)} it was given"
-    else:  # --only-suspended: nobody shows as suspended
-        given, whom = len(ws.people), f"the {people_count(len(ws.people))} listed"
-    seen = f"{given - len(plan.not_members) - len(plan.gone)} listed with no sign of suspension"
-    if plan.not_members or plan.gone:
-        seen += f", {len(plan.not_members) + len(plan.gone)} not listed"
-    return (
-        f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
-        f"may leave suspended members out). It looked for {SIGNALS_READ}"
-    )
+    if planned.saved_plan:
+        _, stale = saved_plan_note(planned.saved_plan)
+        if stale:
+            console.warn(stale)
 
 
 def _watched(signals: Signals, job: Callable[[], Any]) -> Any:
@@ -6308,39 +6444,76 @@ def _watched(signals: Signals, job: Callable[[], Any]) -> Any:
     return result[0]
 
 
-def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
-    """The plan from the selection flags, or the saved plan checked against the workspace now."""
-    protections = config.protections_in_force
-    target = None
-    if protections.transfer_to:
-        target = find_member(ws.people, protections.transfer_to)
-        if target is None:
-            raise UsageError(
-                f"the transfer target {protections.transfer_to} is not a member of this workspace;"
-                " nothing was changed"
-            )
+# ---------------------------------------------------------------------------------------------
+# The plan stage: who goes and who stays, from the workspace and the rules, changing nothing
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Planned:
+    """The plan stage's complete value: who goes and who stays, and what it was made from. Later
+    stages (the stops, the faces, the action, the check after it) read this, never the flags."""
+
+    ws: Workspace
+    plan: Plan
+    action: Action
+    target: Person | None  # --transfer-to's member
+    protections: Protections  # in force: a saved plan's and this run's, the groups' included
+    selection: Selection  # as applied: the report's people and the suspension times filled in
+    groups: list[GroupMembers]
+    email_files: list[EmailFile]
+    saved_plan: SavedPlan | None
+    near: list[tuple[str, str]]  # protected entries that match nobody but look like a member
+    refused: str = ""  # why no plan can be trusted (a saved plan that no longer applies, ...)
+    refused_status: ExitStatus = ExitStatus.USAGE
+
+
+def plan_run(config: Config, ws: Workspace, groups: list[GroupMembers]) -> Planned:
+    """The plan from the selection flags, or the saved plan checked against the workspace now.
+    What makes a plan impossible is recorded in `refused`, for the stops to raise."""
+    protections = dataclasses.replace(
+        config.protections_in_force,
+        emails=list(config.protections_in_force.emails),
+        groups=group_roles(groups, ROLE_EXCLUDE) or {},
+    )
+    selection = dataclasses.replace(config.selection, groups=group_roles(groups, ROLE_ONLY))
+    target = find_member(ws.people, protections.transfer_to) if protections.transfer_to else None
+    planned = Planned(
+        ws, Plan([], [], []), config.action, target, protections, selection, groups,
+        list(config.email_files), config.saved_plan, [],
+    )  # fmt: skip
+    try:
+        plan = _choose_plan(config, planned)
+    except (UsageError, SafetyStop, ApiError) as exc:  # the plan cannot be made as asked
+        planned.refused, planned.refused_status = str(exc), exc.exit_status
+        return planned
+    planned.plan = plan
+    # a typo matters only where it would act on someone
+    planned.near = near_misses(planned.plan.unmatched, planned.plan.remove)
+    return planned
+
+
+def _choose_plan(config: Config, planned: Planned) -> Plan:
+    ws, selection, target = planned.ws, planned.selection, planned.target
     if config.saved_plan:
         if target and any(p.id == target.id for p in config.saved_plan.remove):
             raise UsageError(
                 f"the transfer target {target.email} is in the plan to be removed; nothing was"
                 " changed"
             )
-        plan = apply_saved_plan(
-            config.saved_plan, ws, config.protections.emails, config.protections.groups
-        )
-        return split_already(plan, config.action), target
-    selection = config.selection
+        extra = config.protections
+        plan = apply_saved_plan(config.saved_plan, ws, extra.emails, planned.protections.groups)
+        return split_already(plan, config.action)
     if config.from_report:
-        # Kept in the config, so that the verification after the run selects the same people.
-        selection = config.selection = dataclasses.replace(
-            selection, only_ids=suspended_by(config.from_report, ws)
-        )
+        # The report's people, kept in the Planned value so that the check after the run selects
+        # the same people.
+        selection = dataclasses.replace(selection, only_ids=suspended_by(config.from_report, ws))
     if selection.suspended_days is not None:
-        # Also kept in the config: the verification's selection dates suspensions the same way.
+        # Also kept: the check's selection dates suspensions the same way.
         reports = suspension_reports(config, ws)
         since = suspension_times(reports, ws.id)
         selection = dataclasses.replace(selection, suspended_since=since, reports_read=reports)
-        config.selection = selection
+    planned.selection = selection
     unknowable = (
         (
             selection.inactive_days,
@@ -6369,10 +6542,190 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
             )
     if selection.only is not None:
         check_only_entries(selection.only, ws.people)
+    return choose(planned, ws.people, ws.admin_ids)
+
+
+def choose(planned: Planned, people: Sequence[Person], admin_ids: set[int]) -> Plan:
+    """make_plan with the Planned value's rules: before the run, and on the listing after it."""
+    ws = planned.ws
     plan = make_plan(
-        ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email
+        people,
+        ws.caller.id,
+        admin_ids,
+        planned.protections,
+        planned.selection,
+        caller_email=ws.caller.email,
     )
-    return split_already(plan, config.action), target
+    return split_already(plan, planned.action)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stops: every reason a run stops before its first change, in one list
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stop:
+    """A reason the real run stops before any change. A dry run lists every one; a real run stops
+    at the first, unless it has a question that lets the operator on a terminal go on."""
+
+    reason: str  # what it saw, and which flag or fix proceeds
+    status: ExitStatus = ExitStatus.SAFETY_STOP
+    ask: Callable[[Terminal], bool] | None = None
+    instead: str = ""  # what happens instead on a terminal without --yes
+    declined: str = ""  # the message when the operator answers the question with a no
+    about_plan: bool = True  # False: about how the run was started, so a dry run does not list it
+    with_nobody: bool = False  # stops a run with nobody to act on too, instead of "Nobody to ..."
+    blocks: bool = False  # the plan cannot be trusted: a dry run stops here too, before showing it
+
+    def error(self, outcome: str = "") -> RemoveUsersError:
+        kinds = {ExitStatus.USAGE: UsageError, ExitStatus.SAFETY_STOP: SafetyStop}
+        text = f"{self.reason}; {outcome}" if outcome else self.reason
+        return kinds.get(self.status, RemoveUsersError)(text)
+
+
+Gate = Callable[["Config", "Planned", "Terminal"], "Stop | None"]
+
+
+def _nothing_protected(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    # Refused before any request in a real run (resolve_config); listed here for the dry run.
+    return Stop(config.unprotected, ExitStatus.USAGE) if config.unprotected else None
+
+
+def _token_for_another_workspace(
+    config: Config, planned: Planned, terminal: Terminal
+) -> Stop | None:
+    ws = planned.ws
+    if config.workspace_id is None or ws.id == config.workspace_id:
+        return None
+    return Stop(
+        f"the token is for workspace {workspace_label(ws)}, but its config section says"
+        f" workspace_id = {config.workspace_id}: the token file may belong to another workspace."
+        " Nothing was changed",
+        blocks=True,
+    )
+
+
+def _admins_unknown(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    """The records' isAdmin is not reliable: without the admins route, admins cannot be kept,
+    unless no admin needs keeping or the user said to go on with the records' flags."""
+    ws = planned.ws
+    if ws.admins_unknown is None or planned.protections.include_admins:
+        return None
+    if config.allow_unknown_admins:
+        return None
+    return Stop(
+        f"cannot tell the workspace admins from the members: {ws.admins_unknown}. The isAdmin"
+        " field of person records is not reliable, so nothing was changed. Give"
+        " --allow-unknown-admins (and protect your admins with --exclude) or --include-admins",
+        ExitStatus.ERROR,
+        blocks=True,
+    )
+
+
+def _transfer_target_missing(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    wanted = planned.protections.transfer_to
+    if not wanted or planned.target is not None:
+        return None
+    return Stop(
+        f"the transfer target {wanted} is not a member of this workspace; nothing was changed",
+        ExitStatus.USAGE,
+        blocks=True,
+    )
+
+
+def _plan_refused(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    """A saved plan that no longer applies, a report that shows nobody suspended, a field no
+    record carries, an --only entry that could mean someone else: no plan to trust."""
+    if not planned.refused:
+        return None
+    return Stop(planned.refused, planned.refused_status, blocks=True)
+
+
+def _undo_sees_nobody(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    # An undo that reactivates nobody is never a success: the people it was given may be
+    # suspended in a way the records do not show, or left out of the listing.
+    if not planned.action.undoes or planned.plan.remove:
+        return None
+    return Stop(undo_sees_nobody(config, planned), ExitStatus.ERROR, with_nobody=True)
+
+
+def _over_the_cap(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    count = len(planned.plan.remove)
+    if config.max_remove is None or count <= config.max_remove:
+        return None
+    return Stop(
+        f"the plan {planned.action.verb} {count} people, more than --max-remove"
+        f" {config.max_remove}. Check the plan, then raise --max-remove if it is right"
+    )
+
+
+def _nobody_to_confirm(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    if config.yes or terminal.interactive or not planned.plan.remove:
+        return None
+    return Stop(
+        "standard input is not a terminal, so the tool cannot ask for confirmation; add --yes to"
+        f" {planned.action.name} without asking",
+        ExitStatus.USAGE,
+        about_plan=False,
+    )
+
+
+def _near_misses(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    near, action = planned.near, planned.action
+    if not near or not planned.plan.remove:
+        return None
+    entries = ", ".join(f"{entry} (did you mean {match}?)" for entry, match in near)
+    return Stop(
+        f"protected emails that match nobody but look like typos: {entries}. Fix them in"
+        " --exclude or the exclude file",
+        ask=lambda terminal: ask_near_misses(terminal, near, action),
+        instead="on a terminal without --yes it asks first",
+        declined="stopped to fix the protected emails that look like typos",
+    )
+
+
+# Every stop a run makes before its first change, in the order it meets them: those that block
+# make the plan untrustworthy (the run, dry or not, ends before showing it); the rest a dry run
+# lists as warnings and a real run stops at (or, for a near miss on a terminal, asks about). The
+# README's "Guard rails" names each by the title given here.
+GATES: list[tuple[str, Gate]] = [
+    ("Nothing protected", _nothing_protected),
+    ("The token's workspace", _token_for_another_workspace),
+    ("Admins must be known", _admins_unknown),
+    ("The transfer target must be a member", _transfer_target_missing),
+    ("The plan must be possible", _plan_refused),
+    ("An undo must see whom it undoes", _undo_sees_nobody),
+    ("The cap", _over_the_cap),
+    ("Someone to confirm", _nobody_to_confirm),
+    ("Typo check", _near_misses),
+]
+
+
+def safety_stops(config: Config, planned: Planned, terminal: Terminal) -> list[Stop]:
+    """Every stop a real run would make before its first change, in the order it meets them."""
+    return [stop for _, gate in GATES for stop in [gate(config, planned, terminal)] if stop]
+
+
+def undo_sees_nobody(config: Config, planned: Planned) -> str:
+    """Why an undo has nobody to reactivate, naming whom it was given and what it looked for."""
+    plan, ws = planned.plan, planned.ws
+    given = len(plan.already) + len(plan.not_members) + len(plan.gone)
+    if config.from_report is not None:
+        whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
+    elif config.saved_plan is not None:
+        whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
+    elif planned.selection.only is not None or planned.selection.groups is not None:
+        whom = f"the {people_count(given)} it was given"
+    else:  # --only-suspended: nobody shows as suspended
+        given, whom = len(ws.people), f"the {people_count(len(ws.people))} listed"
+    seen = f"{given - len(plan.not_members) - len(plan.gone)} listed with no sign of suspension"
+    if plan.not_members or plan.gone:
+        seen += f", {len(plan.not_members) + len(plan.gone)} not listed"
+    return (
+        f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
+        f"may leave suspended members out). It looked for {SIGNALS_READ}"
+    )
 
 
 @dataclass
@@ -6411,7 +6764,9 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
         if row.get("workspace_id") != str(ws.id) or not (row.get("person_id") or "").isdigit():
             continue
         pid, outcome = int(row["person_id"]), row.get("outcome") or ""
-        if outcome == Outcome.SUSPENDED or (outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name):
+        if outcome == Outcome.SUSPENDED or (
+            outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name
+        ):
             ours[pid] = True
         elif outcome == Outcome.UNSUSPENDED:
             ours[pid] = False
@@ -6450,7 +6805,8 @@ def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since
             pid, outcome, action = row.get("person_id") or "", row.get("outcome"), row.get("action")
             if row.get("workspace_id") != str(workspace_id) or not pid.isdigit():
                 continue
-            maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)  # the request may have acted at this time
+            # the request may have acted at this time
+            maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)
             if outcome == Outcome.SUSPENDED or (maybe and action == SUSPEND.name):
                 undone = False
             elif outcome == Outcome.UNSUSPENDED or (maybe and action == UNSUSPEND.name):
@@ -6464,9 +6820,9 @@ def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since
     return {pid: since for pid, (_, since) in latest.items()}
 
 
-def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
+def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]], action: Action) -> bool:
     listed = "".join(
-        f"  {shown(entry)}  looks like  {shown(match)}  (who would be removed)\n"
+        f"  {shown(entry)}  looks like  {shown(match)}  (who would be {action.past})\n"
         for entry, match in near
     )
     answer = terminal.ask(
@@ -6482,7 +6838,7 @@ def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
 
 
 def ask_protected_emails(
-    terminal: Terminal, narrowed_by: Sequence[str] = (), action: Action | None = None
+    terminal: Terminal, narrowed_by: Sequence[str], action: Action
 ) -> list[str]:
     """narrowed_by: the flags that select who may go; then not everyone would be removed."""
     who = (
@@ -6493,7 +6849,7 @@ def ask_protected_emails(
     terminal.write(
         terminal.stderr,
         f"No protected emails were given: {who} (and the admins, unless --include-admins) would be"
-        f" {(action or REMOVE).past}.\nEnter the email of each person to keep, one per line; a"
+        f" {action.past}.\nEnter the email of each person to keep, one per line; a"
         " blank line finishes.\n",
     )
     emails: list[str] = []
@@ -6889,14 +7245,25 @@ def run_workspaces(
     runs = []
     for name in names:
         section = config.workspaces[name]
-        # its warnings go in its own document
-        ws_console = Console(console.verbosity, console.json_mode, console.terminal)
+        # its own document, warnings included
+        ws_doc: dict[str, Any] = {
+            "format": RESULT_FORMAT,
+            "tool_version": __version__,
+            "dry_run": bool(args.dry_run),
+            "section": name,
+        }
+        ws_console = faces(ws_doc, console.verbosity, console.json_mode, console.terminal)
         try:
-            resolved = resolve_config(section_args(args, given, section, keys), environ, ws_console)
+            resolved = resolve_config(
+                section_args(args, given, section, keys),
+                environ,
+                ws_console,
+                workspace_id=section.workspace_id,
+                label=name,
+            )
         except UsageError as exc:
             raise UsageError(f"{path} [{SECTION_PREFIX}{name}]: {exc}") from None
-        resolved.workspace_id, resolved.label = section.workspace_id, name
-        runs.append((name, resolved, ws_console))
+        runs.append((name, resolved, ws_console, ws_doc))
     doc["format"] = WORKSPACES_FORMAT
     doc["config"] = os.path.abspath(path)
     docs: list[dict[str, Any]] = []
@@ -6905,19 +7272,12 @@ def run_workspaces(
         # Between two workspaces' runs, SIGTERM and SIGHUP stop the loop as Ctrl-C does, instead of
         # killing the process before the table and the --json document say what was done.
         with Signals(threading.Event()):
-            for number, (name, resolved, ws_console) in enumerate(runs, 1):
+            for number, (name, resolved, ws_console, ws_doc) in enumerate(runs, 1):
                 if number > 1:
                     console.result("")
                 console.result(f"=== [{SECTION_PREFIX}{name}] ({number} of {len(runs)}) ===")
-                ws_doc: dict[str, Any] = {
-                    "format": RESULT_FORMAT,
-                    "tool_version": __version__,
-                    "dry_run": bool(args.dry_run),
-                    "section": name,
-                }
-                code = _run_guarded(args, environ, ws_console, ws_doc, config=resolved)
-                ws_doc["warnings"] = ws_console.warnings
-                ws_doc["exit_code"] = code
+                code = _run_guarded(args, environ, ws_console, config=resolved)
+                ws_console.tell("finished", code, ws_console.warnings)
                 docs.append(ws_doc)
                 codes.append(code)
                 if code >= 128 or (code and args.stop_on_error):
@@ -6926,8 +7286,8 @@ def run_workspaces(
         codes.append(128 + int(getattr(exc, "signum", signal.SIGINT)))
         console.error("interrupted between workspaces; no further workspace was started")
     doc["workspaces"] = docs
-    doc["not_run"] = [name for name, _, _ in runs[len(docs) :]]
-    show_workspace_table(docs, doc["not_run"], console, args.dry_run)
+    doc["not_run"] = [name for name, *_ in runs[len(docs) :]]
+    show_workspace_table(docs, doc["not_run"], console, args.dry_run, action_of(args))
     return overall_status(codes)
 
 
@@ -6940,14 +7300,27 @@ def overall_status(codes: Sequence[int]) -> int:
 
 
 def show_workspace_table(
-    docs: list[dict[str, Any]], not_run: list[str], console: Console, dry_run: bool
+    docs: list[dict[str, Any]],
+    not_run: list[str],
+    console: Console,
+    dry_run: bool,
+    action: Action,
 ) -> None:
     """One row per workspace. In a dry run the last column is the code each real run would end
     with before its first change (4 for a cap it would exceed), not the dry run's own 0."""
-    moved, ending = ("to remove", "would exit") if dry_run else ("removed", "exit code")
+    # Each workspace's own action names its count (a section may suspend where others remove).
+    actions = {ACTIONS.get(ws_doc.get("action", ""), action) for ws_doc in docs} or {action}
+    one = next(iter(actions)) if len(actions) == 1 else None
+    if dry_run:
+        moved = f"to {one.name}" if one else "to act on"
+    else:
+        moved = one.label(one.done) if one else "done"
+    ending = "would exit" if dry_run else "exit code"
     rows = [["workspace", "members", moved, "failed", "kept", ending]]
     for ws_doc in docs:
         counts = ws_doc.get("counts", {})
+        own = ACTIONS.get(ws_doc.get("action", ""), action)
+        key = f"to_{own.name}" if dry_run else own.done.replace("-", "_")
         failed = [counts[key] for key in ("failed", "transfer_failed", "unknown") if key in counts]
         # A dry run that failed itself (a network error, a swapped token) has no plan: its own code.
         code = (
@@ -6959,7 +7332,7 @@ def show_workspace_table(
             [
                 ws_doc["section"],
                 counts.get("members", "-"),
-                counts.get("to_remove" if dry_run else "removed", "-"),
+                counts.get(key, "-"),
                 sum(failed) if failed else "-",
                 counts.get("kept", "-"),
                 code,
@@ -7191,7 +7564,7 @@ class PendingReviewSession(ReviewSession):
     """Until phase 2: the page and its security can be tried, and nothing reaches AAC."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        action = SUSPEND.name if args.suspend else REMOVE.name
+        action = action_of(args).name
         self._choices = {
             "workspaces": [],
             "token_given": False,
@@ -8631,7 +9004,6 @@ def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Co
 # ---------------------------------------------------------------------------------------------
 
 
-
 HELP_EXAMPLES = """examples:
   the dry run first: the plan, nothing changed (the token from AAC_TOKEN_FILE)
     python remove_users.py --exclude-file keep.txt --dry-run
@@ -8944,27 +9316,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     verbs = what.add_mutually_exclusive_group()
-    verbs.add_argument(
-        "--suspend",
-        action="store_true",
-        help=(
-            "Suspend the chosen people instead of removing them: they cannot sign in, keep every"
-            " asset, and still count against the seat limit; schedules they own keep running. Same"
-            " selection, protections, plan, confirmation, --max-remove cap and report as a removal."
-            " --unsuspend --from-report undoes it."
-        ),
-    )
-    verbs.add_argument(
-        "--unsuspend",
-        action="store_true",
-        help=(
-            "Reactivate suspended people: those given by --from-report, --only/--only-file or"
-            " --only-suspended. Members who are not suspended are listed as not suspended and left"
-            " alone; if it can see nobody suspended among them, it stops (exit 1). It needs the"
-            " bulk unsuspend route: the API has no one-person unsuspend, so without it the run"
-            " stops (exit 1)."
-        ),
-    )
+    for action in ACTIONS.values():
+        if action.flag:
+            verbs.add_argument(action.flag, action="store_true", help=action.help)
     what.add_argument(
         "--from-report",
         metavar="PATH",
@@ -9276,7 +9630,12 @@ def check_something_protected(
 
 
 def resolve_config(
-    args: argparse.Namespace, environ: Mapping[str, str], console: Console
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    console: Console,
+    *,
+    workspace_id: int | None = None,
+    label: str | None = None,
 ) -> Config:
     """Every check that needs no network: nothing is sent until all of this passes. The flags are
     checked first, then the files and variables they name are read, and only then does anyone get
@@ -9314,7 +9673,7 @@ def resolve_config(
                 f"{', '.join(changes)} would change who is planned; a saved plan (--plan) is"
                 " applied as it was reviewed"
             )
-    action = SUSPEND if args.suspend else UNSUSPEND if args.unsuspend else REMOVE
+    action = action_of(args)
     check_action_flags(args, action)
     base_url = check_url(
         args.base_url or env("AAC_BASE_URL") or DEFAULT_BASE_URL,
@@ -9342,11 +9701,7 @@ def resolve_config(
     # What they name: the plan, the directory settings, the files of emails, the report to undo.
     saved_plan = load_plan(args.plan) if args.plan else None
     if saved_plan and saved_plan.action != action.name:
-        how = (
-            f"--{saved_plan.action}"
-            if saved_plan.action != REMOVE.name
-            else "neither --suspend nor --unsuspend"
-        )
+        how = ACTIONS[saved_plan.action].flag or f"neither {' nor '.join(ACTION_FLAGS)}"
         raise SafetyStop(
             f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would"
             f" {action.name}; nothing was changed. Apply it with {how}"
@@ -9422,27 +9777,30 @@ def resolve_config(
         allow_unknown_admins=args.allow_unknown_admins,
         unprotected=unprotected,
         email_files=email_files,
+        workspace_id=workspace_id,
+        label=label,
     )
 
 
 def check_action_flags(args: argparse.Namespace, action: Action) -> None:
     """Flags that make no sense with the chosen action are refused before any request."""
     # argparse catches it on the command line, not from a config file
-    if args.suspend and args.unsuspend:
-        raise UsageError("give --suspend or --unsuspend, not both")
+    given = [action.flag for action in actions_given(args)]
+    if len(given) > 1:
+        raise UsageError(f"give {' or '.join(given)}, not both")
     if args.transfer_to and not action.deletes_assets:
         raise UsageError(
-            f"--transfer-to moves assets before a removal; --{action.name} keeps every asset, so"
+            f"--transfer-to moves assets before a removal; {action.flag} keeps every asset, so"
             " leave it out"
         )
     if args.from_report and not action.undoes:
         raise UsageError("--from-report chooses whom --unsuspend reactivates: add --unsuspend")
     if args.from_report and (args.only or args.only_file):
         raise UsageError("give --from-report or --only/--only-file, not both")
-    if action is SUSPEND and (args.only_suspended or args.suspended_days is not None):
+    if not action.on_suspended and (args.only_suspended or args.suspended_days is not None):
         raise UsageError(
-            "--only-suspended and --suspended-days choose among suspended members; --suspend would"
-            " have nothing to do"
+            "--only-suspended and --suspended-days choose among suspended members;"
+            f" {action.flag} would have nothing to do"
         )
     if action.undoes and not narrowed_by(args) and not args.plan:
         others = [
@@ -9564,29 +9922,29 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str], terminal: Term
     except _ArgumentError as exc:
         if not _wants_json(argv):
             parser.print_usage(terminal.stderr)
-        console = Console(json_mode=True, terminal=terminal)
         doc: dict[str, Any] = {"format": RESULT_FORMAT, "tool_version": __version__}
-        _failed(console, doc, str(exc), ExitStatus.USAGE)
+        console = faces(doc, 0, True, terminal)
+        _failed(console, str(exc), ExitStatus.USAGE)
         if _wants_json(argv):
             _print_json(doc, ExitStatus.USAGE, console)
         return ExitStatus.USAGE
-    console = Console(
-        1 if args.verbose else -1 if args.quiet else 0, json_mode=args.json, terminal=terminal
-    )
-    doc: dict[str, Any] = {
-        "format": RESULT_FORMAT,
-        "tool_version": __version__,
-        "dry_run": bool(args.dry_run),
-    }
-    status = _run_guarded(args, environ, console, doc, argv=argv)
+    doc = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": bool(args.dry_run)}
+    console = faces(doc, 1 if args.verbose else -1 if args.quiet else 0, args.json, terminal)
+    status = _run_guarded(args, environ, console, argv=argv, doc=doc)
     if args.json:
         _print_json(doc, status, console)
     return int(status)
 
 
+def faces(doc: dict[str, Any], verbosity: int, json_mode: bool, terminal: Terminal) -> Console:
+    """A run's console with its two sinks: the terminal, and the --json document `doc`."""
+    console = Console(verbosity, json_mode, terminal)
+    console.sinks = [TerminalSink(console), JsonSink(doc, everyone=json_mode)]
+    return console
+
+
 def _print_json(doc: dict[str, Any], status: int, console: Console) -> None:
-    doc["warnings"] = console.warnings
-    doc["exit_code"] = int(status)
+    console.tell("finished", status, console.warnings)
     console.muted = False
     # Nobody may be left to read it (see Terminal.write); the exit code still says how it went.
     console.terminal.write(console.terminal.stdout, redact(json.dumps(doc, indent=2)) + "\n")
@@ -9627,10 +9985,10 @@ def _run_guarded(
     args: argparse.Namespace,
     environ: Mapping[str, str],
     console: Console,
-    doc: dict[str, Any],
     *,
     argv: Sequence[str] | None = None,
     config: Config | None = None,
+    doc: dict[str, Any] | None = None,
 ) -> int:
     """The error boundary: around the whole invocation, or (given its config) one workspace of
     many."""
@@ -9642,9 +10000,9 @@ def _run_guarded(
         if config is None and wants_review(args):
             return run_review(args, environ, console)
         if config is None and wants_workspaces(args, environ):
-            return run_workspaces(args, argv, environ, console, doc)
+            return run_workspaces(args, argv, environ, console, doc if doc is not None else {})
         config = config or resolve_config(args, environ, console)
-        return int(run(config, console, doc))
+        return int(run(config, console))
     except KeyboardInterrupt as exc:
         # Signals only count once removals start, so an interrupt that gets here came before any.
         signum = getattr(exc, "signum", signal.SIGINT)
@@ -9652,27 +10010,24 @@ def _run_guarded(
             # a refresh under way in another thread saves its new pair first
             config.tokens.wait_idle()
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        action = config.action if config is not None else action_of(args)
         return _failed(
             console,
-            doc,
-            f"interrupted by {name} before any removal; nobody was removed",
+            f"interrupted by {name} before any {action.noun}; nobody was {action.past}",
             ExitStatus(128 + int(signum)),
         )
     except RemoveUsersError as exc:
-        return _failed(console, doc, str(exc), exc.exit_status, args.debug)
+        return _failed(console, str(exc), exc.exit_status, args.debug)
     except Exception as exc:  # noqa: BLE001 - the last resort still keeps tokens out of the output
         return _failed(
             console,
-            doc,
             f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
             ExitStatus.ERROR,
             args.debug,
         )
 
 
-def _failed(
-    console: Console, doc: dict[str, Any], message: str, status: ExitStatus, debug: bool = False
-) -> int:
+def _failed(console: Console, message: str, status: ExitStatus, debug: bool = False) -> int:
     """One line on stderr per problem (the traceback first with --debug), the same in the --json
     document (problems joined with "; ")."""
     if debug:
@@ -9681,7 +10036,7 @@ def _failed(
     lines = message.splitlines() or [message]
     for line in lines:
         console.error(line)
-    doc["error"] = redact("; ".join(lines))
+    console.tell("error", "; ".join(lines))
     return int(status)
 
 

@@ -84,3 +84,39 @@ def test_off_a_terminal_there_is_no_status_line():
     terminal.status("Removing 1 of 3")
     terminal.line(err, "a line")
     assert err.getvalue() == "a line\n"
+
+
+# -- in a run ---------------------------------------------------------------------------------
+
+
+def test_on_a_terminal_a_run_shows_one_updating_line_and_each_failure(make_fake, tmp_path):
+    from conftest import run_on_terminal
+
+    fake = make_fake(people=30, latency=0.05)
+    fake.add_fault(method="DELETE", person_id=fake.id_of("student00003@example.edu"), status=403)
+    args = ["--token", fake.issue_access_token(), "--yes", "--no-protected-emails",
+            "--concurrency", "1", "--report", str(tmp_path / "r.csv")]  # fmt: skip
+    code, screen = run_on_terminal(fake, args, [])
+    assert code == 3, screen
+    updates = [part.strip() for part in screen.split("\r") if part.strip().startswith("Removing: ")]
+    assert len(updates) >= 3, screen  # the line was rewritten as the run went
+    assert any(" of 30 (" in part and "a second" in part and "ETA " in part for part in updates)
+    assert "FAILED student00003@example.edu" in screen  # a failure keeps a line of its own
+    assert "] removed student" not in screen  # successes are counted, not listed
+    assert "Summary: removed 29, already gone 0, failed 1" in screen
+
+
+def test_off_a_terminal_each_person_has_a_line_and_the_figures_come_every_so_often(
+    run, make_fake, monkeypatch
+):
+    import remove_users
+
+    monkeypatch.setattr(remove_users, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(remove_users, "PROGRESS_TICK", 0.01)
+    fake = make_fake(people=8, latency=0.02)
+    result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
+    assert result.code == 0, result.err
+    assert "[8/8] removed" in result.err  # a cron log still names everyone
+    figures = [line for line in result.err.splitlines() if line.startswith("progress: ")]
+    assert figures and all(" of 8 (" in line for line in figures)
+    assert "\r" not in result.err

@@ -60,3 +60,19 @@ def test_a_config_may_say_suspend_but_never_unsuspend(run, make_fake, tmp_path):
     two.write(defaults="unsuspend = true")
     result = run(None, "--config", str(two.config), "--all", "--yes")
     assert result.code == ExitStatus.USAGE and "command line only" in result.err
+
+
+def test_the_table_counts_suspensions_in_suspension_words(run, tmp_path, make_fake):
+    """The many-workspaces table said `removed -` for every workspace of a suspension run."""
+    from test_many_workspaces import Setup
+
+    setup = Setup(make_fake, tmp_path)
+    for fake in (setup.a, setup.b):
+        fake.hide_suspended = False
+    config = setup.write(defaults="no-protected-emails = true\n")
+    result = run(None, "--config", str(config), "--all", "--suspend", "--yes")
+    header, first, second = result.out.strip().splitlines()[-3:]
+    assert header.split() == ["workspace", "members", "suspended", "failed", "kept", "exit", "code"]
+    assert first.split()[2] != "-" and second.split()[2] != "-"
+    dry = run(None, "--config", str(config), "--all", "--suspend", "--dry-run")
+    assert dry.out.strip().splitlines()[-3].split()[2:4] == ["to", "suspend"]

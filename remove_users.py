@@ -2712,7 +2712,7 @@ class Workspace:
     route: str | None = None  # the route that listed the members: the verification asks it again
 
 
-def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
+def read_workspace(client: AacClient) -> Workspace:
     """The workspace, the caller, every member and the admins: the caller beside the workspace,
     whose id the admins and the members (both at once) are then read under."""
 
@@ -2735,7 +2735,7 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
             raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
         ws_id = int(ws["id"])
         admins, listing = run_together(
-            lambda: admins_of(ws_id), lambda: list_members(client, ws_id, concurrency, console)
+            lambda: admins_of(ws_id), lambda: list_members(client, ws_id)
         )
         return ws, admins, listing
 
@@ -2809,13 +2809,7 @@ MEMBER_STATUSES = "active,new,suspended"
 NOT_THIS_ROUTE = {400, 404, 405}  # the workspace-people route is missing here, or refuses `status`
 
 
-def list_members(
-    client: AacClient,
-    workspace_id: int,
-    concurrency: int,
-    console: Console,
-    route: str | None = None,
-) -> Listing:
+def list_members(client: AacClient, workspace_id: int, route: str | None = None) -> Listing:
     """Every member, asked in the spec's forms. First the workspace's own people route with every
     `status`; where it is missing or refuses the values, GET /v4/people with includeStatus=true
     (the spec's boolean, "Include the user's status in workspace"), which may still leave suspended
@@ -2824,23 +2818,25 @@ def list_members(
     if route != PEOPLE_ROUTE:
         path, extra = client.members_path(workspace_id), {"status": MEMBER_STATUSES}
         try:
-            people = list_people(client, path, concurrency, extra=extra)
+            people = list_people(client, path, extra=extra)
             return Listing(people, f"GET {path}?status={MEMBER_STATUSES}", MEMBERS_ROUTE)
         except ApiError as exc:
             if route or isinstance(exc, ListingError) or exc.status not in NOT_THIS_ROUTE:
                 raise
-            console.debug(f"GET {path}: HTTP {exc.status}; listing GET {client.PEOPLE} instead")
+            client.console.debug(
+                f"GET {path}: HTTP {exc.status}; listing GET {client.PEOPLE} instead"
+            )
     try:
-        people = list_people(client, client.PEOPLE, concurrency, extra={"includeStatus": "true"})
+        people = list_people(client, client.PEOPLE, extra={"includeStatus": "true"})
         return Listing(people, f"GET {client.PEOPLE}?includeStatus=true", PEOPLE_ROUTE)
     except ApiError as exc:
         if isinstance(exc, ListingError) or exc.status != 400:
             raise
-    console.warn(
+    client.console.warn(
         f"GET {client.PEOPLE} refused includeStatus=true (HTTP 400); listing without it, so "
         "suspended members may be missing from the plan and the verification"
     )
-    people = list_people(client, client.PEOPLE, concurrency)
+    people = list_people(client, client.PEOPLE)
     return Listing(people, f"GET {client.PEOPLE}", PEOPLE_ROUTE, asked=False)
 
 
@@ -2873,12 +2869,7 @@ class ListingError(ApiError):
 
 
 def list_people(
-    client: AacClient,
-    path: str,
-    concurrency: int,
-    *,
-    check_count: bool = True,
-    extra: dict[str, str] | None = None,
+    client: AacClient, path: str, *, check_count: bool = True, extra: dict[str, str] | None = None
 ) -> list[Person]:
     """Every page, walked by `offset`, which advances by the rows received.
 
@@ -2891,6 +2882,7 @@ def list_people(
     no count, end the walk (ListingError). The same id listed twice with different data makes the
     listing untrustworthy (ListingError).
     """
+    concurrency = client.concurrency
     first = _page(client, path, 0, extra)
     if isinstance(first, list):  # some routes answer a bare list: that is the whole of it
         return _distinct(_people(first, path), path)
@@ -3134,14 +3126,15 @@ class GroupSettings:
 
 
 def resolve_groups(
-    args: argparse.Namespace, env: Callable[[str], str | None]
+    args: argparse.Namespace, env: Callable[[str], str | None], saved: SavedPlan | None
 ) -> tuple[list[GroupSource], GroupSettings]:
     """The --only-group and --exclude-group sources and what reading them needs, all checked
-    here."""
+    here. A saved plan's --exclude-group sources are read again when it is applied: someone who
+    joined the staff group since the review is protected now."""
     sources = [GroupSource.parse(text, ROLE_ONLY) for text in args.only_group]
     sources += [
         GroupSource.parse(text, ROLE_EXCLUDE)
-        for text in args.exclude_group + saved_exclude_groups(args.plan)
+        for text in args.exclude_group + (saved.exclude_groups if saved else [])
     ]
     unique = list(dict.fromkeys(sources))
     settings = GroupSettings(timeout=args.timeout)
@@ -3198,23 +3191,6 @@ def resolve_groups(
             )
         _import_ldap3()
     return unique, settings
-
-
-def saved_exclude_groups(path: str | None) -> list[str]:
-    """A saved plan's --exclude-group sources, read again when it is applied: someone who joined the
-    staff group since the review is protected now. (load_plan reports a plan it cannot read.)"""
-    if not path:
-        return []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            groups = json.load(handle).get("groups") or []
-        return [
-            g["source"]
-            for g in groups
-            if g.get("role") == ROLE_EXCLUDE and isinstance(g.get("source"), str)
-        ]
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        return []
 
 
 def _secret(env: Callable[[str], str | None], name: str) -> str | None:
@@ -4133,6 +4109,7 @@ class SavedPlan:
     action: str = "remove"  # plans written before suspension existed are removal plans
     # made with --only-suspended/--suspended-days: planned people must still be suspended
     only_suspended: bool = False
+    exclude_groups: list[str] = field(default_factory=list)  # its --exclude-group sources
 
 
 def saved_plan_note(saved: SavedPlan, now: dt.datetime | None = None) -> tuple[str, str]:
@@ -4260,9 +4237,23 @@ def load_plan(path: str) -> SavedPlan:
             doc.get("created") if isinstance(doc.get("created"), str) else None,
             _plan_action(doc.get("action", "remove")),
             _plan_field(doc, "only_suspended", bool) if "only_suspended" in doc else False,
+            _saved_exclude_groups(doc),
         )
     except ValueError as exc:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
+
+
+def _saved_exclude_groups(doc: dict[str, Any]) -> list[str]:
+    groups = doc.get("groups") or []
+    if not isinstance(groups, list):
+        raise ValueError("the field groups is not a list")
+    return [
+        g["source"]
+        for g in groups
+        if isinstance(g, dict)
+        and g.get("role") == ROLE_EXCLUDE
+        and isinstance(g.get("source"), str)
+    ]
 
 
 _JSON_KINDS = {
@@ -6033,7 +6024,7 @@ def verify(
     """Lists the workspace again (the same listing as before the run) and corrects the report where
     it disagrees: the person's last row is then the verified one."""
     action, ws, plan = planned.action, planned.ws, planned.plan
-    listing = list_members(client, ws.id, client.concurrency, console, ws.route)
+    listing = list_members(client, ws.id, ws.route)
     people, complete = listing.people, listing.asked
     listed = {p.id: p for p in people}
     chosen = plan.gone + plan.remove
@@ -6275,7 +6266,7 @@ def prepare(
     groups = read_groups(config.groups, config.group_settings, console)
     with signals.deferred():  # a refresh's new pair is saved before a signal is acted on
         config.tokens.prepare()
-    ws = read_workspace(client, config.concurrency, console)
+    ws = read_workspace(client)
     # 2. Plan: who goes and who stays, from the people and the rules alone.
     planned = plan_run(config, ws, groups)
     # 3. Stops: those that make the plan untrustworthy end the run here, dry run or not.
@@ -9706,7 +9697,7 @@ def resolve_config(
             f"the plan {args.plan} is a plan to {saved_plan.action}, but this command would"
             f" {action.name}; nothing was changed. Apply it with {how}"
         )
-    groups, group_settings = resolve_groups(args, env)
+    groups, group_settings = resolve_groups(args, env, saved_plan)
     email_files: list[EmailFile] = []
     emails = collect_emails(
         args.exclude,

@@ -38,6 +38,7 @@ import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -121,6 +122,7 @@ def blocks_of(section: str, *langs: str) -> list[Block]:
 # Every sh and crontab block, by section: how many there are and what runs them. A new block fails
 # test_every_command_block_is_run until a test here runs it.
 RUN_BY = {
+    "Quick start": (2, "test_the_quick_start"),
     "Install": (2, "not here: .ci/run runs the install word for word; ldap3 is a download"),
     "Try it safely first, against a fake workspace": (5, "test_the_rehearsal*"),
     "Rehearsing the recipes": (1, "test_the_many_workspaces_journey"),
@@ -405,8 +407,34 @@ def test_powershell_blocks_say_what_the_sh_blocks_say():
 
 
 # ---------------------------------------------------------------------------------------------
-# The rehearsal section
+# The quick start, and the rehearsal section
 # ---------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_quick_start(rehearsal):
+    """Five commands: the install (run by .ci/run), the fake, then the second terminal's three.
+    The only substitution is a free port for 8765, as "Rehearsing the recipes" says."""
+    first, second = blocks_of("Quick start")
+    install, start = first.commands
+    assert install == code_blocks_of_install()[0]
+    port = str(free_port())
+    (fake,) = rehearsal.start(start.replace("8765", port))
+    assert fake.token_file == rehearsal.aac / "sandbox-token.json"
+    pasted = Block(second.section, "sh", second.text.replace("8765", port), second.line)
+    session = rehearsal.paste(pasted, None, [confirm(FALL)])
+    assert session.codes == [0, 0, 3], session.screen  # the owner's removal is refused
+    assert "Dry run: nothing was changed." in session.outputs[1]
+    assert set(fake.members()) == STAFF | {"ta@uni.edu", "owner@uni.edu"}
+
+
+def code_blocks_of_install() -> list[str]:
+    return [b.text.strip() for b in readme_blocks() if b.section == "Install" and b.lang == "sh"]
 
 REHEARSAL = "Try it safely first, against a fake workspace"
 

@@ -4312,6 +4312,9 @@ class AuditReport:
         except OSError as exc:
             self._close_fd()
             raise UsageError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+        except RemoveUsersError:
+            self._close_fd()
+            raise
 
     @property
     def broken(self) -> bool:
@@ -4479,15 +4482,26 @@ def _csv_line(row: Mapping[str, Any], fields: list[str]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+# Without these a row appended to a report could not be read back as whose and what it was.
+REPORT_KEY_FIELDS = ("time", "workspace_id", "person_id", "outcome")
+
+
 def _header_of(path: str) -> list[str]:
-    """The columns of an existing report: one begun by an earlier version keeps its own header."""
+    """The columns of an existing report, as its first line names them. Rows are appended by name
+    under that header, whatever it is: a report begun by an earlier version (no `action`) or edited
+    by hand (a `note` column inserted, columns moved) keeps its header, a column the tool does not
+    know is left empty, and every value lands under its own name, never in another's place. A first
+    line without the key columns is not a report of this tool: refused, never written into."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle), [])
-    return (
-        header
-        if header and set(header) <= set(REPORT_FIELDS) and "outcome" in header
-        else list(REPORT_FIELDS)
-    )
+    missing = [name for name in REPORT_KEY_FIELDS if name not in header]
+    if missing:
+        raise UsageError(
+            f"the report {path} is not a report of this tool: its first line names no"
+            f" {', '.join(missing)} column, so rows appended to it could not be read back. Give"
+            " --report a new file (or the report as this tool wrote it)"
+        )
+    return header
 
 
 def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person, str]]:

@@ -154,6 +154,9 @@ REPORT_FIELDS = [
     "transferred_to",
     # new with suspension: reports begun earlier keep their header, and get rows without it
     "action",
+    # the AAC host the run talked to: ids are numbered per tenant, so another host's rows are
+    # other people's (a report begun earlier keeps its header, and its rows are read as this host's)
+    "host",
 ]
 
 
@@ -2546,6 +2549,7 @@ class Workspace:
     admins_unknown: str | None = None  # why the admins route could not be read, if it could not
     listed_by: str = ""  # the listing's request ("GET /v4/people?includeStatus=true"), for messages
     route: str | None = None  # the route that listed the members: the verification asks it again
+    host: str = ""  # report_host(): the tenant, which the report's rows are tied to
 
 
 def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
@@ -2609,8 +2613,8 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
     admin_ids = {p.id for p in people if p.is_admin} | (route_admins or set())
     name = ws.get("name") or ws.get("displayName")
     name = str(name) if name else None
-    listed_by, route = listing.source, listing.route
-    return Workspace(ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route)
+    listed_by, route, host = listing.source, listing.route, report_host(client.base_url)
+    return Workspace(ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route, host)
 
 
 def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
@@ -3736,6 +3740,7 @@ class Selection:
     # When this tool suspended (or last reactivated) each person, by its reports (suspension_times)
     suspended_since: dict[int, "Since"] | None = None
     reports_read: list[str] = field(default_factory=list)  # the reports those times came from
+    reports_skipped: list[str] = field(default_factory=list)  # ... with rows of another host
 
 
 @dataclass
@@ -4273,11 +4278,17 @@ class AuditReport:
     rows go to stderr as CSV lines and `broken` tells the run to start no new removal."""
 
     def __init__(
-        self, path: str, workspace_id: int, console: Console | None = None, action: str = "remove"
+        self,
+        path: str,
+        workspace_id: int,
+        console: Console | None = None,
+        action: str = "remove",
+        host: str = "",
     ) -> None:
         self.path = path
         self.workspace_id = workspace_id
         self.action = action
+        self.host = host
         self.fields = list(REPORT_FIELDS)
         self.console = console or Console()
         self.lock = threading.Lock()
@@ -4290,7 +4301,7 @@ class AuditReport:
         self.syncing = False
         self.sync_cond = threading.Condition()  # taken before self.lock, never inside it
         try:
-            self.unsettled = _unsettled_attempts(path, workspace_id)
+            self.unsettled = _unsettled_attempts(path, workspace_id, host)
             # Owner-only: the report lists members' emails and names (umask may narrow it further).
             self.fd = os.open(
                 path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600
@@ -4438,6 +4449,7 @@ class AuditReport:
                 "request_id": csv_safe(outcome.request_id),
                 "detail": csv_safe(redact(outcome.detail)),
                 "transferred_to": csv_safe(outcome.transferred_to),
+                "host": self.host,
             },
             self.fields,
         )
@@ -4504,19 +4516,20 @@ def _header_of(path: str) -> list[str]:
     return header
 
 
-def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person, str]]:
+def _unsettled_attempts(
+    path: str, workspace_id: int, host: str = ""
+) -> dict[int, tuple[Person, str]]:
     """People whose last row in an existing report is `attempting`: an earlier run stopped
-    mid-removal."""
+    mid-removal. Only rows of this workspace on this host: another tenant's rows are settled by a
+    run against that tenant, never against this listing."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             rows = list(csv.DictReader(handle))
     except FileNotFoundError:
         return {}
-    last: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        pid = row.get("person_id") or ""
-        if row.get("workspace_id") == str(workspace_id) and pid.isdigit():
-            last[int(pid)] = row
+    last: dict[int, Mapping[str, str]] = {}
+    for row in rows_here(rows, workspace_id, host)[0]:
+        last[int(row["person_id"])] = row
     return {
         pid: (
             Person(pid, _uncell(row.get("email")) or None, _uncell(row.get("name")) or ""),
@@ -4525,6 +4538,35 @@ def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person,
         for pid, row in last.items()
         if row.get("outcome") == Outcome.ATTEMPTING
     }
+
+
+def report_host(base_url: str) -> str:
+    """The AAC host a report's rows belong to (`us1.alteryxcloud.com`; a port only when it is not
+    the scheme's own). Workspace and person ids are numbered per tenant: the same ids in a report
+    of another host are other people."""
+    parts = urllib.parse.urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    own_port = {"https": 443, "http": 80}.get(parts.scheme)
+    return host if parts.port in (None, own_port) else f"{host}:{parts.port}"
+
+
+def rows_here(
+    rows: Iterable[Mapping[str, str]], workspace_id: int, host: str
+) -> tuple[list[Mapping[str, str]], set[str]]:
+    """The rows of this workspace on this host (each with a numeric person_id), in file order, and
+    the other hosts whose rows of the same workspace id were skipped. A row without a host (written
+    before the column existed) is taken as this host's: nothing in it says otherwise."""
+    here: list[Mapping[str, str]] = []
+    elsewhere: set[str] = set()
+    for row in rows:
+        if row.get("workspace_id") != str(workspace_id):
+            continue
+        theirs = (row.get("host") or "").strip().lower()
+        if theirs and host and theirs != host:
+            elsewhere.add(theirs)
+        elif (row.get("person_id") or "").isdigit():
+            here.append(row)
+    return here, elsewhere
 
 
 def _uncell(value: str | None) -> str:
@@ -4616,9 +4658,9 @@ def settle_earlier_reports(
     folder = os.path.dirname(own.path) or "."
     for path in earlier_default_reports(folder, ws.id, label, skip=own.path):
         try:
-            if not _unsettled_attempts(path, ws.id):
+            if not _unsettled_attempts(path, ws.id, ws.host):
                 continue
-            earlier = AuditReport(path, ws.id, console)
+            earlier = AuditReport(path, ws.id, console, host=ws.host)
         except (OSError, RemoveUsersError) as exc:
             console.warn(f"could not settle the earlier report {path}: {exc}")
             continue
@@ -4926,6 +4968,8 @@ def show_plan(
         read = len(selection.reports_read)
         parts = [f"{n} {'' if by == 'unknown' else 'from '}{by}" for by, n in dated.items()]
         console.result(f"Suspension times: {', '.join(parts) or 'none'} ({read} reports read)")
+        for skipped in selection.reports_skipped:
+            console.result(f"  rows of another host skipped (other people there): {skipped}")
     console.result(f"To {action.name}: {len(plan.remove)}")
     if plan.already:
         console.result(
@@ -5981,7 +6025,11 @@ def _run(
         raise SafetyStop(f"not confirmed; nobody was {action.past}")
     signals.counting = True  # from here on, a signal stops new removals and every row is written
     report = AuditReport(
-        config.report or default_report_path(ws.id, config.label), ws.id, console, action.name
+        config.report or default_report_path(ws.id, config.label),
+        ws.id,
+        console,
+        action.name,
+        ws.host,
     )
     settle_attempts(report, ws, console)
     if not config.report:
@@ -6201,9 +6249,11 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
         )
     if selection.suspended_days is not None:
         # Also kept in the config: the verification's selection dates suspensions the same way.
-        reports = suspension_reports(config, ws)
-        since = suspension_times(reports, ws.id)
-        selection = dataclasses.replace(selection, suspended_since=since, reports_read=reports)
+        reports, skipped = suspension_reports(config, ws), []
+        since = suspension_times(reports, ws.id, ws.host, skipped)
+        selection = dataclasses.replace(
+            selection, suspended_since=since, reports_read=reports, reports_skipped=skipped
+        )
         config.selection = selection
     unknowable = (
         (
@@ -6271,9 +6321,8 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
     by a later `unsuspended` row. Rows of later runs (`already-suspended` from a re-run, an undo's
     `not-attempted` or `failed`) do not erase it; those suspended before any run never had one."""
     ours: dict[int, bool] = {}
-    for row in report.rows:
-        if row.get("workspace_id") != str(ws.id) or not (row.get("person_id") or "").isdigit():
-            continue
+    rows, elsewhere = rows_here(report.rows, ws.id, ws.host)
+    for row in rows:
         pid, outcome = int(row["person_id"]), row.get("outcome") or ""
         if outcome == Outcome.SUSPENDED or (outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name):
             ours[pid] = True
@@ -6281,9 +6330,12 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
             ours[pid] = False
     ids = {pid for pid, suspended in ours.items() if suspended}
     if not ids:
+        # Another tenant's ids are other people here: its rows are never undone on this host.
+        other = f" (its rows of another host, {', '.join(sorted(elsewhere))}, were skipped)"
         raise UsageError(
             f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)}"
-            " who was not unsuspended since; nothing to undo"
+            f" on {ws.host} who was not unsuspended since{other if elsewhere else ''}; nothing to"
+            " undo"
         )
     return ids
 
@@ -6298,11 +6350,15 @@ def suspension_reports(config: Config, ws: Workspace) -> list[str]:
     return mine + earlier_default_reports(folder, ws.id, config.label, skip=own)
 
 
-def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since]:
+def suspension_times(
+    paths: Sequence[str], workspace_id: int, host: str = "", skipped: list[str] | None = None
+) -> dict[int, Since]:
     """When this tool last suspended each person of this workspace, by its report rows: the latest
     `suspended` row (or a suspension's `attempting` or `unknown` row: it may have acted then),
     unless an `unsuspended` row (or an undo's that may have acted) comes later, which says only
-    that the suspension now in force began after it. A time that cannot be read is unknown."""
+    that the suspension now in force began after it. A time that cannot be read is unknown.
+    Rows of another host are another tenant's people: skipped, and their report named in
+    `skipped`."""
     latest: dict[int, tuple[tuple[bool, dt.datetime, int], Since]] = {}
     order = itertools.count()  # rows of one time: the later row is the later event
     for path in paths:
@@ -6310,10 +6366,11 @@ def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since
             rows = read_report_rows(path).rows
         except UsageError:
             continue  # not a report of this tool, or unreadable: it dates nothing
+        rows, elsewhere = rows_here(rows, workspace_id, host)
+        if elsewhere and skipped is not None:
+            skipped.append(f"{path} (of {', '.join(sorted(elsewhere))})")
         for row in rows:
-            pid, outcome, action = row.get("person_id") or "", row.get("outcome"), row.get("action")
-            if row.get("workspace_id") != str(workspace_id) or not pid.isdigit():
-                continue
+            pid, outcome, action = row["person_id"], row.get("outcome"), row.get("action")
             maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)  # the request may have acted at this time
             if outcome == Outcome.SUSPENDED or (maybe and action == SUSPEND.name):
                 undone = False

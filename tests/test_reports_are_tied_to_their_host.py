@@ -1,0 +1,90 @@
+"""Workspace and person ids are numbered per tenant, so each report row carries the AAC host it
+was written against (a `host` column at the end), and a run reads only its own host's rows: another
+tenant's default-named report in the same folder never dates a suspension, is never settled against
+this listing and is never undone here."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from conftest import SEEING, read_report, report_rows
+from remove_users import REPORT_FIELDS, ExitStatus, report_host
+
+STATUS = SEEING["status-field"]
+
+
+def student(n: int) -> str:
+    return f"student{n:05d}@example.edu"
+
+
+def age_rows(report: Path, email: str, days: float) -> None:
+    when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    with open(report, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["email"] == email:
+            row["time"] = when
+    with open(report, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def suspended_by_hand(fake, email: str, days: float) -> None:
+    """Suspended in the AAC UI `days` ago, on a server whose updatedAt does not move with it."""
+    pid = fake.id_of(email)
+    fake.set_suspended(pid, days_ago=days)
+    fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
+
+
+def test_rows_name_the_host_they_were_written_against(run, make_fake):
+    fake = make_fake(people=2, **STATUS)
+    assert run(fake, "--suspend", "--yes", "--only", student(1), "--report", "r.csv").code == 0
+    assert REPORT_FIELDS[-2:] == ["action", "host"]
+    assert {r["host"] for r in report_rows("r.csv")} == {report_host(fake.base_url)}
+    assert report_host(fake.base_url).startswith("127.0.0.1:")
+    assert report_host("https://US1.alteryxcloud.com:443") == "us1.alteryxcloud.com"
+
+
+def test_another_tenants_report_does_not_date_a_suspension_here(run, make_fake):
+    us, eu = make_fake(people=3, **STATUS), make_fake(people=3, **STATUS)  # both workspace 4242
+    assert run(eu, "--suspend", "--yes", "--only", student(1)).code == 0
+    (eu_report,) = Path.cwd().glob("remove_users-4242-*.csv")
+    age_rows(eu_report, student(1), 40)
+    suspended_by_hand(us, student(1), 1)  # the same id and email in the us tenant: someone else
+    result = run(us, "--yes", "--suspended-days", "30")
+    assert result.code == ExitStatus.OK, result.err
+    assert student(1) in us.emails(), "the eu tenant's report dated a us suspension"
+    assert "suspension time unknown: 1" in result.out
+    assert f"rows of another host skipped (other people there): {eu_report.name}" in result.out
+
+
+def test_another_tenants_interrupted_removal_is_not_settled_here(run, make_fake):
+    us, eu = make_fake(people=3, **STATUS), make_fake(people=5, **STATUS)
+    only_eu = eu.id_of(student(5))  # no such id in us
+    name = "remove_users-4242-20260101T000000Z.csv"  # an eu run killed mid-removal
+    Path(name).write_text(
+        ",".join(REPORT_FIELDS) + "\r\n"
+        f"2026-01-01T00:00:00Z,4242,{only_eu},{student(5)},S5,attempting,,,about to send the"
+        f" removal,,remove,{report_host(eu.base_url)}\r\n"
+    )
+    before = Path(name).read_bytes()
+    result = run(us, "--yes", "--only", student(1))
+    assert result.code == ExitStatus.OK, result.err
+    assert Path(name).read_bytes() == before and "Settled" not in result.err
+    assert read_report(name)[-1]["outcome"] == "attempting"
+    assert student(5) in eu.emails()
+
+
+def test_another_tenants_report_undoes_nobody_here(run, make_fake):
+    us, eu = make_fake(people=3, **STATUS), make_fake(people=3, **STATUS)
+    assert run(eu, "--suspend", "--yes", "--only", student(1), "--report", "eu.csv").code == 0
+    suspended_by_hand(us, student(1), 1)
+    result = run(us, "--unsuspend", "--yes", "--from-report", "eu.csv")
+    assert result.code == ExitStatus.USAGE
+    assert f"its rows of another host, {report_host(eu.base_url)}, were skipped" in result.err
+    assert us.writes() == [] and student(1) in us.suspended_emails()

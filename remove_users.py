@@ -139,6 +139,9 @@ MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
 UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
 PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
 EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
+# seconds a server's clock may run ahead of ours: a record's updatedAt within this of our row is
+# the change our row recorded, not a later one
+SERVER_CLOCK_SLACK = 600.0
 HELP_WIDTH = 80
 
 REPORT_FIELDS = [
@@ -2464,6 +2467,7 @@ class Person:
     state_change: str | None = None  # lastStateChange: when `state` last changed, as sent
     has_state_change: bool = False
     created_at: str | None = None  # createdAt: a lastStateChange not after it never moved
+    updated_at: str | None = None  # updatedAt: later than this tool's row, something changed since
 
     @property
     def suspended(self) -> bool:
@@ -2497,6 +2501,7 @@ class Person:
             state_change=state_change if isinstance(state_change, str) else None,
             has_state_change="lastStateChange" in record,
             created_at=created_at if isinstance(created_at, str) else None,
+            updated_at=updated if isinstance(updated := record.get("updatedAt"), str) else None,
         )
 
 
@@ -3870,7 +3875,23 @@ def suspension_since(person: Person, selection: Selection) -> Since:
         return ours  # a row of ours without a readable time: unknown, never the server's word
     if server is not None and server >= ours.when:
         return Since(server, "lastStateChange")  # suspended again since the row (by hand, say)
+    if not ours.after and changed_since(person, ours.when):
+        # The record changed after our row: it may have been reactivated and suspended again (in
+        # the AAC UI, where no row of ours says so). Only "after our row" is known: kept.
+        return ours._replace(after=True)
     return ours
+
+
+def changed_since(person: Person, when: dt.datetime) -> bool:
+    """Whether the record shows a change later than `when` (beyond a server clock a little ahead):
+    its updatedAt or lastStateChange. Neither is documented to move with a suspension, so a time
+    that stayed still proves nothing; one that moved is a sign the suspension may be newer."""
+    slack = dt.timedelta(seconds=SERVER_CLOCK_SLACK)
+    for value in (person.updated_at, person.state_change):
+        changed = parse_time(value) if value else None
+        if changed is not None and changed > when + slack:
+            return True
+    return False
 
 
 def server_suspension_time(person: Person) -> dt.datetime | None:
@@ -4594,11 +4615,14 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
             report.correct(Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False)
         elif action.took(members.get(pid)):
             took[action.done] += 1
+            # A suspension shows on the record whoever made it: this row's time bounds when it
+            # began (at the latest now), never that the stopped run's request did it.
+            whose = " (by that run or since: not told apart)" if action.on_record else ""
             report.correct(
                 Result(
                     person,
                     action.done,
-                    detail=f"{stopped}; the listing shows them {action.is_done}",
+                    detail=f"{stopped}; the listing shows them {action.is_done}{whose}",
                     action=name,
                 ),
                 counts=False,
@@ -4911,7 +4935,8 @@ def suspensions_dated(people: Iterable[Person], selection: Selection) -> dict[st
         if person.suspended:
             since = suspension_since(person, selection)
             by = "lastStateChange" if since.source == "lastStateChange" else "this tool's reports"
-            counts["unknown" if since.when is None else by] += 1
+            # "after" a reactivation or a change: when it began is not known, only a bound
+            counts["unknown" if since.when is None or since.after else by] += 1
     return dict(counts.most_common())
 
 
@@ -6347,42 +6372,85 @@ def suspension_reports(config: Config, ws: Workspace) -> list[str]:
     own = config.report or default_report_path(ws.id, config.label)
     folder = os.path.dirname(own) or "."
     mine = [own] if os.path.isfile(own) else []  # a default name too: runs in one second share it
-    return mine + earlier_default_reports(folder, ws.id, config.label, skip=own)
+    found = mine + earlier_default_reports(folder, ws.id, config.label, skip=own)
+    if os.path.abspath(folder) != os.path.abspath("."):
+        # An undo run here without --report left its `unsuspended` rows in this folder: a
+        # reactivation they record must end the date of the suspension before it.
+        found += earlier_default_reports(".", ws.id, config.label, skip=own)
+    return found
 
 
 def suspension_times(
     paths: Sequence[str], workspace_id: int, host: str = "", skipped: list[str] | None = None
 ) -> dict[int, Since]:
-    """When this tool last suspended each person of this workspace, by its report rows: the latest
-    `suspended` row (or a suspension's `attempting` or `unknown` row: it may have acted then),
-    unless an `unsuspended` row (or an undo's that may have acted) comes later, which says only
-    that the suspension now in force began after it. A time that cannot be read is unknown.
-    Rows of another host are another tenant's people: skipped, and their report named in
-    `skipped`."""
-    latest: dict[int, tuple[tuple[bool, dt.datetime, int], Since]] = {}
+    """When the suspension in force began, by this tool's rows (suspension_in_force), for each
+    person of this workspace on this host: their rows of all these reports, in order of time. Rows of another host are another tenant's people: skipped, and their report
+    named in `skipped`."""
+    rows: dict[int, list[tuple[tuple[bool, dt.datetime, int], str, Mapping[str, str]]]] = {}
     order = itertools.count()  # rows of one time: the later row is the later event
     for path in paths:
         try:
-            rows = read_report_rows(path).rows
+            read = read_report_rows(path).rows
         except UsageError:
             continue  # not a report of this tool, or unreadable: it dates nothing
-        rows, elsewhere = rows_here(rows, workspace_id, host)
+        here, elsewhere = rows_here(read, workspace_id, host)
         if elsewhere and skipped is not None:
             skipped.append(f"{path} (of {', '.join(sorted(elsewhere))})")
-        for row in rows:
-            pid, outcome, action = row["person_id"], row.get("outcome"), row.get("action")
-            maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)  # the request may have acted at this time
-            if outcome == Outcome.SUSPENDED or (maybe and action == SUSPEND.name):
-                undone = False
-            elif outcome == Outcome.UNSUSPENDED or (maybe and action == UNSUSPEND.name):
-                undone = True
-            else:
-                continue
+        for row in here:
             when = parse_time(row.get("time") or "")
             key = (when is None, when or EPOCH, next(order))  # an unreadable time is the latest
-            if int(pid) not in latest or key > latest[int(pid)][0]:
-                latest[int(pid)] = (key, Since(when, path, after=undone))
-    return {pid: since for pid, (_, since) in latest.items()}
+            rows.setdefault(int(row["person_id"]), []).append((key, path, row))
+    times = {pid: suspension_in_force(sorted(found)) for pid, found in rows.items()}
+    return {pid: since for pid, since in times.items() if since is not None}
+
+
+# What a row says about the suspension in force after it (suspension_in_force), by its action and
+# outcome.
+_DATES = {("suspend", Outcome.SUSPENDED)}  # this tool's run suspended them then
+_KEEPS = {  # nothing changed for the suspension: the time before it stands
+    ("suspend", Outcome.ALREADY_SUSPENDED),  # suspended before that run: not by it, nor ended
+    ("unsuspend", Outcome.NOT_ATTEMPTED),  # nothing was sent
+    ("remove", Outcome.FAILED),
+    ("remove", Outcome.TRANSFER_FAILED),
+    ("remove", Outcome.NOT_ATTEMPTED),
+    ("remove", Outcome.TRANSFERRED),
+}
+_UNKNOWN = {  # the suspension may or may not have taken then: when it began cannot be told
+    ("suspend", Outcome.ATTEMPTING),  # the run was killed: its request may never have left
+    ("suspend", Outcome.UNKNOWN),  # acknowledged, then not seen, or an answer lost
+}
+# A row of a report begun before the action column: its outcome says which, or it is a removal's.
+_ACTION_OF = {
+    Outcome.SUSPENDED: "suspend",
+    Outcome.ALREADY_SUSPENDED: "suspend",
+    Outcome.UNSUSPENDED: "unsuspend",
+    Outcome.NOT_SUSPENDED: "unsuspend",
+}
+# Every other row (an unsuspension of any outcome but not-attempted, a suspension that failed or
+# was never sent, a removal that may have happened) says that, from its time on, the suspension in
+# force is not one this tool can date: it began after that row.
+
+
+def suspension_in_force(rows: Sequence[tuple[Any, str, Mapping[str, str]]]) -> Since | None:
+    """When the suspension in force now began, by one person's rows in order of time: the time of
+    a `suspended` row of this tool's run, only while every later row leaves it in force. A later
+    `failed`, `unknown` or `not-attempted` row of a suspension, an `attempting` row never
+    followed, an undo's row or a removal make that date void: unknown, or only "after" that row.
+    None when no row tells anything (the server's field is all there is)."""
+    since: Since | None = None
+    for _, path, row in rows:
+        outcome = row.get("outcome") or ""
+        action = row.get("action") or _ACTION_OF.get(outcome, REMOVE.name)
+        if (action, outcome) in _KEEPS:
+            continue
+        when = parse_time(row.get("time") or "")
+        if (action, outcome) in _DATES:
+            since = Since(when, path)
+        elif (action, outcome) in _UNKNOWN:
+            since = Since(None, path)
+        elif action in ACTIONS:
+            since = Since(when, path, after=True)
+    return since
 
 
 def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]]) -> bool:
@@ -9247,6 +9315,7 @@ def resolve_config(
     protections = Protections(emails=emails, include_admins=include_admins, transfer_to=transfer_to)
     unprotected = check_something_protected(args, protections, action)
     only_suspended = args.only_suspended or args.suspended_days is not None
+    report = undo_report(args, action, console)
     selection = Selection(
         only,
         args.inactive_days,
@@ -9262,7 +9331,7 @@ def resolve_config(
         yes=args.yes,
         concurrency=args.concurrency,
         timeout=args.timeout,
-        report=args.report,
+        report=report,
         max_remove=args.max_remove,
         plan_out=args.plan_out,
         saved_plan=saved_plan,
@@ -9276,6 +9345,22 @@ def resolve_config(
         unprotected=unprotected,
         email_files=email_files,
     )
+
+
+def undo_report(args: argparse.Namespace, action: Action, console: Console) -> str | None:
+    """The report a run appends to. An undo's rows say who was reactivated, which a later grace
+    removal must read: `--from-report` without `--report` appends to the report it undoes, and
+    another undo without `--report` is warned that its rows go to a file of their own."""
+    if args.report or not action.undoes or args.dry_run:
+        return args.report
+    if args.from_report:
+        return args.from_report
+    console.warn(
+        "--unsuspend without --report writes its rows to a new default-named report in this"
+        " folder; a later --suspended-days run reads them only from this folder or its own"
+        " --report's. Give the term's report with --report so that it knows who was reactivated"
+    )
+    return None
 
 
 def check_action_flags(args: argparse.Namespace, action: Action) -> None:

@@ -408,6 +408,17 @@ class FakeAAC:
             person["lastStateChange"] = _iso(when)
         self._changes += 1
 
+    def time_passes(self, pid: int, days: float) -> None:
+        """Moves what the server recorded of this member's changes (updatedAt, and lastStateChange
+        where it moves) `days` into the past: with a report's rows aged alike, the suspension
+        happened that long ago."""
+        with self.lock:
+            person = self.people[pid]
+            keys = ("updatedAt", "lastStateChange") if self.state_change_moves else ("updatedAt",)
+            for key in keys:
+                when = _dt.datetime.fromisoformat(person[key].replace("Z", "+00:00")).timestamp()
+                person[key] = _iso(when - days * 86400)
+
     def suspended_emails(self) -> set[str]:
         with self.lock:
             return {p["email"] for p in self.people.values() if p["email"] and p.get("_suspended")}

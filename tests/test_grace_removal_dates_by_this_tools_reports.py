@@ -23,8 +23,11 @@ def ago(days: float) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
 
 
-def age_rows(report: Path, email: str, days: float) -> None:
-    """This person's rows in the report, moved `days` into the past."""
+def age_rows(report: Path, email: str, days: float, fake=None) -> None:
+    """This person's rows in the report, moved `days` into the past (and, given the fake, what the
+    server recorded of their changes too: time passed for both)."""
+    if fake is not None:
+        fake.time_passes(fake.id_of(email), days)
     with open(report, newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
@@ -46,7 +49,7 @@ def test_a_grace_removal_trusts_this_tools_reports_first(run, make_fake, seeing,
     only = ",".join(student(n) for n in (1, 2))
     assert run(fake, "--suspend", "--yes", "--only", only, "--report", "r.csv").code == 0
     # 1: suspended by this tool 40 days ago (its report says so, and a moving server field too).
-    age_rows(Path("r.csv"), student(1), 40)
+    age_rows(Path("r.csv"), student(1), 40, fake)
     if moves:
         server_time(fake, student(1), 41)
     # 2: suspended by this tool just now, though the server's field claims 90 days: kept.
@@ -71,7 +74,7 @@ def test_the_default_reports_of_the_workspace_date_a_suspension_too(run, make_fa
     fake = make_fake(people=3, **SEEING["isDisabled"])  # a field lastStateChange does not date
     assert run(fake, "--suspend", "--yes", "--no-protected-emails").code == ExitStatus.OK
     (report,) = Path.cwd().glob("remove_users-4242-*.csv")
-    age_rows(report, student(1), 45)
+    age_rows(report, student(1), 45, fake)
     result = run(fake, "--yes", "--suspended-days", "30", "--json")
     assert result.code == ExitStatus.OK, result.err
     assert student(1) not in fake.emails() and {student(2), student(3)} <= fake.emails()

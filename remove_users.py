@@ -4024,6 +4024,10 @@ class SavedPlan:
     action: str = "remove"  # plans written before suspension existed are removal plans
     # made with --only-suspended/--suspended-days: planned people must still be suspended
     only_suspended: bool = False
+    # made with --suspended-days: applying it checks the days again, as the plan did, with the
+    # reports it read (and this run's)
+    suspended_days: int | None = None
+    reports_read: list[str] = field(default_factory=list)
 
 
 
@@ -4062,14 +4066,17 @@ def write_plan(
     groups: Sequence[GroupMembers] = (),
     files: Sequence[EmailFile] = (),
     action: Action | None = None,
-    only_suspended: bool = False,
+    selection: Selection | None = None,
 ) -> None:
+    selection = selection or Selection()
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
         "created": utc_now(),
         "action": (action or REMOVE).name,
-        "only_suspended": only_suspended,
+        "only_suspended": selection.only_suspended,
+        "suspended_days": selection.suspended_days,
+        "reports_read": [os.path.abspath(path) for path in selection.reports_read],
         "workspace": {"id": ws.id, "name": ws.name},
         "protections": {
             "emails": sorted({normalize_email(e) for e in protections.emails}),
@@ -4139,6 +4146,14 @@ def load_plan(path: str) -> SavedPlan:
             owners[email] = person.id
             remove.append(person)
         transfer_to = _plan_field(prot, "transfer_to", (str, type(None)), "protections.transfer_to")
+        only_suspended = "only_suspended" in doc and _plan_field(doc, "only_suspended", bool)
+        if only_suspended and "suspended_days" not in doc:
+            # An earlier version did not record --suspended-days: the days could not be checked.
+            raise ValueError(
+                "it chose suspended members but does not say whether --suspended-days did (an"
+                " earlier version wrote it); make a new plan"
+            )
+        days = _plan_field(doc, "suspended_days", (int, type(None))) if only_suspended else None
         return SavedPlan(
             path,
             _plan_field(workspace, "id", int, "workspace.id"),
@@ -4151,7 +4166,9 @@ def load_plan(path: str) -> SavedPlan:
             remove,
             doc.get("created") if isinstance(doc.get("created"), str) else None,
             _plan_action(doc.get("action", "remove")),
-            _plan_field(doc, "only_suspended", bool) if "only_suspended" in doc else False,
+            only_suspended,
+            days,
+            _plan_field(doc, "reports_read", list, items=str) if "reports_read" in doc else [],
         )
     except ValueError as exc:
         raise UsageError(f"the plan {path} is not a plan written by --plan-out: {exc}") from None
@@ -4197,11 +4214,16 @@ def apply_saved_plan(
     ws: Workspace,
     extra_emails: list[str],
     extra_groups: dict[str, list[str]] | None = None,
+    selection: Selection | None = None,
 ) -> Plan:
     """The saved plan's people and nobody else, after checking that it still applies.
 
     Stops (SafetyStop) when the token's workspace is not the plan's, or when a planned person is
-    now protected or has another email; people who left meanwhile count as already gone.
+    now protected or has another email; people who left meanwhile count as already gone. A removal
+    planned among suspended members (`selection`: the plan's --only-suspended and --suspended-days,
+    with suspension times read now) stops when a planned person is kept by the same rule now: no
+    longer suspended, or suspended again since the review (less than N days ago, or at a time that
+    cannot be told).
     """
     if saved.workspace_id != ws.id:
         raise SafetyStop(
@@ -4234,8 +4256,12 @@ def apply_saved_plan(
             problems.append(
                 f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})"
             )
-        elif saved.only_suspended and saved.action == REMOVE.name and not person.suspended:
-            problems.append(f"{person.email} (id {person.id}) is no longer suspended")
+        elif (
+            saved.only_suspended
+            and saved.action == REMOVE.name
+            and (reason := _suspension_keeps(person, selection or Selection(only_suspended=True)))
+        ):
+            problems.append(f"{person.email} (id {person.id}) {_NOW_KEPT[reason]}")
         else:
             remove.append(person)
     if problems:
@@ -4248,6 +4274,14 @@ def apply_saved_plan(
         (p, Kept.NOT_IN_PLAN) for p in current.remove if p.id not in planned
     ]
     return Plan(remove, kept, current.unmatched, gone, groups=current.groups)
+
+
+# Why a planned person no longer fits a grace plan, by the keep reason the plan's rule gives now.
+_NOW_KEPT = {
+    Kept.NOT_SUSPENDED: "is no longer suspended",
+    Kept.SUSPENDED_RECENTLY: "is suspended recently now (reactivated and suspended again since?)",
+    Kept.SUSPENSION_UNKNOWN: "has a suspension whose time cannot be told now",
+}
 
 
 def find_member(people: Iterable[Person], email: str) -> Person | None:
@@ -6008,7 +6042,6 @@ def _run(
     stops = safety_stops(config, plan, near, ws, console.terminal)
     if config.dry_run:
         if config.plan_out:
-            only_suspended = config.selection.only_suspended
             write_plan(
                 config.plan_out,
                 ws,
@@ -6017,7 +6050,7 @@ def _run(
                 config.group_members,
                 config.email_files,
                 action,
-                only_suspended,
+                config.selection,
             )
             console.result(
                 f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}"
@@ -6262,8 +6295,17 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
                 f"the transfer target {target.email} is in the plan to be removed; nothing was"
                 " changed"
             )
+        saved = config.saved_plan
+        # The plan's grace rule, dated now as the plan was: kept in the config, so that the plan
+        # shown says how the times were read.
+        selection = config.selection = dated_selection(
+            config,
+            ws,
+            Selection(only_suspended=saved.only_suspended, suspended_days=saved.suspended_days),
+            saved.reports_read,
+        )
         plan = apply_saved_plan(
-            config.saved_plan, ws, config.protections.emails, config.protections.groups
+            saved, ws, config.protections.emails, config.protections.groups, selection
         )
         return split_already(plan, config.action), target
     selection = config.selection
@@ -6272,14 +6314,8 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
         selection = config.selection = dataclasses.replace(
             selection, only_ids=suspended_by(config.from_report, ws)
         )
-    if selection.suspended_days is not None:
-        # Also kept in the config: the verification's selection dates suspensions the same way.
-        reports, skipped = suspension_reports(config, ws), []
-        since = suspension_times(reports, ws.id, ws.host, skipped)
-        selection = dataclasses.replace(
-            selection, suspended_since=since, reports_read=reports, reports_skipped=skipped
-        )
-        config.selection = selection
+    # Also kept in the config: the verification's selection dates suspensions the same way.
+    selection = config.selection = dated_selection(config, ws, selection)
     unknowable = (
         (
             selection.inactive_days,
@@ -6363,6 +6399,25 @@ def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
             " undo"
         )
     return ids
+
+
+def dated_selection(
+    config: Config, ws: Workspace, selection: Selection, also: Sequence[str] = ()
+) -> Selection:
+    """The selection with suspension times from this tool's reports, where --suspended-days needs
+    them: this run's reports (suspension_reports) and `also` (a saved plan's), each read once."""
+    if selection.suspended_days is None:
+        return selection
+    reports, skipped = suspension_reports(config, ws), []
+    reports += [path for path in also if os.path.isfile(path) and not _among(path, reports)]
+    since = suspension_times(reports, ws.id, ws.host, skipped)
+    return dataclasses.replace(
+        selection, suspended_since=since, reports_read=reports, reports_skipped=skipped
+    )
+
+
+def _among(path: str, paths: Sequence[str]) -> bool:
+    return any(os.path.abspath(path) == os.path.abspath(other) for other in paths)
 
 
 def suspension_reports(config: Config, ws: Workspace) -> list[str]:

@@ -6379,16 +6379,24 @@ def read_report_rows(path: str) -> ReportRows:
 def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
     """The people of this workspace the report's run(s) suspended, or may have: a `suspended` row,
     or an `attempting` row of a suspension (a run killed with its request in flight), not followed
-    by a later `unsuspended` row. Rows of later runs (`already-suspended` from a re-run, an undo's
-    `not-attempted` or `failed`) do not erase it; those suspended before any run never had one."""
+    by a later `unsuspended` row that still stands. Rows of later runs (`already-suspended` from a
+    re-run, an undo's `not-attempted`) do not erase it; an undo's `failed`, `unknown` or
+    `attempting` row after its `unsuspended` one (the check found them still suspended, or could
+    not see them) brings them back, so the same undo can be re-run to finish. Those suspended
+    before any run never had a row."""
     ours: dict[int, bool] = {}
     rows, elsewhere = rows_here(report.rows, ws.id, ws.host)
+    unsure = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.ATTEMPTING)
     for row in rows:
-        pid, outcome = int(row["person_id"]), row.get("outcome") or ""
-        if outcome == Outcome.SUSPENDED or (outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name):
+        pid, outcome, action = int(row["person_id"]), row.get("outcome") or "", row.get("action")
+        if outcome == Outcome.SUSPENDED or (
+            outcome == Outcome.ATTEMPTING and action == SUSPEND.name
+        ):
             ours[pid] = True
         elif outcome == Outcome.UNSUSPENDED:
             ours[pid] = False
+        elif pid in ours and action == UNSUSPEND.name and outcome in unsure:
+            ours[pid] = True  # the undo of a suspension of ours is not known to have taken
     ids = {pid for pid, suspended in ours.items() if suspended}
     if not ids:
         # Another tenant's ids are other people here: its rows are never undone on this host.

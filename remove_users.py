@@ -3759,6 +3759,8 @@ class Plan:
     groups: dict[int, list[str]] = field(default_factory=dict)
     # chosen, but the action is already done for them
     already: list[Person] = field(default_factory=list)
+    # given to an undo, but not seen suspended (undo_unseen): the person, and why
+    unseen: list[tuple[Person, str]] = field(default_factory=list)
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
@@ -4496,7 +4498,7 @@ class AuditReport:
                 "action": outcome.action or self.action,
                 "time": utc_now(),
                 "workspace_id": self.workspace_id,
-                "person_id": outcome.person.id,
+                "person_id": outcome.person.id if outcome.person.id >= 0 else "",
                 "email": csv_safe(outcome.person.email),
                 "name": csv_safe(outcome.person.name),
                 "outcome": outcome.outcome,
@@ -4845,6 +4847,70 @@ TRANSFER = Action(
 ACTIONS = {action.name: action for action in (REMOVE, SUSPEND, UNSUSPEND)}
 
 
+def undo_unseen(config: "Config", plan: Plan, ws: Workspace) -> Plan:
+    """An undo's people it cannot see suspended, moved to `unseen`: never a quiet "not a member"
+    or "not suspended". Not listed at all (a listing may leave suspended members out), or, for the
+    people a report (or a saved plan) says were suspended by a run and not unsuspended since,
+    listed without a sign of suspension (reactivated by hand, or suspended in a way the records do
+    not show). Each gets an `unknown` row and the run ends with exit 3 (unseen_rows)."""
+    if not config.action.undoes:
+        return plan
+    listing = ws.listed_by
+    unlisted = f"not listed by {listing} (a listing may leave suspended members out)"
+    claimed = config.from_report is not None or config.saved_plan is not None
+    if claimed:
+        whose = "the report" if config.from_report is not None else "the plan"
+        plan.unseen = [
+            (
+                p,
+                f"listed by {listing} with no sign of suspension, though {whose} shows them"
+                " suspended by its run and not unsuspended since (reactivated by hand, or a"
+                " suspension the records do not show)",
+            )
+            for p in plan.already
+        ]
+        plan.already = []
+    known = report_people(config.from_report, ws) if config.from_report is not None else {}
+    for n, entry in enumerate(plan.not_members):
+        if entry.startswith("id ") and int(entry[3:]) in known:
+            person = known[int(entry[3:])]
+        else:
+            # An --only email nobody lists: no id is known, so its row has an empty person_id (a
+            # negative id keeps each apart in this run's outcomes).
+            person = Person(-(n + 1), entry, "")
+        plan.unseen.append((person, unlisted))
+    plan.unseen += [(person, unlisted) for person in plan.gone]
+    plan.not_members, plan.gone = [], []
+    return plan
+
+
+def report_people(report: "ReportRows", ws: Workspace) -> dict[int, Person]:
+    """Each person of this workspace and host in the report, as their last row names them."""
+    rows = rows_here(report.rows, ws.id, ws.host)[0]
+    return {
+        int(row["person_id"]): Person(
+            int(row["person_id"]), _uncell(row.get("email")) or None, _uncell(row.get("name"))
+        )
+        for row in rows
+    }
+
+
+def unseen_rows(report: "AuditReport", plan: Plan) -> list[str]:
+    """The `unknown` rows of an undo's unseen people, and what the run says of them at the end."""
+    for person, why in plan.unseen:
+        report.record(Result(person, Outcome.UNKNOWN, detail=f"not reactivated: {why}"))
+    if not plan.unseen:
+        return []
+    names = ", ".join(
+        f"{p.email or 'no email'}" + (f" (id {p.id})" if p.id >= 0 else "") for p, _ in plan.unseen
+    )
+    return [
+        f"the undo cannot see {people_count(len(plan.unseen))} it was given as suspended, so it"
+        f" could not reactivate them: {names}. The report says why (unknown); check them in the"
+        " AAC admin UI, and re-run the undo once the listing shows them"
+    ]
+
+
 def split_already(plan: Plan, action: Action) -> Plan:
     """Moves planned people the action has nothing to do for (already suspended, say) to
     `already`."""
@@ -5045,6 +5111,15 @@ def show_plan(
         )
         for entry in plan.not_members:
             console.result(f"  {entry}")
+    if plan.unseen:
+        console.result(f"Not seen suspended (the undo cannot reactivate them): {len(plan.unseen)}")
+        for line in aligned(
+            lambda: (
+                [str(p.id) if p.id >= 0 else "", shown(p.email or "(no email)"), why]
+                for p, why in plan.unseen
+            )
+        ):
+            console.result(f"  {line}")
     show_groups(plan, groups, console)
     # With --only, everyone else is "not on the --only list": a count, so the few who go stand out.
     folded = (
@@ -5914,6 +5989,9 @@ def describe_plan(
             person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept
         ]
     doc["not_members"] = plan.not_members
+    doc["unseen"] = [
+        {"id": p.id if p.id >= 0 else None, "email": p.email, "why": why} for p, why in plan.unseen
+    ]
     doc["unmatched"] = plan.unmatched
 
 
@@ -6104,6 +6182,7 @@ def _run(
                 detail=f"{action.label(action.already)} before the run; nothing sent",
             )
         )
+    unseen = unseen_rows(report, plan)
     remover = Remover(client, ws, report, console, config.concurrency, target, action)
     moving = f", transferring their assets to {target.email} first" if target else ""
     pace = (
@@ -6148,7 +6227,7 @@ def _run(
             f" ({report.failure.strerror or report.failure}); {report.unwritten} rows were printed"
             " above as CSV lines instead. Keep them with the report"
         )
-    problems += [str(stop) for stop in (remover.auth_error, remover.halt) if stop]
+    problems += [str(stop) for stop in (remover.auth_error, remover.halt) if stop] + unseen
     problems += verified.problems(action) if verified is not None else []
     if verify_error is not None:
         problems.append(
@@ -6237,19 +6316,33 @@ def safety_stops(
 
 
 def undo_sees_nobody(config: Config, plan: Plan, ws: Workspace) -> str:
-    """Why an undo has nobody to reactivate, naming whom it was given and what it looked for."""
-    given = len(plan.already) + len(plan.not_members) + len(plan.gone)
-    if config.from_report is not None:
-        whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
-    elif config.saved_plan is not None:
-        whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
-    elif config.selection.only is not None or config.selection.groups is not None:
-        whom = f"the {people_count(given)} it was given"
-    else:  # --only-suspended: nobody shows as suspended
+    """Why an undo has nobody to reactivate, naming whom it was given, what the listing showed of
+    them and what it looked for."""
+    listed = {p.id for p in ws.people}
+    # Suspended, but kept from the undo by a protection (the caller, a protected email).
+    kept = [
+        (p, r) for p, r in plan.kept if p.suspended and r not in (Kept.NOT_ONLY, Kept.NOT_IN_REPORT)
+    ]
+    if config.selection.only_suspended and config.saved_plan is None and not config.from_report:
+        no_sign, not_listed = sum(not p.suspended for p in ws.people), 0
         given, whom = len(ws.people), f"the {people_count(len(ws.people))} listed"
-    seen = f"{given - len(plan.not_members) - len(plan.gone)} listed with no sign of suspension"
-    if plan.not_members or plan.gone:
-        seen += f", {len(plan.not_members) + len(plan.gone)} not listed"
+    else:
+        not_listed = len(plan.not_members) + len(plan.gone)
+        not_listed += sum(p.id not in listed for p, _ in plan.unseen)
+        no_sign = len(plan.already) + sum(p.id in listed for p, _ in plan.unseen)
+        given = no_sign + not_listed + len(kept)
+        if config.from_report is not None:
+            whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
+        elif config.saved_plan is not None:
+            whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
+        else:
+            whom = f"the {people_count(given)} it was given"
+    seen = f"{no_sign} listed with no sign of suspension"
+    if not_listed:
+        seen += f", {not_listed} not listed"
+    if kept:
+        reasons = ", ".join(sorted({str(r) for _, r in kept}))
+        seen += f", {len(kept)} suspended but kept ({reasons})"
     return (
         f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
         f"may leave suspended members out). It looked for {SIGNALS_READ}"
@@ -6307,7 +6400,7 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
         plan = apply_saved_plan(
             saved, ws, config.protections.emails, config.protections.groups, selection
         )
-        return split_already(plan, config.action), target
+        return undo_unseen(config, split_already(plan, config.action), ws), target
     selection = config.selection
     if config.from_report:
         # Kept in the config, so that the verification after the run selects the same people.
@@ -6347,7 +6440,7 @@ def plan_run(config: Config, ws: Workspace) -> tuple[Plan, Person | None]:
     plan = make_plan(
         ws.people, ws.caller.id, ws.admin_ids, protections, selection, caller_email=ws.caller.email
     )
-    return split_already(plan, config.action), target
+    return undo_unseen(config, split_already(plan, config.action), ws), target
 
 
 @dataclass

@@ -2464,6 +2464,7 @@ class Person:
     last_login: str | None = None
     has_last_login: bool = False
     suspension: str | None = None  # the record's sign of suspension (suspension_signal), or None
+    conflict: str | None = None  # signs of suspension that disagree (suspension_conflict)
     state_change: str | None = None  # lastStateChange: when `state` last changed, as sent
     has_state_change: bool = False
     created_at: str | None = None  # createdAt: a lastStateChange not after it never moved
@@ -2498,6 +2499,7 @@ class Person:
             last_login=None if last_login is None else _login_text(last_login),
             has_last_login="lastLoginTime" in record or "last_login_time" in record,
             suspension=suspension_signal(record),
+            conflict=suspension_conflict(record),
             state_change=state_change if isinstance(state_change, str) else None,
             has_state_change="lastStateChange" in record,
             created_at=created_at if isinstance(created_at, str) else None,
@@ -2518,19 +2520,39 @@ SUSPENDED_STATUSES = {"suspended", "disabled"}
 SIGNALS_READ = "state: hidden, status or workspaceStatus suspended or disabled, isDisabled: true"
 
 
+ACTIVE_STATES = {"active"}  # state and status words that say the member can use the workspace
+
+
 def suspension_signal(record: Mapping[str, Any]) -> str | None:
     """The one place that reads whether a member record shows a suspension: the field and value
-    that show it (`state: hidden`), or None. Only real values count: `"true"` is not `true`."""
-    state = record.get("state")
-    if isinstance(state, str) and state.strip().casefold() in SUSPENDED_STATES:
-        return f"state: {state.strip().casefold()}"
-    for key in STATUS_FIELDS:
+    that show it (`state: hidden`), or None. Only real values count: `"true"` is not `true`. A
+    record whose workspace state or status says `active` while another field claims a suspension
+    is not taken as suspended (suspension_conflict): by the spec `state: active` can use the
+    workspace, so such a person is never removed as suspended, and a suspension is still sent."""
+    claims, active = _suspension_claims(record)
+    return claims[0] if claims and not active else None
+
+
+def suspension_conflict(record: Mapping[str, Any]) -> str | None:
+    """`state: active, isDisabled: true`: the fields that disagree, when one says the member is
+    active in the workspace and another that they are suspended; else None."""
+    claims, active = _suspension_claims(record)
+    return ", ".join(active + claims) if claims and active else None
+
+
+def _suspension_claims(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The fields claiming a suspension, and the workspace fields claiming the member is active."""
+    claims, active = [], []
+    for key in ("state", *STATUS_FIELDS):
         value = record.get(key)
-        if isinstance(value, str) and value.strip().casefold() in SUSPENDED_STATUSES:
-            return f"{key}: {value.strip().casefold()}"
+        word = value.strip().casefold() if isinstance(value, str) else None
+        if word in (SUSPENDED_STATES if key == "state" else SUSPENDED_STATUSES):
+            claims.append(f"{key}: {word}")
+        elif word in ACTIVE_STATES:
+            active.append(f"{key}: {word}")
     if record.get("isDisabled") is True:
-        return "isDisabled: true"
-    return None
+        claims.append("isDisabled: true")
+    return claims, active
 
 
 def _login_text(value: Any) -> str:
@@ -3714,6 +3736,7 @@ class Kept(Word):
     LOGIN_UNKNOWN = "last login unknown"
     NOT_IN_REPORT = "not suspended by the --from-report run"
     NOT_SUSPENDED = "not suspended"
+    SUSPENSION_CONFLICT = "signs of suspension disagree"
     SUSPENDED_RECENTLY = "suspended recently"
     SUSPENSION_UNKNOWN = "suspension time unknown"
 
@@ -3844,6 +3867,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 def _suspension_keeps(person: Person, selection: Selection) -> str | None:
     """Why --only-suspended (and --suspended-days) keeps this person, or None if they may go."""
+    if person.conflict:
+        return Kept.SUSPENSION_CONFLICT  # `state: active` beside a suspension: not confirmed
     if not person.suspended:
         return Kept.NOT_SUSPENDED
     if selection.suspended_days is None:
@@ -4030,8 +4055,6 @@ class SavedPlan:
     # reports it read (and this run's)
     suspended_days: int | None = None
     reports_read: list[str] = field(default_factory=list)
-
-
 
 
 def show_saved_plan(saved: SavedPlan, console: Console, now: dt.datetime | None = None) -> None:
@@ -4648,7 +4671,9 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
         if action.on_record and pid not in members:  # a suspension is seen only on a listed record
             not_taken["not listed (unknown)"] += 1
             detail = f"{stopped}; not listed by {ws.listed_by}, so whether it took cannot be seen"
-            report.correct(Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False)
+            report.correct(
+                Result(person, Outcome.UNKNOWN, detail=detail, action=name), counts=False
+            )
         elif action.took(members.get(pid)):
             took[action.done] += 1
             # A suspension shows on the record whoever made it: this row's time bounds when it
@@ -5054,9 +5079,16 @@ def signals_text(signals: Mapping[str, int]) -> str:
 
 def seen_suspended_text(people: Sequence[Person]) -> str:
     signals = signals_seen(people)
+    conflicts = collections.Counter(p.conflict for p in people if p.conflict)
+    disagree = (
+        "; not counted, as their signs disagree: "
+        + ", ".join(f"{n} with {signs}" for signs, n in conflicts.most_common())
+        if conflicts
+        else ""
+    )
     if not signals:
-        return f"none seen (the tool reads {SIGNALS_READ})"
-    return f"{sum(signals.values())}, {signals_text(signals)}"
+        return f"none seen (the tool reads {SIGNALS_READ}){disagree}"
+    return f"{sum(signals.values())}, {signals_text(signals)}{disagree}"
 
 
 def _last_login(person: Person) -> str:

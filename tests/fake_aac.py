@@ -342,6 +342,10 @@ class FakeAAC:
         """A record as the server sends it: isAdmin only on the caller's own, logins maybe epoch, a
         suspension as SUSPENDED_AS says, and a status field only where it was asked for."""
         shown = {key: value for key, value in record.items() if not key.startswith("_")}
+        if self.suspended_as != "state":
+            # A server that shows suspension another way sends no `state`: `state: active` beside
+            # a suspension would contradict it (the spec: active members can use the workspace).
+            shown.pop("state", None)
         if record.get("_suspended"):
             if self.suspended_as == "isDisabled":
                 shown["isDisabled"] = True

@@ -12,7 +12,9 @@ from remove_users import ExitStatus, Person, Protections, Selection, make_plan, 
     [
         ({"state": "hidden"}, "state: hidden"),  # the spec: "cannot access the workspace"
         ({"state": "Hidden "}, "state: hidden"),
-        ({"state": "active", "isDisabled": True}, "isDisabled: true"),  # the spec: the account
+        ({"isDisabled": True}, "isDisabled: true"),  # the spec: the account
+        ({"state": "active", "isDisabled": True}, None),  # signs that disagree: not confirmed
+        ({"status": "active", "state": "hidden"}, None),
         ({"status": "suspended"}, "status: suspended"),  # includeStatus=true: a field unnamed
         ({"workspaceStatus": "SUSPENDED"}, "workspaceStatus: suspended"),
         ({"status": "disabled"}, "status: disabled"),

@@ -2577,13 +2577,16 @@ class Workspace:
     listed_by: str = ""  # the listing's request ("GET /v4/people?includeStatus=true"), for messages
     route: str | None = None  # the route that listed the members: the verification asks it again
     host: str = ""  # report_host(): the tenant, which the report's rows are tied to
+    # admins the admins route showed as suspended: none while members are, and nothing shows the
+    # route lists suspended admins at all (suspended_admins_unknown)
+    suspended_admins: set[int] = field(default_factory=set)
 
 
 def read_workspace(client: AacClient, concurrency: int, console: Console) -> Workspace:
     """The workspace, the caller, every member and the admins: the caller beside the workspace,
     whose id the admins and the members (both at once) are then read under."""
 
-    def admins_of(ws_id: int) -> tuple[set[int] | None, str | None]:
+    def admins_of(ws_id: int) -> tuple[list[Person] | None, str | None]:
         try:
             admins = list_admins(client, ws_id)
         except ApiError as exc:
@@ -2594,9 +2597,11 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
             ):
                 return None, str(exc)
             raise
-        return {p.id for p in admins}, None
+        return admins, None
 
-    def workspace_and_lists() -> tuple[dict[str, Any], tuple[set[int] | None, str | None], Listing]:
+    def workspace_and_lists() -> (
+        tuple[dict[str, Any], tuple[list[Person] | None, str | None], Listing]
+    ):
         ws = client.current_workspace()
         if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
             raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
@@ -2612,8 +2617,9 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
         except ValueError as exc:
             raise ApiError("GET", client.CALLER, str(exc)) from None
 
-    (ws, (route_admins, admins_unknown), listing), me = run_together(workspace_and_lists, caller)
+    (ws, (answer, admins_unknown), listing), me = run_together(workspace_and_lists, caller)
     ws_id, people = int(ws["id"]), listing.people
+    route_admins = None if answer is None else {p.id for p in answer}
     if not any(p.id == me.id for p in people):
         raise RemoveUsersError(
             f"the tool cannot tell who you are: GET /v4/people/current says your id is {me.id}"
@@ -2641,7 +2647,15 @@ def read_workspace(client: AacClient, concurrency: int, console: Console) -> Wor
     name = ws.get("name") or ws.get("displayName")
     name = str(name) if name else None
     listed_by, route, host = listing.source, listing.route, report_host(client.base_url)
-    return Workspace(ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route, host)
+    # Proof that the admins route lists suspended admins: one it lists shows as suspended, in its
+    # own answer or in the members' listing.
+    shown_suspended = {p.id for p in people if p.suspended} | {
+        p.id for p in answer or () if p.suspended
+    }
+    suspended_admins = (route_admins or set()) & shown_suspended
+    return Workspace(
+        ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route, host, suspended_admins
+    )
 
 
 def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
@@ -6311,6 +6325,9 @@ def safety_stops(
     action = config.action
     # Refused before any request in a real run (resolve_config); listed here for the dry run.
     stops = [Stop(config.unprotected, ExitStatus.USAGE)] if config.unprotected else []
+    unknown = suspended_admins_unknown(config, plan, ws)
+    if unknown:
+        stops.append(Stop(unknown, ExitStatus.ERROR))
     if action is UNSUSPEND and not plan.remove:
         # An undo that reactivates nobody is never a success: the people it was given may be
         # suspended in a way the records do not show, or left out of the listing.
@@ -6345,6 +6362,35 @@ def safety_stops(
             )
         )
     return stops
+
+
+def suspended_admins_unknown(config: Config, plan: Plan, ws: Workspace) -> str:
+    """Why a removal cannot tell whether the suspended people it would remove include admins, or
+    "". The admins route is asked with includeStatus=new,suspended, but a route that ignores the
+    parameter answers only its active admins, and the records' isAdmin is reliable only on the
+    caller's own: then a suspended admin looks like any suspended member. What can be checked is
+    whether its answer shows a suspended admin at all; when it shows none while the plan removes
+    suspended members, the run stops as for unknown admins (exit 1), unless the user takes it on."""
+    protections = config.protections_in_force
+    if (
+        not config.action.deletes_assets
+        or protections.include_admins
+        or config.allow_unknown_admins
+        or ws.admins_unknown is not None  # check_admins_known has spoken
+        or ws.suspended_admins
+    ):
+        return ""
+    suspended = [p for p in plan.remove if p.suspended]
+    if not suspended:
+        return ""
+    return (
+        f"{people_count(len(suspended))} this run would remove {'is' if len(suspended) == 1 else 'are'}"
+        " suspended, but the admins route listed no suspended admin: nothing shows it lists"
+        " suspended admins at all (a server may ignore includeStatus=new,suspended), and isAdmin"
+        " on person records is reliable only on your own, so a suspended admin could be among"
+        " them. Protect your admins with --exclude and give --allow-unknown-admins, or give"
+        " --include-admins"
+    )
 
 
 def undo_sees_nobody(config: Config, plan: Plan, ws: Workspace) -> str:

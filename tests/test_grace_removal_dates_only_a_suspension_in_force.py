@@ -49,7 +49,7 @@ def suspended_by_hand(fake, email: str, days: float) -> None:
 
 
 def grace(run, fake, *report: str):
-    result = run(fake, "--yes", "--suspended-days", "30", *report)
+    result = run(fake, "--yes", "--suspended-days", "30", "--allow-unknown-admins", *report)
     assert result.code == ExitStatus.OK, result.err
     return result
 

@@ -42,7 +42,7 @@ def test_a_suspension_renewed_after_the_review_stops_the_plan(run, make_fake):
     assert json.loads(Path("p.json").read_text())["suspended_days"] == 30
     fake.set_suspended(pid, False, days_ago=0.1)  # reactivated, then
     fake.set_suspended(pid, True, days_ago=0.01)  # suspended again 15 minutes ago
-    result = run(fake, "--plan", "p.json", "--yes")
+    result = run(fake, "--allow-unknown-admins", "--plan", "p.json", "--yes")
     assert result.code == ExitStatus.SAFETY_STOP
     assert f"{student(1)} (id {pid}) is suspended recently now" in result.err
     assert student(1) in fake.emails() and fake.writes() == []
@@ -62,7 +62,7 @@ def test_applying_reads_the_reports_the_plan_read(run, make_fake, tmp_path):
     pid = fake.id_of(student(1))
     fake.set_suspended(pid, days_ago=0.5)  # and suspended again by hand: no row, updatedAt still
     fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
-    result = run(fake, "--plan", "p.json", "--yes")  # no --report: the plan names what it read
+    result = run(fake, "--allow-unknown-admins", "--plan", "p.json", "--yes")  # no --report: the plan names what it read
     assert result.code == ExitStatus.SAFETY_STOP, result.err
     assert f"{student(1)} (id {pid}) is suspended recently now" in result.err
     assert student(1) in fake.emails() and fake.count("DELETE") == 0
@@ -72,7 +72,7 @@ def test_a_grace_plan_still_right_applies(run, make_fake):
     fake = make_fake(people=3, **SEEING["state-hidden"], state_change_moves=True)
     fake.set_suspended(fake.id_of(student(1)), days_ago=40)
     assert run(fake, "--suspended-days", "30", "--dry-run", "--plan-out", "p.json").code == 0
-    result = run(fake, "--plan", "p.json", "--yes")
+    result = run(fake, "--allow-unknown-admins", "--plan", "p.json", "--yes")
     assert result.code == ExitStatus.OK, result.err
     assert student(1) not in fake.emails() and "1 from lastStateChange" in result.out
 
@@ -84,7 +84,7 @@ def test_a_grace_plan_that_does_not_say_its_days_is_refused(run, make_fake):
     doc = json.loads(Path("p.json").read_text())
     del doc["suspended_days"]  # as an earlier version wrote it
     Path("p.json").write_text(json.dumps(doc))
-    result = run(fake, "--plan", "p.json", "--yes")
+    result = run(fake, "--allow-unknown-admins", "--plan", "p.json", "--yes")
     assert result.code == ExitStatus.USAGE
     assert "does not say whether --suspended-days did" in result.err
     assert student(1) in fake.emails() and fake.writes() == []

@@ -9607,6 +9607,14 @@ def check_action_flags(args: argparse.Namespace, action: Action) -> None:
             f"--transfer-to moves assets before a removal; --{action.name} keeps every asset, so"
             " leave it out"
         )
+    if getattr(args, "no_verify", False) and action.on_record:
+        # A suspension shows only on the records, and a bulk route may answer 200 and change
+        # nobody: without the check, `suspended` rows would date suspensions that never happened.
+        raise UsageError(
+            f"--no-verify would leave the {action.noun} unchecked: it shows only on the records,"
+            " and a server may answer 200 and change nobody, so the listing after the run is its"
+            " only proof. Leave --no-verify out"
+        )
     if args.from_report and not action.undoes:
         raise UsageError("--from-report chooses whom --unsuspend reactivates: add --unsuspend")
     if args.from_report and (args.only or args.only_file):

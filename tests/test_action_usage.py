@@ -21,6 +21,9 @@ from remove_users import ExitStatus
         (["--suspended-days", "-1"], "--suspended-days must be 0 or more"),
         (["--suspend", "--unsuspend"], "not allowed with argument"),
         (["--unsuspend", "--from-report", "missing.csv"], "cannot read the report missing.csv"),
+        # a bulk route may answer 200 and change nobody: only the check after the run can tell
+        (["--suspend", "--no-protected-emails", "--no-verify"], "--no-verify would leave the suspension unchecked"),
+        (["--unsuspend", "--only-suspended", "--no-verify"], "--no-verify would leave the unsuspension"),
     ],
 )
 def test_action_usage_errors(run, fake, args, named):

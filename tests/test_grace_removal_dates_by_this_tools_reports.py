@@ -4,14 +4,13 @@ a suspension can show, with a lastStateChange that moves or one that stays still
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from conftest import SEEING
+from conftest import SEEING, age_rows
 from remove_users import ExitStatus
 
 
@@ -23,20 +22,6 @@ def ago(days: float) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
 
 
-def age_rows(report: Path, email: str, days: float, fake=None) -> None:
-    """This person's rows in the report, moved `days` into the past (and, given the fake, what the
-    server recorded of their changes too: time passed for both)."""
-    if fake is not None:
-        fake.time_passes(fake.id_of(email), days)
-    with open(report, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        if row["email"] == email:
-            row["time"] = ago(days).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with open(report, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def server_time(fake, email: str, days: float) -> None:

@@ -5,11 +5,10 @@ and the person is kept."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
-from conftest import SEEING, read_report
+from conftest import SEEING, age_rows, read_report, suspended_by_hand
 from remove_users import REPORT_FIELDS, ExitStatus, report_host
 
 STATUS = SEEING["status-field"]  # listed; a suspension shows only as a status field
@@ -23,29 +22,6 @@ def ago(days: float) -> str:
     return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
-
-
-def age_rows(report: Path, email: str, days: float, fake=None) -> None:
-    """This person's rows moved `days` into the past (and the server's record of them too)."""
-    if fake is not None:
-        fake.time_passes(fake.id_of(email), days)
-    with open(report, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        if row["email"] == email:
-            row["time"] = ago(days)
-    with open(report, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def suspended_by_hand(fake, email: str, days: float) -> None:
-    """Suspended in the AAC UI `days` ago, on a server whose updatedAt does not move with it: only
-    this tool's rows can tell."""
-    pid = fake.id_of(email)
-    fake.set_suspended(pid, days_ago=days)
-    fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
 
 
 def grace(run, fake, *report: str):

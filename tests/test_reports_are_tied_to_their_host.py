@@ -5,11 +5,9 @@ this listing and is never undone here."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 from pathlib import Path
 
-from conftest import SEEING, read_report, report_rows
+from conftest import SEEING, age_rows, read_report, report_rows, suspended_by_hand
 from remove_users import REPORT_FIELDS, ExitStatus, report_host
 
 STATUS = SEEING["status-field"]
@@ -17,28 +15,6 @@ STATUS = SEEING["status-field"]
 
 def student(n: int) -> str:
     return f"student{n:05d}@example.edu"
-
-
-def age_rows(report: Path, email: str, days: float) -> None:
-    when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    )
-    with open(report, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        if row["email"] == email:
-            row["time"] = when
-    with open(report, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def suspended_by_hand(fake, email: str, days: float) -> None:
-    """Suspended in the AAC UI `days` ago, on a server whose updatedAt does not move with it."""
-    pid = fake.id_of(email)
-    fake.set_suspended(pid, days_ago=days)
-    fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
 
 
 def test_rows_name_the_host_they_were_written_against(run, make_fake):

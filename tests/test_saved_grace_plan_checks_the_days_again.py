@@ -4,33 +4,15 @@ plan read and this run's, and stops if anyone was suspended again since the revi
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
 from pathlib import Path
 
-from conftest import SEEING
+from conftest import SEEING, age_rows
 from remove_users import ExitStatus
 
 
 def student(n: int) -> str:
     return f"student{n:05d}@example.edu"
-
-
-def age_rows(report: Path, fake, email: str, days: float) -> None:
-    fake.time_passes(fake.id_of(email), days)
-    when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    )
-    with open(report, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        if row["email"] == email:
-            row["time"] = when
-    with open(report, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def test_a_suspension_renewed_after_the_review_stops_the_plan(run, make_fake):
@@ -52,7 +34,7 @@ def test_applying_reads_the_reports_the_plan_read(run, make_fake, tmp_path):
     fake = make_fake(people=3, **SEEING["status-field"])
     report = tmp_path / "fall.csv"
     assert run(fake, "--suspend", "--yes", "--only", student(1), "--report", str(report)).code == 0
-    age_rows(report, fake, student(1), 40)
+    age_rows(report, student(1), 40, fake)
     dry = run(
         fake, "--suspended-days", "30", "--report", str(report), "--dry-run", "--plan-out", "p.json"
     )
@@ -62,7 +44,9 @@ def test_applying_reads_the_reports_the_plan_read(run, make_fake, tmp_path):
     pid = fake.id_of(student(1))
     fake.set_suspended(pid, days_ago=0.5)  # and suspended again by hand: no row, updatedAt still
     fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
-    result = run(fake, "--allow-unknown-admins", "--plan", "p.json", "--yes")  # no --report: the plan names what it read
+    result = run(
+        fake, "--allow-unknown-admins", "--plan", "p.json", "--yes"
+    )  # no --report: the plan names what it read
     assert result.code == ExitStatus.SAFETY_STOP, result.err
     assert f"{student(1)} (id {pid}) is suspended recently now" in result.err
     assert student(1) in fake.emails() and fake.count("DELETE") == 0

@@ -27,7 +27,8 @@ A reader's map, by name: what changes a workspace is AacClient's verbs (remove_m
 transfer_assets, suspend_members, suspend_member), called only by Remover through an Action
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
 make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
-suspension_since(). What stops a run before any change: safety_stops(), plus the checks in
+suspension_since() over suspension_in_force() (this tool's rows, of this host: rows_here()); whom
+an undo cannot see: undo_unseen(). What stops a run before any change: safety_stops(), plus the checks in
 resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
 TokenFile.write()."""
 

@@ -28,8 +28,8 @@ transfer_assets, suspend_members, suspend_member), called only by Remover throug
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
 make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
 suspension_since() over suspension_in_force() (this tool's rows, of this host: rows_here()); whom
-an undo cannot see: undo_unseen(). What stops a run before any change: safety_stops(), plus the checks in
-resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
+an undo cannot see: undo_unseen(). What stops a run before any change: safety_stops(), plus the
+checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
 TokenFile.write()."""
 
 from __future__ import annotations
@@ -4379,6 +4379,7 @@ class AuditReport:
         console: Console | None = None,
         action: str = "remove",
         host: str = "",
+        named: bool = True,  # False: found by its default name, not given (rows_here)
     ) -> None:
         self.path = path
         self.workspace_id = workspace_id
@@ -4396,7 +4397,7 @@ class AuditReport:
         self.syncing = False
         self.sync_cond = threading.Condition()  # taken before self.lock, never inside it
         try:
-            self.unsettled = _unsettled_attempts(path, workspace_id, host)
+            self.unsettled = _unsettled_attempts(path, workspace_id, host, named)
             # Owner-only: the report lists members' emails and names (umask may narrow it further).
             self.fd = os.open(
                 path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600
@@ -4612,7 +4613,7 @@ def _header_of(path: str) -> list[str]:
 
 
 def _unsettled_attempts(
-    path: str, workspace_id: int, host: str = ""
+    path: str, workspace_id: int, host: str = "", named: bool = True
 ) -> dict[int, tuple[Person, str]]:
     """People whose last row in an existing report is `attempting`: an earlier run stopped
     mid-removal. Only rows of this workspace on this host: another tenant's rows are settled by a
@@ -4623,7 +4624,7 @@ def _unsettled_attempts(
     except FileNotFoundError:
         return {}
     last: dict[int, Mapping[str, str]] = {}
-    for row in rows_here(rows, workspace_id, host)[0]:
+    for row in rows_here(rows, workspace_id, host, named)[0]:
         last[int(row["person_id"])] = row
     return {
         pid: (
@@ -4646,18 +4647,21 @@ def report_host(base_url: str) -> str:
 
 
 def rows_here(
-    rows: Iterable[Mapping[str, str]], workspace_id: int, host: str
+    rows: Iterable[Mapping[str, str]], workspace_id: int, host: str, named: bool = True
 ) -> tuple[list[Mapping[str, str]], set[str]]:
     """The rows of this workspace on this host (each with a numeric person_id), in file order, and
     the other hosts whose rows of the same workspace id were skipped. A row without a host (written
-    before the column existed) is taken as this host's: nothing in it says otherwise."""
+    before the column existed) is taken as this host's only in a report the user `named`
+    (--report, --from-report): a default-named report found in a folder may be another tenant's."""
     here: list[Mapping[str, str]] = []
     elsewhere: set[str] = set()
     for row in rows:
         if row.get("workspace_id") != str(workspace_id):
             continue
         theirs = (row.get("host") or "").strip().lower()
-        if theirs and host and theirs != host:
+        if not theirs and host and not named:
+            elsewhere.add("a host its rows do not name")
+        elif theirs and host and theirs != host:
             elsewhere.add(theirs)
         elif (row.get("person_id") or "").isdigit():
             here.append(row)
@@ -4758,9 +4762,9 @@ def settle_earlier_reports(
     folder = os.path.dirname(own.path) or "."
     for path in earlier_default_reports(folder, ws.id, label, skip=own.path):
         try:
-            if not _unsettled_attempts(path, ws.id, ws.host):
+            if not _unsettled_attempts(path, ws.id, ws.host, named=False):
                 continue
-            earlier = AuditReport(path, ws.id, console, host=ws.host)
+            earlier = AuditReport(path, ws.id, console, host=ws.host, named=False)
         except (OSError, RemoveUsersError) as exc:
             console.warn(f"could not settle the earlier report {path}: {exc}")
             continue
@@ -6384,9 +6388,9 @@ def suspended_admins_unknown(config: Config, plan: Plan, ws: Workspace) -> str:
     suspended = [p for p in plan.remove if p.suspended]
     if not suspended:
         return ""
+    are = "is" if len(suspended) == 1 else "are"
     return (
-        f"{people_count(len(suspended))} this run would remove {'is' if len(suspended) == 1 else 'are'}"
-        " suspended, but the admins route listed no suspended admin: nothing shows it lists"
+        f"{people_count(len(suspended))} this run would remove {are} suspended, but the admins route listed no suspended admin: nothing shows it lists"
         " suspended admins at all (a server may ignore includeStatus=new,suspended), and isAdmin"
         " on person records is reliable only on your own, so a suspended admin could be among"
         " them. Protect your admins with --exclude and give --allow-unknown-admins, or give"
@@ -6590,7 +6594,8 @@ def dated_selection(
         return selection
     reports, skipped = suspension_reports(config, ws), []
     reports += [path for path in also if os.path.isfile(path) and not _among(path, reports)]
-    since = suspension_times(reports, ws.id, ws.host, skipped)
+    named = [path for path in (config.report, *also) if path]  # the user's, or the plan's
+    since = suspension_times(reports, ws.id, ws.host, skipped, named)
     return dataclasses.replace(
         selection, suspended_since=since, reports_read=reports, reports_skipped=skipped
     )
@@ -6616,11 +6621,16 @@ def suspension_reports(config: Config, ws: Workspace) -> list[str]:
 
 
 def suspension_times(
-    paths: Sequence[str], workspace_id: int, host: str = "", skipped: list[str] | None = None
+    paths: Sequence[str],
+    workspace_id: int,
+    host: str = "",
+    skipped: list[str] | None = None,
+    named: Sequence[str] | None = None,
 ) -> dict[int, Since]:
     """When the suspension in force began, by this tool's rows (suspension_in_force), for each
-    person of this workspace on this host: their rows of all these reports, in order of time. Rows of another host are another tenant's people: skipped, and their report
-    named in `skipped`."""
+    person of this workspace on this host: their rows of all these reports, in order of time.
+    Rows of another host are another tenant's people: skipped, and their report named in
+    `skipped`; so are rows without a host, except in the reports the user `named`."""
     rows: dict[int, list[tuple[tuple[bool, dt.datetime, int], str, Mapping[str, str]]]] = {}
     order = itertools.count()  # rows of one time: the later row is the later event
     for path in paths:
@@ -6628,7 +6638,8 @@ def suspension_times(
             read = read_report_rows(path).rows
         except UsageError:
             continue  # not a report of this tool, or unreadable: it dates nothing
-        here, elsewhere = rows_here(read, workspace_id, host)
+        given = named is None or _among(path, named)
+        here, elsewhere = rows_here(read, workspace_id, host, given)
         if elsewhere and skipped is not None:
             skipped.append(f"{path} (of {', '.join(sorted(elsewhere))})")
         for row in here:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import datetime as dt
+
 from conftest import SEEING, age_rows, read_report, report_rows, suspended_by_hand
 from remove_users import REPORT_FIELDS, ExitStatus, report_host
 
@@ -64,3 +66,29 @@ def test_another_tenants_report_undoes_nobody_here(run, make_fake):
     assert result.code == ExitStatus.USAGE
     assert f"its rows of another host, {report_host(eu.base_url)}, were skipped" in result.err
     assert us.writes() == [] and student(1) in us.suspended_emails()
+
+
+OLD_HEADER = "time,workspace_id,person_id,email,name,outcome,http_status,request_id,detail,transferred_to,action"
+
+
+def test_a_default_named_report_without_hosts_is_read_only_when_given(run, make_fake):
+    fake = make_fake(people=3, **SEEING["isDisabled"])
+    pid = fake.id_of(student(1))
+    fake.set_suspended(pid, days_ago=40)
+    fake.time_passes(pid, 0)
+    name = "remove_users-4242-20260101T000000Z.csv"  # an earlier version's: whose tenant, unsaid
+    when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    Path(name).write_text(
+        f"{OLD_HEADER}\r\n{when},4242,{pid},{student(1)},S1,suspended,200,,,,suspend\r\n"
+        f"{when},4242,{fake.id_of(student(2))},{student(2)},S2,attempting,,,,,remove\r\n"
+    )
+    before = Path(name).read_bytes()
+    found = run(fake, "--yes", "--suspended-days", "30", "--allow-unknown-admins")
+    assert found.code == ExitStatus.OK, found.err
+    assert student(1) in fake.emails() and "suspension time unknown: 1" in found.out
+    assert "rows of another host skipped (other people there)" in found.out
+    assert run(fake, "--yes", "--only", student(3)).code == ExitStatus.OK
+    assert Path(name).read_bytes() == before  # not settled against this tenant's listing
+    given = run(fake, "--yes", "--suspended-days", "30", "--allow-unknown-admins", "--report", name)
+    assert given.code == ExitStatus.OK, given.err
+    assert student(1) not in fake.emails()  # named by the user: read as this host's

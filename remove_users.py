@@ -27,8 +27,9 @@ A reader's map, by name: what changes a workspace is AacClient's verbs (remove_m
 transfer_assets, suspend_members, suspend_member), called only by Actor through an Action
 (REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
 make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
-suspension_since(). What stops a run before any change: safety_stops(), plus the checks in
-resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
+suspension_since() over suspension_in_force() (this tool's rows, of this host: rows_here()); whom
+an undo cannot see: undo_unseen(). What stops a run before any change: safety_stops(), plus the
+checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
 TokenFile.write()."""
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ MAX_LDAP_GROUPS = 2_000  # nested groups expanded for one source
 UNMATCHED_LISTED = 10  # more protected entries matching nobody than this make one line (-v: each)
 PLAN_STALE_DAYS = 7  # a plan older than this is applied with a warning: members come and go
 EARLIER_REPORTS_READ = 30  # the newest default-named reports a run settles: bounded work per run
+# seconds a server's clock may run ahead of ours: a record's updatedAt within this of our row is
+# the change our row recorded, not a later one
+SERVER_CLOCK_SLACK = 600.0
 HELP_WIDTH = 80
 
 REPORT_FIELDS = [
@@ -155,6 +159,9 @@ REPORT_FIELDS = [
     "transferred_to",
     # new with suspension: reports begun earlier keep their header, and get rows without it
     "action",
+    # the AAC host the run talked to: ids are numbered per tenant, so another host's rows are
+    # other people's (a report begun earlier keeps its header, and its rows are read as this host's)
+    "host",
 ]
 
 
@@ -2622,9 +2629,11 @@ class Person:
     last_login: str | None = None
     has_last_login: bool = False
     suspension: str | None = None  # the record's sign of suspension (suspension_signal), or None
+    conflict: str | None = None  # signs of suspension that disagree (suspension_conflict)
     state_change: str | None = None  # lastStateChange: when `state` last changed, as sent
     has_state_change: bool = False
     created_at: str | None = None  # createdAt: a lastStateChange not after it never moved
+    updated_at: str | None = None  # updatedAt: later than this tool's row, something changed since
 
     @property
     def suspended(self) -> bool:
@@ -2655,9 +2664,11 @@ class Person:
             last_login=None if last_login is None else _login_text(last_login),
             has_last_login="lastLoginTime" in record or "last_login_time" in record,
             suspension=suspension_signal(record),
+            conflict=suspension_conflict(record),
             state_change=state_change if isinstance(state_change, str) else None,
             has_state_change="lastStateChange" in record,
             created_at=created_at if isinstance(created_at, str) else None,
+            updated_at=updated if isinstance(updated := record.get("updatedAt"), str) else None,
         )
 
 
@@ -2674,19 +2685,39 @@ SUSPENDED_STATUSES = {"suspended", "disabled"}
 SIGNALS_READ = "state: hidden, status or workspaceStatus suspended or disabled, isDisabled: true"
 
 
+ACTIVE_STATES = {"active"}  # state and status words that say the member can use the workspace
+
+
 def suspension_signal(record: Mapping[str, Any]) -> str | None:
     """The one place that reads whether a member record shows a suspension: the field and value
-    that show it (`state: hidden`), or None. Only real values count: `"true"` is not `true`."""
-    state = record.get("state")
-    if isinstance(state, str) and state.strip().casefold() in SUSPENDED_STATES:
-        return f"state: {state.strip().casefold()}"
-    for key in STATUS_FIELDS:
+    that show it (`state: hidden`), or None. Only real values count: `"true"` is not `true`. A
+    record whose workspace state or status says `active` while another field claims a suspension
+    is not taken as suspended (suspension_conflict): by the spec `state: active` can use the
+    workspace, so such a person is never removed as suspended, and a suspension is still sent."""
+    claims, active = _suspension_claims(record)
+    return claims[0] if claims and not active else None
+
+
+def suspension_conflict(record: Mapping[str, Any]) -> str | None:
+    """`state: active, isDisabled: true`: the fields that disagree, when one says the member is
+    active in the workspace and another that they are suspended; else None."""
+    claims, active = _suspension_claims(record)
+    return ", ".join(active + claims) if claims and active else None
+
+
+def _suspension_claims(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The fields claiming a suspension, and the workspace fields claiming the member is active."""
+    claims, active = [], []
+    for key in ("state", *STATUS_FIELDS):
         value = record.get(key)
-        if isinstance(value, str) and value.strip().casefold() in SUSPENDED_STATUSES:
-            return f"{key}: {value.strip().casefold()}"
+        word = value.strip().casefold() if isinstance(value, str) else None
+        if word in (SUSPENDED_STATES if key == "state" else SUSPENDED_STATUSES):
+            claims.append(f"{key}: {word}")
+        elif word in ACTIVE_STATES:
+            active.append(f"{key}: {word}")
     if record.get("isDisabled") is True:
-        return "isDisabled: true"
-    return None
+        claims.append("isDisabled: true")
+    return claims, active
 
 
 def _login_text(value: Any) -> str:
@@ -2710,13 +2741,17 @@ class Workspace:
     admins_unknown: str | None = None  # why the admins route could not be read, if it could not
     listed_by: str = ""  # the listing's request ("GET /v4/people?includeStatus=true"), for messages
     route: str | None = None  # the route that listed the members: the verification asks it again
+    host: str = ""  # report_host(): the tenant, which the report's rows are tied to
+    # admins the admins route showed as suspended: none while members are, and nothing shows the
+    # route lists suspended admins at all (suspended_admins_unknown)
+    suspended_admins: set[int] = field(default_factory=set)
 
 
 def read_workspace(client: AacClient) -> Workspace:
     """The workspace, the caller, every member and the admins: the caller beside the workspace,
     whose id the admins and the members (both at once) are then read under."""
 
-    def admins_of(ws_id: int) -> tuple[set[int] | None, str | None]:
+    def admins_of(ws_id: int) -> tuple[list[Person] | None, str | None]:
         try:
             admins = list_admins(client, ws_id)
         except ApiError as exc:
@@ -2727,9 +2762,11 @@ def read_workspace(client: AacClient) -> Workspace:
             ):
                 return None, str(exc)
             raise
-        return {p.id for p in admins}, None
+        return admins, None
 
-    def workspace_and_lists() -> tuple[dict[str, Any], tuple[set[int] | None, str | None], Listing]:
+    def workspace_and_lists() -> (
+        tuple[dict[str, Any], tuple[list[Person] | None, str | None], Listing]
+    ):
         ws = client.current_workspace()
         if not isinstance(ws, dict) or not str(ws.get("id", "")).isdigit():
             raise ApiError("GET", client.WORKSPACE, "the answer has no numeric workspace id")
@@ -2745,8 +2782,9 @@ def read_workspace(client: AacClient) -> Workspace:
         except ValueError as exc:
             raise ApiError("GET", client.CALLER, str(exc)) from None
 
-    (ws, (route_admins, admins_unknown), listing), me = run_together(workspace_and_lists, caller)
+    (ws, (answer, admins_unknown), listing), me = run_together(workspace_and_lists, caller)
     ws_id, people = int(ws["id"]), listing.people
+    route_admins = None if answer is None else {p.id for p in answer}
     if not any(p.id == me.id for p in people):
         raise RemoveUsersError(
             f"the tool cannot tell who you are: GET /v4/people/current says your id is {me.id}"
@@ -2773,8 +2811,16 @@ def read_workspace(client: AacClient) -> Workspace:
     admin_ids = {p.id for p in people if p.is_admin} | (route_admins or set())
     name = ws.get("name") or ws.get("displayName")
     name = str(name) if name else None
-    listed_by, route = listing.source, listing.route
-    return Workspace(ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route)
+    listed_by, route, host = listing.source, listing.route, report_host(client.base_url)
+    # Proof that the admins route lists suspended admins: one it lists shows as suspended, in its
+    # own answer or in the members' listing.
+    shown_suspended = {p.id for p in people if p.suspended} | {
+        p.id for p in answer or () if p.suspended
+    }
+    suspended_admins = (route_admins or set()) & shown_suspended
+    return Workspace(
+        ws_id, name, me, people, admin_ids, admins_unknown, listed_by, route, host, suspended_admins
+    )
 
 
 def list_admins(client: AacClient, workspace_id: int) -> list[Person]:
@@ -3816,6 +3862,7 @@ class Kept(Word):
     LOGIN_UNKNOWN = "last login unknown"
     NOT_IN_REPORT = "not suspended by the --from-report run"
     NOT_SUSPENDED = "not suspended"
+    SUSPENSION_CONFLICT = "signs of suspension disagree"
     SUSPENDED_RECENTLY = "suspended recently"
     SUSPENSION_UNKNOWN = "suspension time unknown"
 
@@ -3847,6 +3894,7 @@ class Selection:
     # When this tool suspended (or last reactivated) each person, by its reports (suspension_times)
     suspended_since: dict[int, "Since"] | None = None
     reports_read: list[str] = field(default_factory=list)  # the reports those times came from
+    reports_skipped: list[str] = field(default_factory=list)  # ... with rows of another host
 
 
 @dataclass
@@ -3860,6 +3908,8 @@ class Plan:
     groups: dict[int, list[str]] = field(default_factory=dict)
     # chosen, but the action is already done for them
     already: list[Person] = field(default_factory=list)
+    # given to an undo, but not seen suspended (undo_unseen): the person, and why
+    unseen: list[tuple[Person, str]] = field(default_factory=list)
 
     def kept_counts(self) -> dict[str, int]:
         counts = collections.Counter(reason for _, reason in self.kept)
@@ -3943,6 +3993,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 def _suspension_keeps(person: Person, selection: Selection) -> str | None:
     """Why --only-suspended (and --suspended-days) keeps this person, or None if they may go."""
+    if person.conflict:
+        return Kept.SUSPENSION_CONFLICT  # `state: active` beside a suspension: not confirmed
     if not person.suspended:
         return Kept.NOT_SUSPENDED
     if selection.suspended_days is None:
@@ -3976,7 +4028,23 @@ def suspension_since(person: Person, selection: Selection) -> Since:
         return ours  # a row of ours without a readable time: unknown, never the server's word
     if server is not None and server >= ours.when:
         return Since(server, "lastStateChange")  # suspended again since the row (by hand, say)
+    if not ours.after and changed_since(person, ours.when):
+        # The record changed after our row: it may have been reactivated and suspended again (in
+        # the AAC UI, where no row of ours says so). Only "after our row" is known: kept.
+        return ours._replace(after=True)
     return ours
+
+
+def changed_since(person: Person, when: dt.datetime) -> bool:
+    """Whether the record shows a change later than `when` (beyond a server clock a little ahead):
+    its updatedAt or lastStateChange. Neither is documented to move with a suspension, so a time
+    that stayed still proves nothing; one that moved is a sign the suspension may be newer."""
+    slack = dt.timedelta(seconds=SERVER_CLOCK_SLACK)
+    for value in (person.updated_at, person.state_change):
+        changed = parse_time(value) if value else None
+        if changed is not None and changed > when + slack:
+            return True
+    return False
 
 
 def server_suspension_time(person: Person) -> dt.datetime | None:
@@ -4109,6 +4177,10 @@ class SavedPlan:
     action: str = "remove"  # plans written before suspension existed are removal plans
     # made with --only-suspended/--suspended-days: planned people must still be suspended
     only_suspended: bool = False
+    # made with --suspended-days: applying it checks the days again, as the plan did, with the
+    # reports it read (and this run's)
+    suspended_days: int | None = None
+    reports_read: list[str] = field(default_factory=list)
     exclude_groups: list[str] = field(default_factory=list)  # its --exclude-group sources
 
 
@@ -4147,14 +4219,16 @@ def write_plan(
     groups: Sequence[GroupMembers],
     files: Sequence[EmailFile],
     action: Action,
-    only_suspended: bool,
+    selection: Selection,
 ) -> None:
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
         "created": utc_now(),
         "action": action.name,
-        "only_suspended": only_suspended,
+        "only_suspended": selection.only_suspended,
+        "suspended_days": selection.suspended_days,
+        "reports_read": [os.path.abspath(path) for path in selection.reports_read],
         "workspace": {"id": ws.id, "name": ws.name},
         "protections": {
             "emails": sorted({normalize_email(e) for e in protections.emails}),
@@ -4224,6 +4298,14 @@ def load_plan(path: str) -> SavedPlan:
             owners[email] = person.id
             remove.append(person)
         transfer_to = _plan_field(prot, "transfer_to", (str, type(None)), "protections.transfer_to")
+        only_suspended = "only_suspended" in doc and _plan_field(doc, "only_suspended", bool)
+        if only_suspended and "suspended_days" not in doc:
+            # An earlier version did not record --suspended-days: the days could not be checked.
+            raise ValueError(
+                "it chose suspended members but does not say whether --suspended-days did (an"
+                " earlier version wrote it); make a new plan"
+            )
+        days = _plan_field(doc, "suspended_days", (int, type(None))) if only_suspended else None
         return SavedPlan(
             path,
             _plan_field(workspace, "id", int, "workspace.id"),
@@ -4236,7 +4318,9 @@ def load_plan(path: str) -> SavedPlan:
             remove,
             doc.get("created") if isinstance(doc.get("created"), str) else None,
             _plan_action(doc.get("action", "remove")),
-            _plan_field(doc, "only_suspended", bool) if "only_suspended" in doc else False,
+            only_suspended,
+            days,
+            _plan_field(doc, "reports_read", list, items=str) if "reports_read" in doc else [],
             _saved_exclude_groups(doc),
         )
     except ValueError as exc:
@@ -4294,11 +4378,16 @@ def apply_saved_plan(
     ws: Workspace,
     extra_emails: list[str],
     extra_groups: dict[str, list[str]] | None = None,
+    selection: Selection | None = None,
 ) -> Plan:
     """The saved plan's people and nobody else, after checking that it still applies.
 
     Stops (SafetyStop) when the token's workspace is not the plan's, or when a planned person is
-    now protected or has another email; people who left meanwhile count as already gone.
+    now protected or has another email; people who left meanwhile count as already gone. A removal
+    planned among suspended members (`selection`: the plan's --only-suspended and --suspended-days,
+    with suspension times read now) stops when a planned person is kept by the same rule now: no
+    longer suspended, or suspended again since the review (less than N days ago, or at a time that
+    cannot be told).
     """
     if saved.workspace_id != ws.id:
         raise SafetyStop(
@@ -4331,8 +4420,12 @@ def apply_saved_plan(
             problems.append(
                 f"{person.email} (id {person.id}) is now protected ({why_kept[person.id]})"
             )
-        elif saved.only_suspended and not ACTIONS[saved.action].on_record and not person.suspended:
-            problems.append(f"{person.email} (id {person.id}) is no longer suspended")
+        elif (
+            saved.only_suspended
+            and not ACTIONS[saved.action].on_record
+            and (reason := _suspension_keeps(person, selection or Selection(only_suspended=True)))
+        ):
+            problems.append(f"{person.email} (id {person.id}) {_NOW_KEPT[reason]}")
         else:
             remove.append(person)
     if problems:
@@ -4345,6 +4438,14 @@ def apply_saved_plan(
         (p, Kept.NOT_IN_PLAN) for p in current.remove if p.id not in planned
     ]
     return Plan(remove, kept, current.unmatched, gone, groups=current.groups)
+
+
+# Why a planned person no longer fits a grace plan, by the keep reason the plan's rule gives now.
+_NOW_KEPT = {
+    Kept.NOT_SUSPENDED: "is no longer suspended",
+    Kept.SUSPENDED_RECENTLY: "is suspended recently now (reactivated and suspended again since?)",
+    Kept.SUSPENSION_UNKNOWN: "has a suspension whose time cannot be told now",
+}
 
 
 def find_member(people: Iterable[Person], email: str) -> Person | None:
@@ -4399,12 +4500,19 @@ class AuditReport:
     rows go to stderr as CSV lines and `broken` tells the run to start no new removal."""
 
     def __init__(
-        self, path: str, workspace_id: int, console: Console | None = None, action: str = "remove"
+        self,
+        path: str,
+        workspace_id: int,
+        console: Console | None = None,
+        action: str = "remove",
+        host: str = "",
+        named: bool = True,  # False: found by its default name, not given (rows_here)
     ) -> None:
         self.path = path
         self.workspace_id = workspace_id
         self.action = action
         self.noun = ACTIONS[action].noun if action in ACTIONS else "change"
+        self.host = host
         self.fields = list(REPORT_FIELDS)
         self.console = console or Console()
         self.lock = threading.Lock()
@@ -4417,7 +4525,7 @@ class AuditReport:
         self.syncing = False
         self.sync_cond = threading.Condition()  # taken before self.lock, never inside it
         try:
-            self.unsettled = _unsettled_attempts(path, workspace_id)
+            self.unsettled = _unsettled_attempts(path, workspace_id, host, named)
             # Owner-only: the report lists members' emails and names (umask may narrow it further).
             self.fd = os.open(
                 path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600
@@ -4439,6 +4547,9 @@ class AuditReport:
         except OSError as exc:
             self._close_fd()
             raise UsageError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+        except RemoveUsersError:
+            self._close_fd()
+            raise
 
     @property
     def broken(self) -> bool:
@@ -4555,7 +4666,7 @@ class AuditReport:
                 "action": outcome.action or self.action,
                 "time": utc_now(),
                 "workspace_id": self.workspace_id,
-                "person_id": outcome.person.id,
+                "person_id": outcome.person.id if outcome.person.id >= 0 else "",
                 "email": csv_safe(outcome.person.email),
                 "name": csv_safe(outcome.person.name),
                 "outcome": outcome.outcome,
@@ -4563,6 +4674,7 @@ class AuditReport:
                 "request_id": csv_safe(outcome.request_id),
                 "detail": csv_safe(redact(outcome.detail)),
                 "transferred_to": csv_safe(outcome.transferred_to),
+                "host": self.host,
             },
             self.fields,
         )
@@ -4607,30 +4719,42 @@ def _csv_line(row: Mapping[str, Any], fields: list[str]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+# Without these a row appended to a report could not be read back as whose and what it was.
+REPORT_KEY_FIELDS = ("time", "workspace_id", "person_id", "outcome")
+
+
 def _header_of(path: str) -> list[str]:
-    """The columns of an existing report: one begun by an earlier version keeps its own header."""
+    """The columns of an existing report, as its first line names them. Rows are appended by name
+    under that header, whatever it is: a report begun by an earlier version (no `action`) or edited
+    by hand (a `note` column inserted, columns moved) keeps its header, a column the tool does not
+    know is left empty, and every value lands under its own name, never in another's place. A first
+    line without the key columns is not a report of this tool: refused, never written into."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle), [])
-    return (
-        header
-        if header and set(header) <= set(REPORT_FIELDS) and "outcome" in header
-        else list(REPORT_FIELDS)
-    )
+    missing = [name for name in REPORT_KEY_FIELDS if name not in header]
+    if missing:
+        raise UsageError(
+            f"the report {path} is not a report of this tool: its first line names no"
+            f" {', '.join(missing)} column, so rows appended to it could not be read back. Give"
+            " --report a new file (or the report as this tool wrote it)"
+        )
+    return header
 
 
-def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person, str]]:
+def _unsettled_attempts(
+    path: str, workspace_id: int, host: str = "", named: bool = True
+) -> dict[int, tuple[Person, str]]:
     """People whose last row in an existing report is `attempting`: an earlier run stopped
-    mid-removal."""
+    mid-removal. Only rows of this workspace on this host: another tenant's rows are settled by a
+    run against that tenant, never against this listing."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             rows = list(csv.DictReader(handle))
     except FileNotFoundError:
         return {}
-    last: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        pid = row.get("person_id") or ""
-        if row.get("workspace_id") == str(workspace_id) and pid.isdigit():
-            last[int(pid)] = row
+    last: dict[int, Mapping[str, str]] = {}
+    for row in rows_here(rows, workspace_id, host, named)[0]:
+        last[int(row["person_id"])] = row
     return {
         pid: (
             Person(pid, _uncell(row.get("email")) or None, _uncell(row.get("name")) or ""),
@@ -4639,6 +4763,38 @@ def _unsettled_attempts(path: str, workspace_id: int) -> dict[int, tuple[Person,
         for pid, row in last.items()
         if row.get("outcome") == Outcome.ATTEMPTING
     }
+
+
+def report_host(base_url: str) -> str:
+    """The AAC host a report's rows belong to (`us1.alteryxcloud.com`; a port only when it is not
+    the scheme's own). Workspace and person ids are numbered per tenant: the same ids in a report
+    of another host are other people."""
+    parts = urllib.parse.urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    own_port = {"https": 443, "http": 80}.get(parts.scheme)
+    return host if parts.port in (None, own_port) else f"{host}:{parts.port}"
+
+
+def rows_here(
+    rows: Iterable[Mapping[str, str]], workspace_id: int, host: str, named: bool = True
+) -> tuple[list[Mapping[str, str]], set[str]]:
+    """The rows of this workspace on this host (each with a numeric person_id), in file order, and
+    the other hosts whose rows of the same workspace id were skipped. A row without a host (written
+    before the column existed) is taken as this host's only in a report the user `named`
+    (--report, --from-report): a default-named report found in a folder may be another tenant's."""
+    here: list[Mapping[str, str]] = []
+    elsewhere: set[str] = set()
+    for row in rows:
+        if row.get("workspace_id") != str(workspace_id):
+            continue
+        theirs = (row.get("host") or "").strip().lower()
+        if not theirs and host and not named:
+            elsewhere.add("a host its rows do not name")
+        elif theirs and host and theirs != host:
+            elsewhere.add(theirs)
+        elif (row.get("person_id") or "").isdigit():
+            here.append(row)
+    return here, elsewhere
 
 
 def _uncell(value: str | None) -> str:
@@ -4668,11 +4824,14 @@ def settle_attempts(report: AuditReport, ws: Workspace, console: Console) -> Non
             )
         elif action.took(members.get(pid)):
             took[action.done] += 1
+            # A suspension shows on the record whoever made it: this row's time bounds when it
+            # began (at the latest now), never that the stopped run's request did it.
+            whose = " (by that run or since: not told apart)" if action.on_record else ""
             report.correct(
                 Result(
                     person,
                     action.done,
-                    detail=f"{stopped}; the listing shows them {action.is_done}",
+                    detail=f"{stopped}; the listing shows them {action.is_done}{whose}",
                     action=name,
                 ),
                 counts=False,
@@ -4730,9 +4889,9 @@ def settle_earlier_reports(
     folder = os.path.dirname(own.path) or "."
     for path in earlier_default_reports(folder, ws.id, label, skip=own.path):
         try:
-            if not _unsettled_attempts(path, ws.id):
+            if not _unsettled_attempts(path, ws.id, ws.host, named=False):
                 continue
-            earlier = AuditReport(path, ws.id, console)
+            earlier = AuditReport(path, ws.id, console, host=ws.host, named=False)
         except (OSError, RemoveUsersError) as exc:
             console.warn(f"could not settle the earlier report {path}: {exc}")
             continue
@@ -4911,6 +5070,72 @@ def action_of(args: argparse.Namespace) -> Action:
     return given[0] if given else REMOVE
 
 
+def undo_unseen(config: "Config", plan: Plan, ws: Workspace) -> Plan:
+    """An undo's people it cannot see suspended, moved to `unseen`: never a quiet "not a member"
+    or "not suspended". Not listed at all (a listing may leave suspended members out), or, for the
+    people a report (or a saved plan) says were suspended by a run and not unsuspended since,
+    listed without a sign of suspension (reactivated by hand, or suspended in a way the records do
+    not show). Each gets an `unknown` row and the run ends with exit 3 (unseen_rows)."""
+    if not config.action.undoes:
+        return plan
+    listing = ws.listed_by
+    unlisted = f"not listed by {listing} (a listing may leave suspended members out)"
+    claimed = config.from_report is not None or config.saved_plan is not None
+    if claimed:
+        whose = "the report" if config.from_report is not None else "the plan"
+        plan.unseen = [
+            (
+                p,
+                (
+                    f"listed by {listing} with no sign of suspension, though {whose} shows them"
+                    " suspended by its run and not unsuspended since (reactivated by hand, or a"
+                    " suspension the records do not show)"
+                ),
+            )
+            for p in plan.already
+        ]
+        plan.already = []
+    known = report_people(config.from_report, ws) if config.from_report is not None else {}
+    for n, entry in enumerate(plan.not_members):
+        if entry.startswith("id ") and int(entry[3:]) in known:
+            person = known[int(entry[3:])]
+        else:
+            # An --only email nobody lists: no id is known, so its row has an empty person_id (a
+            # negative id keeps each apart in this run's outcomes).
+            person = Person(-(n + 1), entry, "")
+        plan.unseen.append((person, unlisted))
+    plan.unseen += [(person, unlisted) for person in plan.gone]
+    plan.not_members, plan.gone = [], []
+    return plan
+
+
+def report_people(report: "ReportRows", ws: Workspace) -> dict[int, Person]:
+    """Each person of this workspace and host in the report, as their last row names them."""
+    rows = rows_here(report.rows, ws.id, ws.host)[0]
+    return {
+        int(row["person_id"]): Person(
+            int(row["person_id"]), _uncell(row.get("email")) or None, _uncell(row.get("name"))
+        )
+        for row in rows
+    }
+
+
+def unseen_rows(report: "AuditReport", plan: Plan) -> list[str]:
+    """The `unknown` rows of an undo's unseen people, and what the run says of them at the end."""
+    for person, why in plan.unseen:
+        report.record(Result(person, Outcome.UNKNOWN, detail=f"not reactivated: {why}"))
+    if not plan.unseen:
+        return []
+    names = ", ".join(
+        f"{p.email or 'no email'}" + (f" (id {p.id})" if p.id >= 0 else "") for p, _ in plan.unseen
+    )
+    return [
+        f"the undo cannot see {people_count(len(plan.unseen))} it was given as suspended, so it"
+        f" could not reactivate them: {names}. The report says why (unknown); check them in the"
+        " AAC admin UI, and re-run the undo once the listing shows them"
+    ]
+
+
 def split_already(plan: Plan, action: Action) -> Plan:
     """Moves planned people the action has nothing to do for (already suspended, say) to
     `already`."""
@@ -5066,6 +5291,10 @@ class JsonSink(Sink):
                 person_json(p, reason=reason, **group_json(plan, p)) for p, reason in plan.kept
             ]
         doc["not_members"] = plan.not_members
+        doc["unseen"] = [
+            {"id": p.id if p.id >= 0 else None, "email": p.email, "why": why}
+            for p, why in plan.unseen
+        ]
         doc["unmatched"] = plan.unmatched
         if action.on_record or planned.selection.only_suspended:
             seen = signals_seen(ws.people)
@@ -5266,7 +5495,8 @@ def suspensions_dated(people: Iterable[Person], selection: Selection) -> dict[st
         if person.suspended:
             since = suspension_since(person, selection)
             by = "lastStateChange" if since.source == "lastStateChange" else "this tool's reports"
-            counts["unknown" if since.when is None else by] += 1
+            # "after" a reactivation or a change: when it began is not known, only a bound
+            counts["unknown" if since.when is None or since.after else by] += 1
     return dict(counts.most_common())
 
 
@@ -5284,9 +5514,16 @@ def signals_text(signals: Mapping[str, int]) -> str:
 
 def seen_suspended_text(people: Sequence[Person]) -> str:
     signals = signals_seen(people)
+    conflicts = collections.Counter(p.conflict for p in people if p.conflict)
+    disagree = (
+        "; not counted, as their signs disagree: "
+        + ", ".join(f"{n} with {signs}" for signs, n in conflicts.most_common())
+        if conflicts
+        else ""
+    )
     if not signals:
-        return f"none seen (the tool reads {SIGNALS_READ})"
-    return f"{sum(signals.values())}, {signals_text(signals)}"
+        return f"none seen (the tool reads {SIGNALS_READ}){disagree}"
+    return f"{sum(signals.values())}, {signals_text(signals)}{disagree}"
 
 
 def _last_login(person: Person) -> str:
@@ -5322,6 +5559,8 @@ def show_plan(
         read = len(selection.reports_read)
         parts = [f"{n} {'' if by == 'unknown' else 'from '}{by}" for by, n in dated.items()]
         console.result(f"Suspension times: {', '.join(parts) or 'none'} ({read} reports read)")
+        for skipped in selection.reports_skipped:
+            console.result(f"  rows of another host skipped (other people there): {skipped}")
     console.result(f"To {action.name}: {len(plan.remove)}")
     if plan.already:
         console.result(
@@ -5338,6 +5577,15 @@ def show_plan(
         )
         for entry in plan.not_members:
             console.result(f"  {entry}")
+    if plan.unseen:
+        console.result(f"Not seen suspended (the undo cannot reactivate them): {len(plan.unseen)}")
+        for line in aligned(
+            lambda: (
+                [str(p.id) if p.id >= 0 else "", shown(p.email or "(no email)"), why]
+                for p, why in plan.unseen
+            )
+        ):
+            console.result(f"  {line}")
     show_groups(plan, groups, console)
     # With --only, everyone else is "not on the --only list": a count, so the few who go stand out.
     folded = (
@@ -6181,6 +6429,7 @@ def summary_of(
     verified: Verification | None,
     verify_error: BaseException | None,
     signals: Signals,
+    unseen: Sequence[str] = (),
 ) -> Summary:
     """The run's end and its exit status: a signal first, then a stop, then a failed check."""
     problems = []
@@ -6193,6 +6442,7 @@ def summary_of(
         )
     if verdicts.halt:
         problems.append(verdicts.halt)
+    problems += unseen
     problems += verified.problems(planned.action) if verified is not None else []
     if verify_error is not None:
         problems.append(
@@ -6291,7 +6541,7 @@ def end_dry_run(
             planned.groups,
             config.email_files,
             planned.action,
-            planned.selection.only_suspended,
+            planned.selection,
         )
         console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
     for stop in stops:
@@ -6327,7 +6577,11 @@ def carry_out(
     # 6. Act. From here a signal only counts: it stops new requests, and every row is written.
     signals.counting = True
     report = AuditReport(
-        config.report or default_report_path(ws.id, config.label), ws.id, console, action.name
+        config.report or default_report_path(ws.id, config.label),
+        ws.id,
+        console,
+        action.name,
+        ws.host,
     )
     settle_attempts(report, ws, console)
     if not config.report:
@@ -6338,6 +6592,7 @@ def carry_out(
     for person in plan.already:
         detail = f"{action.label(action.already)} before the run; nothing sent"
         report.record(Result(person, action.already, detail=detail))
+    unseen = unseen_rows(report, plan)  # an undo's people it cannot see: unknown, and said
     actor = Actor(client, ws, report, console, planned.target, action)
     console.tell("started", planned, report.path, config.concurrency)
     actor.run(plan.remove, signals)
@@ -6355,7 +6610,7 @@ def carry_out(
             )
     report.close()
     # 8. Summarize, with the exit status the run earned.
-    summary = summary_of(planned, report, actor.verdicts, verified, verify_error, signals)
+    summary = summary_of(planned, report, actor.verdicts, verified, verify_error, signals, unseen)
     if signals.count and verified is None and config.verify:
         console.warn("the run was interrupted, so the report was not checked against the workspace")
     console.tell("summary", summary)
@@ -6456,6 +6711,8 @@ class Planned:
     saved_plan: SavedPlan | None
     near: list[tuple[str, str]]  # protected entries that match nobody but look like a member
     refused: str = ""  # why no plan can be trusted (a saved plan that no longer applies, ...)
+    # the planned people whose suspension in force this tool made (its report rows say so)
+    suspended_by_us: set[int] = field(default_factory=set)
     refused_status: ExitStatus = ExitStatus.USAGE
 
 
@@ -6479,6 +6736,15 @@ def plan_run(config: Config, ws: Workspace, groups: list[GroupMembers]) -> Plann
         planned.refused, planned.refused_status = str(exc), exc.exit_status
         return planned
     planned.plan = plan
+    if config.action.deletes_assets and any(p.suspended for p in plan.remove):
+        selection = planned.selection
+        times = selection.suspended_since
+        if times is None:
+            named = [config.report] if config.report else []
+            times = suspension_times(suspension_reports(config, ws), ws.id, ws.host, None, named)
+        planned.suspended_by_us = {
+            pid for pid, since in times.items() if since.when is not None and not since.after
+        }
     # a typo matters only where it would act on someone
     planned.near = near_misses(planned.plan.unmatched, planned.plan.remove)
     return planned
@@ -6492,18 +6758,25 @@ def _choose_plan(config: Config, planned: Planned) -> Plan:
                 f"the transfer target {target.email} is in the plan to be removed; nothing was"
                 " changed"
             )
+        saved = config.saved_plan
+        # The plan's grace rule, dated now as the plan was: kept in the Planned value, so that the
+        # plan shown says how the times were read.
+        selection = dated_selection(
+            config,
+            ws,
+            Selection(only_suspended=saved.only_suspended, suspended_days=saved.suspended_days),
+            saved.reports_read,
+        )
+        planned.selection = selection
         extra = config.protections
-        plan = apply_saved_plan(config.saved_plan, ws, extra.emails, planned.protections.groups)
-        return split_already(plan, config.action)
+        plan = apply_saved_plan(saved, ws, extra.emails, planned.protections.groups, selection)
+        return undo_unseen(config, split_already(plan, config.action), ws)
     if config.from_report:
         # The report's people, kept in the Planned value so that the check after the run selects
         # the same people.
         selection = dataclasses.replace(selection, only_ids=suspended_by(config.from_report, ws))
-    if selection.suspended_days is not None:
-        # Also kept: the check's selection dates suspensions the same way.
-        reports = suspension_reports(config, ws)
-        since = suspension_times(reports, ws.id)
-        selection = dataclasses.replace(selection, suspended_since=since, reports_read=reports)
+    # Also kept: the check's selection dates suspensions the same way.
+    selection = dated_selection(config, ws, selection)
     planned.selection = selection
     unknowable = (
         (
@@ -6533,7 +6806,7 @@ def _choose_plan(config: Config, planned: Planned) -> Plan:
             )
     if selection.only is not None:
         check_only_entries(selection.only, ws.people)
-    return choose(planned, ws.people, ws.admin_ids)
+    return undo_unseen(config, choose(planned, ws.people, ws.admin_ids), ws)
 
 
 def choose(planned: Planned, people: Sequence[Person], admin_ids: set[int]) -> Plan:
@@ -6614,6 +6887,40 @@ def _admins_unknown(config: Config, planned: Planned, terminal: Terminal) -> Sto
     )
 
 
+def _suspended_admins_unknown(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
+    """A removal of suspended members the admins route cannot vouch for. The route is asked with
+    includeStatus=new,suspended, but a route that ignores the parameter answers only its active
+    admins, and a record's isAdmin is reliable only on the caller's own: then a suspended admin
+    looks like any suspended member. Proof that the route lists suspended admins is one it lists
+    that shows as suspended. Without it, people this tool suspended are still safe to remove (that
+    run kept the admins it could see, unless it was given --include-admins); anyone else
+    suspended stops the run, as unknown admins do."""
+    ws = planned.ws
+    if (
+        not planned.action.deletes_assets
+        or planned.protections.include_admins
+        or config.allow_unknown_admins
+        or ws.admins_unknown is not None  # the gate for unknown admins has spoken
+        or ws.suspended_admins
+    ):
+        return None
+    unvouched = [
+        p for p in planned.plan.remove if p.suspended and p.id not in planned.suspended_by_us
+    ]
+    if not unvouched:
+        return None
+    are = "is" if len(unvouched) == 1 else "are"
+    return Stop(
+        f"{people_count(len(unvouched))} this run would remove {are} suspended, not by this"
+        " tool, but the admins route listed no suspended admin: nothing shows it lists suspended"
+        " admins at all (a server may ignore includeStatus=new,suspended), and isAdmin on person"
+        " records is reliable only on your own, so a suspended admin could be among them."
+        " Protect your admins with --exclude and give --allow-unknown-admins, or give"
+        " --include-admins",
+        ExitStatus.ERROR,
+    )
+
+
 def _transfer_target_missing(config: Config, planned: Planned, terminal: Terminal) -> Stop | None:
     wanted = planned.protections.transfer_to
     if not wanted or planned.target is not None:
@@ -6686,6 +6993,7 @@ GATES: list[tuple[str, Gate]] = [
     ("Admins must be known", _admins_unknown),
     ("The transfer target must be a member", _transfer_target_missing),
     ("The plan must be possible", _plan_refused),
+    ("Suspended admins must be known", _suspended_admins_unknown),
     ("An undo must see whom it undoes", _undo_sees_nobody),
     ("The cap", _over_the_cap),
     ("Someone to confirm", _nobody_to_confirm),
@@ -6699,20 +7007,34 @@ def safety_stops(config: Config, planned: Planned, terminal: Terminal) -> list[S
 
 
 def undo_sees_nobody(config: Config, planned: Planned) -> str:
-    """Why an undo has nobody to reactivate, naming whom it was given and what it looked for."""
-    plan, ws = planned.plan, planned.ws
-    given = len(plan.already) + len(plan.not_members) + len(plan.gone)
-    if config.from_report is not None:
-        whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
-    elif config.saved_plan is not None:
-        whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
-    elif planned.selection.only is not None or planned.selection.groups is not None:
-        whom = f"the {people_count(given)} it was given"
-    else:  # --only-suspended: nobody shows as suspended
+    """Why an undo has nobody to reactivate, naming whom it was given, what the listing showed of
+    them and what it looked for."""
+    plan, ws, selection = planned.plan, planned.ws, planned.selection
+    listed = {p.id for p in ws.people}
+    # Suspended, but kept from the undo by a protection (the caller, a protected email).
+    kept = [
+        (p, r) for p, r in plan.kept if p.suspended and r not in (Kept.NOT_ONLY, Kept.NOT_IN_REPORT)
+    ]
+    if selection.only_suspended and config.saved_plan is None and not config.from_report:
+        no_sign, not_listed = sum(not p.suspended for p in ws.people), 0
         given, whom = len(ws.people), f"the {people_count(len(ws.people))} listed"
-    seen = f"{given - len(plan.not_members) - len(plan.gone)} listed with no sign of suspension"
-    if plan.not_members or plan.gone:
-        seen += f", {len(plan.not_members) + len(plan.gone)} not listed"
+    else:
+        not_listed = len(plan.not_members) + len(plan.gone)
+        not_listed += sum(p.id not in listed for p, _ in plan.unseen)
+        no_sign = len(plan.already) + sum(p.id in listed for p, _ in plan.unseen)
+        given = no_sign + not_listed + len(kept)
+        if config.from_report is not None:
+            whom = f"the {people_count(given)} the report {config.from_report.path} shows suspended"
+        elif config.saved_plan is not None:
+            whom = f"the {people_count(given)} of the plan {config.saved_plan.path}"
+        else:
+            whom = f"the {people_count(given)} it was given"
+    seen = f"{no_sign} listed with no sign of suspension"
+    if not_listed:
+        seen += f", {not_listed} not listed"
+    if kept:
+        reasons = ", ".join(sorted({str(r) for _, r in kept}))
+        seen += f", {len(kept)} suspended but kept ({reasons})"
     return (
         f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
         f"may leave suspended members out). It looked for {SIGNALS_READ}"
@@ -6748,26 +7070,54 @@ def read_report_rows(path: str) -> ReportRows:
 def suspended_by(report: ReportRows, ws: Workspace) -> set[int]:
     """The people of this workspace the report's run(s) suspended, or may have: a `suspended` row,
     or an `attempting` row of a suspension (a run killed with its request in flight), not followed
-    by a later `unsuspended` row. Rows of later runs (`already-suspended` from a re-run, an undo's
-    `not-attempted` or `failed`) do not erase it; those suspended before any run never had one."""
+    by a later `unsuspended` row that still stands. Rows of later runs (`already-suspended` from a
+    re-run, an undo's `not-attempted`) do not erase it; an undo's `failed`, `unknown` or
+    `attempting` row after its `unsuspended` one (the check found them still suspended, or could
+    not see them) brings them back, so the same undo can be re-run to finish. Those suspended
+    before any run never had a row."""
     ours: dict[int, bool] = {}
-    for row in report.rows:
-        if row.get("workspace_id") != str(ws.id) or not (row.get("person_id") or "").isdigit():
-            continue
-        pid, outcome = int(row["person_id"]), row.get("outcome") or ""
+    rows, elsewhere = rows_here(report.rows, ws.id, ws.host)
+    unsure = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.ATTEMPTING)
+    for row in rows:
+        pid, outcome, action = int(row["person_id"]), row.get("outcome") or "", row.get("action")
         if outcome == Outcome.SUSPENDED or (
-            outcome == Outcome.ATTEMPTING and row.get("action") == SUSPEND.name
+            outcome == Outcome.ATTEMPTING and action == SUSPEND.name
         ):
             ours[pid] = True
         elif outcome == Outcome.UNSUSPENDED:
             ours[pid] = False
+        elif pid in ours and action == UNSUSPEND.name and outcome in unsure:
+            ours[pid] = True  # the undo of a suspension of ours is not known to have taken
     ids = {pid for pid, suspended in ours.items() if suspended}
     if not ids:
+        # Another tenant's ids are other people here: its rows are never undone on this host.
+        other = f" (its rows of another host, {', '.join(sorted(elsewhere))}, were skipped)"
         raise UsageError(
             f"the report {report.path} shows nobody suspended in workspace {workspace_label(ws)}"
-            " who was not unsuspended since; nothing to undo"
+            f" on {ws.host} who was not unsuspended since{other if elsewhere else ''}; nothing to"
+            " undo"
         )
     return ids
+
+
+def dated_selection(
+    config: Config, ws: Workspace, selection: Selection, also: Sequence[str] = ()
+) -> Selection:
+    """The selection with suspension times from this tool's reports, where --suspended-days needs
+    them: this run's reports (suspension_reports) and `also` (a saved plan's), each read once."""
+    if selection.suspended_days is None:
+        return selection
+    reports, skipped = suspension_reports(config, ws), []
+    reports += [path for path in also if os.path.isfile(path) and not _among(path, reports)]
+    named = [path for path in (config.report, *also) if path]  # the user's, or the plan's
+    since = suspension_times(reports, ws.id, ws.host, skipped, named)
+    return dataclasses.replace(
+        selection, suspended_since=since, reports_read=reports, reports_skipped=skipped
+    )
+
+
+def _among(path: str, paths: Sequence[str]) -> bool:
+    return any(os.path.abspath(path) == os.path.abspath(other) for other in paths)
 
 
 def suspension_reports(config: Config, ws: Workspace) -> list[str]:
@@ -6777,38 +7127,91 @@ def suspension_reports(config: Config, ws: Workspace) -> list[str]:
     own = config.report or default_report_path(ws.id, config.label)
     folder = os.path.dirname(own) or "."
     mine = [own] if os.path.isfile(own) else []  # a default name too: runs in one second share it
-    return mine + earlier_default_reports(folder, ws.id, config.label, skip=own)
+    found = mine + earlier_default_reports(folder, ws.id, config.label, skip=own)
+    if os.path.abspath(folder) != os.path.abspath("."):
+        # An undo run here without --report left its `unsuspended` rows in this folder: a
+        # reactivation they record must end the date of the suspension before it.
+        found += earlier_default_reports(".", ws.id, config.label, skip=own)
+    return found
 
 
-def suspension_times(paths: Sequence[str], workspace_id: int) -> dict[int, Since]:
-    """When this tool last suspended each person of this workspace, by its report rows: the latest
-    `suspended` row (or a suspension's `attempting` or `unknown` row: it may have acted then),
-    unless an `unsuspended` row (or an undo's that may have acted) comes later, which says only
-    that the suspension now in force began after it. A time that cannot be read is unknown."""
-    latest: dict[int, tuple[tuple[bool, dt.datetime, int], Since]] = {}
+def suspension_times(
+    paths: Sequence[str],
+    workspace_id: int,
+    host: str = "",
+    skipped: list[str] | None = None,
+    named: Sequence[str] | None = None,
+) -> dict[int, Since]:
+    """When the suspension in force began, by this tool's rows (suspension_in_force), for each
+    person of this workspace on this host: their rows of all these reports, in order of time.
+    Rows of another host are another tenant's people: skipped, and their report named in
+    `skipped`; so are rows without a host, except in the reports the user `named`."""
+    rows: dict[int, list[tuple[tuple[bool, dt.datetime, int], str, Mapping[str, str]]]] = {}
     order = itertools.count()  # rows of one time: the later row is the later event
     for path in paths:
         try:
-            rows = read_report_rows(path).rows
+            read = read_report_rows(path).rows
         except UsageError:
             continue  # not a report of this tool, or unreadable: it dates nothing
-        for row in rows:
-            pid, outcome, action = row.get("person_id") or "", row.get("outcome"), row.get("action")
-            if row.get("workspace_id") != str(workspace_id) or not pid.isdigit():
-                continue
-            # the request may have acted at this time
-            maybe = outcome in (Outcome.ATTEMPTING, Outcome.UNKNOWN)
-            if outcome == Outcome.SUSPENDED or (maybe and action == SUSPEND.name):
-                undone = False
-            elif outcome == Outcome.UNSUSPENDED or (maybe and action == UNSUSPEND.name):
-                undone = True
-            else:
-                continue
+        given = named is None or _among(path, named)
+        here, elsewhere = rows_here(read, workspace_id, host, given)
+        if elsewhere and skipped is not None:
+            skipped.append(f"{path} (of {', '.join(sorted(elsewhere))})")
+        for row in here:
             when = parse_time(row.get("time") or "")
             key = (when is None, when or EPOCH, next(order))  # an unreadable time is the latest
-            if int(pid) not in latest or key > latest[int(pid)][0]:
-                latest[int(pid)] = (key, Since(when, path, after=undone))
-    return {pid: since for pid, (_, since) in latest.items()}
+            rows.setdefault(int(row["person_id"]), []).append((key, path, row))
+    times = {pid: suspension_in_force(sorted(found)) for pid, found in rows.items()}
+    return {pid: since for pid, since in times.items() if since is not None}
+
+
+# What a row says about the suspension in force after it (suspension_in_force), by its action and
+# outcome.
+_DATES = {("suspend", Outcome.SUSPENDED)}  # this tool's run suspended them then
+_KEEPS = {  # nothing changed for the suspension: the time before it stands
+    ("suspend", Outcome.ALREADY_SUSPENDED),  # suspended before that run: not by it, nor ended
+    ("unsuspend", Outcome.NOT_ATTEMPTED),  # nothing was sent
+    ("remove", Outcome.FAILED),
+    ("remove", Outcome.TRANSFER_FAILED),
+    ("remove", Outcome.NOT_ATTEMPTED),
+    ("remove", Outcome.TRANSFERRED),
+}
+_UNKNOWN = {  # the suspension may or may not have taken then: when it began cannot be told
+    ("suspend", Outcome.ATTEMPTING),  # the run was killed: its request may never have left
+    ("suspend", Outcome.UNKNOWN),  # acknowledged, then not seen, or an answer lost
+}
+# A row of a report begun before the action column: its outcome says which, or it is a removal's.
+_ACTION_OF = {
+    Outcome.SUSPENDED: "suspend",
+    Outcome.ALREADY_SUSPENDED: "suspend",
+    Outcome.UNSUSPENDED: "unsuspend",
+    Outcome.NOT_SUSPENDED: "unsuspend",
+}
+# Every other row (an unsuspension of any outcome but not-attempted, a suspension that failed or
+# was never sent, a removal that may have happened) says that, from its time on, the suspension in
+# force is not one this tool can date: it began after that row.
+
+
+def suspension_in_force(rows: Sequence[tuple[Any, str, Mapping[str, str]]]) -> Since | None:
+    """When the suspension in force now began, by one person's rows in order of time: the time of
+    a `suspended` row of this tool's run, only while every later row leaves it in force. A later
+    `failed`, `unknown` or `not-attempted` row of a suspension, an `attempting` row never
+    followed, an undo's row or a removal make that date void: unknown, or only "after" that row.
+    None when no row tells anything (the server's field is all there is)."""
+    since: Since | None = None
+    for _, path, row in rows:
+        outcome = row.get("outcome") or ""
+        action = row.get("action") or _ACTION_OF.get(outcome, REMOVE.name)
+        if (action, outcome) in _KEEPS:
+            continue
+        when = parse_time(row.get("time") or "")
+        if (action, outcome) in _DATES:
+            since = Since(when, path)
+        elif (action, outcome) in _UNKNOWN:
+            since = Since(None, path)
+        elif action in ACTIONS:
+            since = Since(when, path, after=True)
+    return since
 
 
 def ask_near_misses(terminal: Terminal, near: list[tuple[str, str]], action: Action) -> bool:
@@ -9740,6 +10143,7 @@ def resolve_config(
     protections = Protections(emails=emails, include_admins=include_admins, transfer_to=transfer_to)
     unprotected = check_something_protected(args, protections, action)
     only_suspended = args.only_suspended or args.suspended_days is not None
+    report = undo_report(args, action, console)
     selection = Selection(
         only,
         args.inactive_days,
@@ -9755,7 +10159,7 @@ def resolve_config(
         yes=args.yes,
         concurrency=args.concurrency,
         timeout=args.timeout,
-        report=args.report,
+        report=report,
         max_remove=args.max_remove,
         plan_out=args.plan_out,
         saved_plan=saved_plan,
@@ -9773,6 +10177,22 @@ def resolve_config(
     )
 
 
+def undo_report(args: argparse.Namespace, action: Action, console: Console) -> str | None:
+    """The report a run appends to. An undo's rows say who was reactivated, which a later grace
+    removal must read: `--from-report` without `--report` appends to the report it undoes, and
+    another undo without `--report` is warned that its rows go to a file of their own."""
+    if args.report or not action.undoes or args.dry_run:
+        return args.report
+    if args.from_report:
+        return args.from_report
+    console.warn(
+        "--unsuspend without --report writes its rows to a new default-named report in this"
+        " folder; a later --suspended-days run reads them only from this folder or its own"
+        " --report's. Give the term's report with --report so that it knows who was reactivated"
+    )
+    return None
+
+
 def check_action_flags(args: argparse.Namespace, action: Action) -> None:
     """Flags that make no sense with the chosen action are refused before any request."""
     # argparse catches it on the command line, not from a config file
@@ -9783,6 +10203,14 @@ def check_action_flags(args: argparse.Namespace, action: Action) -> None:
         raise UsageError(
             f"--transfer-to moves assets before a removal; {action.flag} keeps every asset, so"
             " leave it out"
+        )
+    if getattr(args, "no_verify", False) and action.on_record:
+        # A suspension shows only on the records, and a bulk route may answer 200 and change
+        # nobody: without the check, `suspended` rows would date suspensions that never happened.
+        raise UsageError(
+            f"--no-verify would leave the {action.noun} unchecked: it shows only on the records,"
+            " and a server may answer 200 and change nobody, so the listing after the run is its"
+            " only proof. Leave --no-verify out"
         )
     if args.from_report and not action.undoes:
         raise UsageError("--from-report chooses whom --unsuspend reactivates: add --unsuspend")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import os
 import pty
@@ -194,3 +195,27 @@ def on_terminal(
             break
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+
+
+def age_rows(report: str | os.PathLike[str], email: str, days: float, fake: FakeAAC | None = None) -> None:
+    """Time passes: this person's report rows move `days` into the past, and, given the fake, what
+    the server recorded of their changes (updatedAt, a moving lastStateChange) with them."""
+    if fake is not None:
+        fake.time_passes(fake.id_of(email), days)
+    when = (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = report_rows(report)
+    for row in rows:
+        if row["email"] == email:
+            row["time"] = when
+    with open(report, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def suspended_by_hand(fake: FakeAAC, email: str, days: float) -> None:
+    """Suspended in the AAC UI `days` ago, on a server whose updatedAt does not move with it: only
+    this tool's report rows could tell."""
+    pid = fake.id_of(email)
+    fake.set_suspended(pid, days_ago=days)
+    fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]

@@ -342,6 +342,10 @@ class FakeAAC:
         """A record as the server sends it: isAdmin only on the caller's own, logins maybe epoch, a
         suspension as SUSPENDED_AS says, and a status field only where it was asked for."""
         shown = {key: value for key, value in record.items() if not key.startswith("_")}
+        if self.suspended_as != "state":
+            # A server that shows suspension another way sends no `state`: `state: active` beside
+            # a suspension would contradict it (the spec: active members can use the workspace).
+            shown.pop("state", None)
         if record.get("_suspended"):
             if self.suspended_as == "isDisabled":
                 shown["isDisabled"] = True
@@ -407,6 +411,17 @@ class FakeAAC:
         if self.state_change_moves:
             person["lastStateChange"] = _iso(when)
         self._changes += 1
+
+    def time_passes(self, pid: int, days: float) -> None:
+        """Moves what the server recorded of this member's changes (updatedAt, and lastStateChange
+        where it moves) `days` into the past: with a report's rows aged alike, the suspension
+        happened that long ago."""
+        with self.lock:
+            person = self.people[pid]
+            keys = ("updatedAt", "lastStateChange") if self.state_change_moves else ("updatedAt",)
+            for key in keys:
+                when = _dt.datetime.fromisoformat(person[key].replace("Z", "+00:00")).timestamp()
+                person[key] = _iso(when - days * 86400)
 
     def suspended_emails(self) -> set[str]:
         with self.lock:
@@ -929,7 +944,11 @@ def _standalone() -> None:
                         "give each fake its own to rehearse many workspaces from one config file")
     parser.add_argument("--workspace-name", default="Fall 2026 Data Science", help="the workspace's name, which a "
                         "real run asks you to type (default 'Fall 2026 Data Science')")
-    parser.add_argument("--suspended", type=int, default=0, help="how many students start suspended (default 0)")
+    parser.add_argument(
+        "--suspended", type=int, default=0,
+        help="how many students start suspended (default 0); with any, co-admin 2 is suspended too,"
+        " so that the admins route shows a suspended admin (the proof the tool looks for)",
+    )
     parser.add_argument("--suspended-days-ago", type=float, default=40.0, help="how long ago they were suspended (default 40 days)")
     # Suspension as the spec (v2025.23.2) allows: by default the least cooperative reading, in
     # which no listing the tool can ask shows a suspended member; each switch is a friendlier one.
@@ -965,6 +984,8 @@ def _standalone() -> None:
                    single_unsuspend=args.single_unsuspend)
     for n in range(min(args.suspended, args.people)):
         fake.set_suspended(fake.id_of(f"student{n + 1:05d}@{args.domain}"), days_ago=args.suspended_days_ago)
+    if args.suspended:
+        fake.set_suspended(fake.id_of(f"coadmin2@{args.domain}"), days_ago=args.suspended_days_ago)
     if args.faults:
         share = args.faults / 3
         for where in ({"method": "DELETE"}, {"method": "GET", "path": r"^/v4/people$"}):

@@ -118,7 +118,7 @@ def test_grace_removal_removes_only_those_suspended_long_enough(run, make_fake):
     fake.set_suspended(fake.id_of(student(3)), days_ago=5)
     fake.set_suspended(fake.id_of(student(4)), days_ago=90)
     fake.people[fake.id_of(student(4))].pop("lastStateChange")
-    result = run(fake, "--yes", "--only-suspended", "--suspended-days", "30")
+    result = run(fake, "--allow-unknown-admins", "--yes", "--only-suspended", "--suspended-days", "30")
     assert result.code == ExitStatus.OK, result.err
     assert sorted(fake.emails()) == ["admin@example.edu", "coadmin1@example.edu"] + [student(n) for n in (3, 4, 5, 6)]
     assert "suspended recently: 1" in result.out and "suspension time unknown: 1" in result.out
@@ -134,7 +134,7 @@ def test_a_suspension_time_at_or_before_the_epoch_is_unknown_and_kept(run, make_
         fake.set_suspended(fake.id_of(student(n)), days_ago=1)
         fake.people[fake.id_of(student(n))]["lastStateChange"] = when
     fake.set_suspended(fake.id_of(student(4)), days_ago=40)
-    result = run(fake, "--yes", "--no-protected-emails", "--suspended-days", "30")
+    result = run(fake, "--allow-unknown-admins", "--yes", "--no-protected-emails", "--suspended-days", "30")
     assert result.code == ExitStatus.OK, result.err
     assert student(4) not in fake.emails() and {student(2), student(3)} <= fake.emails()
     assert "suspension time unknown: 2" in result.out
@@ -145,7 +145,7 @@ def test_suspended_days_implies_only_suspended_and_combines_with_only(run, make_
     fake = make_fake(people=4)
     for n in (1, 2):
         fake.set_suspended(fake.id_of(student(n)), days_ago=60)
-    result = run(fake, "--yes", "--suspended-days", "30", "--only", f"{student(2)},{student(3)}")
+    result = run(fake, "--allow-unknown-admins", "--yes", "--suspended-days", "30", "--only", f"{student(2)},{student(3)}")
     assert result.code == ExitStatus.OK, result.err
     assert student(2) not in fake.emails()
     assert {student(1), student(3), student(4)} <= fake.emails()
@@ -157,7 +157,7 @@ def test_a_suspended_admin_is_still_an_admin(run, make_fake):
     fake.set_suspended(coadmin, days_ago=60)
     fake.people[coadmin]["isAdmin"] = False  # the record's flag is unreliable; only /admins tells
     fake.set_suspended(fake.id_of(student(1)), days_ago=60)
-    result = run(fake, "--yes", "--only-suspended")
+    result = run(fake, "--allow-unknown-admins", "--yes", "--only-suspended")
     assert result.code == ExitStatus.OK, result.err
     assert "coadmin1@example.edu" in fake.emails() and student(1) not in fake.emails()
 
@@ -186,7 +186,7 @@ def test_a_listing_that_refuses_include_status_is_walked_without_it_and_warned_a
 def test_a_plain_removal_sees_suspended_members_too(run, make_fake):
     fake = make_fake(people=3)  # by default the fake hides suspended members unless asked
     fake.set_suspended(fake.id_of(student(2)), days_ago=1)
-    result = run(fake, "--yes", "--no-protected-emails")
+    result = run(fake, "--allow-unknown-admins", "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.OK, result.err
     assert sorted(fake.emails()) == ["admin@example.edu", "coadmin1@example.edu"]
 
@@ -216,7 +216,7 @@ def test_a_saved_grace_plan_stops_when_a_planned_person_was_reactivated(run, mak
     made = run(fake, "--exclude", student(1), "--suspended-days", "30", "--dry-run", "--plan-out", str(plan))
     assert made.code == ExitStatus.OK, made.err
     fake.set_suspended(fake.id_of(student(2)), False)  # reactivated after the review
-    applied = run(fake, "--plan", str(plan), "--yes")
+    applied = run(fake, "--allow-unknown-admins", "--plan", str(plan), "--yes")
     assert applied.code == ExitStatus.SAFETY_STOP
     assert f"{student(2)} (id {fake.id_of(student(2))}) is no longer suspended" in applied.err
     assert {student(2), student(3)} <= fake.emails() and fake.writes() == []
@@ -228,6 +228,6 @@ def test_a_saved_grace_plan_whose_people_are_still_suspended_applies(run, make_f
         fake.set_suspended(fake.id_of(student(n)), days_ago=40)
     plan = tmp_path / "grace.json"
     assert run(fake, "--exclude", student(1), "--only-suspended", "--dry-run", "--plan-out", str(plan)).code == ExitStatus.OK
-    applied = run(fake, "--plan", str(plan), "--yes")
+    applied = run(fake, "--allow-unknown-admins", "--plan", str(plan), "--yes")
     assert applied.code == ExitStatus.OK, applied.err
     assert not {student(2), student(3)} & fake.emails() and student(4) in fake.emails()

@@ -10,12 +10,12 @@ from remove_users import REPORT_FIELDS, ExitStatus
 OLD_HEADER = "time,workspace_id,person_id,email,name,outcome,http_status,request_id,detail,transferred_to"
 
 
-def test_a_new_report_ends_with_the_action_column(run, make_fake, tmp_path):
+def test_a_new_report_ends_with_the_action_and_host_columns(run, make_fake, tmp_path):
     fake = make_fake(people=2)
     report = tmp_path / "r.csv"
     assert run(fake, "--yes", "--no-protected-emails", "--report", str(report)).code == ExitStatus.OK
     header = report.read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header == OLD_HEADER + ",action" and REPORT_FIELDS[-1] == "action"
+    assert header == OLD_HEADER + ",action,host" and REPORT_FIELDS[-2:] == ["action", "host"]
     assert {r["action"] for r in report_rows(report)} == {"remove"}
 
 

@@ -114,7 +114,9 @@ def test_the_sandbox_rehearses_a_grace_removal_under_its_suspension_switches(
 ):
     suspended = ("--suspended", "4", "--suspended-days-ago", "40")
     variables = sandbox("--people", "6", *suspended, *switches)
-    result = tool(variables, "--suspended-days", "30", "--yes", "--json", cwd=tmp_path)
+    result = tool(
+        variables, "--suspended-days", "30", "--allow-unknown-admins", "--yes", "--json", cwd=tmp_path
+    )
     assert result.returncode == ExitStatus.OK, result.stderr
     assert json.loads(result.stdout)["counts"].get("removed", 0) == gone
     assert ("no member shows as suspended" in result.stderr) is (gone == 0)

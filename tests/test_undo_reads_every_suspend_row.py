@@ -82,3 +82,20 @@ def test_an_interrupted_undo_appending_to_the_same_report_can_be_finished(run, m
     assert again.code == ExitStatus.OK, again.err
     assert fake.suspended_emails() == set()
     assert {r["email"]: r["outcome"] for r in read_report(report)} == {student(2): "unsuspended", student(3): "unsuspended", student(4): "unsuspended"}
+
+
+def test_an_undo_the_server_acknowledged_but_did_not_do_can_be_run_again(run, make_fake):
+    fake = make_fake(people=2)
+    assert run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv").code == 0
+    real = fake._bulk_suspend
+    fake._bulk_suspend = lambda suspend, body: (200, {}, b"")  # answers 200 and reactivates nobody
+    undo = ("--unsuspend", "--yes", "--from-report", "r.csv", "--report", "r.csv")
+    first = run(fake, *undo)
+    assert first.code == ExitStatus.SOME_FAILED
+    assert {r["outcome"] for r in read_report("r.csv")} == {"failed"}
+    fake._bulk_suspend = real
+    again = run(fake, *undo)
+    assert again.code == ExitStatus.OK, again.err
+    assert fake.suspended_emails() == set()
+    assert "Summary: unsuspended 2," in again.out
+    assert {r["outcome"] for r in read_report("r.csv")} == {"unsuspended"}

@@ -219,3 +219,18 @@ def suspended_by_hand(fake: FakeAAC, email: str, days: float) -> None:
     pid = fake.id_of(email)
     fake.set_suspended(pid, days_ago=days)
     fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
+
+
+# -- saved plans ------------------------------------------------------------------------------------
+
+
+def plan_file(run: Runner, fake: FakeAAC, tmp_path: Path, *args: str, name: str = "plan.json", **options) -> Path:
+    """The plan a dry run with these arguments saves (`--dry-run --plan-out tmp_path/name`), as a
+    reviewer would be handed it. The dry run must succeed and send no write request; `options`
+    (env=...) go to `run`."""
+    path = tmp_path / name
+    writes = len(fake.writes())
+    result = run(fake, "--dry-run", "--plan-out", str(path), *args, **options)
+    assert result.code == remove_users.ExitStatus.OK, result.err
+    assert fake.writes()[writes:] == []
+    return path

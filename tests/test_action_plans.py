@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from conftest import plan_file
 from remove_users import ExitStatus
-
-
-def plan_file(run, fake, tmp_path: Path, *args: str) -> Path:
-    path = tmp_path / "plan.json"
-    result = run(fake, "--dry-run", "--plan-out", str(path), *args)
-    assert result.code == ExitStatus.OK, result.err
-    return path
 
 
 def test_a_suspend_plan_says_so(run, fake, tmp_path):

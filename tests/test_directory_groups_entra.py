@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, clean_env
+from conftest import ROOT, clean_env, plan_file
 from fake_graph import CLIENT_SECRET, FakeGraph
 
 LEAVERS = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -226,9 +226,8 @@ def test_bad_group_input_is_refused_before_any_request(run, fake, graph, args, e
 
 
 def test_applying_a_plan_reads_its_exclude_groups_again(run, fake, graph, tmp_path: Path):
-    plan = tmp_path / "plan.json"
     args = ("--exclude", "admin@example.edu", "--only-group", f"entra:{LEAVERS}", "--exclude-group", f"entra:{STAFF}")
-    assert run(fake, "--dry-run", *args, "--plan-out", str(plan), env=graph.env()).code == 0
+    plan = plan_file(run, fake, tmp_path, *args, env=graph.env())
     graph.groups[STAFF].append("u2")  # joins the staff after the review
     before = fake.emails()
     result = run(fake, "--yes", "--plan", str(plan), env=graph.env())

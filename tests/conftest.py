@@ -221,6 +221,14 @@ def suspended_by_hand(fake: FakeAAC, email: str, days: float) -> None:
     fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
 
 
+# -- the fake's people ------------------------------------------------------------------------------
+
+
+def student(n: int) -> str:
+    """The email of the fake's nth student: FakeAAC(people=N) lists student00001@example.edu to
+    student{N:05d}@example.edu (after its admin and co-admins)."""
+    return f"student{n:05d}@example.edu"
+
 # -- saved plans ------------------------------------------------------------------------------------
 
 

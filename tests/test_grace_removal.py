@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import SEEING, only_report, plan_file, read_report
+from conftest import SEEING, only_report, plan_file, read_report, student
 from remove_users import (
     Kept,
     ExitStatus,
@@ -105,10 +105,6 @@ def test_protections_win_over_a_long_suspension():
 
 
 # -- against the fake server ------------------------------------------------------------------------
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def test_grace_removal_removes_only_those_suspended_long_enough(run, make_fake):

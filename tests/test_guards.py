@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import only_report, plan_file
+from conftest import only_report, plan_file, student
 from remove_users import ExitStatus
 
 TARGET = "coadmin1@example.edu"
@@ -19,7 +19,7 @@ WS_NAME = "Fall 2026 Data Science"
 def test_assets_are_transferred_before_each_removal(run, make_fake):
     fake = make_fake(people=4)
     target = fake.id_of(TARGET)
-    leavers = [fake.id_of(f"student{n:05d}@example.edu") for n in range(1, 5)]
+    leavers = [fake.id_of(student(n)) for n in range(1, 5)]
     result = run(fake, "--yes", "--no-protected-emails", "--transfer-to", TARGET.upper(), "--include-admins")
     assert result.code == ExitStatus.OK, result.err
     assert sorted(fake.emails()) == ["admin@example.edu", TARGET]  # the target is protected
@@ -179,7 +179,7 @@ def test_people_who_left_since_the_plan_count_as_already_gone(run, fake, tmp_pat
 
 def test_rerunning_a_plan_after_a_partial_run_finishes_the_job(run, fake, tmp_path):
     path = plan_file(run, fake, tmp_path)
-    flaky = [fake.id_of(f"student0000{n}@example.edu") for n in (5, 6)]
+    flaky = [fake.id_of(student(n)) for n in (5, 6)]
     for pid in flaky:
         fake.add_fault(method="DELETE", person_id=pid, status=503, times=5)
     report = tmp_path / "audit.csv"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import student
 from remove_users import ExitStatus
 
 # The columns of Entra's Users > All users > Download users, in its order (Microsoft's docs).
@@ -95,7 +96,7 @@ def test_an_only_file_row_that_cannot_be_read_selects_nobody_with_a_warning(run,
 
 def test_many_such_rows_are_counted_and_the_first_named(run, fake, tmp_path):
     rows = [entra_row("student00009@example.edu", "A B", "student00009@example.edu")]
-    rows += [entra_row(f"student{n:05d}@example.edu", f"Student N{n}", "") for n in range(1, 8)]
+    rows += [entra_row(student(n), f"Student N{n}", "") for n in range(1, 8)]
     path = tmp_path / "entra-users.csv"
     path.write_text(ENTRA + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = run(fake, "--exclude-file", str(path), "--dry-run")

@@ -7,12 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SEEING, age_rows, plan_file
+from conftest import SEEING, age_rows, plan_file, student
 from remove_users import ExitStatus
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def test_a_suspension_renewed_after_the_review_stops_the_plan(run, make_fake):

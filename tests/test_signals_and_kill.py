@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_report, report_rows
+from conftest import read_report, report_rows, student
 from remove_users import ExitStatus
 from test_subprocess import start  # a token file given as a flag wins over its AAC_ACCESS_TOKEN
 
@@ -31,7 +31,7 @@ def signal_on_delete(fake, nth: int, *signums: int, gap: float = 0.0) -> list:
 
 
 def server_removed(fake, planned: int) -> set[str]:
-    return {f"student{n:05d}@example.edu" for n in range(1, planned + 1)} - fake.emails()
+    return {student(n) for n in range(1, planned + 1)} - fake.emails()
 
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
@@ -131,7 +131,7 @@ def test_kill_9_mid_run_leaves_a_row_for_everyone_the_server_removed(make_fake, 
     assert {r["email"] for r in settled if r["outcome"] == "removed"} == attempting & removed
     assert {r["email"] for r in settled if r["outcome"] == "failed"} == attempting - removed
     assert f"Settled {len(attempting)} `attempting` rows" in err
-    assert server_removed(fake, 30) == {f"student{n:05d}@example.edu" for n in range(1, 31)}
+    assert server_removed(fake, 30) == {student(n) for n in range(1, 31)}
     assert {r["outcome"] for r in read_report(report)} == {"removed"}
 
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import SCRIPT, clean_env, read_report, run_on_terminal
+from conftest import SCRIPT, clean_env, read_report, run_on_terminal, student
 from remove_users import ExitStatus
 
 def start(fake, *args: str, token: str | None = None) -> subprocess.Popen:
@@ -54,7 +54,7 @@ def test_ctrl_c_finishes_in_flight_and_records_the_rest(make_fake, tmp_path: Pat
     rows = read_report(report)
     assert len(rows) == 40  # every planned person is on record
     removed = {r["email"] for r in rows if r["outcome"] == "removed"}
-    gone_from_server = {f"student{n:05d}@example.edu" for n in range(1, 41)} - fake.emails()
+    gone_from_server = {student(n) for n in range(1, 41)} - fake.emails()
     assert removed == gone_from_server  # in-flight removals finished and were recorded
     assert 5 <= len(removed) <= 8
     assert {r["outcome"] for r in rows} == {"removed", "not-attempted"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import json
 import os
 import pty
 import select
@@ -242,3 +243,20 @@ def plan_file(run: Runner, fake: FakeAAC, tmp_path: Path, *args: str, name: str 
     assert result.code == remove_users.ExitStatus.OK, result.err
     assert fake.writes()[writes:] == []
     return path
+
+
+# -- token files ------------------------------------------------------------------------------------
+
+
+def write_token_file(path: Path, data: dict | str, mode: int = 0o600) -> Path:
+    """A token file as the tool reads one: `data` as JSON, or a str as it is (a plain access
+    token). Owner-only unless `mode` says otherwise: the tool warns about a file others can read."""
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    path.chmod(mode)
+    return path
+
+
+def pair_file(fake: FakeAAC, folder: Path, lifetime: int = 3600, name: str = "aac-token.json", **extra) -> Path:
+    """A token file in `folder` holding a fresh pair from this fake, its access token good for
+    `lifetime` seconds (a short one is refreshed at start-up), with the fields `extra` adds."""
+    return write_token_file(folder / name, {**fake.issue_pair(lifetime), **extra})

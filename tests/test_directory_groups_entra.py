@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, clean_env, plan_file, student
+from conftest import ROOT, clean_env, pair_file, plan_file, student
 from fake_graph import CLIENT_SECRET, FakeGraph
 
 LEAVERS = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -258,9 +258,7 @@ def test_a_config_file_names_groups_per_workspace_and_protecting_groups_add_up(r
     a = make_fake(people=12, workspace_id=101, workspace_name="Fall A")
     b = make_fake(people=12, workspace_id=202, workspace_name="Fall B")
     for name, fake in (("a", a), ("b", b)):
-        token = tmp_path / f"{name}-token.json"
-        token.write_text(json.dumps(fake.issue_pair()))
-        token.chmod(0o600)
+        pair_file(fake, tmp_path, name=f"{name}-token.json")
     graph.groups[STAFF].append("u2")  # student00002 is staff: protected in both workspaces
     config = tmp_path / "workspaces.ini"
     config.write_text(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pair_file
 from remove_users import ExitStatus
 
 
@@ -82,8 +83,7 @@ def test_each_file_uses_the_first_email_column_it_has(run, fake, tmp_path):
 def test_email_column_as_a_config_key_takes_one_name_a_line(run, fake, tmp_path):
     staff = write(tmp_path, "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n", "staff.csv")
     leavers = write(tmp_path, "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n", "leavers.csv")
-    (tmp_path / "token.json").write_text(json.dumps(fake.issue_pair()))
-    (tmp_path / "token.json").chmod(0o600)
+    pair_file(fake, tmp_path, name="token.json")
     config = write(
         tmp_path,
         f"[DEFAULT]\nemail-column = Work Email\n    Email\nexclude-file = {staff}\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_report, report_rows, student
+from conftest import pair_file, read_report, report_rows, student
 from remove_users import ExitStatus
 from test_subprocess import start  # a token file given as a flag wins over its AAC_ACCESS_TOKEN
 
@@ -83,9 +83,7 @@ def test_sigterm_before_any_removal_says_nobody_and_exits_143(make_fake):
 
 def test_a_signal_during_the_token_refresh_keeps_the_new_pair(make_fake, tmp_path: Path):
     fake = make_fake(people=5)
-    path = tmp_path / "aac-token.json"
-    path.write_text(json.dumps(fake.issue_pair(lifetime=10)))  # about to expire: refreshed at start-up
-    path.chmod(0o600)
+    path = pair_file(fake, tmp_path, lifetime=10)  # about to expire: refreshed at start-up
     fake.add_fault(method="POST", path="/as/token", passthrough=True, delay=1.0, times=1)
     box: list = []
     fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if path == "/as/token" else None)

@@ -28,9 +28,28 @@ from fake_aac import FakeAAC  # noqa: E402
 SCRIPT = str(ROOT / "remove_users.py")
 
 
+# -- the environment -------------------------------------------------------------------------------
+
+
 def clean_env() -> dict[str, str]:
     """This process's environment without AAC_* variables, for running the script as a user would."""
     return {k: v for k, v in os.environ.items() if not k.startswith("AAC_")}
+
+
+# What requests reads from the environment to route a request or check a certificate.
+PROXY_AND_CA = (
+    "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+    "NO_PROXY", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+)
+
+
+@pytest.fixture
+def no_proxy_or_ca(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy and no CA bundle from the environment the suite runs in, for the modules that set
+    their own (`pytestmark = pytest.mark.usefixtures("no_proxy_or_ca")`): a developer's proxy
+    would otherwise carry, or refuse, the requests they expect to go straight to the fake."""
+    for name in PROXY_AND_CA:
+        monkeypatch.delenv(name, raising=False)
 
 
 @dataclass
@@ -222,7 +241,7 @@ def suspended_by_hand(fake: FakeAAC, email: str, days: float) -> None:
     fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
 
 
-# -- the fake's people ------------------------------------------------------------------------------
+# -- the fake's people -----------------------------------------------------------------------------
 
 
 def student(n: int) -> str:
@@ -230,10 +249,13 @@ def student(n: int) -> str:
     student{N:05d}@example.edu (after its admin and co-admins)."""
     return f"student{n:05d}@example.edu"
 
-# -- saved plans ------------------------------------------------------------------------------------
+
+# -- saved plans -----------------------------------------------------------------------------------
 
 
-def plan_file(run: Runner, fake: FakeAAC, tmp_path: Path, *args: str, name: str = "plan.json", **options) -> Path:
+def plan_file(
+    run: Runner, fake: FakeAAC, tmp_path: Path, *args: str, name: str = "plan.json", **options
+) -> Path:
     """The plan a dry run with these arguments saves (`--dry-run --plan-out tmp_path/name`), as a
     reviewer would be handed it. The dry run must succeed and send no write request; `options`
     (env=...) go to `run`."""
@@ -245,7 +267,7 @@ def plan_file(run: Runner, fake: FakeAAC, tmp_path: Path, *args: str, name: str 
     return path
 
 
-# -- token files ------------------------------------------------------------------------------------
+# -- token files -----------------------------------------------------------------------------------
 
 
 def write_token_file(path: Path, data: dict | str, mode: int = 0o600) -> Path:
@@ -256,7 +278,9 @@ def write_token_file(path: Path, data: dict | str, mode: int = 0o600) -> Path:
     return path
 
 
-def pair_file(fake: FakeAAC, folder: Path, lifetime: int = 3600, name: str = "aac-token.json", **extra) -> Path:
+def pair_file(
+    fake: FakeAAC, folder: Path, lifetime: int = 3600, name: str = "aac-token.json", **extra
+) -> Path:
     """A token file in `folder` holding a fresh pair from this fake, its access token good for
     `lifetime` seconds (a short one is refreshed at start-up), with the fields `extra` adds."""
     return write_token_file(folder / name, {**fake.issue_pair(lifetime), **extra})

@@ -6,9 +6,13 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
+
 from conftest import ROOT, FakeTerminal
 from fake_aac import make_jwt
-from test_network_messages import TlsFake, _no_proxy_or_ca_from_the_environment  # noqa: F401 - autouse fixture
+from test_network_messages import TlsFake
+
+pytestmark = pytest.mark.usefixtures("no_proxy_or_ca")
 
 README = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
 

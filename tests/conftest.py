@@ -284,3 +284,14 @@ def pair_file(
     """A token file in `folder` holding a fresh pair from this fake, its access token good for
     `lifetime` seconds (a short one is refreshed at start-up), with the fields `extra` adds."""
     return write_token_file(folder / name, {**fake.issue_pair(lifetime), **extra})
+
+
+# -- files of emails, and other files the tool reads -----------------------------------------------
+
+
+def write_file(folder: Path, text: str, name: str, encoding: str = "utf-8") -> str:
+    """Writes `text` to folder/name in `encoding`, byte for byte on every OS (no newline is
+    translated), and returns the path as a command line names it."""
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)

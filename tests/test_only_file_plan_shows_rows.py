@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import student
+from conftest import student, write_file
 from remove_users import ExitStatus
 
 
@@ -14,9 +14,7 @@ def leavers(tmp_path: Path, rows: int = 2) -> str:
     lines = ["Personalnummer;Mitarbeiter;E-Mail Vorgesetzter;Austrittsdatum"]
     for n in range(1, rows + 1):
         lines.append(f"10{n:02d};Leaver {n};{student(n)};2026-03-31")
-    path = tmp_path / "austritte.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(path)
+    return write_file(tmp_path, "\n".join(lines) + "\n", "austritte.csv")
 
 
 def test_the_dry_run_shows_the_rows_beside_whom_they_select(run, fake, tmp_path):

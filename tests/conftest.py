@@ -145,10 +145,18 @@ class Runner:
 
 
 class FakeTerminal(io.StringIO):
-    """Standard input that says it is a terminal, typed into in advance."""
+    """A stream that says it is a terminal: standard input typed into in advance, or a screen
+    (standard error) that a test reads back."""
 
     def isatty(self) -> bool:
         return True
+
+
+class CtrlCAtTheKeyboard(FakeTerminal):
+    """A terminal at which the person presses Ctrl-C at the first prompt."""
+
+    def readline(self, *args) -> str:
+        raise KeyboardInterrupt
 
 
 @pytest.fixture

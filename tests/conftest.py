@@ -249,6 +249,23 @@ def suspended_by_hand(fake: FakeAAC, email: str, days: float) -> None:
     fake.people[pid]["updatedAt"] = fake.people[pid]["createdAt"]
 
 
+# -- simulated time --------------------------------------------------------------------------------
+
+
+class Clock:
+    """Simulated time, for code that takes a clock (and a sleep): it reads `now`, which moves only
+    when a test moves it or something sleeps on it, so no test waits."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 # -- the fake's people -----------------------------------------------------------------------------
 
 

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import io
 
-from conftest import FakeTerminal
+from conftest import Clock, FakeTerminal
 from remove_users import Progress, Terminal, clock_time
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_clock_time_is_minutes_then_hours():

@@ -10,6 +10,7 @@ import os
 import pty
 import select
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -182,6 +183,24 @@ def only_report(folder: Path | None = None) -> list[dict[str, str]]:
     reports = sorted((folder or Path.cwd()).glob("remove_users-*.csv"))
     assert len(reports) == 1, reports
     return read_report(reports[0])
+
+
+# -- the script in a process of its own ------------------------------------------------------------
+
+
+def start(fake: FakeAAC, *args: str, token: str | None = None) -> subprocess.Popen:
+    """The script against this fake as a user starts it, in a process of its own: stdin closed,
+    stdout and stderr piped as text, and the token (a fresh one unless given) in AAC_ACCESS_TOKEN."""
+    env = clean_env()
+    env["AAC_ACCESS_TOKEN"] = token or fake.issue_access_token()
+    return subprocess.Popen(
+        [sys.executable, SCRIPT, "--base-url", fake.base_url, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def run_on_terminal(fake: FakeAAC | None, args: list[str], typed: list[tuple[str, str]], timeout: float = 30) -> tuple[int, str]:

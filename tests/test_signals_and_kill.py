@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import pair_file, read_report, report_rows, student
+from conftest import pair_file, read_report, report_rows, start, student
 from remove_users import ExitStatus
-from test_subprocess import start  # a token file given as a flag wins over its AAC_ACCESS_TOKEN
 
 
 def signal_on_delete(fake, nth: int, *signums: int, gap: float = 0.0) -> list:
@@ -87,6 +86,7 @@ def test_a_signal_during_the_token_refresh_keeps_the_new_pair(make_fake, tmp_pat
     fake.add_fault(method="POST", path="/as/token", passthrough=True, delay=1.0, times=1)
     box: list = []
     fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if path == "/as/token" else None)
+    # start() puts a token in AAC_ACCESS_TOKEN too: the token file given as a flag wins over it.
     box.append(start(fake, "--yes", "--no-protected-emails", "--token-file", str(path)))
     out, err = box[0].communicate(timeout=30)
     assert box[0].returncode == 143, err

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import SCRIPT, clean_env, read_report, run_on_terminal, student
+from conftest import read_report, run_on_terminal, start, student
 from remove_users import ExitStatus
-
-def start(fake, *args: str, token: str | None = None) -> subprocess.Popen:
-    env = clean_env()
-    env["AAC_ACCESS_TOKEN"] = token or fake.issue_access_token()
-    return subprocess.Popen(
-        [sys.executable, SCRIPT, "--base-url", fake.base_url, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
 
 
 def test_a_plain_run_as_a_subprocess(make_fake, tmp_path: Path):

@@ -7,10 +7,9 @@ import signal
 import time
 from pathlib import Path
 
-from conftest import pair_file
+from conftest import pair_file, start
 from fake_graph import FakeGraph
 from remove_users import ExitStatus
-from test_subprocess import start
 
 
 def test_a_trickling_refresh_answer_is_cut_at_the_timeout(run, make_fake, tmp_path: Path):

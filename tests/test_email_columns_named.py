@@ -11,6 +11,10 @@ import pytest
 from conftest import pair_file, write_file
 from remove_users import ExitStatus
 
+# Two files with a second email column each: the staff's personal address, the leavers' manager's.
+STAFF = "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n"
+LEAVERS = "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n"
+
 
 @pytest.mark.parametrize(
     "header, meaning",
@@ -58,16 +62,8 @@ def test_the_plan_names_each_file_and_its_column(run, fake, tmp_path):
 
 
 def test_each_file_uses_the_first_email_column_it_has(run, fake, tmp_path):
-    staff = write_file(
-        tmp_path,
-        "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n",
-        "staff.csv",
-    )
-    leavers = write_file(
-        tmp_path,
-        "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n",
-        "leavers.csv",
-    )
+    staff = write_file(tmp_path, STAFF, "staff.csv")
+    leavers = write_file(tmp_path, LEAVERS, "leavers.csv")
     result = run(fake, "--exclude-file", staff, "--only-file", leavers, "--email-column", "Work Email", "--email-column", "email", "--dry-run")
     assert result.code == ExitStatus.OK, result.err
     assert "protected email: 1" in result.out and "To remove: 1" in result.out
@@ -83,16 +79,8 @@ def test_each_file_uses_the_first_email_column_it_has(run, fake, tmp_path):
 
 
 def test_email_column_as_a_config_key_takes_one_name_a_line(run, fake, tmp_path):
-    staff = write_file(
-        tmp_path,
-        "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n",
-        "staff.csv",
-    )
-    leavers = write_file(
-        tmp_path,
-        "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n",
-        "leavers.csv",
-    )
+    staff = write_file(tmp_path, STAFF, "staff.csv")
+    leavers = write_file(tmp_path, LEAVERS, "leavers.csv")
     pair_file(fake, tmp_path, name="token.json")
     config = write_file(
         tmp_path,

@@ -53,25 +53,6 @@ def no_proxy_or_ca(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def output(self) -> str:
-        return self.out + self.err
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Retries back off in milliseconds, and default reports land in a fresh folder."""
-    monkeypatch.setattr(remove_users, "BACKOFF_BASE", 0.005)
-    monkeypatch.setattr(remove_users, "BACKOFF_CAP", 0.05)
-    monkeypatch.chdir(tmp_path)
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeAAC]:
     server = FakeAAC(people=20)
@@ -124,6 +105,34 @@ def make_fake() -> Iterator:
         server.stop()
 
 
+# -- the fake's people -----------------------------------------------------------------------------
+
+
+def student(n: int) -> str:
+    """The email of the fake's nth student: FakeAAC(people=N) lists student00001@example.edu to
+    student{N:05d}@example.edu (after its admin and co-admins)."""
+    return f"student{n:05d}@example.edu"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Retries back off in milliseconds, and default reports land in a fresh folder."""
+    monkeypatch.setattr(remove_users, "BACKOFF_BASE", 0.005)
+    monkeypatch.setattr(remove_users, "BACKOFF_CAP", 0.05)
+    monkeypatch.chdir(tmp_path)
+
+
 class Runner:
     def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
         self.capsys = capsys
@@ -163,26 +172,6 @@ class CtrlCAtTheKeyboard(FakeTerminal):
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
     return Runner(capsys, monkeypatch)
-
-
-def report_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """Every row of a report, `attempting` rows and corrections included."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        return list(csv.DictReader(handle))
-
-
-def read_report(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """The report as the README says to read it: each person's last row, in the order of those rows."""
-    last: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
-    for index, row in enumerate(report_rows(path)):
-        last[(row["workspace_id"], row["person_id"])] = (index, row)
-    return [row for _, row in sorted(last.values(), key=lambda item: item[0])]
-
-
-def only_report(folder: Path | None = None) -> list[dict[str, str]]:
-    reports = sorted((folder or Path.cwd()).glob("remove_users-*.csv"))
-    assert len(reports) == 1, reports
-    return read_report(reports[0])
 
 
 # -- the script in a process of its own ------------------------------------------------------------
@@ -244,6 +233,26 @@ def on_terminal(
     return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
 
 
+def report_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """Every row of a report, `attempting` rows and corrections included."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_report(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The report as the README says to read it: each person's last row, in the order of those rows."""
+    last: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
+    for index, row in enumerate(report_rows(path)):
+        last[(row["workspace_id"], row["person_id"])] = (index, row)
+    return [row for _, row in sorted(last.values(), key=lambda item: item[0])]
+
+
+def only_report(folder: Path | None = None) -> list[dict[str, str]]:
+    reports = sorted((folder or Path.cwd()).glob("remove_users-*.csv"))
+    assert len(reports) == 1, reports
+    return read_report(reports[0])
+
+
 def age_rows(report: str | os.PathLike[str], email: str, days: float, fake: FakeAAC | None = None) -> None:
     """Time passes: this person's report rows move `days` into the past, and, given the fake, what
     the server recorded of their changes (updatedAt, a moving lastStateChange) with them."""
@@ -283,15 +292,6 @@ class Clock:
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
-
-
-# -- the fake's people -----------------------------------------------------------------------------
-
-
-def student(n: int) -> str:
-    """The email of the fake's nth student: FakeAAC(people=N) lists student00001@example.edu to
-    student{N:05d}@example.edu (after its admin and co-admins)."""
-    return f"student{n:05d}@example.edu"
 
 
 # -- saved plans -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Fixtures: a fake AAC server on 127.0.0.1 (port 0) and a way to run the tool in process."""
+"""What the tests share: a fake AAC server on 127.0.0.1 (port 0), ways to run the tool (in process,
+as a process, on a terminal), its reports, and the files and environment a test hands it."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ def no_proxy_or_ca(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+# -- the fake AAC server ---------------------------------------------------------------------------
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeAAC]:
     server = FakeAAC(people=20)
@@ -105,13 +109,13 @@ def make_fake() -> Iterator:
         server.stop()
 
 
-# -- the fake's people -----------------------------------------------------------------------------
-
-
 def student(n: int) -> str:
     """The email of the fake's nth student: FakeAAC(people=N) lists student00001@example.edu to
     student{N:05d}@example.edu (after its admin and co-admins)."""
     return f"student{n:05d}@example.edu"
+
+
+# -- the tool run in this process ------------------------------------------------------------------
 
 
 @dataclass
@@ -231,6 +235,9 @@ def on_terminal(
             break
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+
+
+# -- reports, and time passing on them -------------------------------------------------------------
 
 
 def report_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import SEEING, FakeTerminal
+from conftest import SEEING, CtrlCAtTheKeyboard
 from remove_users import ExitStatus
-
-
-class CtrlCAtTheConfirmation(FakeTerminal):
-    def readline(self, *args) -> str:
-        raise KeyboardInterrupt
 
 
 def test_ctrl_c_at_a_suspensions_confirmation_says_nobody_was_suspended(run, make_fake):
     fake = make_fake(people=4, **SEEING["state-hidden"])
-    result = run(fake, "--suspend", "--no-protected-emails", stdin=CtrlCAtTheConfirmation(""))
+    result = run(fake, "--suspend", "--no-protected-emails", stdin=CtrlCAtTheKeyboard(""))
     assert result.code == 130
     assert "interrupted by Ctrl-C before any suspension; nobody was suspended" in result.err
     assert "remov" not in result.err.replace("remove_users:", "")

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from conftest import plan_file, student
 from remove_users import ExitStatus
-
-
-def plan_file(run, fake, tmp_path: Path, *args: str) -> Path:
-    path = tmp_path / "plan.json"
-    result = run(fake, "--dry-run", "--plan-out", str(path), *args)
-    assert result.code == ExitStatus.OK, result.err
-    return path
 
 
 def test_a_suspend_plan_says_so(run, fake, tmp_path):
@@ -77,7 +70,7 @@ def test_a_suspend_plan_applies_with_suspend(run, make_fake, seeing, tmp_path):
 def test_an_unsuspend_plan_applies_with_unsuspend(run, make_fake, seeing, tmp_path):
     fake = make_fake(people=20, **seeing)
     for n in (2, 3):
-        fake.set_suspended(fake.id_of(f"student0000{n}@example.edu"))
+        fake.set_suspended(fake.id_of(student(n)))
     path = plan_file(run, fake, tmp_path, "--unsuspend", "--only-suspended")
     assert json.loads(path.read_text())["action"] == "unsuspend"
     fake.set_suspended(fake.id_of("student00004@example.edu"))  # suspended after the review: not in the plan

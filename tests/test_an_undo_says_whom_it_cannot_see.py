@@ -4,14 +4,10 @@ writes an `unknown` row for each it could not, names them and ends with exit 3, 
 
 from __future__ import annotations
 
-from conftest import SEEING, read_report, report_rows
+from conftest import SEEING, read_report, report_rows, student
 from remove_users import ExitStatus
 
 STATUS = SEEING["status-field"]
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def leave_out_of_listings(fake, pid: int) -> None:

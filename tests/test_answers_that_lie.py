@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import only_report
+from conftest import only_report, student
 from remove_users import ExitStatus
 
-STUDENTS = {f"student{n:05d}@example.edu" for n in range(1, 21)}
+STUDENTS = {student(n) for n in range(1, 21)}
 
 
 def outcomes() -> dict[str, str]:
@@ -53,7 +53,7 @@ def test_404_for_the_first_five_with_none_succeeding_stops_and_is_not_already_go
 
 
 def test_404s_in_a_row_after_a_success_are_still_already_gone(run, fake):
-    leavers = [fake.id_of(f"student{n:05d}@example.edu") for n in range(10, 17)]
+    leavers = [fake.id_of(student(n)) for n in range(10, 17)]
 
     def leave(method, path):  # seven people leave on their own once removals have started
         if method == "DELETE":
@@ -97,7 +97,7 @@ def test_403_for_everyone_stops_after_five_naming_the_role(run, fake):
 
 def test_403_on_a_few_after_a_success_goes_on(run, fake):
     for n in (2, 3, 4, 5, 6, 7):
-        fake.add_fault(method="DELETE", person_id=fake.id_of(f"student{n:05d}@example.edu"), status=403)
+        fake.add_fault(method="DELETE", person_id=fake.id_of(student(n)), status=403)
     result = run(fake, "--yes", "--no-protected-emails", "--concurrency", "1")
     assert result.code == ExitStatus.SOME_FAILED
     assert fake.count("DELETE") == 20

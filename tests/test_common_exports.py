@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, student
 from remove_users import ExitStatus
 from test_keep_file_rows_fail_closed import ENTRA
 
@@ -25,19 +25,19 @@ GOOGLE = (
 
 def entra(n: int) -> str:
     # Everyone's authentication and alternate addresses are filled in: they still are not taken.
-    mail = f"student{n:05d}@example.edu"
+    mail = student(n)
     cells = [mail, f"Student {n}", str(n), mail, "Student", f"id-{n}", "Member", "", "", "True"]
     return ",".join(cells + [""] * 10 + [f"s{n}@home.example", f"s{n}@alt.example", "", "", ""])
 
 
 def google(n: int) -> str:
-    cells = ["Student", str(n), f"student{n:05d}@example.edu", "****", "", "/Students", ""]
+    cells = ["Student", str(n), student(n), "****", "", "/Students", ""]
     cells += [f"s{n}@home.example"] + [""] * 11 + ["student00009@example.edu", "Math", ""]
     return ",".join(cells)
 
 
 def rows(header: str, delimiter: str, *cells: str) -> str:
-    lines = [header] + [delimiter.join([f"Student {n}", f"student{n:05d}@example.edu", cell])
+    lines = [header] + [delimiter.join([f"Student {n}", student(n), cell])
                         for n, cell in enumerate(cells, 1)]
     return "\n".join(lines) + "\n"
 

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, clean_env
+from conftest import ROOT, clean_env, pair_file, plan_file, student
 from fake_graph import CLIENT_SECRET, FakeGraph
 
 LEAVERS = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -49,7 +49,7 @@ def test_only_group_reads_every_page_and_nested_members(run, fake, graph):
     result, doc = dry_json(run, fake, graph, "--only-group", f"entra:{LEAVERS}")
     assert result.code == 0, result.err
     removed = {p["email"]: p for p in doc["people"]}
-    assert set(removed) == {f"student{n:05d}@example.edu" for n in (1, 2, 3, 4, 5, 6)}
+    assert set(removed) == {student(n) for n in (1, 2, 3, 4, 5, 6)}
     assert all(p["groups"] == [f"entra:{LEAVERS}"] for p in removed.values())
     assert doc["groups"] == [{"source": f"entra:{LEAVERS}", "role": "only", "members": 7, "in_plan": 6}]
     pages = graph.member_pages()
@@ -68,7 +68,7 @@ def test_real_run_removes_only_the_group_members(run, fake, graph):
     result = run(fake, "--yes", "--exclude", "admin@example.edu", "--only-group", f"entra:{LEAVERS}", env=graph.env())
     assert result.code == 0, result.output
     gone = before - fake.emails()
-    assert gone == {f"student{n:05d}@example.edu" for n in (1, 2, 3, 4, 5, 6)}
+    assert gone == {student(n) for n in (1, 2, 3, 4, 5, 6)}
 
 
 def test_exclude_group_protects_by_mail_upn_and_other_mails(run, fake, graph):
@@ -76,9 +76,9 @@ def test_exclude_group_protects_by_mail_upn_and_other_mails(run, fake, graph):
     assert result.code == 0, result.err
     kept = {p["email"]: p for p in doc["kept"]}
     for n in (10, 11, 12):
-        entry = kept[f"student{n:05d}@example.edu"]
+        entry = kept[student(n)]
         assert entry["reason"] == "in a protected group" and entry["groups"] == [f"entra:{STAFF}"]
-    assert not {p["email"] for p in doc["people"]} & {f"student{n:05d}@example.edu" for n in (10, 11, 12)}
+    assert not {p["email"] for p in doc["people"]} & {student(n) for n in (10, 11, 12)}
     assert doc["counts"]["kept_by_reason"]["in a protected group"] == 3
     assert "Kept as members of a protected group:" in result.err
 
@@ -226,9 +226,8 @@ def test_bad_group_input_is_refused_before_any_request(run, fake, graph, args, e
 
 
 def test_applying_a_plan_reads_its_exclude_groups_again(run, fake, graph, tmp_path: Path):
-    plan = tmp_path / "plan.json"
     args = ("--exclude", "admin@example.edu", "--only-group", f"entra:{LEAVERS}", "--exclude-group", f"entra:{STAFF}")
-    assert run(fake, "--dry-run", *args, "--plan-out", str(plan), env=graph.env()).code == 0
+    plan = plan_file(run, fake, tmp_path, *args, env=graph.env())
     graph.groups[STAFF].append("u2")  # joins the staff after the review
     before = fake.emails()
     result = run(fake, "--yes", "--plan", str(plan), env=graph.env())
@@ -238,7 +237,7 @@ def test_applying_a_plan_reads_its_exclude_groups_again(run, fake, graph, tmp_pa
     graph.groups[STAFF].remove("u2")
     result = run(fake, "--yes", "--plan", str(plan), env=graph.env())
     assert result.code == 0, result.output
-    assert before - fake.emails() == {f"student{n:05d}@example.edu" for n in (1, 2, 3, 4, 5, 6)}
+    assert before - fake.emails() == {student(n) for n in (1, 2, 3, 4, 5, 6)}
 
 
 def test_the_script_reads_an_entra_group_without_importing_ldap3(fake, graph):
@@ -259,9 +258,7 @@ def test_a_config_file_names_groups_per_workspace_and_protecting_groups_add_up(r
     a = make_fake(people=12, workspace_id=101, workspace_name="Fall A")
     b = make_fake(people=12, workspace_id=202, workspace_name="Fall B")
     for name, fake in (("a", a), ("b", b)):
-        token = tmp_path / f"{name}-token.json"
-        token.write_text(json.dumps(fake.issue_pair()))
-        token.chmod(0o600)
+        pair_file(fake, tmp_path, name=f"{name}-token.json")
     graph.groups[STAFF].append("u2")  # student00002 is staff: protected in both workspaces
     config = tmp_path / "workspaces.ini"
     config.write_text(
@@ -272,7 +269,7 @@ def test_a_config_file_names_groups_per_workspace_and_protecting_groups_add_up(r
     )
     result = run(None, "--config", str(config), "--all", "--yes", env=graph.env())
     assert result.code == 1, result.output  # b stopped on its unreadable group; a went ahead
-    assert a.emails() >= {"student00002@example.edu"} and not a.emails() & {f"student{n:05d}@example.edu" for n in (1, 3, 4, 5, 6)}
+    assert a.emails() >= {"student00002@example.edu"} and not a.emails() & {student(n) for n in (1, 3, 4, 5, 6)}
     assert b.writes() == [] and b.requests == []  # b's groups were read, and failed, before b was touched
     assert "entra:00000000-0000-0000-0000-000000000000" in result.err
 

@@ -12,6 +12,7 @@ from typing import Iterator
 import pytest
 
 import remove_users
+from conftest import student
 from slapd_server import LIMITED_DN, LIMITED_PW, READER_DN, READER_PW, SUFFIX, Slapd, find_slapd, group, load_directory
 
 LEAVERS = f"ldap:{group('leavers')}"
@@ -52,16 +53,12 @@ def dry_json(run, fake, slapd, *args: str, **env: str):
     return result, (json.loads(result.out) if result.out.strip() else None)
 
 
-def students(*numbers: int) -> set[str]:
-    return {f"student{n:05d}@example.edu" for n in numbers}
-
-
 def test_only_group_expands_nested_groups_itself(run, fake, slapd):
     # OpenLDAP answers AD's in-chain filter with success and no entries: s4 and s5 (in the nested
     # group) are only found because the tool expands nesting itself on a server that is not AD.
     result, doc = dry_json(run, fake, slapd, "--only-group", LEAVERS)
     assert result.code == 0, result.err
-    assert {p["email"] for p in doc["people"]} == students(1, 2, 3, 4, 5)
+    assert {p["email"] for p in doc["people"]} == {student(n) for n in (1, 2, 3, 4, 5)}
     assert all(p["groups"] == [LEAVERS] for p in doc["people"])
     assert doc["groups"] == [{"source": LEAVERS, "role": "only", "members": 5, "in_plan": 5}]
 
@@ -70,7 +67,7 @@ def test_members_memberof_misses_are_read_one_by_one(run, fake, slapd):
     # With the base on ou=people the memberOf search cannot see the nested group's entry.
     result, doc = dry_json(run, fake, slapd, "--only-group", LEAVERS, AAC_LDAP_BASE=f"ou=people,{SUFFIX}")
     assert result.code == 0, result.err
-    assert {p["email"] for p in doc["people"]} == students(1, 2, 3, 4, 5)
+    assert {p["email"] for p in doc["people"]} == {student(n) for n in (1, 2, 3, 4, 5)}
 
 
 def test_real_run_removes_the_group_and_protects_the_staff_group(run, fake, slapd):
@@ -80,7 +77,7 @@ def test_real_run_removes_the_group_and_protects_the_staff_group(run, fake, slap
         env=ldap_env(slapd),
     )
     assert result.code == 0, result.output
-    assert before - fake.emails() == students(1, 2, 3, 4, 5)
+    assert before - fake.emails() == {student(n) for n in (1, 2, 3, 4, 5)}
 
 
 def test_exclude_group_of_unique_names_protects(run, fake, slapd):
@@ -190,7 +187,7 @@ def test_paging_reads_every_page(run, fake, slapd, monkeypatch):
     monkeypatch.setattr(remove_users, "LDAP_PAGE_SIZE", 2)
     result, doc = dry_json(run, fake, slapd, "--only-group", LEAVERS)
     assert result.code == 0, result.err
-    assert {p["email"] for p in doc["people"]} == students(1, 2, 3, 4, 5)
+    assert {p["email"] for p in doc["people"]} == {student(n) for n in (1, 2, 3, 4, 5)}
 
 
 def test_a_paged_search_cut_short_after_its_first_page_stops_the_run(run, fake, slapd, monkeypatch):

@@ -4,17 +4,10 @@ part of the row."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from conftest import write_file
 from remove_users import ExitStatus
-
-
-def write(tmp_path: Path, text: str, name: str = "staff.csv") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 # Google Contacts' export: a person's several addresses share a cell, joined by " ::: ".
@@ -27,7 +20,7 @@ CONTACTS = (
 
 
 def test_google_contacts_second_addresses_are_not_read_for_one_odd_cell(run, staff, tmp_path):
-    keep = write(tmp_path, CONTACTS, "contacts.csv")
+    keep = write_file(tmp_path, CONTACTS, "contacts.csv")
     before = staff.emails()
     result = run(staff, "--exclude-file", keep, "--yes")
     assert result.code == ExitStatus.USAGE
@@ -40,7 +33,7 @@ def test_google_contacts_second_addresses_are_not_read_for_one_odd_cell(run, sta
 
 
 def test_a_keep_file_protects_each_of_googles_addresses_in_one_cell(run, staff, tmp_path):
-    keep = write(tmp_path, CONTACTS, "contacts.csv")
+    keep = write_file(tmp_path, CONTACTS, "contacts.csv")
     result = run(staff, "--exclude-file", keep, "--email-column", "E-mail 1 - Value", "--yes")
     assert result.code == ExitStatus.OK, result.err
     assert {"ta@example.edu", "jane@example.edu", "archive@example.edu"} <= staff.emails()
@@ -48,7 +41,7 @@ def test_a_keep_file_protects_each_of_googles_addresses_in_one_cell(run, staff, 
 
 
 def test_an_only_file_with_several_addresses_in_a_cell_is_a_question(run, staff, tmp_path):
-    leavers = write(tmp_path, CONTACTS, "contacts.csv")
+    leavers = write_file(tmp_path, CONTACTS, "contacts.csv")
     result = run(staff, "--only-file", leavers, "--email-column", "E-mail 1 - Value", "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
@@ -62,10 +55,11 @@ def test_an_only_file_with_several_addresses_in_a_cell_is_a_question(run, staff,
 @pytest.mark.parametrize("bad", ["TBD", "jane@example", "jane@example..edu", "#N/A"])
 @pytest.mark.parametrize("other", ["Email 2", "Work Email"])
 def test_one_bad_cell_does_not_hand_the_file_to_another_column(run, staff, tmp_path, bad, other):
-    keep = write(
+    keep = write_file(
         tmp_path,
         f"Name,Email,{other}\nTerry Assistant,ta@example.edu,terry@home.example\n"
         f"Jane Doe,{bad},jane.doe@home.example\n",
+        "staff.csv",
     )
     before = staff.emails()
     result = run(staff, "--exclude-file", keep, "--yes")
@@ -76,7 +70,9 @@ def test_one_bad_cell_does_not_hand_the_file_to_another_column(run, staff, tmp_p
 
 @pytest.mark.parametrize("flag", ["--exclude-file", "--only-file"])
 def test_a_cell_that_is_not_an_address_is_refused_naming_its_line(run, staff, tmp_path, flag):
-    path = write(tmp_path, "Name,Email\nTerry Assistant,ta@example.edu\nJane Doe,TBD\n")
+    path = write_file(
+        tmp_path, "Name,Email\nTerry Assistant,ta@example.edu\nJane Doe,TBD\n", "staff.csv"
+    )
     result = run(staff, flag, path, "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
@@ -88,14 +84,16 @@ def test_a_cell_that_is_not_an_address_is_refused_naming_its_line(run, staff, tm
 
 @pytest.mark.parametrize("flag", ["--exclude-file", "--only-file"])
 def test_a_one_column_file_with_a_list_on_a_line_is_refused(run, staff, tmp_path, flag):
-    path = write(tmp_path, "Email\nta@example.edu, jane@example.edu\narchive@example.edu\n")
+    path = write_file(
+        tmp_path, "Email\nta@example.edu, jane@example.edu\narchive@example.edu\n", "staff.csv"
+    )
     result = run(staff, flag, path, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
         f"remove_users: error: {path}: line 2 holds 2 entries separated by ',' under the "
         "one-column header 'Email'; put one email per line\n"
     )
-    semicolons = write(tmp_path, "Email\nta@example.edu;jane@example.edu\n", "semi.csv")
+    semicolons = write_file(tmp_path, "Email\nta@example.edu;jane@example.edu\n", "semi.csv")
     result = run(staff, flag, semicolons, "--yes", "--no-protected-emails")
     assert result.code == ExitStatus.USAGE
     assert "line 2, column 'Email': 'ta@example.edu;jane@example.edu' holds 2 addresses" in result.err
@@ -104,7 +102,9 @@ def test_a_one_column_file_with_a_list_on_a_line_is_refused(run, staff, tmp_path
 
 @pytest.mark.parametrize("flag", ["--exclude-file", "--only-file"])
 def test_a_row_with_cells_past_the_header_is_refused(run, staff, tmp_path, flag):
-    keep = write(tmp_path, "Name,Email\nCourse staff,ta@example.edu,jane@example.edu\n")
+    keep = write_file(
+        tmp_path, "Name,Email\nCourse staff,ta@example.edu,jane@example.edu\n", "staff.csv"
+    )
     result = run(staff, flag, keep, "--yes")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
@@ -117,7 +117,7 @@ def test_a_row_with_cells_past_the_header_is_refused(run, staff, tmp_path, flag)
 
 def test_a_shifted_row_does_not_select_the_manager(run, staff, tmp_path):
     # `Doe, Jane` unquoted: the manager's address lands in the Email column, Jane's past the end.
-    leavers = write(
+    leavers = write_file(
         tmp_path,
         "Name,Manager Email,Email\nDoe, Jane,archive@example.edu,jane@example.edu\n",
         "leavers.csv",
@@ -129,7 +129,11 @@ def test_a_shifted_row_does_not_select_the_manager(run, staff, tmp_path):
 
 
 def test_empty_cells_past_the_header_are_a_trailing_delimiter(run, staff, tmp_path):
-    keep = write(tmp_path, "Name;E-Mail\nTerry Assistant;ta@example.edu;;\nJane Doe;jane@example.edu;\n")
+    keep = write_file(
+        tmp_path,
+        "Name;E-Mail\nTerry Assistant;ta@example.edu;;\nJane Doe;jane@example.edu;\n",
+        "staff.csv",
+    )
     result = run(staff, "--exclude-file", keep, "--dry-run")
     assert result.code == ExitStatus.OK, result.err
     assert "protected email: 2" in result.out
@@ -137,7 +141,7 @@ def test_empty_cells_past_the_header_are_a_trailing_delimiter(run, staff, tmp_pa
 
 def test_a_column_of_display_names_does_not_compete_with_the_addresses(run, staff, tmp_path):
     # Outlook's contacts export: `E-mail Display Name` writes `Name (address)`, never an address.
-    keep = write(
+    keep = write_file(
         tmp_path,
         "First Name,Last Name,E-mail Address,E-mail Type,E-mail Display Name\n"
         "Terry,Assistant,ta@example.edu,SMTP,Terry Assistant (ta@example.edu)\n"

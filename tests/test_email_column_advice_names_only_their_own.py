@@ -4,15 +4,8 @@ error says so and names each column it rejected and why."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from conftest import write_file
 from remove_users import ExitStatus
-
-
-def write(tmp_path: Path, text: str, name: str = "leavers.csv") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_an_export_with_only_the_managers_and_personal_addresses_offers_neither(
@@ -21,11 +14,12 @@ def test_an_export_with_only_the_managers_and_personal_addresses_offers_neither(
     fake.add_person("ta@example.edu", "Terry Assistant")
     fake.add_person("archive@example.edu", "Course Archive")
     before = fake.emails()
-    leavers = write(
+    leavers = write_file(
         tmp_path,
         "Employee ID,Name,Leaving Date,Manager Email,Email - Personal\n"
         "1001,Student One,2026-03-31,ta@example.edu,one@home.example\n"
         "1002,Student Two,2026-03-31,archive@example.edu,two@home.example\n",
+        "leavers.csv",
     )
     for flag in ("--only-file", "--exclude-file"):
         result = run(fake, flag, leavers, "--yes", "--no-protected-emails")
@@ -41,11 +35,12 @@ def test_an_export_with_only_the_managers_and_personal_addresses_offers_neither(
 
 
 def test_the_persons_own_column_is_taken_beside_the_managers(run, fake, tmp_path):
-    leavers = write(
+    leavers = write_file(
         tmp_path,
         "Name,Work Email,Manager Email,Email - Personal\n"
         "Student One,student00001@example.edu,student00009@example.edu,one@home.example\n"
         "Student Two,student00002@example.edu,student00009@example.edu,two@home.example\n",
+        "leavers.csv",
     )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.OK, result.err
@@ -55,7 +50,9 @@ def test_the_persons_own_column_is_taken_beside_the_managers(run, fake, tmp_path
 
 
 def test_a_managers_column_full_of_emails_is_never_taken_for_an_empty_own_one(run, fake, tmp_path):
-    path = write(tmp_path, "Name,Email,Manager Email\nOne,,student00009@example.edu\n")
+    path = write_file(
+        tmp_path, "Name,Email,Manager Email\nOne,,student00009@example.edu\n", "leavers.csv"
+    )
     result = run(fake, "--only-file", path, "--yes")
     assert result.code == ExitStatus.USAGE
     assert f"{path} (--only-file) holds no email at all" in result.err
@@ -65,10 +62,11 @@ def test_a_managers_column_full_of_emails_is_never_taken_for_an_empty_own_one(ru
 def test_a_header_that_does_not_say_whose_address_it_is_is_a_question(run, fake, tmp_path):
     # "Pate" (a buddy, in German) is in no word list: beside a personal column, it must not be
     # taken as theirs.
-    leavers = write(
+    leavers = write_file(
         tmp_path,
         "Mitarbeiter;Pate E-Mail;E-Mail (privat)\n"
         "Student Two;student00009@example.edu;two@home.example\n",
+        "leavers.csv",
     )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
@@ -85,7 +83,7 @@ def test_a_header_that_does_not_say_whose_address_it_is_is_a_question(run, fake,
 
 
 def test_several_own_columns_suggest_only_an_own_one(run, fake, tmp_path):
-    staff = write(
+    staff = write_file(
         tmp_path,
         "Name,Manager Email,Email,Work Email\n"
         "One,student00009@example.edu,student00001@example.edu,student00001@example.edu\n",

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_file
 from remove_users import ExitStatus
 
 
 def twins(tmp_path: Path) -> str:
     # The first Email is the manager's, the second the worker's: the header alone cannot tell.
-    path = tmp_path / "leavers.csv"
-    path.write_text(
+    return write_file(
+        tmp_path,
         "Manager,Email,Worker,Email\n"
         "Student Nine,student00009@example.edu,Student One,student00001@example.edu\n"
         "Student Nine,student00009@example.edu,Student Two,student00002@example.edu\n",
-        encoding="utf-8",
+        "leavers.csv",
     )
-    return str(path)
 
 
 @pytest.mark.parametrize("asked", [["--email-column", "Email"], []], ids=["asked", "unasked"])

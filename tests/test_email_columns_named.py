@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pair_file, write_file
 from remove_users import ExitStatus
 
-
-def write(tmp_path: Path, text: str, name: str) -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+# Two files with a second email column each: the staff's personal address, the leavers' manager's.
+STAFF = "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n"
+LEAVERS = "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n"
 
 
 @pytest.mark.parametrize(
@@ -31,7 +30,7 @@ def test_the_only_email_column_of_someone_else_needs_email_column(
     run, fake, tmp_path, header, meaning
 ):
     text = f"Leaver;Leaver login;{header}\nStudent Two;s2;student00009@example.edu\n"
-    leavers = write(tmp_path, text, "leavers.csv")
+    leavers = write_file(tmp_path, text, "leavers.csv")
     result = run(fake, "--only-file", leavers, "--dry-run")
     assert result.code == ExitStatus.USAGE
     assert result.err == (
@@ -46,8 +45,8 @@ def test_the_only_email_column_of_someone_else_needs_email_column(
 
 
 def test_the_plan_names_each_file_and_its_column(run, fake, tmp_path):
-    keep = write(tmp_path, "student00001@example.edu\n", "keep.txt")
-    leavers = write(tmp_path, "Name;Work Email\nTwo;student00002@example.edu\n", "leavers.csv")
+    keep = write_file(tmp_path, "student00001@example.edu\n", "keep.txt")
+    leavers = write_file(tmp_path, "Name;Work Email\nTwo;student00002@example.edu\n", "leavers.csv")
     plan_file = str(tmp_path / "plan.json")
     result = run(fake, "--exclude-file", keep, "--only-file", leavers, "--dry-run", "--plan-out", plan_file)
     assert result.code == ExitStatus.OK, result.err
@@ -63,13 +62,13 @@ def test_the_plan_names_each_file_and_its_column(run, fake, tmp_path):
 
 
 def test_each_file_uses_the_first_email_column_it_has(run, fake, tmp_path):
-    staff = write(tmp_path, "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n", "staff.csv")
-    leavers = write(tmp_path, "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n", "leavers.csv")
+    staff = write_file(tmp_path, STAFF, "staff.csv")
+    leavers = write_file(tmp_path, LEAVERS, "leavers.csv")
     result = run(fake, "--exclude-file", staff, "--only-file", leavers, "--email-column", "Work Email", "--email-column", "email", "--dry-run")
     assert result.code == ExitStatus.OK, result.err
     assert "protected email: 1" in result.out and "To remove: 1" in result.out
     assert f"Emails from {leavers} (--only-file): column 'Email'" in result.out
-    other = write(tmp_path, "Name,Mail\nThree,student00003@example.edu\n", "other.csv")
+    other = write_file(tmp_path, "Name,Mail\nThree,student00003@example.edu\n", "other.csv")
     fake.requests.clear()
     result = run(fake, "--exclude-file", other, "--email-column", "Work Email", "--email-column", "Email", "--dry-run")
     assert result.code == ExitStatus.USAGE
@@ -80,11 +79,10 @@ def test_each_file_uses_the_first_email_column_it_has(run, fake, tmp_path):
 
 
 def test_email_column_as_a_config_key_takes_one_name_a_line(run, fake, tmp_path):
-    staff = write(tmp_path, "Name,Work Email,Personal Email\nOne,student00001@example.edu,one@home.example\n", "staff.csv")
-    leavers = write(tmp_path, "Name,Email,Manager Email\nTwo,student00002@example.edu,ta@example.edu\n", "leavers.csv")
-    (tmp_path / "token.json").write_text(json.dumps(fake.issue_pair()))
-    (tmp_path / "token.json").chmod(0o600)
-    config = write(
+    staff = write_file(tmp_path, STAFF, "staff.csv")
+    leavers = write_file(tmp_path, LEAVERS, "leavers.csv")
+    pair_file(fake, tmp_path, name="token.json")
+    config = write_file(
         tmp_path,
         f"[DEFAULT]\nemail-column = Work Email\n    Email\nexclude-file = {staff}\n"
         f"[workspace w]\nbase-url = {fake.base_url}\ntoken_file = token.json\nworkspace_id = {fake.workspace['id']}\n",

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 
+from conftest import write_file
 from remove_users import ExitStatus
-
-
-def write(tmp_path: Path, text: str, name: str = "staff.csv") -> str:
-    path = tmp_path / name
-    path.write_bytes(text.encode("utf-8"))
-    return str(path)
 
 
 # Characters str.splitlines breaks at but csv does not; csv.writer leaves them unquoted in a cell.
@@ -29,7 +23,7 @@ def test_a_name_holding_a_line_separator_does_not_split_its_row(run, fake, tmp_p
     writer.writerow(["Employee ID", "Name", "Email", "Manager Email", "Leaving Date"])
     writer.writerow(["1001", f"Student{char}1", "student00001@example.edu", "student00009@example.edu", "2026-03-31"])
     writer.writerow(["1002", "Student 2", "student00002@example.edu", "student00009@example.edu", "2026-03-31"])
-    leavers = write(tmp_path, text.getvalue(), "leavers.csv")
+    leavers = write_file(tmp_path, text.getvalue(), "leavers.csv")
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.OK, result.err
     assert "empty email cell" not in result.err
@@ -55,7 +49,7 @@ def test_a_name_holding_a_line_separator_does_not_split_its_row(run, fake, tmp_p
     ids=["id-#1001", "#N/A", "indented-#REF!", "#-header", "#-header-semicolons", "comment-above"],
 )
 def test_a_cell_that_starts_with_a_hash_is_data(run, fake, tmp_path, text):
-    keep = write(tmp_path, text)
+    keep = write_file(tmp_path, text, "staff.csv")
     result = run(fake, "--exclude-file", keep, "--yes")
     assert result.code == ExitStatus.OK, result.err
     assert {"student00001@example.edu", "student00002@example.edu"} <= fake.emails()
@@ -65,7 +59,7 @@ def test_a_cell_that_starts_with_a_hash_is_data(run, fake, tmp_path, text):
 def test_a_note_after_an_address_in_a_cell_is_refused_naming_the_line(run, fake, tmp_path):
     # In a plain list `# ...` is a comment; inside a CSV cell it is part of the cell, and reading
     # `a@x # not leaving` as `a@x` would select that person.
-    leavers = write(
+    leavers = write_file(
         tmp_path,
         "Name,Email\nStudent One,student00001@example.edu # not leaving\n",
         "leavers.csv",
@@ -78,9 +72,10 @@ def test_a_note_after_an_address_in_a_cell_is_refused_naming_the_line(run, fake,
 
 @pytest.mark.parametrize("end", ["\n", ""], ids=["newline", "no-newline"])
 def test_a_quote_never_closed_on_the_last_line_is_refused(run, fake, tmp_path, end):
-    keep = write(
+    keep = write_file(
         tmp_path,
         f'Name,Email\nStudent One,student00001@example.edu\n"Student Two,student00002@example.edu{end}',
+        "staff.csv",
     )
     result = run(fake, "--exclude-file", keep, "--yes")
     assert result.code == ExitStatus.USAGE
@@ -92,9 +87,10 @@ def test_a_quote_never_closed_on_the_last_line_is_refused(run, fake, tmp_path, e
 
 
 def test_a_quote_never_closed_earlier_is_refused_naming_its_line(run, fake, tmp_path):
-    keep = write(
+    keep = write_file(
         tmp_path,
         'Name,Email\n"Student One,student00001@example.edu\nStudent Two,student00002@example.edu\n',
+        "staff.csv",
     )
     result = run(fake, "--exclude-file", keep, "--yes")
     assert result.code == ExitStatus.USAGE
@@ -103,7 +99,7 @@ def test_a_quote_never_closed_earlier_is_refused_naming_its_line(run, fake, tmp_
 
 
 def test_a_plain_list_keeps_its_comments(run, fake, tmp_path):
-    keep = write(
+    keep = write_file(
         tmp_path,
         "# TAs, term 2\nstudent00001@example.edu  # head TA\n#student00003@example.edu\n"
         "student00002@example.edu\n",

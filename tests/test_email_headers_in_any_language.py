@@ -3,28 +3,22 @@ personal one is never taken unasked, whatever language the export's headers are 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from conftest import write_file
 from remove_users import ExitStatus
-
-
-def write(tmp_path: Path, text: str, name: str = "leavers.csv") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_a_german_leavers_export_with_the_managers_address_removes_nobody(run, fake, tmp_path):
     fake.add_person("ta@example.edu", "Terry Assistant")
     fake.add_person("archive@example.edu", "Course Archive")
     before = fake.emails()
-    leavers = write(
+    leavers = write_file(
         tmp_path,
         "Personalnummer;Mitarbeiter;E-Mail Vorgesetzter;Austrittsdatum\n"
         "1001;Student One;ta@example.edu;2026-03-31\n"
         "1002;Student Two;archive@example.edu;2026-03-31\n",
+        "leavers.csv",
     )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
@@ -71,7 +65,9 @@ def test_a_german_leavers_export_with_the_managers_address_removes_nobody(run, f
 def test_someone_elses_or_a_personal_address_in_any_language_is_refused(
     run, fake, tmp_path, header, meaning
 ):
-    leavers = write(tmp_path, f"Name;{header}\nStudent Two;student00002@example.edu\n")
+    leavers = write_file(
+        tmp_path, f"Name;{header}\nStudent Two;student00002@example.edu\n", "leavers.csv"
+    )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
     refused = f"no column holds the listed people's own address ({header!r}: {meaning} address)"
@@ -98,7 +94,9 @@ def test_someone_elses_or_a_personal_address_in_any_language_is_refused(
     ],
 )
 def test_the_persons_own_work_address_is_still_taken(run, fake, tmp_path, header):
-    leavers = write(tmp_path, f"Personalnummer;{header}\n1002;student00002@example.edu\n")
+    leavers = write_file(
+        tmp_path, f"Personalnummer;{header}\n1002;student00002@example.edu\n", "leavers.csv"
+    )
     result = run(fake, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.OK, result.err
     assert "student00002@example.edu" not in fake.emails()

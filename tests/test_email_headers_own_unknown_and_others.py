@@ -4,21 +4,14 @@ email column whose header the table cannot classify is a question even when it i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from conftest import write_file
 from remove_users import ExitStatus
 
 
-def write(tmp_path: Path, text: str, name: str = "leavers.csv") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
 def test_a_french_keep_file_protects_the_people_not_their_manager(run, staff, tmp_path):
-    keep = write(
+    keep = write_file(
         tmp_path,
         "Nom;Courriel;Email N+1\nTerry Assistant;ta@example.edu;jane@example.edu\n"
         "Course Archive;archive@example.edu;jane@example.edu\n",
@@ -45,11 +38,12 @@ def test_a_french_keep_file_protects_the_people_not_their_manager(run, staff, tm
     ],
 )
 def test_a_leavers_export_selects_the_leavers_not_the_managers(run, staff, tmp_path, own, manager):
-    leavers = write(
+    leavers = write_file(
         tmp_path,
         f"Matricule;Nom;{own};{manager};Date de sortie\n"
         "1001;Terry Assistant;ta@example.edu;jane@example.edu;2026-03-31\n"
         "1002;Course Archive;archive@example.edu;jane@example.edu;2026-03-31\n",
+        "leavers.csv",
     )
     result = run(staff, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.OK, result.err
@@ -80,7 +74,9 @@ def test_a_leavers_export_selects_the_leavers_not_the_managers(run, staff, tmp_p
 def test_more_words_for_someone_elses_address_are_refused_alone(
     run, staff, tmp_path, header, meaning
 ):
-    leavers = write(tmp_path, f"Name;{header}\nTerry Assistant;jane@example.edu\n")
+    leavers = write_file(
+        tmp_path, f"Name;{header}\nTerry Assistant;jane@example.edu\n", "leavers.csv"
+    )
     result = run(staff, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.USAGE
     assert f"no column holds the listed people's own address ({header!r}: {meaning} address)" in (
@@ -97,7 +93,7 @@ def test_more_words_for_someone_elses_address_are_refused_alone(
     ],
 )  # fmt: skip
 def test_the_persons_own_address_in_more_languages_is_taken_alone(run, staff, tmp_path, header):
-    leavers = write(tmp_path, f"Nom;{header}\nTerry Assistant;ta@example.edu\n")
+    leavers = write_file(tmp_path, f"Nom;{header}\nTerry Assistant;ta@example.edu\n", "leavers.csv")
     result = run(staff, "--only-file", leavers, "--yes")
     assert result.code == ExitStatus.OK, result.err
     assert f"Emails from {leavers} (--only-file): column {header!r}" in result.out
@@ -107,7 +103,9 @@ def test_the_persons_own_address_in_more_languages_is_taken_alone(run, staff, tm
 @pytest.mark.parametrize("flag", ["--only-file", "--exclude-file"])
 def test_an_only_email_column_the_table_cannot_classify_is_a_question(run, staff, tmp_path, flag):
     # "Pate" (a buddy, in German) is in no row of the table.
-    path = write(tmp_path, "Name;Pate E-Mail\nTerry Assistant;jane@example.edu\n")
+    path = write_file(
+        tmp_path, "Name;Pate E-Mail\nTerry Assistant;jane@example.edu\n", "leavers.csv"
+    )
     before = staff.emails()
     result = run(staff, flag, path, "--yes")
     assert result.code == ExitStatus.USAGE
@@ -120,7 +118,9 @@ def test_an_only_email_column_the_table_cannot_classify_is_a_question(run, staff
 
 
 def test_naming_an_unclassified_column_shows_its_rows_in_the_plan(run, staff, tmp_path):
-    path = write(tmp_path, "Name;Pate E-Mail\nTerry Assistant;jane@example.edu\n")
+    path = write_file(
+        tmp_path, "Name;Pate E-Mail\nTerry Assistant;jane@example.edu\n", "leavers.csv"
+    )
     result = run(staff, "--only-file", path, "--email-column", "Pate E-Mail", "--dry-run")
     assert result.code == ExitStatus.OK, result.err
     assert "line 2  jane@example.edu (Jane Doe)  Name: Terry Assistant" in result.out

@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from conftest import plan_file
 from remove_users import ExitStatus
 
 
@@ -15,8 +16,7 @@ def test_report_and_plan_are_created_mode_0600(run, make_fake, tmp_path):
     fake = make_fake(people=2)
     old = os.umask(0o022)
     try:
-        plan = tmp_path / "plan.json"
-        assert run(fake, "--exclude", "student00001@example.edu", "--dry-run", "--plan-out", str(plan)).code == ExitStatus.OK
+        plan = plan_file(run, fake, tmp_path, "--exclude", "student00001@example.edu")
         report = tmp_path / "r.csv"
         assert run(fake, "--plan", str(plan), "--yes", "--report", str(report)).code == ExitStatus.OK
     finally:

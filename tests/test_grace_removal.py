@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import SEEING, only_report, read_report
+from conftest import SEEING, only_report, plan_file, read_report, student
 from remove_users import (
     Kept,
     ExitStatus,
@@ -105,10 +105,6 @@ def test_protections_win_over_a_long_suspension():
 
 
 # -- against the fake server ------------------------------------------------------------------------
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def test_grace_removal_removes_only_those_suspended_long_enough(run, make_fake):
@@ -226,8 +222,7 @@ def test_a_saved_grace_plan_whose_people_are_still_suspended_applies(run, make_f
     fake = make_fake(people=4)
     for n in (2, 3):
         fake.set_suspended(fake.id_of(student(n)), days_ago=40)
-    plan = tmp_path / "grace.json"
-    assert run(fake, "--exclude", student(1), "--only-suspended", "--dry-run", "--plan-out", str(plan)).code == ExitStatus.OK
+    plan = plan_file(run, fake, tmp_path, "--exclude", student(1), "--only-suspended", name="grace.json")
     applied = run(fake, "--allow-unknown-admins", "--plan", str(plan), "--yes")
     assert applied.code == ExitStatus.OK, applied.err
     assert not {student(2), student(3)} & fake.emails() and student(4) in fake.emails()

@@ -10,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEING, age_rows
+from conftest import SEEING, age_rows, student
 from remove_users import ExitStatus
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def ago(days: float) -> dt.datetime:

@@ -8,14 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conftest import SEEING, age_rows, read_report, suspended_by_hand
+from conftest import SEEING, age_rows, read_report, student, suspended_by_hand
 from remove_users import REPORT_FIELDS, ExitStatus, report_host
 
 STATUS = SEEING["status-field"]  # listed; a suspension shows only as a status field
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def ago(days: float) -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from conftest import only_report
+from conftest import only_report, plan_file, student
 from remove_users import ExitStatus
 
 TARGET = "coadmin1@example.edu"
@@ -20,7 +19,7 @@ WS_NAME = "Fall 2026 Data Science"
 def test_assets_are_transferred_before_each_removal(run, make_fake):
     fake = make_fake(people=4)
     target = fake.id_of(TARGET)
-    leavers = [fake.id_of(f"student{n:05d}@example.edu") for n in range(1, 5)]
+    leavers = [fake.id_of(student(n)) for n in range(1, 5)]
     result = run(fake, "--yes", "--no-protected-emails", "--transfer-to", TARGET.upper(), "--include-admins")
     assert result.code == ExitStatus.OK, result.err
     assert sorted(fake.emails()) == ["admin@example.edu", TARGET]  # the target is protected
@@ -119,16 +118,8 @@ def test_an_entry_matching_nobody_and_nothing_alike_stays_a_warning(run, fake):
 # -- reviewed plans ------------------------------------------------------------------------------
 
 
-def make_plan_file(run, fake, tmp_path: Path, *args: str) -> Path:
-    path = tmp_path / "plan.json"
-    result = run(fake, "--dry-run", "--plan-out", str(path), *args)
-    assert result.code == ExitStatus.OK, result.err
-    assert fake.writes() == []
-    return path
-
-
 def test_plan_out_writes_what_a_reviewer_needs(run, fake, tmp_path):
-    path = make_plan_file(run, fake, tmp_path, "--exclude", "Student00001@example.edu", "--transfer-to", TARGET)
+    path = plan_file(run, fake, tmp_path, "--exclude", "Student00001@example.edu", "--transfer-to", TARGET)
     doc = json.loads(path.read_text())
     assert doc["workspace"] == {"id": 4242, "name": WS_NAME}
     assert doc["tool_version"] and doc["created"].endswith("Z")
@@ -138,7 +129,7 @@ def test_plan_out_writes_what_a_reviewer_needs(run, fake, tmp_path):
 
 
 def test_applying_a_plan_removes_exactly_the_planned_people(run, fake, tmp_path):
-    path = make_plan_file(run, fake, tmp_path, "--transfer-to", TARGET)
+    path = plan_file(run, fake, tmp_path, "--transfer-to", TARGET)
     newcomer = fake.add_person("newcomer@example.edu", "Joined After Review")
     result = run(fake, "--plan", str(path), "--yes")
     assert result.code == ExitStatus.OK, result.err
@@ -149,7 +140,7 @@ def test_applying_a_plan_removes_exactly_the_planned_people(run, fake, tmp_path)
 
 
 def test_a_plan_for_another_workspace_is_refused(run, fake, make_fake, tmp_path):
-    path = make_plan_file(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path)
     other = make_fake(people=20, workspace_id=777, workspace_name="Spring 2027")
     result = run(other, "--plan", str(path), "--yes")
     assert result.code == ExitStatus.SAFETY_STOP
@@ -159,7 +150,7 @@ def test_a_plan_for_another_workspace_is_refused(run, fake, make_fake, tmp_path)
 
 @pytest.mark.parametrize("change", ["protected now", "became admin", "email changed"])
 def test_a_plan_that_no_longer_applies_is_refused(run, fake, tmp_path, change):
-    path = make_plan_file(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path)
     pid = fake.id_of("student00003@example.edu")
     extra = []
     if change == "protected now":
@@ -175,7 +166,7 @@ def test_a_plan_that_no_longer_applies_is_refused(run, fake, tmp_path, change):
 
 
 def test_people_who_left_since_the_plan_count_as_already_gone(run, fake, tmp_path):
-    path = make_plan_file(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path)
     left = fake.id_of("student00004@example.edu")
     del fake.people[left]
     result = run(fake, "--plan", str(path), "--yes")
@@ -187,8 +178,8 @@ def test_people_who_left_since_the_plan_count_as_already_gone(run, fake, tmp_pat
 
 
 def test_rerunning_a_plan_after_a_partial_run_finishes_the_job(run, fake, tmp_path):
-    path = make_plan_file(run, fake, tmp_path)
-    flaky = [fake.id_of(f"student0000{n}@example.edu") for n in (5, 6)]
+    path = plan_file(run, fake, tmp_path)
+    flaky = [fake.id_of(student(n)) for n in (5, 6)]
     for pid in flaky:
         fake.add_fault(method="DELETE", person_id=pid, status=503, times=5)
     report = tmp_path / "audit.csv"
@@ -204,7 +195,7 @@ def test_rerunning_a_plan_after_a_partial_run_finishes_the_job(run, fake, tmp_pa
 
 @pytest.mark.parametrize("flag", [["--include-admins"], ["--transfer-to", TARGET]])
 def test_selection_flags_are_refused_with_a_plan(run, fake, tmp_path, flag):
-    path = make_plan_file(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path)
     result = run(fake, "--plan", str(path), "--yes", *flag)
     assert result.code == ExitStatus.USAGE
     assert flag[0] in result.err

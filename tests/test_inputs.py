@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import student
 from remove_users import ExitStatus
 
 
@@ -102,7 +103,7 @@ def test_exclude_sources_add_up(run, fake, tmp_path: Path):
     assert result.code == ExitStatus.OK
     assert "protected email: 5" in result.out
     for n in range(1, 6):
-        assert f"student0000{n}@example.edu" not in result.out.split("People who would be removed:")[1]
+        assert student(n) not in result.out.split("People who would be removed:")[1]
 
 
 @pytest.mark.parametrize("header", ["email", "Email Address", "E-mail", "EMAIL_ADDRESS"])

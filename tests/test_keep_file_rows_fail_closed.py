@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import student, write_file
 from remove_users import ExitStatus
 
 # The columns of Entra's Users > All users > Download users, in its order (Microsoft's docs).
@@ -25,16 +26,15 @@ def entra_row(upn: str, name: str, mail: str) -> str:
     return ",".join(cells + [""] * 15)
 
 
-def entra_export(tmp_path: Path) -> str:
-    # Student Four has no mailbox: `mail` is empty, their address in the workspace is their UPN.
-    rows = [
-        entra_row("student00001@example.edu", "Student One", "student00001@example.edu"),
-        entra_row("student00004@example.edu", "Student Four", ""),
-        entra_row("student00002@example.edu", "Student Two", "student00002@example.edu"),
-    ]
-    path = tmp_path / "entra-users.csv"
-    path.write_text(ENTRA + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return str(path)
+def entra_export(tmp_path: Path, rows: list[str] | None = None) -> str:
+    if rows is None:
+        # Student Four has no mailbox: `mail` is empty, their address in the workspace is their UPN.
+        rows = [
+            entra_row("student00001@example.edu", "Student One", "student00001@example.edu"),
+            entra_row("student00004@example.edu", "Student Four", ""),
+            entra_row("student00002@example.edu", "Student Two", "student00002@example.edu"),
+        ]
+    return write_file(tmp_path, ENTRA + "\n" + "\n".join(rows) + "\n", "entra-users.csv")
 
 
 @pytest.mark.parametrize("asked", [["--email-column", "mail"], []])
@@ -95,10 +95,9 @@ def test_an_only_file_row_that_cannot_be_read_selects_nobody_with_a_warning(run,
 
 def test_many_such_rows_are_counted_and_the_first_named(run, fake, tmp_path):
     rows = [entra_row("student00009@example.edu", "A B", "student00009@example.edu")]
-    rows += [entra_row(f"student{n:05d}@example.edu", f"Student N{n}", "") for n in range(1, 8)]
-    path = tmp_path / "entra-users.csv"
-    path.write_text(ENTRA + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    result = run(fake, "--exclude-file", str(path), "--dry-run")
+    rows += [entra_row(student(n), f"Student N{n}", "") for n in range(1, 8)]
+    path = entra_export(tmp_path, rows)
+    result = run(fake, "--exclude-file", path, "--dry-run")
     assert result.code == ExitStatus.USAGE
     counted = "7 rows have no address in column 'mail' but one in another column (line 3, "
     assert counted + "'userPrincipalName': " in result.err
@@ -114,13 +113,12 @@ def test_the_advice_never_reads_another_column_for_the_whole_file(run, fake, tmp
         entra_row("student00004@example.edu", "Student Four", ""),
         entra_row("s00002@uniad.example.net", "Student Two", "student00002@example.edu"),
     ]
-    path = tmp_path / "entra-users.csv"
-    path.write_text(ENTRA + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    result = run(fake, "--exclude-file", str(path), "--yes")
+    path = entra_export(tmp_path, rows)
+    result = run(fake, "--exclude-file", path, "--yes")
     assert result.code == ExitStatus.USAGE
     assert "--email-column" not in result.err
     assert "keep it with --exclude student00004@example.edu or a second --exclude-file" in result.err
-    advised = run(fake, "--exclude-file", str(path), "--exclude", "student00004@example.edu", "--yes")
+    advised = run(fake, "--exclude-file", path, "--exclude", "student00004@example.edu", "--yes")
     assert advised.code == ExitStatus.OK, advised.err
     kept = {"student00001@example.edu", "student00002@example.edu", "student00004@example.edu"}
     assert fake.emails() == kept | {"admin@example.edu", "coadmin1@example.edu"}

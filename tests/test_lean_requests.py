@@ -14,11 +14,7 @@ import pytest
 
 from remove_users import ExitStatus
 
-
-@pytest.fixture(autouse=True)
-def _no_proxy_or_ca_from_the_environment(monkeypatch):
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_proxy_or_ca")
 
 
 def closed_port() -> int:

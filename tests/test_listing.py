@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import student
 from remove_users import ExitStatus
 
 
@@ -15,7 +16,7 @@ def test_every_page_is_read_although_the_server_caps_pages(run, make_fake, concu
     assert "Members: 63" in result.out
     assert "To remove: 61" in result.out
     for n in (1, 30, 61):
-        assert f"student{n:05d}@example.edu" in result.out
+        assert student(n) in result.out
     pages = [r for r in fake.requests if r.path == "/v4/people"]
     assert all(r.query["limit"] == "100" for r in pages)
     offsets = sorted(int(r.query["offset"]) for r in pages)

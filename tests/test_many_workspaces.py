@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_report
+from conftest import pair_file, read_report
 from fake_aac import FakeAAC
 from remove_users import ExitStatus
 
@@ -24,15 +24,9 @@ class Setup:
         self.folder.mkdir()
         self.a: FakeAAC = make_fake(people=a_people, workspace_id=101, workspace_name="Fall A")
         self.b: FakeAAC = make_fake(people=b_people, workspace_id=202, workspace_name="Fall B")
-        self.token_a = self.write_token("a-token.json", self.a, lifetime)
-        self.token_b = self.write_token("b-token.json", self.b, lifetime)
+        self.token_a = pair_file(self.a, self.folder, lifetime, name="a-token.json")
+        self.token_b = pair_file(self.b, self.folder, lifetime, name="b-token.json")
         self.config = self.folder / "workspaces.ini"
-
-    def write_token(self, name: str, fake: FakeAAC, lifetime: int) -> Path:
-        path = self.folder / name
-        path.write_text(json.dumps(fake.issue_pair(lifetime)))
-        path.chmod(0o600)
-        return path
 
     def write(self, defaults: str = "", a: str = "", b: str = "") -> Path:
         self.config.write_text(

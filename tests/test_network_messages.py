@@ -18,13 +18,9 @@ import pytest
 from fake_aac import make_jwt
 from remove_users import ExitStatus
 
+pytestmark = pytest.mark.usefixtures("no_proxy_or_ca")
+
 CERT = str(Path(__file__).parent / "tls" / "self-signed-127.0.0.1.pem")
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy_or_ca_from_the_environment(monkeypatch):
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def error_line(result) -> str:

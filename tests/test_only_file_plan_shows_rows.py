@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import student, write_file
 from remove_users import ExitStatus
 
 
 def leavers(tmp_path: Path, rows: int = 2) -> str:
     lines = ["Personalnummer;Mitarbeiter;E-Mail Vorgesetzter;Austrittsdatum"]
     for n in range(1, rows + 1):
-        lines.append(f"10{n:02d};Leaver {n};student{n:05d}@example.edu;2026-03-31")
-    path = tmp_path / "austritte.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(path)
+        lines.append(f"10{n:02d};Leaver {n};{student(n)};2026-03-31")
+    return write_file(tmp_path, "\n".join(lines) + "\n", "austritte.csv")
 
 
 def test_the_dry_run_shows_the_rows_beside_whom_they_select(run, fake, tmp_path):
@@ -46,10 +45,10 @@ def test_three_rows_at_most_and_only_rows_that_select_someone(run, fake, tmp_pat
     assert result.code == ExitStatus.OK, result.err
     samples = [line for line in result.out.splitlines() if line.startswith("    line ")]
     selected = [line.split()[2] for line in samples]
-    assert selected == [f"student0000{n}@example.edu" for n in [1, 2, 3]]
+    assert selected == [student(n) for n in [1, 2, 3]]
     assert "gone@example.edu" not in "\n".join(samples)
     assert result.out.index("Rows that select someone") < result.out.index("People to remove:")
-    assert fake.emails().isdisjoint({f"student0000{n}@example.edu" for n in range(1, 7)})
+    assert fake.emails().isdisjoint({student(n) for n in range(1, 7)})
 
 
 def test_keep_files_and_quiet_runs_show_no_rows(run, fake, tmp_path):

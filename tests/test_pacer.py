@@ -8,24 +8,14 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import Clock
 from fake_aac import RateLimiter
 from remove_users import Pacer
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-
 def make_pacer() -> tuple[Pacer, Clock]:
     clock = Clock()
-    return Pacer(clock=clock, sleep=clock.sleep, wall=lambda: 1_800_000_000.0 + clock.t), clock
+    return Pacer(clock=clock, sleep=clock.sleep, wall=lambda: 1_800_000_000.0 + clock.now), clock
 
 
 def answer(pacer: Pacer, ticket, status: int = 200, wait: float | None = None, headers: dict[str, str] | None = None) -> bool | None:
@@ -37,8 +27,8 @@ def simulate(limiter: RateLimiter, clock: Clock, pacer: Pacer, seconds: float, c
     """One stream of requests, as fast as `capacity` a second allows, for `seconds` of simulated
     time; a refused request is simply dropped. Returns (accepted, refused)."""
     accepted = refused = 0
-    end = clock.t + seconds
-    while clock.t < end:
+    end = clock.now + seconds
+    while clock.now < end:
         ticket = pacer.wait_turn()
         wait = limiter.take()
         if wait is None:
@@ -57,7 +47,7 @@ def test_nothing_is_held_back_before_any_429():
         answer(pacer, pacer.wait_turn())
     assert pacer.delay() == 0
     assert pacer.current_rate() is None
-    assert clock.t == 1000.0  # nobody waited
+    assert clock.now == 1000.0  # nobody waited
 
 
 def test_a_named_wait_pauses_everyone_until_then():
@@ -179,7 +169,7 @@ def test_a_remaining_budget_is_never_exceeded_before_its_reset():
 def test_a_reset_given_as_a_unix_time_is_read_as_one():
     pacer, clock = make_pacer()
     ticket = pacer.wait_turn()
-    wall_now = 1_800_000_000.0 + clock.t
+    wall_now = 1_800_000_000.0 + clock.now
     answer(pacer, ticket, headers={"X-Rate-Limit-Hour-Remaining": "0", "X-Rate-Limit-Hour-Reset": str(int(wall_now + 30))})
     assert pacer.delay() == pytest.approx(30.0, abs=1.0)
 
@@ -218,8 +208,8 @@ def test_a_fixed_window_that_publishes_its_budget_is_never_exceeded():
     pacer, clock = make_pacer()
     limiter = RateLimiter(300, "fixed", 60.0, clock=clock)
     accepted = refused = 0
-    end = clock.t + 300
-    while clock.t < end:
+    end = clock.now + 300
+    while clock.now < end:
         ticket = pacer.wait_turn()
         wait = limiter.take()
         remaining, reset = limiter.budget()

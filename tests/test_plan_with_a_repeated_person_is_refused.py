@@ -6,19 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import plan_file
 from remove_users import ExitStatus
 
 
-def saved_plan(run, fake, tmp_path: Path) -> tuple[Path, dict]:
-    path = tmp_path / "plan.json"
-    result = run(fake, "--only", "student00001@example.edu,student00002@example.edu", "--dry-run", "--plan-out", str(path))
-    assert result.code == ExitStatus.OK, result.err
-    return path, json.loads(path.read_text())
+ONLY_TWO = ("--only", "student00001@example.edu,student00002@example.edu")
 
 
 def test_a_repeated_id_is_refused(run, make_fake, tmp_path: Path):
     fake = make_fake(people=3)
-    path, doc = saved_plan(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path, *ONLY_TWO)
+    doc = json.loads(path.read_text())
     doc["remove"].append(dict(doc["remove"][0]))  # a copy-paste while reviewing
     path.write_text(json.dumps(doc))
     before = len(fake.requests)
@@ -31,7 +29,8 @@ def test_a_repeated_id_is_refused(run, make_fake, tmp_path: Path):
 
 def test_a_repeated_email_under_another_id_is_refused(run, make_fake, tmp_path: Path):
     fake = make_fake(people=3)
-    path, doc = saved_plan(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path, *ONLY_TWO)
+    doc = json.loads(path.read_text())
     doc["remove"][1]["email"] = doc["remove"][0]["email"].upper()
     path.write_text(json.dumps(doc))
     result = run(fake, "--plan", str(path), "--yes")
@@ -42,7 +41,8 @@ def test_a_repeated_email_under_another_id_is_refused(run, make_fake, tmp_path: 
 
 def test_a_plan_without_repeats_still_applies_with_its_protections(run, make_fake, tmp_path: Path):
     fake = make_fake(people=3)
-    path, doc = saved_plan(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path, *ONLY_TWO)
+    doc = json.loads(path.read_text())
     doc["protections"]["emails"] = ["student00003@example.edu"]
     path.write_text(json.dumps(doc))
     result = run(fake, "--plan", str(path), "--yes", "--exclude", "coadmin1@example.edu")

@@ -5,22 +5,8 @@ from __future__ import annotations
 
 import io
 
+from conftest import Clock, FakeTerminal
 from remove_users import Progress, Terminal, clock_time
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Screen(io.StringIO):
-    """A stderr that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 def test_clock_time_is_minutes_then_hours():
@@ -63,7 +49,7 @@ def test_done_shows_no_eta_and_a_stall_shows_no_rate():
 
 
 def test_the_status_line_stays_below_the_lines_written_meanwhile():
-    err, out = Screen(), io.StringIO()
+    err, out = FakeTerminal(), io.StringIO()
     terminal = Terminal(stdin=io.StringIO(""), stdout=out, stderr=err)
     terminal.status("Removing 1 of 3")
     terminal.line(err, "[2/3] FAILED x@uni.edu")

@@ -6,9 +6,13 @@ from __future__ import annotations
 import socket
 import time
 
-from conftest import ROOT, FakeTerminal
+import pytest
+
+from conftest import ROOT, CtrlCAtTheKeyboard
 from fake_aac import make_jwt
-from test_network_messages import TlsFake, _no_proxy_or_ca_from_the_environment  # noqa: F401 - autouse fixture
+from test_network_messages import TlsFake
+
+pytestmark = pytest.mark.usefixtures("no_proxy_or_ca")
 
 README = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
 
@@ -114,13 +118,8 @@ def test_refused_for_good_and_email_file_lines(run, make_fake, tmp_path):
     assert quoted(next(line for line in out.splitlines() if line.startswith("Next:")).replace("student00001@example.edu", "owner@uni.edu"))
 
 
-class CtrlCAtThePrompt(FakeTerminal):
-    def readline(self, *args) -> str:
-        raise KeyboardInterrupt
-
-
 def test_ctrl_c_at_the_token_prompt(run):
-    result = run(None, "--dry-run", stdin=CtrlCAtThePrompt(""))
+    result = run(None, "--dry-run", stdin=CtrlCAtTheKeyboard(""))
     assert result.code == 130
     prompt, message = result.err.splitlines()  # the message starts a line of its own
     assert prompt.startswith("AAC access token") and quoted(message)

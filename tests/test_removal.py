@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import only_report, read_report
+from conftest import only_report, read_report, student
 from remove_users import ExitStatus
 
 PROTECTED = "student00001@example.edu"
@@ -271,7 +271,7 @@ def test_each_outcome_is_logged_with_a_running_count(run, make_fake):
     lines = [l for l in result.err.splitlines() if l.startswith("[")]
     assert [l.split("]")[0] for l in lines] == ["[1/3", "[2/3", "[3/3"]
     assert sorted(l.split("] ")[1] for l in lines) == [
-        f"removed student{n:05d}@example.edu (id {fake.next_id - 4 + n})" for n in (1, 2, 3)
+        f"removed {student(n)} (id {fake.next_id - 4 + n})" for n in (1, 2, 3)
     ]
 
 

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import csv
 
-from conftest import SEEING, report_rows
+from conftest import SEEING, report_rows, student
 from remove_users import ExitStatus
 
 STATUS = SEEING["status-field"]
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def insert_column(path: str, at: int, name: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import remove_users
-from conftest import SCRIPT, clean_env, read_report
+from conftest import SCRIPT, clean_env, read_report, student
 from remove_users import ExitStatus
 
 FIELDS = ",".join(remove_users.REPORT_FIELDS)
@@ -27,7 +27,7 @@ def csv_lines(err: str) -> list[str]:
 def check_nothing_lost(fake, report: Path, err: str, planned: int) -> None:
     rows = {r["email"]: r["outcome"] for r in read_report(report)} if report.exists() else {}
     printed = csv_lines(err)
-    gone = {f"student{n:05d}@example.edu" for n in range(1, planned + 1)} - fake.emails()
+    gone = {student(n) for n in range(1, planned + 1)} - fake.emails()
     assert gone, "the test meant some removals to happen"
     for email in gone:  # whoever the server removed is on record: in the file, or on stderr
         in_file = rows.get(email) in ("removed", "attempting")

@@ -9,14 +9,10 @@ from pathlib import Path
 
 import datetime as dt
 
-from conftest import SEEING, age_rows, read_report, report_rows, suspended_by_hand
+from conftest import SEEING, age_rows, read_report, report_rows, student, suspended_by_hand
 from remove_users import REPORT_FIELDS, ExitStatus, report_host
 
 STATUS = SEEING["status-field"]
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def test_rows_name_the_host_they_were_written_against(run, make_fake):

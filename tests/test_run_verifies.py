@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import only_report, report_rows
+from conftest import only_report, plan_file, report_rows
 from remove_users import ExitStatus
 
 PROTECTED = "student00001@example.edu"
@@ -88,8 +88,7 @@ def test_members_who_joined_during_the_run_are_named(run, fake):
 
 
 def test_verification_with_transfer_to_and_a_saved_plan(run, fake, tmp_path):
-    plan = tmp_path / "plan.json"
-    assert run(fake, "--dry-run", "--plan-out", str(plan), "--exclude", PROTECTED).code == ExitStatus.OK
+    plan = plan_file(run, fake, tmp_path, "--exclude", PROTECTED)
     liar = fake.id_of("student00002@example.edu")
     fake.add_fault(method="DELETE", person_id=liar, status=200, html=True, message="Sign in")
     result = run(fake, "--yes", "--plan", str(plan))
@@ -106,8 +105,7 @@ def test_verification_with_transfer_to_and_a_saved_plan(run, fake, tmp_path):
 
 
 def test_a_saved_plan_whose_people_all_left_ends_and_verifies(run, fake, tmp_path):
-    plan = tmp_path / "plan.json"
-    assert run(fake, "--dry-run", "--plan-out", str(plan), "--only", "student00002@example.edu").code == ExitStatus.OK
+    plan = plan_file(run, fake, tmp_path, "--only", "student00002@example.edu")
     fake.people.pop(fake.id_of("student00002@example.edu"))
     result = run(fake, "--yes", "--plan", str(plan))
     assert result.code == ExitStatus.OK, result.err

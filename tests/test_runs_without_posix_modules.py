@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SCRIPT, clean_env, read_report
+from conftest import SCRIPT, clean_env, pair_file, read_report
 from remove_users import ExitStatus, TokenError, _FileLock
 
 WITHOUT_POSIX = (
@@ -55,9 +55,7 @@ def test_dry_run_and_run_without_fcntl(make_fake, tmp_path: Path):
 
 def test_token_refresh_takes_the_lock_file_without_fcntl(make_fake, tmp_path: Path):
     fake = make_fake(people=3)
-    path = tmp_path / "aac-token.json"
-    path.write_text(json.dumps(fake.issue_pair(lifetime=20)))  # about to expire: refreshed first
-    path.chmod(0o600)
+    path = pair_file(fake, tmp_path, lifetime=20)  # about to expire: refreshed first
     lock_seen = []
     fake.hooks.append(lambda method, p: lock_seen.append(os.path.exists(str(path) + ".lock")) if p == "/as/token" else None)
     result = run_without_posix("--base-url", fake.base_url, "--token-file", str(path), "--yes", "--no-protected-emails", "--report", str(tmp_path / "r.csv"))

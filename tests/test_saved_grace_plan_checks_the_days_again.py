@@ -7,12 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SEEING, age_rows
+from conftest import SEEING, age_rows, plan_file, student
 from remove_users import ExitStatus
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def test_a_suspension_renewed_after_the_review_stops_the_plan(run, make_fake):
@@ -52,23 +48,23 @@ def test_applying_reads_the_reports_the_plan_read(run, make_fake, tmp_path):
     assert student(1) in fake.emails() and fake.count("DELETE") == 0
 
 
-def test_a_grace_plan_still_right_applies(run, make_fake):
+def test_a_grace_plan_still_right_applies(run, make_fake, tmp_path):
     fake = make_fake(people=3, **SEEING["state-hidden"], state_change_moves=True)
     fake.set_suspended(fake.id_of(student(1)), days_ago=40)
-    assert run(fake, "--suspended-days", "30", "--dry-run", "--plan-out", "p.json").code == 0
-    result = run(fake, "--allow-unknown-admins", "--plan", "p.json", "--yes")
+    plan = plan_file(run, fake, tmp_path, "--suspended-days", "30")
+    result = run(fake, "--allow-unknown-admins", "--plan", str(plan), "--yes")
     assert result.code == ExitStatus.OK, result.err
     assert student(1) not in fake.emails() and "1 from lastStateChange" in result.out
 
 
-def test_a_grace_plan_that_does_not_say_its_days_is_refused(run, make_fake):
+def test_a_grace_plan_that_does_not_say_its_days_is_refused(run, make_fake, tmp_path):
     fake = make_fake(people=3, **SEEING["state-hidden"], state_change_moves=True)
     fake.set_suspended(fake.id_of(student(1)), days_ago=40)
-    assert run(fake, "--suspended-days", "30", "--dry-run", "--plan-out", "p.json").code == 0
-    doc = json.loads(Path("p.json").read_text())
+    plan = plan_file(run, fake, tmp_path, "--suspended-days", "30")
+    doc = json.loads(plan.read_text())
     del doc["suspended_days"]  # as an earlier version wrote it
-    Path("p.json").write_text(json.dumps(doc))
-    result = run(fake, "--allow-unknown-admins", "--plan", "p.json", "--yes")
+    plan.write_text(json.dumps(doc))
+    result = run(fake, "--allow-unknown-admins", "--plan", str(plan), "--yes")
     assert result.code == ExitStatus.USAGE
     assert "does not say whether --suspended-days did" in result.err
     assert student(1) in fake.emails() and fake.writes() == []

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 
+from conftest import plan_file
 from remove_users import ExitStatus
 
 
 def test_the_applied_plan_is_named_with_its_age(run, make_fake, tmp_path):
     fake = make_fake(people=3)
-    plan = tmp_path / "fall.json"
-    assert run(fake, "--exclude", "student00001@example.edu", "--dry-run", "--plan-out", str(plan)).code == ExitStatus.OK
+    plan = plan_file(run, fake, tmp_path, "--exclude", "student00001@example.edu", name="fall.json")
     fresh = run(fake, "--plan", str(plan), "--dry-run")
     assert fresh.code == ExitStatus.OK, fresh.err
     assert re.search(rf"^Applying the saved plan {re.escape(str(plan))}, made \d{{4}}-\d\d-\d\d \d\d:\d\d UTC \(0 days ago\)$", fresh.out, re.M)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import only_report
+from conftest import only_report, plan_file
 from remove_users import (
     Kept,
     ExitStatus,
@@ -134,8 +134,7 @@ def test_selection_usage_errors(run, fake, args, named):
 
 @pytest.mark.parametrize("flag", [["--only", "a@example.edu"], ["--inactive-days", "30"]])
 def test_selection_flags_are_refused_with_a_plan(run, fake, tmp_path, flag):
-    path = tmp_path / "plan.json"
-    assert run(fake, "--dry-run", "--plan-out", str(path)).code == ExitStatus.OK
+    path = plan_file(run, fake, tmp_path)
     result = run(fake, "--plan", str(path), "--yes", *flag)
     assert result.code == ExitStatus.USAGE and flag[0] in result.err
 

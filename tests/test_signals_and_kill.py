@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_report, report_rows
+from conftest import pair_file, read_report, report_rows, start, student
 from remove_users import ExitStatus
-from test_subprocess import start  # a token file given as a flag wins over its AAC_ACCESS_TOKEN
 
 
 def signal_on_delete(fake, nth: int, *signums: int, gap: float = 0.0) -> list:
@@ -31,7 +30,7 @@ def signal_on_delete(fake, nth: int, *signums: int, gap: float = 0.0) -> list:
 
 
 def server_removed(fake, planned: int) -> set[str]:
-    return {f"student{n:05d}@example.edu" for n in range(1, planned + 1)} - fake.emails()
+    return {student(n) for n in range(1, planned + 1)} - fake.emails()
 
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
@@ -83,12 +82,11 @@ def test_sigterm_before_any_removal_says_nobody_and_exits_143(make_fake):
 
 def test_a_signal_during_the_token_refresh_keeps_the_new_pair(make_fake, tmp_path: Path):
     fake = make_fake(people=5)
-    path = tmp_path / "aac-token.json"
-    path.write_text(json.dumps(fake.issue_pair(lifetime=10)))  # about to expire: refreshed at start-up
-    path.chmod(0o600)
+    path = pair_file(fake, tmp_path, lifetime=10)  # about to expire: refreshed at start-up
     fake.add_fault(method="POST", path="/as/token", passthrough=True, delay=1.0, times=1)
     box: list = []
     fake.hooks.append(lambda method, path: box[0].send_signal(signal.SIGTERM) if path == "/as/token" else None)
+    # start() puts a token in AAC_ACCESS_TOKEN too: the token file given as a flag wins over it.
     box.append(start(fake, "--yes", "--no-protected-emails", "--token-file", str(path)))
     out, err = box[0].communicate(timeout=30)
     assert box[0].returncode == 143, err
@@ -131,7 +129,7 @@ def test_kill_9_mid_run_leaves_a_row_for_everyone_the_server_removed(make_fake, 
     assert {r["email"] for r in settled if r["outcome"] == "removed"} == attempting & removed
     assert {r["email"] for r in settled if r["outcome"] == "failed"} == attempting - removed
     assert f"Settled {len(attempting)} `attempting` rows" in err
-    assert server_removed(fake, 30) == {f"student{n:05d}@example.edu" for n in range(1, 31)}
+    assert server_removed(fake, 30) == {student(n) for n in range(1, 31)}
     assert {r["outcome"] for r in read_report(report)} == {"removed"}
 
 

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import plan_file
 from remove_users import ExitStatus
-
-
-def plan_file(run, fake, tmp_path: Path) -> Path:
-    path = tmp_path / "plan.json"
-    result = run(fake, "--dry-run", "--plan-out", str(path), "--exclude", "student00001@example.edu")
-    assert result.code == ExitStatus.OK, result.err
-    return path
 
 
 def edit(path: Path, change) -> None:
@@ -36,7 +30,7 @@ def edit(path: Path, change) -> None:
     ],
 )
 def test_a_field_of_the_wrong_type_is_refused_by_name(run, fake, tmp_path, field, change):
-    path = plan_file(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path, "--exclude", "student00001@example.edu")
     edit(path, change)
     requests_before = len(fake.requests)
     result = run(fake, "--plan", str(path), "--yes")
@@ -47,7 +41,7 @@ def test_a_field_of_the_wrong_type_is_refused_by_name(run, fake, tmp_path, field
 
 
 def test_include_admins_false_as_text_never_removes_a_coadmin(run, fake, tmp_path):
-    path = plan_file(run, fake, tmp_path)
+    path = plan_file(run, fake, tmp_path, "--exclude", "student00001@example.edu")
     coadmin = fake.id_of("coadmin1@example.edu")
     edit(path, lambda d: (d["protections"].update(include_admins="false"), d["remove"].append({"id": coadmin, "email": "coadmin1@example.edu", "name": "Co Admin 1"})))
     result = run(fake, "--plan", str(path), "--yes")

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import SCRIPT, clean_env, read_report, run_on_terminal
+from conftest import read_report, run_on_terminal, start, student
 from remove_users import ExitStatus
-
-def start(fake, *args: str, token: str | None = None) -> subprocess.Popen:
-    env = clean_env()
-    env["AAC_ACCESS_TOKEN"] = token or fake.issue_access_token()
-    return subprocess.Popen(
-        [sys.executable, SCRIPT, "--base-url", fake.base_url, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
 
 
 def test_a_plain_run_as_a_subprocess(make_fake, tmp_path: Path):
@@ -54,7 +40,7 @@ def test_ctrl_c_finishes_in_flight_and_records_the_rest(make_fake, tmp_path: Pat
     rows = read_report(report)
     assert len(rows) == 40  # every planned person is on record
     removed = {r["email"] for r in rows if r["outcome"] == "removed"}
-    gone_from_server = {f"student{n:05d}@example.edu" for n in range(1, 41)} - fake.emails()
+    gone_from_server = {student(n) for n in range(1, 41)} - fake.emails()
     assert removed == gone_from_server  # in-flight removals finished and were recorded
     assert 5 <= len(removed) <= 8
     assert {r["outcome"] for r in rows} == {"removed", "not-attempted"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_report, report_rows
+from conftest import read_report, report_rows, student
 from remove_users import MAX_ATTEMPTS, ExitStatus
 
 KEEP = "student00001@example.edu"
@@ -18,10 +18,6 @@ ADMINS = {"admin@example.edu", "coadmin1@example.edu"}
 def make_fake(make_fake, seeing):
     """Every fake here shows suspended members, in each of the ways conftest.SEEING lists."""
     return lambda **kwargs: make_fake(**{**seeing, **kwargs})
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def bulk_calls(fake, verb: str = "suspend") -> list[list[int]]:

@@ -5,15 +5,11 @@ a suspended admin looking like any suspended member. --allow-unknown-admins (wit
 
 from __future__ import annotations
 
-from conftest import SEEING
+from conftest import SEEING, student
 from remove_users import ExitStatus
 
 STATUS = SEEING["status-field"]
 CO = "coadmin1@example.edu"
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def admins_ignore_include_status(fake) -> None:

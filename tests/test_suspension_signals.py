@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import student
 from remove_users import ExitStatus, Person, Protections, Selection, make_plan, person_json
 
 
@@ -44,7 +45,7 @@ SHOWN_AS = {
 def test_only_suspended_chooses_by_whichever_field_shows_it_and_says_which(run, make_fake, seeing):
     fake = make_fake(people=4, **seeing)
     for n in (2, 3):
-        fake.set_suspended(fake.id_of(f"student{n:05d}@example.edu"))
+        fake.set_suspended(fake.id_of(student(n)))
     result = run(fake, "--yes", "--only-suspended", "--allow-unknown-admins")
     assert result.code == ExitStatus.OK, result.err
     assert {"student00002@example.edu", "student00003@example.edu"} & fake.emails() == set()

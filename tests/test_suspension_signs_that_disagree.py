@@ -4,14 +4,10 @@ and --suspend sends the suspension instead of calling them already suspended."""
 
 from __future__ import annotations
 
-from conftest import read_report
+from conftest import read_report, student
 from remove_users import ExitStatus, Person
 
 STATE = {"suspended_as": "state", "hide_suspended": False, "include_status_typed": True}
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def test_the_conflict_is_named():

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from conftest import read_report
+from conftest import read_report, student
 from remove_users import REPORT_FIELDS, ExitStatus
 
-STUDENTS = {f"student{n:05d}@example.edu" for n in (1, 2, 3)}
+STUDENTS = {student(n) for n in (1, 2, 3)}
 
 # Listings that never show a suspended member: the fake's default (GET /v4/people leaves them
 # out, and there is no workspace-people route), and one that refuses includeStatus as well.

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from conftest import write_token_file
 from remove_users import ExitStatus
 
 
@@ -30,9 +29,7 @@ def test_a_break_inside_stops_before_any_request_and_prints_nothing_of_it(run, m
     elif how == "env":
         env["AAC_ACCESS_TOKEN"] = broken
     else:
-        path = tmp_path / "t.json"
-        path.write_text(json.dumps({"access_token": broken}))
-        path.chmod(0o600)
+        path = write_token_file(tmp_path / "t.json", {"access_token": broken})
         args += ["--token-file", str(path)]
     result = run(fake, *args, env=env or None, token="" if how != "flag" else None)
     assert result.code == ExitStatus.USAGE

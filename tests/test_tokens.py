@@ -12,19 +12,9 @@ from pathlib import Path
 import pytest
 
 import remove_users
-from conftest import ROOT, clean_env, only_report
-from fake_aac import FakeAAC, make_jwt
+from conftest import ROOT, clean_env, only_report, pair_file, write_token_file
+from fake_aac import make_jwt
 from remove_users import ExitStatus, Tokens, TokenFile
-
-
-def write_token_file(path: Path, data: dict, mode: int = 0o600) -> Path:
-    path.write_text(json.dumps(data))
-    path.chmod(mode)
-    return path
-
-
-def pair_file(fake: FakeAAC, tmp_path: Path, lifetime: int = 3600, **extra) -> Path:
-    return write_token_file(tmp_path / "aac-token.json", {**fake.issue_pair(lifetime), **extra})
 
 
 def test_a_run_that_crosses_an_expiry_refreshes_exactly_once(run, make_fake, tmp_path):
@@ -68,9 +58,7 @@ def test_refresh_request_shape_and_no_authorization_header(run, fake, tmp_path):
 
 
 def test_plain_access_token_file(run, fake, tmp_path):
-    path = tmp_path / "token.txt"
-    path.write_text(fake.issue_access_token() + "\n")
-    path.chmod(0o600)
+    path = write_token_file(tmp_path / "token.txt", fake.issue_access_token() + "\n")
     assert run(fake, "--token-file", str(path), "--dry-run").code == ExitStatus.OK
 
 

@@ -3,26 +3,18 @@ like every AAC call: the run ends, and a signal during the refresh is not held f
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
 
+from conftest import pair_file, start
 from fake_graph import FakeGraph
 from remove_users import ExitStatus
-from test_subprocess import start
-
-
-def token_file(fake, tmp_path: Path) -> Path:
-    path = tmp_path / "aac-token.json"
-    path.write_text(json.dumps(fake.issue_pair(lifetime=10)))  # about to expire: refreshed at start-up
-    path.chmod(0o600)
-    return path
 
 
 def test_a_trickling_refresh_answer_is_cut_at_the_timeout(run, make_fake, tmp_path: Path):
     fake = make_fake(people=3)
-    path = token_file(fake, tmp_path)
+    path = pair_file(fake, tmp_path, lifetime=10)  # about to expire: refreshed at start-up
     fake.add_fault(method="POST", path="/as/token", passthrough=True, trickle=0.3)  # a ~600-byte answer: minutes
     started = time.monotonic()
     result = run(fake, "--dry-run", "--timeout", "1", "--no-protected-emails", "--token-file", str(path))
@@ -35,7 +27,7 @@ def test_a_trickling_refresh_answer_is_cut_at_the_timeout(run, make_fake, tmp_pa
 
 def test_a_signal_during_a_trickling_refresh_ends_the_run(make_fake, tmp_path: Path):
     fake = make_fake(people=3)
-    path = token_file(fake, tmp_path)
+    path = pair_file(fake, tmp_path, lifetime=10)  # about to expire: refreshed at start-up
     fake.add_fault(method="POST", path="/as/token", passthrough=True, trickle=0.3)
     proc = start(fake, "--yes", "--timeout", "2", "--no-protected-emails", "--token-file", str(path))
     deadline = time.monotonic() + 20

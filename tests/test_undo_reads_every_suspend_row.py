@@ -7,7 +7,7 @@ import csv
 
 import pytest
 
-from conftest import read_report
+from conftest import read_report, student
 from remove_users import REPORT_FIELDS, ExitStatus
 
 KEEP = "student00001@example.edu"
@@ -17,10 +17,6 @@ KEEP = "student00001@example.edu"
 def make_fake(make_fake, seeing):
     """Every fake here shows suspended members, in each of the ways conftest.SEEING lists."""
     return lambda **kwargs: make_fake(**{**seeing, **kwargs})
-
-
-def student(n: int) -> str:
-    return f"student{n:05d}@example.edu"
 
 
 def write_report(path, fake, rows: list[tuple[str, str, str]]) -> None:

@@ -3937,10 +3937,15 @@ def make_plan(
     remove: list[Person] = []
     kept: list[tuple[Person, str]] = []
     groups: dict[int, list[str]] = {}
+    # The order of these tests is the safety rule: every protection comes before any selection,
+    # so that nothing a selection says (an --only list, an inactivity rule, a saved report) can
+    # pick someone a protection keeps. Each person gets the first reason that holds.
     for person in people:
         email = normalize_email(person.email)
         if email in protected or (listed is not None and email in listed):
             seen.add(email)  # only what `unmatched` and `not_members` ask about: not 100,000 emails
+        # You by id, and by email too: a second record under your email (another id scheme, a
+        # stale duplicate) must not be removed as someone else.
         if person.id == caller_id or (me and email == me):
             kept.append((person, Kept.CALLER))
         elif email and email in protected:
@@ -3950,10 +3955,13 @@ def make_plan(
             groups[person.id] = protections.groups[email]
         elif target and email == target:
             kept.append((person, Kept.TRANSFER_TARGET))
+        # admin_ids is the admins route's list plus every record saying isAdmin: a true flag
+        # protects even though the flag is trusted only on the caller's own record.
         elif person.id in admin_ids and not protections.include_admins:
             kept.append((person, Kept.ADMIN))
         elif not email:
             kept.append((person, Kept.NO_EMAIL))  # a missing email must never mean removal
+        # From here on, selections: they can only narrow who goes, never widen it.
         elif only is not None and email not in only:
             kept.append((person, Kept.NOT_ONLY))
         elif selection.only_ids is not None and person.id not in selection.only_ids:
@@ -5709,6 +5717,8 @@ def outcome_of(
         outcome = Result(person, Outcome.FAILED, status, rid, text)
         outcome.halt, outcome.token = str(result), True
         return outcome
+    # A signal (or a run-wide stop) ended the retries: what the person's row says depends on
+    # whether any attempt may have reached the server.
     if isinstance(result, Stopped):
         last = result.last
         if last is None and not result.maybe_acted:
@@ -5762,6 +5772,8 @@ def outcome_of(
         )
     answer = result
     if answer.ok:
+        # Any 2xx is success (AAC documents 204 and also a JSON body), unless the body shows it is
+        # not AAC speaking: an SSO proxy's sign-in page answers 200 too.
         suspect = _suspect_success(answer)
         if suspect:
             return Result(
@@ -5789,6 +5801,8 @@ def outcome_of(
             + f". No new {action.noun}s were started"
         )
         return outcome
+    # Only a removal reads 404/410 as "already done": the person is not a member. For a
+    # suspension it is a failure: someone who left cannot be suspended.
     if answer.status in (404, 410) and action.gone is not None:
         if answer.retried_after_no_answer:
             # The earlier attempt's answer was lost; the person being gone now means it acted.
@@ -5800,6 +5814,8 @@ def outcome_of(
                 f"gone on retry: the earlier attempt did the {action.noun}",
             )
         return Result(person, action.gone, answer.status, answer.request_id, answer.message)
+    # A gateway that gave up (502, 504), or an attempt whose answer was lost, may have acted: the
+    # person is `unknown` until the check after the run lists the workspace again.
     if answer.status in MAYBE_ACTED_STATUSES or answer.retried_after_no_answer:
         return Result(
             person,

@@ -5657,15 +5657,22 @@ def show_plan(
         console.result("Dry run: nothing was changed.")
 
 
-def confirm(
-    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
-) -> bool:
-    """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
+def name_to_type(ws: Workspace) -> tuple[str, str]:
+    """What confirms a run on this workspace, and what it is called: (the name, "workspace name"),
+    or (the id, "workspace id") when the name cannot be typed. The terminal's prompt and the
+    review page both ask for it."""
     # A blank name would be confirmed by a bare Enter, and one with control characters cannot be
     # typed.
     typable = bool(ws.name and ws.name.strip()) and shown(ws.name) == ws.name
-    expected = ws.name if typable and ws.name else str(ws.id)
-    what = "workspace name" if typable else "workspace id"
+    return (ws.name, "workspace name") if typable and ws.name else (str(ws.id), "workspace id")
+
+
+def confirm(
+    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
+) -> bool:
+    """The operator types the workspace name (its id when it has none): a typo or Enter declines.
+    Trimmed and in any letter case, whoever asks (the review page answers through its terminal)."""
+    expected, what = name_to_type(ws)
     assets = f"their assets go to {target.email} first" if target else action.consequence
     where = "from" if action.deletes_assets else "in"
     line = terminal.ask(
@@ -5673,7 +5680,7 @@ def confirm(
         f" {shown(workspace_label(ws))}; {shown(assets)}.\nType the {what} ({expected}) to go"
         " ahead, or anything else to stop: "
     )
-    return line is not None and line.casefold() == expected.strip().casefold()
+    return line is not None and line.strip().casefold() == expected.strip().casefold()
 
 
 def _suspect_success(answer: Answer) -> str:

@@ -5640,21 +5640,26 @@ def show_plan(
             console.result(f"  {line}")
     if plan.remove:
         console.result("")
-        if target:
-            console.result(
-                f"Their work: transferred to {target.email} (id {target.id}) before each removal;"
-                " anyone whose transfer fails is kept."
-            )
-        elif action.deletes_assets:
-            console.result(
-                "Their work: deleted with them (flows, datasets, connections), unless you give"
-                " --transfer-to EMAIL."
-            )
-        else:
-            console.result(f"Their work: kept; {action.consequence}.")
+        console.result(their_work(action, target))
     if dry_run:
         console.result("")
         console.result("Dry run: nothing was changed.")
+
+
+def their_work(action: Action, target: Person | None) -> str:
+    """What becomes of the flows, datasets and connections of those the plan acts on: the plan's
+    line on the terminal, and the warning on the review page."""
+    if target:
+        return (
+            f"Their work: transferred to {target.email} (id {target.id}) before each removal;"
+            " anyone whose transfer fails is kept."
+        )
+    if action.deletes_assets:
+        return (
+            "Their work: deleted with them (flows, datasets, connections), unless you give"
+            " --transfer-to EMAIL."
+        )
+    return f"Their work: kept; {action.consequence}."
 
 
 def name_to_type(ws: Workspace) -> tuple[str, str]:

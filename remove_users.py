@@ -3854,6 +3854,7 @@ class Kept(Word):
     PROTECTED_GROUP = "in a protected group"
     TRANSFER_TARGET = "transfer target"
     ADMIN = "admin"
+    REVIEW = "kept on the review page"  # ticked there: Protections.ids
     NO_EMAIL = "no email on record"
     NOT_IN_PLAN = "not in the saved plan"
     NOT_ONLY = "not on the --only list"
@@ -3877,6 +3878,7 @@ class Protections:
     transfer_to: str | None = None
     # address -> the --exclude-group sources holding it
     groups: dict[str, list[str]] = field(default_factory=dict)
+    ids: set[int] = field(default_factory=set)  # people kept by id: ticked on the review page
 
 
 @dataclass
@@ -3959,6 +3961,8 @@ def make_plan(
         # protects even though the flag is trusted only on the caller's own record.
         elif person.id in admin_ids and not protections.include_admins:
             kept.append((person, Kept.ADMIN))
+        elif person.id in protections.ids:
+            kept.append((person, Kept.REVIEW))
         elif not email:
             kept.append((person, Kept.NO_EMAIL))  # a missing email must never mean removal
         # From here on, selections: they can only narrow who goes, never widen it.
@@ -6849,6 +6853,29 @@ def choose(planned: Planned, people: Sequence[Person], admin_ids: set[int]) -> P
         caller_email=ws.caller.email,
     )
     return split_already(plan, planned.action)
+
+
+def kept_by_id(planned: Planned, ids: Iterable[int]) -> Planned:
+    """The Planned value with these people, of those the plan acts on, kept instead (Kept.REVIEW:
+    ticked on the review page). They join the protections too, so that the check after the run,
+    which chooses again on the listing, keeps them as well; and the near misses are recounted,
+    since a typo matters only where it would act on someone."""
+    ids = set(ids)
+    acting = {p.id for p in planned.plan.remove}
+    if ids - acting:
+        listed = ", ".join(map(str, sorted(ids - acting)[:5]))
+        raise UsageError(
+            f"person id {listed} is not among those the plan acts on: the plan changed; show it"
+            " again"
+        )
+    plan = dataclasses.replace(
+        planned.plan,
+        remove=[p for p in planned.plan.remove if p.id not in ids],
+        kept=planned.plan.kept + [(p, Kept.REVIEW) for p in planned.plan.remove if p.id in ids],
+    )
+    protections = dataclasses.replace(planned.protections, ids=planned.protections.ids | ids)
+    near = near_misses(plan.unmatched, plan.remove)
+    return dataclasses.replace(planned, plan=plan, protections=protections, near=near)
 
 
 # ---------------------------------------------------------------------------------------------

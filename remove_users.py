@@ -430,7 +430,11 @@ _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a c
 
 
 def read_email_file(
-    path: str, columns: Sequence[str] = (), flag: str = "--exclude-file", here: Sequence[str] = ()
+    path: str,
+    columns: Sequence[str] = (),
+    flag: str = "--exclude-file",
+    here: Sequence[str] = (),
+    text: str | None = None,
 ) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped. In a plain list `#` starts a comment at the start of
@@ -438,8 +442,10 @@ def read_email_file(
     header can be comments, and a cell that starts with `#` is data (`#N/A`, an ID `#1001`).
     columns: --email-column's choices for every file; here: those given for this file alone
     (`FILE=COLUMN`). flag: --exclude-file or --only-file; an --only-file keeps its rows, for the
-    plan to show some of them."""
-    lines = [(n, line) for n, line in enumerate(_lines(_email_file_text(path)), 1) if line.strip()]
+    plan to show some of them. text: the file as a browser read it for the review page, instead
+    of reading `path` (the same checks, as they show in decoded text)."""
+    text = _email_file_text(path) if text is None else _decoded_email_text(path, text)
+    lines = [(n, line) for n, line in enumerate(_lines(text), 1) if line.strip()]
     while lines and _is_comment_line(lines[0][1]):
         lines.pop(0)
     if not lines:
@@ -487,10 +493,7 @@ def _email_file_text(path: str) -> str:
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (.xlsx, .ods) or an old .xls
-        raise UsageError(
-            f"{path} looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give"
-            " that file"
-        )
+        raise UsageError(f"{path} {_A_WORKBOOK}")
     try:
         # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
         return (
@@ -499,9 +502,25 @@ def _email_file_text(path: str) -> str:
             else raw.decode("utf-8-sig")
         )
     except UnicodeDecodeError:
-        raise UsageError(
-            f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"
-        ) from None
+        raise UsageError(f"{path} {_NOT_UTF8}") from None
+
+
+_A_WORKBOOK = (
+    "looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give that file"
+)
+_NOT_UTF8 = "is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"
+
+
+def _decoded_email_text(path: str, text: str) -> str:
+    """_email_file_text's checks on a file a browser has read and decoded (FileReader.readAsText:
+    UTF-8, or UTF-16 by its byte-order mark): bytes that were not UTF-8 arrive as U+FFFD, which is
+    refused as the tool refuses them in a file; a zip's signature survives decoding. A U+FFFD the
+    file really held is refused too: a keep-list must not hold what cannot be read."""
+    if text.startswith("PK\x03\x04"):
+        raise UsageError(f"{path} {_A_WORKBOOK}")
+    if "\ufffd" in text:
+        raise UsageError(f"{path} {_NOT_UTF8}")
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _lines(text: str) -> list[str]:
@@ -9962,18 +9981,21 @@ def collect_emails(
     console: Console,
     read: list[EmailFile] | None = None,
     every_file: Sequence[str] = (),
+    texts: Mapping[str, str] | None = None,
 ) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
     with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
     Each file read is added to `read`, so the plan can say which column each one's emails came from.
     every_file: all the run's files of emails, which `--email-column FILE=COLUMN` may name.
+    texts: files already read, by name (a keep file chosen on the review page), read as files are.
     """
     emails = check_emails(split_emails(values), flag)
     targets = [email_column_target(choice, every_file or files) for choice in columns]
     for path in files:
         here = [column for target, column in targets if target == path]
         anywhere = [column for target, column in targets if target is None]
-        found = read_email_file(path, anywhere, f"{flag}-file", here)
+        text = (texts or {}).get(path)
+        found = read_email_file(path, anywhere, f"{flag}-file", here, text)
         if read is not None:
             read.append(found)
         if not found.emails:
@@ -10085,10 +10107,13 @@ def resolve_config(
     *,
     workspace_id: int | None = None,
     label: str | None = None,
+    email_texts: Mapping[str, str] | None = None,
 ) -> Config:
     """Every check that needs no network: nothing is sent until all of this passes. The flags are
     checked first, then the files and variables they name are read, and only then does anyone get
-    asked anything: a typo in --max-remove is reported before the token is typed, not after."""
+    asked anything: a typo in --max-remove is reported before the token is typed, not after.
+    email_texts: --exclude-file files already read, by the name given (the review page's keep
+    file, which the browser read)."""
 
     def env(name: str) -> str | None:
         value = environ.get(name, "").strip()
@@ -10165,6 +10190,7 @@ def resolve_config(
         console,
         email_files,
         email_files_given,
+        email_texts,
     )
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not args.allow_empty_email_cells:

@@ -4242,16 +4242,11 @@ def saved_plan_note(saved: SavedPlan, now: dt.datetime | None = None) -> tuple[s
     )
 
 
-def write_plan(
-    path: str,
-    ws: Workspace,
-    plan: Plan,
-    protections: Protections,
-    groups: Sequence[GroupMembers],
-    files: Sequence[EmailFile],
-    action: Action,
-    selection: Selection,
-) -> None:
+def plan_document(planned: Planned) -> bytes:
+    """The --plan-out file's bytes, which --plan applies: written by a dry run, or downloaded from
+    the review page."""
+    ws, plan, protections = planned.ws, planned.plan, planned.protections
+    groups, action, selection = planned.groups, planned.action, planned.selection
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
@@ -4271,16 +4266,19 @@ def write_plan(
         "remove": [
             {"id": p.id, "email": p.email, "name": p.name} for p in plan.already + plan.remove
         ],
-        "email_files": email_files_json(files),
+        "email_files": email_files_json(planned.email_files),
     }
     if groups:
         document["groups"] = groups_json(groups, plan)
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+
+def write_plan(path: str, document: bytes) -> None:
     try:
         # owner-only, like the report
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
+        with open(fd, "wb") as handle:
+            handle.write(document)
     except OSError as exc:
         raise UsageError(f"cannot write the plan {path}: {exc.strerror or exc}") from None
 
@@ -6584,16 +6582,7 @@ def end_dry_run(
 ) -> ExitStatus:
     """A dry run's end: the plan file if asked for, and every stop the real run would make."""
     if config.plan_out:
-        write_plan(
-            config.plan_out,
-            planned.ws,
-            planned.plan,
-            planned.protections,
-            planned.groups,
-            config.email_files,
-            planned.action,
-            planned.selection,
-        )
+        write_plan(config.plan_out, plan_document(planned))
         console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
     for stop in stops:
         if stop.about_plan:

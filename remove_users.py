@@ -7359,12 +7359,9 @@ def ask_token_pair(terminal: Terminal) -> dict[str, Any]:
     register_secret(refresh)
     if not access and not refresh:
         raise UsageError("no token was entered; nothing was written")
-    claims = jwt_claims(access)
-    data: dict[str, Any] = {"access_token": access, "refresh_token": refresh}
-    default_client = claims.get("client_id")
+    default_client, default_url = claimed_by(access)
     hint = f" (Enter for {default_client}, from the access token)" if default_client else ""
     client_id = terminal.ask(f"Client ID{hint}: ") or default_client
-    default_url = str(claims["iss"]).rstrip("/") + "/token" if claims.get("iss") else None
     hint = f" (Enter for {default_url}, from the access token)" if default_url else ""
     while True:
         token_url = terminal.ask(f"Token Endpoint URL{hint}: ") or default_url
@@ -7375,15 +7372,63 @@ def ask_token_pair(terminal: Terminal) -> dict[str, Any]:
             break
         except UsageError as exc:
             terminal.line(terminal.stderr, f"  {exc}; type it again")
+    return _token_pair(access, refresh, client_id, token_url)
+
+
+def pasted_token_pair(text: str) -> dict[str, Any]:
+    """A token pair pasted as JSON (on the review page), as a token file keeps it: completed and
+    checked as ask_token_pair() completes and checks what is typed. Its secrets are registered
+    before anything can show them."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        raise UsageError(
+            "the token pair is not a JSON object: paste the JSON that --init-token-file saves, or"
+            " the access token alone"
+        )
+    access, refresh = (
+        (
+            (clean_token(data[key], f"{key} in the token pair") or "")
+            if isinstance(data.get(key), str)
+            else ""
+        )
+        for key in ("access_token", "refresh_token")
+    )
+    register_secret(access)
+    register_secret(refresh)
+    if not access and not refresh:
+        raise UsageError("the token pair holds neither an access_token nor a refresh_token")
+    claimed_client, claimed_url = claimed_by(access)
+    client_id = str(data.get("client_id") or claimed_client or "")
+    token_url = str(data.get("token_url") or claimed_url or "")
+    token_url = check_url(token_url, "the token pair's token_url") if token_url else ""
+    return _token_pair(access, refresh, client_id, token_url)
+
+
+def claimed_by(access: str | None) -> tuple[str | None, str | None]:
+    """The Client ID and the Token Endpoint URL an access token names (its client_id claim, and
+    its iss claim + /token): AAC's token dialog shows the same two beside the tokens."""
+    claims = jwt_claims(access)
+    url = str(claims["iss"]).rstrip("/") + "/token" if claims.get("iss") else None
+    return claims.get("client_id"), url
+
+
+def _token_pair(
+    access: str, refresh: str, client_id: str | None, token_url: str | None
+) -> dict[str, Any]:
     if refresh and not (client_id and token_url):
         raise UsageError(
             "a refresh token needs the Client ID and the Token Endpoint URL shown beside it;"
             " nothing was written"
         )
-    if client_id:
-        data["client_id"] = client_id
-    if token_url:
-        data["token_url"] = token_url
+    data = {
+        "access_token": access,
+        "refresh_token": refresh,
+        "client_id": client_id,
+        "token_url": token_url,
+    }
     return {k: v for k, v in data.items() if v}
 
 
@@ -7807,9 +7852,14 @@ def show_workspace_table(
 
 
 def add_workspace(
-    name: str, args: argparse.Namespace, environ: Mapping[str, str], console: Console
+    name: str,
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    console: Console,
+    pair: dict[str, Any] | None = None,
 ) -> ExitStatus:
     """Asks for a token pair, saves it beside the config, reads the workspace, appends its section.
+    pair: the token pair already given (the review page's pasted_token_pair): nothing is asked.
 
     The append is the only write this tool makes to a config file: every byte already there,
     comments included, stays as it was.
@@ -7830,7 +7880,7 @@ def add_workspace(
         taken = next((n for n in existing.workspaces if n.casefold() == name.casefold()), None)
         if taken:
             raise UsageError(f"{path} already has [{SECTION_PREFIX}{taken}]; choose another name")
-    if not console.terminal.interactive:
+    if pair is None and not console.terminal.interactive:
         raise UsageError("--add-workspace asks for the tokens on a terminal; run it in one")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -7851,7 +7901,7 @@ def add_workspace(
     args = argparse.Namespace(**vars(args))
     args.token, args.token_file = None, token_path
     console.terminal.write(console.terminal.stderr, f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
-    TokenFile(token_path, {}).write(ask_token_pair(console.terminal))
+    TokenFile(token_path, {}).write(pair if pair is not None else ask_token_pair(console.terminal))
     tokens: Tokens | None = None
     try:
         tokens = resolve_tokens(
@@ -10346,13 +10396,9 @@ def resolve_tokens(
                 f"the token file {path} holds neither an access_token nor a refresh_token"
             )
         return Tokens(access, token_file=token_file, timeout=timeout, console=console)
-    claims = jwt_claims(access)
-    client_id = (
-        args.client_id or env("AAC_CLIENT_ID") or data.get("client_id") or claims.get("client_id")
-    )
-    token_url = args.token_url or env("AAC_TOKEN_URL") or data.get("token_url")
-    if not token_url and claims.get("iss"):
-        token_url = str(claims["iss"]).rstrip("/") + "/token"
+    claimed_client, claimed_url = claimed_by(access)
+    client_id = args.client_id or env("AAC_CLIENT_ID") or data.get("client_id") or claimed_client
+    token_url = args.token_url or env("AAC_TOKEN_URL") or data.get("token_url") or claimed_url
     if not client_id:
         raise UsageError(
             "the token file has a refresh token but no client id is known: give --client-id (or"

@@ -7808,8 +7808,17 @@ def show_workspace_table(
     dry_run: bool,
     action: Action,
 ) -> None:
-    """One row per workspace. In a dry run the last column is the code each real run would end
-    with before its first change (4 for a cap it would exceed), not the dry run's own 0."""
+    console.result("")
+    for line in workspace_table(docs, not_run, dry_run, action):
+        console.result(line)
+
+
+def workspace_table(
+    docs: list[dict[str, Any]], not_run: list[str], dry_run: bool, action: Action
+) -> list[str]:
+    """One row per workspace, from each run's --json document, as the terminal and the review page
+    show it. In a dry run the last column is the code each real run would end with before its
+    first change (4 for a cap it would exceed), not the dry run's own 0."""
     # Each workspace's own action names its count (a section may suspend where others remove).
     actions = {ACTIONS.get(ws_doc.get("action", ""), action) for ws_doc in docs} or {action}
     one = next(iter(actions)) if len(actions) == 1 else None
@@ -7843,12 +7852,13 @@ def show_workspace_table(
     rows += [[name, "-", "-", "-", "-", "not run"] for name in not_run]
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    console.result("")
-    for row in cells:
-        line = [row[0].ljust(widths[0])] + [
-            cell.rjust(width) for cell, width in zip(row[1:], widths[1:])
-        ]
-        console.result("  ".join(line).rstrip())
+    return [
+        "  ".join(
+            [row[0].ljust(widths[0])]
+            + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+        ).rstrip()
+        for row in cells
+    ]
 
 
 def add_workspace(

@@ -10534,9 +10534,11 @@ def _run_guarded(
     argv: Sequence[str] | None = None,
     config: Config | None = None,
     doc: dict[str, Any] | None = None,
+    story: Callable[[Config, Console], int] = run,
 ) -> int:
     """The error boundary: around the whole invocation, or (given its config) one workspace of
-    many."""
+    many, or the part of a run a face tells (story: the review page acts past its own
+    confirmation)."""
     try:
         if config is None and args.init_token_file:
             return int(init_token_file(args.init_token_file, console))
@@ -10547,7 +10549,7 @@ def _run_guarded(
         if config is None and wants_workspaces(args, environ):
             return run_workspaces(args, argv, environ, console, doc if doc is not None else {})
         config = config or resolve_config(args, environ, console)
-        return int(run(config, console))
+        return int(story(config, console))
     except KeyboardInterrupt as exc:
         # Signals only count once removals start, so an interrupt that gets here came before any.
         signum = getattr(exc, "signum", signal.SIGINT)

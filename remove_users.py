@@ -123,6 +123,7 @@ EARLY_STOP = 5  # this many 403s (or 404s) in a row from the start, with no succ
 TOKEN_HELP_PATH = "Profile > Preferences > OAuth 2.0 API Tokens"
 REVIEW_IDLE = 30 * 60  # --review: the page's server ends after this many seconds without use
 REVIEW_PAGE_GONE = 10.0  # ... or this long after the work is over and the page stopped asking
+REVIEW_LAST_WORD = 3.0  # ... or, after a run a signal stopped, this long for the page's summary
 REVIEW_MAX_BODY = 8 * 2**20  # bytes in one request from the page (a keep-list file included)
 REVIEW_SOCKET_TIMEOUT = 15.0  # seconds a connection to the page may stay silent
 LOCK_WAIT = 300.0  # seconds a run waits for another run's token refresh before giving up
@@ -430,7 +431,11 @@ _DELIMITERS = (",", ";", "\t")  # Excel writes `;` where the decimal mark is a c
 
 
 def read_email_file(
-    path: str, columns: Sequence[str] = (), flag: str = "--exclude-file", here: Sequence[str] = ()
+    path: str,
+    columns: Sequence[str] = (),
+    flag: str = "--exclude-file",
+    here: Sequence[str] = (),
+    text: str | None = None,
 ) -> EmailFile:
     """One email per line, or a spreadsheet export (`,`, `;` or tab separated) whose header names
     an email column. Blank lines are skipped. In a plain list `#` starts a comment at the start of
@@ -438,8 +443,10 @@ def read_email_file(
     header can be comments, and a cell that starts with `#` is data (`#N/A`, an ID `#1001`).
     columns: --email-column's choices for every file; here: those given for this file alone
     (`FILE=COLUMN`). flag: --exclude-file or --only-file; an --only-file keeps its rows, for the
-    plan to show some of them."""
-    lines = [(n, line) for n, line in enumerate(_lines(_email_file_text(path)), 1) if line.strip()]
+    plan to show some of them. text: the file as a browser read it for the review page, instead
+    of reading `path` (the same checks, as they show in decoded text)."""
+    text = _email_file_text(path) if text is None else _decoded_email_text(path, text)
+    lines = [(n, line) for n, line in enumerate(_lines(text), 1) if line.strip()]
     while lines and _is_comment_line(lines[0][1]):
         lines.pop(0)
     if not lines:
@@ -487,10 +494,7 @@ def _email_file_text(path: str) -> str:
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # a zip (.xlsx, .ods) or an old .xls
-        raise UsageError(
-            f"{path} looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give"
-            " that file"
-        )
+        raise UsageError(f"{path} {_A_WORKBOOK}")
     try:
         # Excel's "Unicode Text" export is UTF-16 with a byte-order mark; everything else, UTF-8.
         return (
@@ -499,9 +503,25 @@ def _email_file_text(path: str) -> str:
             else raw.decode("utf-8-sig")
         )
     except UnicodeDecodeError:
-        raise UsageError(
-            f"{path} is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"
-        ) from None
+        raise UsageError(f"{path} {_NOT_UTF8}") from None
+
+
+_A_WORKBOOK = (
+    "looks like an Excel workbook, not text; in Excel save it as CSV UTF-8 and give that file"
+)
+_NOT_UTF8 = "is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in Excel)"
+
+
+def _decoded_email_text(path: str, text: str) -> str:
+    """_email_file_text's checks on a file a browser has read and decoded (FileReader.readAsText:
+    UTF-8, or UTF-16 by its byte-order mark): bytes that were not UTF-8 arrive as U+FFFD, which is
+    refused as the tool refuses them in a file; a zip's signature survives decoding. A U+FFFD the
+    file really held is refused too: a keep-list must not hold what cannot be read."""
+    if text.startswith("PK\x03\x04"):
+        raise UsageError(f"{path} {_A_WORKBOOK}")
+    if "\ufffd" in text:
+        raise UsageError(f"{path} {_NOT_UTF8}")
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _lines(text: str) -> list[str]:
@@ -3854,6 +3874,7 @@ class Kept(Word):
     PROTECTED_GROUP = "in a protected group"
     TRANSFER_TARGET = "transfer target"
     ADMIN = "admin"
+    REVIEW = "kept on the review page"  # ticked there: Protections.ids
     NO_EMAIL = "no email on record"
     NOT_IN_PLAN = "not in the saved plan"
     NOT_ONLY = "not on the --only list"
@@ -3877,6 +3898,7 @@ class Protections:
     transfer_to: str | None = None
     # address -> the --exclude-group sources holding it
     groups: dict[str, list[str]] = field(default_factory=dict)
+    ids: set[int] = field(default_factory=set)  # people kept by id: ticked on the review page
 
 
 @dataclass
@@ -3959,6 +3981,8 @@ def make_plan(
         # protects even though the flag is trusted only on the caller's own record.
         elif person.id in admin_ids and not protections.include_admins:
             kept.append((person, Kept.ADMIN))
+        elif person.id in protections.ids:
+            kept.append((person, Kept.REVIEW))
         elif not email:
             kept.append((person, Kept.NO_EMAIL))  # a missing email must never mean removal
         # From here on, selections: they can only narrow who goes, never widen it.
@@ -4219,16 +4243,11 @@ def saved_plan_note(saved: SavedPlan, now: dt.datetime | None = None) -> tuple[s
     )
 
 
-def write_plan(
-    path: str,
-    ws: Workspace,
-    plan: Plan,
-    protections: Protections,
-    groups: Sequence[GroupMembers],
-    files: Sequence[EmailFile],
-    action: Action,
-    selection: Selection,
-) -> None:
+def plan_document(planned: Planned) -> bytes:
+    """The --plan-out file's bytes, which --plan applies: written by a dry run, or downloaded from
+    the review page."""
+    ws, plan, protections = planned.ws, planned.plan, planned.protections
+    groups, action, selection = planned.groups, planned.action, planned.selection
     document = {
         "format": PLAN_FORMAT,
         "tool_version": __version__,
@@ -4248,16 +4267,19 @@ def write_plan(
         "remove": [
             {"id": p.id, "email": p.email, "name": p.name} for p in plan.already + plan.remove
         ],
-        "email_files": email_files_json(files),
+        "email_files": email_files_json(planned.email_files),
     }
     if groups:
         document["groups"] = groups_json(groups, plan)
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+
+def write_plan(path: str, document: bytes) -> None:
     try:
         # owner-only, like the report
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
+        with open(fd, "wb") as handle:
+            handle.write(document)
     except OSError as exc:
         raise UsageError(f"cannot write the plan {path}: {exc.strerror or exc}") from None
 
@@ -5640,32 +5662,44 @@ def show_plan(
             console.result(f"  {line}")
     if plan.remove:
         console.result("")
-        if target:
-            console.result(
-                f"Their work: transferred to {target.email} (id {target.id}) before each removal;"
-                " anyone whose transfer fails is kept."
-            )
-        elif action.deletes_assets:
-            console.result(
-                "Their work: deleted with them (flows, datasets, connections), unless you give"
-                " --transfer-to EMAIL."
-            )
-        else:
-            console.result(f"Their work: kept; {action.consequence}.")
+        console.result(their_work(action, target))
     if dry_run:
         console.result("")
         console.result("Dry run: nothing was changed.")
 
 
-def confirm(
-    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
-) -> bool:
-    """The operator types the workspace name (its id when it has none): a typo or Enter declines."""
+def their_work(action: Action, target: Person | None) -> str:
+    """What becomes of the flows, datasets and connections of those the plan acts on: the plan's
+    line on the terminal, and the warning on the review page."""
+    if target:
+        return (
+            f"Their work: transferred to {target.email} (id {target.id}) before each removal;"
+            " anyone whose transfer fails is kept."
+        )
+    if action.deletes_assets:
+        return (
+            "Their work: deleted with them (flows, datasets, connections), unless you give"
+            " --transfer-to EMAIL."
+        )
+    return f"Their work: kept; {action.consequence}."
+
+
+def name_to_type(ws: Workspace) -> tuple[str, str]:
+    """What confirms a run on this workspace, and what it is called: (the name, "workspace name"),
+    or (the id, "workspace id") when the name cannot be typed. The terminal's prompt and the
+    review page both ask for it."""
     # A blank name would be confirmed by a bare Enter, and one with control characters cannot be
     # typed.
     typable = bool(ws.name and ws.name.strip()) and shown(ws.name) == ws.name
-    expected = ws.name if typable and ws.name else str(ws.id)
-    what = "workspace name" if typable else "workspace id"
+    return (ws.name, "workspace name") if typable and ws.name else (str(ws.id), "workspace id")
+
+
+def confirm(
+    terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
+) -> bool:
+    """The operator types the workspace name (its id when it has none): a typo or Enter declines.
+    Trimmed and in any letter case, whoever asks (the review page answers through its terminal)."""
+    expected, what = name_to_type(ws)
     assets = f"their assets go to {target.email} first" if target else action.consequence
     where = "from" if action.deletes_assets else "in"
     line = terminal.ask(
@@ -5673,7 +5707,7 @@ def confirm(
         f" {shown(workspace_label(ws))}; {shown(assets)}.\nType the {what} ({expected}) to go"
         " ahead, or anything else to stop: "
     )
-    return line is not None and line.casefold() == expected.strip().casefold()
+    return line is not None and line.strip().casefold() == expected.strip().casefold()
 
 
 def _suspect_success(answer: Answer) -> str:
@@ -6549,16 +6583,7 @@ def end_dry_run(
 ) -> ExitStatus:
     """A dry run's end: the plan file if asked for, and every stop the real run would make."""
     if config.plan_out:
-        write_plan(
-            config.plan_out,
-            planned.ws,
-            planned.plan,
-            planned.protections,
-            planned.groups,
-            config.email_files,
-            planned.action,
-            planned.selection,
-        )
+        write_plan(config.plan_out, plan_document(planned))
         console.result(f"Plan written to {config.plan_out}; apply it with --plan {config.plan_out}")
     for stop in stops:
         if stop.about_plan:
@@ -6837,6 +6862,29 @@ def choose(planned: Planned, people: Sequence[Person], admin_ids: set[int]) -> P
         caller_email=ws.caller.email,
     )
     return split_already(plan, planned.action)
+
+
+def kept_by_id(planned: Planned, ids: Iterable[int]) -> Planned:
+    """The Planned value with these people, of those the plan acts on, kept instead (Kept.REVIEW:
+    ticked on the review page). They join the protections too, so that the check after the run,
+    which chooses again on the listing, keeps them as well; and the near misses are recounted,
+    since a typo matters only where it would act on someone."""
+    ids = set(ids)
+    acting = {p.id for p in planned.plan.remove}
+    if ids - acting:
+        listed = ", ".join(map(str, sorted(ids - acting)[:5]))
+        raise UsageError(
+            f"person id {listed} is not among those the plan acts on: the plan changed; show it"
+            " again"
+        )
+    plan = dataclasses.replace(
+        planned.plan,
+        remove=[p for p in planned.plan.remove if p.id not in ids],
+        kept=planned.plan.kept + [(p, Kept.REVIEW) for p in planned.plan.remove if p.id in ids],
+    )
+    protections = dataclasses.replace(planned.protections, ids=planned.protections.ids | ids)
+    near = near_misses(plan.unmatched, plan.remove)
+    return dataclasses.replace(planned, plan=plan, protections=protections, near=near)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -7312,12 +7360,9 @@ def ask_token_pair(terminal: Terminal) -> dict[str, Any]:
     register_secret(refresh)
     if not access and not refresh:
         raise UsageError("no token was entered; nothing was written")
-    claims = jwt_claims(access)
-    data: dict[str, Any] = {"access_token": access, "refresh_token": refresh}
-    default_client = claims.get("client_id")
+    default_client, default_url = claimed_by(access)
     hint = f" (Enter for {default_client}, from the access token)" if default_client else ""
     client_id = terminal.ask(f"Client ID{hint}: ") or default_client
-    default_url = str(claims["iss"]).rstrip("/") + "/token" if claims.get("iss") else None
     hint = f" (Enter for {default_url}, from the access token)" if default_url else ""
     while True:
         token_url = terminal.ask(f"Token Endpoint URL{hint}: ") or default_url
@@ -7328,15 +7373,63 @@ def ask_token_pair(terminal: Terminal) -> dict[str, Any]:
             break
         except UsageError as exc:
             terminal.line(terminal.stderr, f"  {exc}; type it again")
+    return _token_pair(access, refresh, client_id, token_url)
+
+
+def pasted_token_pair(text: str) -> dict[str, Any]:
+    """A token pair pasted as JSON (on the review page), as a token file keeps it: completed and
+    checked as ask_token_pair() completes and checks what is typed. Its secrets are registered
+    before anything can show them."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        raise UsageError(
+            "the token pair is not a JSON object: paste the JSON that --init-token-file saves, or"
+            " the access token alone"
+        )
+    access, refresh = (
+        (
+            (clean_token(data[key], f"{key} in the token pair") or "")
+            if isinstance(data.get(key), str)
+            else ""
+        )
+        for key in ("access_token", "refresh_token")
+    )
+    register_secret(access)
+    register_secret(refresh)
+    if not access and not refresh:
+        raise UsageError("the token pair holds neither an access_token nor a refresh_token")
+    claimed_client, claimed_url = claimed_by(access)
+    client_id = str(data.get("client_id") or claimed_client or "")
+    token_url = str(data.get("token_url") or claimed_url or "")
+    token_url = check_url(token_url, "the token pair's token_url") if token_url else ""
+    return _token_pair(access, refresh, client_id, token_url)
+
+
+def claimed_by(access: str | None) -> tuple[str | None, str | None]:
+    """The Client ID and the Token Endpoint URL an access token names (its client_id claim, and
+    its iss claim + /token): AAC's token dialog shows the same two beside the tokens."""
+    claims = jwt_claims(access)
+    url = str(claims["iss"]).rstrip("/") + "/token" if claims.get("iss") else None
+    return claims.get("client_id"), url
+
+
+def _token_pair(
+    access: str, refresh: str, client_id: str | None, token_url: str | None
+) -> dict[str, Any]:
     if refresh and not (client_id and token_url):
         raise UsageError(
             "a refresh token needs the Client ID and the Token Endpoint URL shown beside it;"
             " nothing was written"
         )
-    if client_id:
-        data["client_id"] = client_id
-    if token_url:
-        data["token_url"] = token_url
+    data = {
+        "access_token": access,
+        "refresh_token": refresh,
+        "client_id": client_id,
+        "token_url": token_url,
+    }
     return {k: v for k, v in data.items() if v}
 
 
@@ -7716,8 +7809,17 @@ def show_workspace_table(
     dry_run: bool,
     action: Action,
 ) -> None:
-    """One row per workspace. In a dry run the last column is the code each real run would end
-    with before its first change (4 for a cap it would exceed), not the dry run's own 0."""
+    console.result("")
+    for line in workspace_table(docs, not_run, dry_run, action):
+        console.result(line)
+
+
+def workspace_table(
+    docs: list[dict[str, Any]], not_run: list[str], dry_run: bool, action: Action
+) -> list[str]:
+    """One row per workspace, from each run's --json document, as the terminal and the review page
+    show it. In a dry run the last column is the code each real run would end with before its
+    first change (4 for a cap it would exceed), not the dry run's own 0."""
     # Each workspace's own action names its count (a section may suspend where others remove).
     actions = {ACTIONS.get(ws_doc.get("action", ""), action) for ws_doc in docs} or {action}
     one = next(iter(actions)) if len(actions) == 1 else None
@@ -7751,18 +7853,24 @@ def show_workspace_table(
     rows += [[name, "-", "-", "-", "-", "not run"] for name in not_run]
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    console.result("")
-    for row in cells:
-        line = [row[0].ljust(widths[0])] + [
-            cell.rjust(width) for cell, width in zip(row[1:], widths[1:])
-        ]
-        console.result("  ".join(line).rstrip())
+    return [
+        "  ".join(
+            [row[0].ljust(widths[0])]
+            + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+        ).rstrip()
+        for row in cells
+    ]
 
 
 def add_workspace(
-    name: str, args: argparse.Namespace, environ: Mapping[str, str], console: Console
+    name: str,
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    console: Console,
+    pair: dict[str, Any] | None = None,
 ) -> ExitStatus:
     """Asks for a token pair, saves it beside the config, reads the workspace, appends its section.
+    pair: the token pair already given (the review page's pasted_token_pair): nothing is asked.
 
     The append is the only write this tool makes to a config file: every byte already there,
     comments included, stays as it was.
@@ -7783,7 +7891,7 @@ def add_workspace(
         taken = next((n for n in existing.workspaces if n.casefold() == name.casefold()), None)
         if taken:
             raise UsageError(f"{path} already has [{SECTION_PREFIX}{taken}]; choose another name")
-    if not console.terminal.interactive:
+    if pair is None and not console.terminal.interactive:
         raise UsageError("--add-workspace asks for the tokens on a terminal; run it in one")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -7804,7 +7912,7 @@ def add_workspace(
     args = argparse.Namespace(**vars(args))
     args.token, args.token_file = None, token_path
     console.terminal.write(console.terminal.stderr, f"Adding [{SECTION_PREFIX}{name}] to {path}.\n")
-    TokenFile(token_path, {}).write(ask_token_pair(console.terminal))
+    TokenFile(token_path, {}).write(pair if pair is not None else ask_token_pair(console.terminal))
     tokens: Tokens | None = None
     try:
         tokens = resolve_tokens(
@@ -7894,8 +8002,9 @@ def append_section(path: str, section: str) -> None:
 # `--review` serves one page on 127.0.0.1 that asks for what the flags did not give, shows the
 # plan, lets the admin keep people by ticking them and confirm by typing the workspace name, and
 # then shows the run's progress and summary. The page is a face of the engine, not a second
-# engine: everything it shows or does goes through a ReviewSession (phase 2 of issue 18 builds it
-# on the run's stages and events). The server here only checks each request and passes it on.
+# engine: everything it shows or does goes through a ReviewSession, which EngineSession builds on
+# the run's stages (prepare, the stops, go_ahead, carry_out) and its events (PageSink). The server
+# here only checks each request and passes it on.
 #
 # Who may use it: whoever holds the secret printed in the terminal. It is a local admin console
 # that can remove people, so the rules are Jupyter's: loopback only, a secret traded for an
@@ -7930,13 +8039,19 @@ class ReviewSession:
         Returns the plan document (the README's "The review page"), or raises ReviewError."""
         raise NotImplementedError
 
+    def stops(self, keep_ids: list[int]) -> list[dict]:
+        """The stops of the current plan with keep_ids kept (the plan document's "stops"): a cap
+        counts whom the page will act on, so they change as the page ticks people."""
+        raise NotImplementedError
+
     def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
         """(file name, the --plan-out JSON) of the current plan with keep_ids kept."""
         raise NotImplementedError
 
-    def start(self, keep_ids: list[int], typed_name: str) -> None:
-        """Starts the real run in the background; ReviewError if the name does not match or the
-        plan changed. Progress arrives as events."""
+    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
+        """Starts the real run in the background; ReviewError if the name does not match, a stop
+        applies (go_on: the page's "go on anyway" to the stops that ask), or the plan changed.
+        Progress arrives as events."""
         raise NotImplementedError
 
     def events(self, since: int) -> tuple[list[dict], int]:
@@ -7963,52 +8078,577 @@ class ReviewSession:
         serving (a run is under way and will finish), or the exit code to end with."""
         raise NotImplementedError
 
+    def serving(self, signals: Signals) -> None:
+        """The server's Signals, installed in the main thread before the first request: a run
+        acts under them (during it a signal only counts, and stops new requests)."""
 
-REVIEW_PENDING = (
-    "the review page is not yet joined to the engine (issue 18, phase 2): it cannot read a "
-    "workspace yet. Nothing was read or changed; use the command line for now"
+
+class PageSink(Sink):
+    """The review page's face: the run's events as the page's event dicts (reading, info, warning,
+    started, outcome, progress, summary, error, table), held for the page to poll, and the plan
+    as the page's plan document (plan_page)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.changed = threading.Condition()
+        self.warnings: list[str] | None = None  # while a plan is made: its warnings, for the plan
+        self.plan: dict[str, Any] | None = None
+        self.acting = False
+        self.report: str | None = None  # the audit report of the run under way, or the last one
+        self.failure: str | None = None
+        self.last_reading = 0.0
+
+    def tell(self, kind: str, **event: Any) -> None:
+        with self.changed:
+            self.events.append({"kind": kind, **event})
+            self.changed.notify_all()
+
+    def since(self, index: int, wait: float) -> tuple[list[dict[str, Any]], int]:
+        with self.changed:
+            self.changed.wait_for(lambda: len(self.events) > index, timeout=wait)
+            return self.events[index:], len(self.events)
+
+    def planning(self) -> None:
+        self.warnings, self.plan = [], None
+
+    def line(self, kind: str, text: str) -> None:
+        if kind == "warning":
+            text = text.split(f"{PROG}: warning: ", 1)[-1]
+            if self.warnings is not None:
+                self.warnings.append(text)  # the plan shows them, beside what they are about
+            else:
+                self.tell("warning", text=text)
+        elif kind == "info" and not self.acting:
+            # While acting, the info lines are the terminal's telling of the events the page gets
+            # as events (a line per person off a terminal): the page would get each twice.
+            self.tell("info", text=text)
+
+    def reading(self, what: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if done < 0 or (now - self.last_reading < 0.25 and done != total):
+            return  # a page of a listing each: a few a second is enough to watch
+        self.last_reading = now
+        self.tell("reading", what=what, done=done, total=total)
+
+    def plan_ready(self, planned: Planned, stops: list[Stop], dry_run: bool) -> None:
+        self.plan = plan_page(planned, stops, self.warnings or [])
+        self.warnings = None
+
+    def started(self, planned: Planned, report: str, concurrency: int) -> None:
+        self.acting, self.report = True, os.path.abspath(report)
+        total, action = len(planned.plan.remove), planned.action.name
+        self.tell("started", total=total, action=action, report=self.report)
+
+    def outcome(self, n: int, total: int, result: Result, action: Action) -> None:
+        if result.outcome in (action.done, action.already, action.gone):
+            return  # counted in the progress events: 100,000 events would be held for the page
+        self.tell(
+            "outcome",
+            n=n,
+            total=total,
+            person=person_json(result.person),
+            outcome=result.outcome,
+            ok=False,
+            http_status=result.status,
+            request_id=result.request_id,
+            detail=redact(result.detail),
+        )
+
+    def progress(self, progress: Progress, waiting: float | None) -> None:
+        self.tell(
+            "progress",
+            done=progress.done,
+            total=progress.total,
+            rate=progress.rate(),
+            eta_seconds=progress.eta(),
+            waiting_seconds=waiting if waiting and waiting >= 1 else None,
+        )
+
+    def summary(self, summary: Summary) -> None:
+        self.acting = False
+        self.tell(
+            "summary",
+            lines=summary.lines(),
+            counts=dict(summary.counts),
+            exit_code=int(summary.status),
+            report=summary.report,
+        )
+
+    def error(self, message: str) -> None:
+        self.failure = message  # told with its exit code when the run has one (finished)
+
+    def finished(self, status: int, warnings: list[str]) -> None:
+        self.acting = False
+        if self.failure is not None:
+            self.tell("error", text=self.failure, exit_code=int(status))
+            self.failure = None
+
+    def table(self, lines: list[str]) -> None:
+        self.tell("table", lines=lines)
+
+
+def plan_page(planned: Planned, stops: list[Stop], warnings: list[str]) -> dict[str, Any]:
+    """The plan document of the review page: a superset of the --json dry run's plan, with the
+    Action's words, the name to type, and every stop a real run would make."""
+    ws, plan, action = planned.ws, planned.plan, planned.action
+    expected, what = name_to_type(ws)
+    return {
+        "action": action.name,
+        "workspace": {"id": ws.id, "name": ws.name or workspace_label(ws)},
+        "words": {
+            "verb": action.name.capitalize(),
+            "past": action.past,
+            "deletes_assets": action.deletes_assets,
+            "consequence": action.consequence,
+            "their_work": their_work(action, planned.target),
+            "already": action.label(action.already),
+        },
+        "confirm": {"expected": expected, "what": what},
+        "counts": {
+            "members": len(ws.people),
+            f"to_{action.name}": len(plan.remove),
+            "kept": len(plan.kept),
+            "kept_by_reason": plan.kept_counts(),
+            "already": len(plan.already),
+            "not_members": len(plan.not_members),
+        },
+        "people": [person_json(p, last_login=_last_login(p)) for p in plan.remove],
+        "kept": [person_json(p, reason=reason) for p, reason in plan.kept],
+        "warnings": warnings,
+        "near_misses": [list(pair) for pair in planned.near],
+        "stops": page_stops(stops),
+        "email_files": [
+            {**row, "column_label": f.column_label}
+            for f, row in zip(planned.email_files, email_files_json(planned.email_files))
+        ],
+        "unmatched": plan.unmatched,
+    }
+
+
+def page_stops(stops: list[Stop]) -> list[dict[str, Any]]:
+    """asks: a stop that lets a person go on (the terminal asks; the page has a "go on anyway")."""
+    return [
+        {"reason": stop.reason, "exit_code": int(stop.status), "asks": stop.ask is not None}
+        for stop in stops
+    ]
+
+
+class PageAnswers(Terminal):
+    """The page, as the stops and go_ahead() see it: someone is there to answer, and the answers
+    are what the page sent, in the order go_ahead() asks (each stop's question, then the name to
+    type). Nothing is read from the keyboard and no prompt is printed: the terminal's questions
+    and the page's are the same questions, checked by the same code."""
+
+    def __init__(self, answers: Sequence[str] = ()) -> None:
+        super().__init__(stdin=io.StringIO(""))
+        self.answers = collections.deque(answers)
+
+    @property
+    def interactive(self) -> bool:
+        return True
+
+    def ask(self, prompt: str) -> str | None:
+        return self.answers.popleft().strip() if self.answers else None  # no answer declines
+
+
+# Flags a review cannot take, each with what to do instead. The page always asks for the name
+# (--yes), shows the run itself (--json), makes its own plan and offers it as a download
+# (--plan, --plan-out), and removes or suspends (the undo is a one-off for the command line).
+REVIEW_REFUSES = (
+    ("yes", "the review page always asks for the workspace name: leave --yes out"),
+    ("json", "the review page shows the run itself: leave --json out"),
+    ("plan", "the review page makes its own plan: apply a saved plan without --review"),
+    ("plan_out", "the review page offers its plan file as a download: leave --plan-out out"),
+    ("unsuspend", "the review page removes or suspends; undo a suspension without --review"),
+    ("from_report", "the review page removes or suspends; undo a suspension without --review"),
 )
+REVIEW_TOKEN_FILE = "aac-token.json"  # where a pasted token pair is saved, in the current folder
 
 
-class PendingReviewSession(ReviewSession):
-    """Until phase 2: the page and its security can be tried, and nothing reaches AAC."""
+@dataclass
+class _OnThePage:
+    """The plan the page shows, and what the run needs to carry it out."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        action = action_of(args).name
-        self._choices = {
-            "workspaces": [],
-            "token_given": False,
-            "action": action,
-            "dry_run": bool(args.dry_run),
-            "config": None,
-        }
+    name: str | None  # the config section, or None for a token given for one workspace
+    config: Config
+    planned: Planned
+    client: AacClient
+    console: Console
+    doc: dict[str, Any]  # the run's --json document (the many-workspaces table reads it)
+    done: threading.Event = field(default_factory=threading.Event)  # its run has ended
+
+
+class EngineSession(ReviewSession):
+    """The review page on the engine: the page's steps are the stages of a terminal run (resolve
+    the config, prepare, the stops, go_ahead, carry_out), told to a PageSink beside the terminal's
+    and the --json document's sinks. The page answers the questions the terminal would ask; the
+    report, intent rows, verification, caps, retries, pacing and exit code are the run's own."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        environ: Mapping[str, str],
+        console: Console,
+        argv: Sequence[str] | None,
+    ) -> None:
+        for dest, refusal in REVIEW_REFUSES:
+            if getattr(args, dest):
+                raise UsageError(refusal)
+        self.args, self.environ, self.argv = args, environ, list(argv or [])
+        self.verbosity = console.verbosity
+        # The run's lines go to the terminal; its questions go to the page (PageAnswers), so the
+        # terminal behind the page never waits for a keyboard nobody is watching.
+        shown = console.terminal
+        self.terminal = Terminal(io.StringIO(""), shown.stdout, shown.stderr)
+        self.sink = PageSink()
+        self.lock = threading.Lock()
+        self.signals = Signals(threading.Event())  # the server's, once it serves (serving)
+        self.current: _OnThePage | None = None
+        self.running: _OnThePage | None = None
+        self.stopping = False
+        self.docs: dict[str | None, dict[str, Any]] = {}  # by section: the workspaces done
+        self.codes: dict[str | None, int] = {}
+        self.held: tuple[str, str] | None = None  # ("token", ...) or ("token_file", path)
+        self.saved_pairs: dict[str, str] = {}  # a pasted pair's refresh token -> its file
+        self.table_shown = False
+        self.config_path = config_path(args, environ) if wants_workspaces(args, environ) else None
+        self.config_file: ConfigFile | None = None
+        self.names: list[str | None] = [None]
+        if self.config_path:
+            if args.token or args.token_file:
+                raise UsageError(
+                    "each workspace's token comes from its section's token_file: drop --token /"
+                    " --token-file"
+                )
+            self._read_config()
+
+    # The config file's workspaces
+
+    def _read_config(self) -> None:
+        assert self.config_path
+        parser = build_parser()
+        if not os.path.exists(self.config_path) and not (self.args.workspace or self.args.all):
+            self.config_file, self.names = None, []  # "add a workspace" makes it
+        else:
+            self.config_file = load_config(self.config_path, parser)
+            chosen = self.args.workspace or self.args.all
+            names = choose_workspaces(self.config_file, self.args) if chosen else []
+            self.names = list(names or self.config_file.workspaces)
+        self.keys = config_keys(parser)
+        self.given = given_on_command_line(self.argv)
+
+    def serving(self, signals: Signals) -> None:
+        self.signals = signals
 
     def choices(self) -> dict:
-        return dict(self._choices)
+        env = (self.environ.get(n, "").strip() for n in ("AAC_ACCESS_TOKEN", "AAC_TOKEN_FILE"))
+        given = bool(self.args.token or self.args.token_file or any(env))
+        return {
+            "workspaces": [name for name in self.names if name is not None],
+            "token_given": bool(self.config_path) or given,  # each section has its token file
+            "action": action_of(self.args).name,
+            "dry_run": bool(self.args.dry_run),
+            "config": self.config_path,
+        }
+
+    # 1-4. The plan: the stages of a terminal run up to its plan, changing nothing
 
     def plan(self, form: dict) -> dict:
-        raise ReviewError(REVIEW_PENDING)
+        with self.lock:
+            if self.stopping:
+                raise ReviewError("the tool is ending (a signal in its terminal)")
+            if self.running:
+                raise ReviewError("a run is under way: its summary comes first")
+        name = form["workspace"] if self.config_path else None
+        if self.config_path and (name not in self.names or self.config_file is None):
+            raise ReviewError(f"choose one of the workspaces of {self.config_path}")
+        doc = {"format": RESULT_FORMAT, "tool_version": __version__, "dry_run": True}
+        doc["section"] = name
+        console = faces(doc, self.verbosity, False, self.terminal)
+        console.sinks.append(self.sink)
+        self.sink.planning()
+        try:
+            section = self.config_file.workspaces[name] if self.config_file and name else None
+            args, texts, note = self._args(form, section, console)
+            config = resolve_config(
+                args,
+                self.environ,
+                console,
+                workspace_id=section.workspace_id if section else None,
+                label=name,
+                email_texts=texts,
+            )
+            client = AacClient(
+                config.base_url,
+                config.tokens,
+                timeout=config.timeout,
+                console=console,
+                stop=self.signals.stop,
+                concurrency=config.concurrency,
+            )
+            # prepare()'s deferral holds a signal until a refresh's new pair is saved; here the
+            # signal goes to the server's main thread instead, and stop() waits for the refresh.
+            planned, _ = prepare(config, client, console, Signals(threading.Event()))
+        except RemoveUsersError as exc:
+            self.sink.warnings = None
+            with self.lock:
+                self.current = None  # the plan shown before is not what the page asks for now
+            for line in str(exc).splitlines():
+                console.error(line)
+            raise ReviewError(str(exc)) from None
+        page = _OnThePage(name, config, planned, client, console, doc)
+        stops = self._stops(page, planned)
+        console.tell("plan_ready", planned, stops, True)
+        if self.args.dry_run:  # the plan is the work: the table and the exit code count it
+            would = next((s.status for s in stops if s.about_plan), ExitStatus.OK)
+            console.tell("real_run_exit", would)
+            console.tell("finished", ExitStatus.OK, console.warnings)
+            self._done(name, doc, ExitStatus.OK)
+        with self.lock:
+            self.current = page
+        assert self.sink.plan is not None
+        return {**self.sink.plan, "dry_run_only": bool(self.args.dry_run), "token_note": note}
+
+    def _args(
+        self, form: dict, section: WorkspaceSection | None, console: Console
+    ) -> tuple[argparse.Namespace, dict[str, str], str | None]:
+        """The flags with the page's inputs added, as a run of the command line would take them:
+        the keep-list as --exclude entries, the keep file as an --exclude-file read by the
+        browser, the action, the transfer target and the token."""
+        args = argparse.Namespace(**vars(self.args))
+        if section is not None:
+            args = section_args(args, self.given, section, self.keys)
+        args.dry_run = True  # the plan step; the run is carry_out's, after the page's go-ahead
+        entries = [e for e in re.split(r"[,;\r\n]+", form["keep_text"] or "") if e.strip()]
+        args.exclude = list(args.exclude) + check_emails(entries, "Emails to keep")
+        texts = {}
+        if form["keep_file"]:
+            label = form["keep_file"]["name"] or "the chosen file"
+            if label in args.exclude_file + args.only_file:
+                label += " (chosen on the page)"
+            args.exclude_file = list(args.exclude_file) + [label]
+            texts[label] = form["keep_file"]["text"]
+        if form["email_column"]:
+            args.email_column = list(args.email_column) + [form["email_column"]]
+        args.suspend = form["action"] == SUSPEND.name
+        args.transfer_to = None if args.suspend else form["transfer_to"] or args.transfer_to
+        note = None
+        if section is None:
+            if form["token"]:
+                self.held = ("token", form["token"])
+            elif form["token_pair"]:
+                note = self._pair_file(form["token_pair"], console)
+            if self.held is not None:  # a token of None: the one the page gave before
+                args.token, args.token_file = None, None
+                setattr(args, self.held[0], self.held[1])
+        return args, texts, note
+
+    def _pair_file(self, text: str, console: Console) -> str | None:
+        """A pasted token pair: its access token alone when it has no refresh token; otherwise
+        saved to a token file first, since a refresh replaces the refresh token and the old one
+        dies (TokenFile: atomic, owner-only). Never over an existing file."""
+        pair = pasted_token_pair(text)
+        if not pair.get("refresh_token"):
+            self.held = ("token", pair["access_token"])
+            return None
+        path = self.saved_pairs.get(pair["refresh_token"])
+        if path is None:
+            path = os.path.abspath(REVIEW_TOKEN_FILE)
+            if os.path.exists(path):
+                raise UsageError(
+                    f"{path} exists, and the tool never overwrites a token file (it may hold the"
+                    f" only live refresh token, from an earlier review): start the tool with"
+                    f" --token-file {path}, or paste the access token alone"
+                )
+            TokenFile(path, {}).write(pair)
+            self.saved_pairs[pair["refresh_token"]] = path
+            console.info(
+                f"Saved the token pair to {path} (readable only by you); a refresh renews it"
+                f" there. Next time: --token-file {path}"
+            )
+        self.held = ("token_file", path)
+        return f"The token pair is saved in {path} (readable only by you): use it next time."
+
+    def _stops(self, page: _OnThePage, planned: Planned) -> list[Stop]:
+        """Every stop the real run would make, with the page there to answer (PageAnswers)."""
+        return safety_stops(dataclasses.replace(page.config, dry_run=False), planned, PageAnswers())
+
+    def _on_the_page(self, keep_ids: list[int]) -> tuple[_OnThePage, Planned]:
+        with self.lock:
+            page = self.current
+        if page is None:
+            raise ReviewError("show the plan first")
+        try:
+            return page, kept_by_id(page.planned, keep_ids)
+        except UsageError as exc:
+            raise ReviewError(str(exc)) from None
+
+    def stops(self, keep_ids: list[int]) -> list[dict]:
+        page, planned = self._on_the_page(keep_ids)
+        return page_stops(self._stops(page, planned))
 
     def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
-        raise ReviewError(REVIEW_PENDING)
+        page, planned = self._on_the_page(keep_ids)
+        ws = planned.ws
+        return f"{file_slug(ws.name or str(ws.id))}-plan.json", plan_document(planned)
 
-    def start(self, keep_ids: list[int], typed_name: str) -> None:
-        raise ReviewError(REVIEW_PENDING)
+    # 5-8. Go ahead as the terminal does, then act, verify and summarize in a thread of its own
+
+    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
+        if self.args.dry_run:
+            raise ReviewError("this is a dry run (--dry-run): the page changes nothing")
+        page, planned = self._on_the_page(keep_ids)
+        with self.lock:
+            if self.running or self.stopping:
+                raise ReviewError("a run is under way already")
+            if page.name in self.codes:
+                again = "choose the next workspace" if self.config_path else "start the tool again"
+                raise ReviewError(f"this workspace's run is over: {again}")
+            action = planned.action
+            if not planned.plan.remove:
+                raise ReviewError(f"nobody to {action.name}; nothing was changed")
+            config = dataclasses.replace(page.config, dry_run=False)
+            stops = self._stops(page, planned)
+            asked = sum(stop.ask is not None for stop in stops)
+            answers = PageAnswers(["yes" if go_on else "no"] * asked + [typed_name])
+            try:
+                go_ahead(config, planned, stops, answers)
+            except RemoveUsersError as exc:
+                raise ReviewError(str(exc)) from None
+            # From here a signal in the terminal only counts, as in a terminal run's removals: the
+            # first stops new requests, a second abandons those in flight.
+            self.signals.counting = True
+            self.running = page
+        threading.Thread(
+            target=self._act, args=(page, config, planned), name="review-run", daemon=True
+        ).start()
+
+    def _act(self, page: _OnThePage, config: Config, planned: Planned) -> None:
+        def acting(config: Config, console: Console) -> int:
+            return carry_out(config, planned, page.client, console, self.signals)
+
+        console, code = page.console, int(ExitStatus.ERROR)
+        page.doc["dry_run"] = False
+        try:
+            code = _run_guarded(self.args, self.environ, console, config=config, story=acting)
+            console.tell("finished", code, console.warnings)
+        finally:
+            with self.lock:
+                self.running = None
+                if not self.signals.count:
+                    self.signals.counting = False  # a Ctrl-C now ends the page at once
+            page.done.set()
+        self._done(page.name, page.doc, code)
+
+    def _done(self, name: str | None, doc: dict[str, Any], code: int) -> None:
+        """A workspace's work is over (its run, or its plan in a dry run): the table so far."""
+        with self.lock:
+            self.docs[name], self.codes[name] = doc, int(code)
+            over = all(n in self.codes for n in self.names)
+        if self.config_path:
+            self.sink.table(self._table())
+            if over or self.signals.count:
+                self._show_table()
+
+    def _table(self) -> list[str]:
+        docs = [self.docs[n] for n in self.names if n in self.docs]
+        not_run = [str(n) for n in self.names if n not in self.docs]
+        return workspace_table(docs, not_run, bool(self.args.dry_run), action_of(self.args))
+
+    def _show_table(self) -> None:
+        """On the terminal, once, as --all ends."""
+        with self.lock:
+            shown, self.table_shown = self.table_shown, True
+        if not shown and self.docs:
+            console = Console(self.verbosity, False, self.terminal)
+            console.result("")
+            for line in self._table():
+                console.result(line)
 
     def events(self, since: int) -> tuple[list[dict], int]:
-        return [], since
+        return self.sink.since(since, 1.0)
 
     def report(self) -> tuple[str, bytes] | None:
-        return None
+        path = self.sink.report
+        if not path or not os.path.isfile(path):
+            return None
+        with open(path, "rb") as handle:
+            return os.path.basename(path), handle.read()
 
     def add_workspace(self, name: str, token_pair: str) -> dict:
-        raise ReviewError(REVIEW_PENDING)
+        if not self.config_path:
+            raise ReviewError("adding a workspace needs a config file: start with --config PATH")
+        with self.lock:
+            if self.running:
+                raise ReviewError("a run is under way: add the workspace after it")
+        args = argparse.Namespace(**vars(self.args))
+        args.config = self.config_path
+        console = faces({}, self.verbosity, False, self.terminal)
+        console.sinks.append(self.sink)
+        try:
+            add_workspace(name, args, self.environ, console, pasted_token_pair(token_pair))
+            self._read_config()
+        except RemoveUsersError as exc:
+            raise ReviewError(str(exc)) from None
+        if name not in self.names:
+            self.names.append(name)  # chosen by --workspace: the new one is chosen too
+        return self.choices()
+
+    # The end: when the work is over, idle, or a signal in the terminal
 
     def finished(self) -> int | None:
-        return None
+        with self.lock:
+            if self.running is not None:
+                return None
+            # No workspace listed yet (a config file to come): the work is adding one.
+            listed = bool(self.names) and all(name in self.codes for name in self.names)
+            return self._overall() if listed or self.signals.count else None
+
+    def _overall(self, *more: int) -> int:
+        return overall_status([*self.codes.values(), *more]) if self.codes or more else 0
 
     def stop(self, signum: int | None) -> int | None:
-        return 128 + signum if signum else ExitStatus.OK
+        with self.lock:
+            running, self.stopping = self.running, True
+        if running is not None and signum is None:
+            with self.lock:
+                self.stopping = False
+            return None  # a run is under way: it ends the server when it is over
+        over = self.finished()
+        if running is not None:
+            # As the first signal of a terminal run's removals: no new request, those in flight
+            # finish (a second Ctrl-C abandons them), every planned person gets a row.
+            self.signals.count = max(self.signals.count, 1)
+            self.signals.stop.set()
+            while not running.done.wait(0.05):  # not join(): see Actor.run
+                pass
+            return self.finished() or self._overall()
+        if self.current is not None:
+            self.current.config.tokens.wait_idle()  # a refresh under way saves its new pair
+        if over is not None:
+            return over
+        self._said_stopped(signum)
+        if signum is not None:
+            code = self._overall(128 + signum)
+        elif self.codes or self.args.dry_run:
+            code = self._overall()
+        else:  # left unconfirmed, as a declined confirmation is
+            code = ExitStatus.SAFETY_STOP
+        self._show_table()
+        return code
+
+    def _said_stopped(self, signum: int | None) -> None:
+        action = action_of(self.args)
+        console = Console(self.verbosity, False, self.terminal)
+        why = (
+            f"the review page went unused for {REVIEW_IDLE // 60} minutes"
+            if signum is None
+            else f"interrupted by {Signals.NAMES.get(signal.Signals(signum).name, 'a signal')}"
+        )
+        if self.codes:
+            console.error(f"{why}; no further workspace was started")
+        else:
+            console.error(f"{why} before any {action.noun}; nobody was {action.past}")
 
 
 # The page, its style and its script: served as /, /app.css and /app.js, with no inline script or
@@ -8294,6 +8934,9 @@ button:disabled, button:disabled:hover {
 .email-inline { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
 .stop { background: var(--bad-bg); border-left: 4px solid var(--danger); padding: 9px 12px;
   border-radius: 4px; margin: 12px 0 0; }
+.stop p { margin: 0; }
+.stop.asks { background: var(--warn-bg); border-left-color: var(--warn-line); }
+.stop label.choice { margin-top: 8px; font-weight: 600; }
 .table-head { display: flex; align-items: flex-end; justify-content: space-between; gap: 12px;
   flex-wrap: wrap; margin-top: 18px; }
 .table-head h3 { margin: 0 0 4px; }
@@ -8382,7 +9025,7 @@ REVIEW_JS = r""""use strict";
   const state = {
     choices: null, plan: null, kept: new Set(), sort: { key: "email", dir: 1 }, filter: "",
     next: 0, started: false, finished: false, planning: false, tokenHeld: false, keepFile: null,
-    done: {},
+    done: {}, goOn: new Set(), checking: 0,
     workspace: null, total: 0, failures: 0,
   };
 
@@ -8545,13 +9188,20 @@ REVIEW_JS = r""""use strict";
         state.tokenHeld = true;
         $("token-held").hidden = false;
       }
+      if (plan.token_note) {
+        $("token-held").textContent = `${plan.token_note} Paste another token to change workspace.`;
+      }
       const ids = new Set(plan.people.map((person) => person.id));
       state.kept = new Set([...state.kept].filter((id) => ids.has(id)));
       state.plan = plan;
+      state.goOn = new Set();
       state.workspace = form.workspace;
       renderPlan();
       $("plan").scrollIntoView({ block: "start" });
     } catch (error) {
+      // The plan shown before is not what the page asks for now: the tool forgot it too.
+      state.plan = null;
+      for (const id of ["plan", "confirm"]) $(id).hidden = true;
       showError("plan-error", error);
     } finally {
       state.planning = false;
@@ -8569,19 +9219,61 @@ REVIEW_JS = r""""use strict";
       ` · workspace ${p.workspace.id} · ${count(p.counts.members)} members`);
     $("their-work").textContent = p.words.their_work || "";
     $("their-work").className = p.words.deletes_assets ? "warn" : "hint";
-    $("stops").replaceChildren(...p.stops.map((stop) => el("p", { className: "stop" },
-      el("strong", {}, "A real run would stop here: "), stop.reason,
-      ` (exit code ${stop.exit_code})`)));
-    const notes = p.warnings.map((text) => el("li", {}, text));
-    for (const [entry, member] of p.near_misses) {
-      notes.push(el("li", {}, `${entry} matches nobody; did you mean ${member}?`));
-    }
-    $("warnings").replaceChildren(...notes);
+    $("warnings").replaceChildren(...p.warnings.map((text) => el("li", {}, text)));
     $("email-files").replaceChildren(...(p.email_files || []).map((f) => el("li", {},
-      `Emails from ${f.path} (${f.flag}): ` +
-        (f.column ? `column "${f.column}"` : "one per line"))));
+      `Emails from ${f.path} (${f.flag}): ` + (f.column_label ||
+        (f.column ? `column "${f.column}"` : "one per line")))));
+    renderStops();
     renderTables();
     renderConfirm();
+  }
+
+  // The stops a real run would make: one that asks (a near miss) has its "go on anyway", as the
+  // terminal asks; the others keep the button disabled. The tool checks them again on start.
+  function renderStops() {
+    const p = state.plan;
+    const dry = state.choices.dry_run || p.dry_run_only;
+    $("stops").replaceChildren(...p.stops.map((stop) => {
+      const asks = stop.asks && !dry;
+      const box = el("div", { className: asks ? "stop asks" : "stop" }, el("p", {},
+        el("strong", {}, asks ? "Check this first: " : "A real run would stop here: "),
+        stop.reason, ` (exit code ${stop.exit_code})`));
+      if (asks) {
+        const input = el("input", { type: "checkbox", checked: state.goOn.has(stop.reason),
+          disabled: state.started });
+        input.addEventListener("change", () => {
+          if (input.checked) state.goOn.add(stop.reason);
+          else state.goOn.delete(stop.reason);
+          updateButton();
+        });
+        box.append(el("label", { className: "choice" }, input,
+          el("span", {}, "Go on anyway: I have checked them")));
+      }
+      return box;
+    }));
+  }
+
+  function goingOn() {
+    return state.plan.stops.filter((stop) => stop.asks).every(
+      (stop) => state.goOn.has(stop.reason));
+  }
+
+  // A cap counts whom the page will act on: the stops are the tool's, asked again on each tick.
+  async function checkStops() {
+    const asked = ++state.checking;
+    updateButton();
+    try {
+      const data = await callJson("/api/stops", { keep_ids: [...state.kept] });
+      if (asked === state.checking && state.plan) state.plan.stops = data.stops;
+    } catch (error) {
+      showError("plan-msg", error);
+    } finally {
+      if (asked === state.checking) {
+        state.checking = 0;
+        if (state.plan) renderStops();
+        updateButton();
+      }
+    }
   }
 
   function compare(a, b) {
@@ -8639,13 +9331,16 @@ REVIEW_JS = r""""use strict";
     $("kept-table").tBodies[0].replaceChildren(...keptRows);
     if (!keptRows.length) $("kept-table").tBodies[0].append(emptyRow("Nobody."));
     $("h-kept").textContent = `Kept (${count(p.kept.length + keptHere.length)})`;
-    $("counts").replaceChildren(
+    $("counts").replaceChildren(...[
       el("div", { className: "count" }, el("b", {}, count(p.counts.members)),
         el("span", {}, "members")),
       el("div", { className: "count act" }, el("b", {}, count(acting.length)),
         el("span", {}, `to ${verb}`)),
       el("div", { className: "count" }, el("b", {}, count(p.kept.length + keptHere.length)),
-        el("span", {}, "kept")));
+        el("span", {}, "kept")),
+      p.counts.already ? el("div", { className: "count" }, el("b", {}, count(p.counts.already)),
+        el("span", {}, `${p.words.already} (nothing to do)`)) : null,
+    ].filter(Boolean));
     updateButton();
   }
 
@@ -8661,6 +9356,7 @@ REVIEW_JS = r""""use strict";
     if (after.length) after[Math.max(0, Math.min(index, after.length - 1))].focus();
     $("moved").textContent = keep ? `${person.email} moved to the kept list.` :
       `${person.email} moved back.`;
+    checkStops();
   }
 
   function sortBy(key) {
@@ -8721,7 +9417,8 @@ REVIEW_JS = r""""use strict";
     const button = $("run-go");
     button.textContent = `${p.words.verb} ${people(n)}`;
     const typed = fold($("confirm-name").value);
-    button.disabled = state.started || n === 0 || p.stops.length > 0 ||
+    const stopped = p.stops.some((stop) => !stop.asks) || !goingOn();
+    button.disabled = state.started || n === 0 || stopped || state.checking > 0 ||
       !typed || typed !== fold(p.confirm.expected);
   }
 
@@ -8730,8 +9427,8 @@ REVIEW_JS = r""""use strict";
     $("start-error").hidden = true;
     $("run-go").disabled = true;
     try {
-      await callJson("/api/start",
-        { keep_ids: [...state.kept], typed_name: $("confirm-name").value });
+      await callJson("/api/start", { keep_ids: [...state.kept],
+        typed_name: $("confirm-name").value, go_on: goingOn() });
       state.started = true;
       for (const node of document.querySelectorAll(
         "#step-workspace input, #step-keep input, #step-keep textarea, #step-action input, " +
@@ -9187,12 +9884,17 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         name, data = self.server.session.plan_file(_keep_ids(body))
         self._download(name, data, "application/json")
 
+    def _stops(self, body: dict) -> None:
+        self._answer(200, {"stops": self.server.session.stops(_keep_ids(body))})
+
     def _start(self, body: dict) -> None:
-        typed = body.get("typed_name")
+        typed, go_on = body.get("typed_name"), body.get("go_on", False)
         if not isinstance(typed, str):
             raise _Refused(400, "typed_name must be text")
+        if not isinstance(go_on, bool):
+            raise _Refused(400, "go_on must be true or false")
         with self.server.one_at_a_time():
-            self.server.session.start(_keep_ids(body), typed)
+            self.server.session.start(_keep_ids(body), typed, go_on)
         self._answer(200, {"started": True})
 
     def _events(self, body: dict) -> None:
@@ -9201,10 +9903,14 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         if not since.isdigit():
             raise _Refused(400, "since must be an event index")
         self.server.polled()
+        # Asked before the events: the work ends after its last event, so an answer that says it
+        # is over carries every event (the summary too).
+        finished = self.server.session.finished()
         events, upto = self.server.session.events(int(since))
         self.server.polled()
-        finished = self.server.session.finished()
         self._answer(200, {"events": events, "next": upto, "finished": finished})
+        if finished is not None:
+            self.server.told_over.set()
 
     def _report(self, body: dict) -> None:
         report = self.server.session.report()
@@ -9243,6 +9949,7 @@ _REVIEW_ROUTES: dict[tuple[str, str], Callable[[_ReviewHandler, dict], None]] = 
     ("GET", "/api/report"): _ReviewHandler._report,
     ("POST", "/api/plan"): _ReviewHandler._plan,
     ("POST", "/api/plan-file"): _ReviewHandler._plan_file,
+    ("POST", "/api/stops"): _ReviewHandler._stops,
     ("POST", "/api/start"): _ReviewHandler._start,
     ("POST", "/api/add-workspace"): _ReviewHandler._add_workspace,
     ("POST", "/api/close"): _ReviewHandler._close,
@@ -9266,6 +9973,7 @@ class ReviewServer(http.server.ThreadingHTTPServer):
         self.cookie = secrets.token_urlsafe(32)  # another: the address is not the cookie
         self._busy = threading.Lock()
         self.closed_by_page = threading.Event()
+        self.told_over = threading.Event()  # the page has had every event of the finished work
         self.last_used = self.last_polled = time.monotonic()
         super().__init__(("127.0.0.1", port), _ReviewHandler)
         self.port = int(self.server_address[1])
@@ -9314,12 +10022,18 @@ class ReviewServer(http.server.ThreadingHTTPServer):
     def polled(self) -> None:
         self.last_polled = time.monotonic()
 
-    def wait(self, idle: float) -> tuple[int, str]:
+    def wait(self, idle: float, signals: Signals | None = None) -> tuple[int, str]:
         """Until the work is over and the page has gone (so the summary and the report download
-        still work while it is open), or idle seconds without use: (exit code, why)."""
+        still work while it is open), or idle seconds without use, or the end of a run a signal
+        stopped (once the page has its summary, or REVIEW_LAST_WORD later): (exit code, why)."""
+        over_since = None
         while True:
             self.closed_by_page.wait(0.1)
             code, now = self.session.finished(), time.monotonic()
+            over_since = None if code is None else over_since or now
+            if code is not None and signals is not None and signals.count:
+                if self.told_over.is_set() or now - over_since > REVIEW_LAST_WORD:
+                    return code, Signals.NAMES.get(signals.name, signals.name)
             if code is not None and self.closed_by_page.is_set():
                 return code, "closed on the page"
             if code is not None and now - self.last_polled > REVIEW_PAGE_GONE:
@@ -9350,20 +10064,21 @@ def serve_review(
             "leave --review-port out to take any free port"
         ) from None
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="review", daemon=True)
-    thread.start()
     try:
-        console.raw(f"The review page is at {server.url}")
-        forward = f"{server.port}:127.0.0.1:{server.port}"
-        console.raw(
-            f"(from another computer: ssh -L {forward} THIS-HOST, then open the address "
-            "there). Ctrl-C here ends it."
-        )
-        if open_browser:
-            with contextlib.suppress(webbrowser.Error, OSError):
-                webbrowser.open(server.url)
         with Signals(threading.Event()) as signals:
+            session.serving(signals)  # before the first request: a run acts under them
+            thread.start()
+            console.raw(f"The review page is at {server.url}")
+            forward = f"{server.port}:127.0.0.1:{server.port}"
+            console.raw(
+                f"(from another computer: ssh -L {forward} THIS-HOST, then open the address "
+                "there). Ctrl-C here ends it."
+            )
+            if open_browser:
+                with contextlib.suppress(webbrowser.Error, OSError):
+                    webbrowser.open(server.url)
             try:
-                code, why = server.wait(REVIEW_IDLE if idle is None else idle)
+                code, why = server.wait(REVIEW_IDLE if idle is None else idle, signals)
             except KeyboardInterrupt as exc:  # Interrupted carries SIGTERM and SIGHUP too
                 signum = int(getattr(exc, "signum", signal.SIGINT))
                 signals.counting = True  # from here a signal only counts, as during removals
@@ -9373,7 +10088,8 @@ def serve_review(
         console.raw(f"The review page has ended ({why}).")
         return int(code)
     finally:
-        server.shutdown()
+        if thread.is_alive():
+            server.shutdown()
         server.server_close()
 
 
@@ -9389,14 +10105,12 @@ def wants_review(args: argparse.Namespace) -> bool:
     return bool(args.review or args.review_port is not None or args.no_browser)
 
 
-def review_session(
-    args: argparse.Namespace, environ: Mapping[str, str], console: Console
-) -> ReviewSession:
-    """The session behind the page, from the same flags, environment and config file as a run."""
-    return PendingReviewSession(args)  # phase 2 of issue 18: the engine's session
-
-
-def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Console) -> int:
+def run_review(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    console: Console,
+    argv: Sequence[str] | None = None,
+) -> int:
     if not args.review:
         raise UsageError("--review-port and --no-browser go with --review")
     port = 0 if args.review_port is None else args.review_port
@@ -9404,7 +10118,8 @@ def run_review(args: argparse.Namespace, environ: Mapping[str, str], console: Co
         raise UsageError(
             f"--review-port must be a port number (1 to 65535, or 0 for any free port), not {port}"
         )
-    session = review_session(args, environ, console)
+    # The session behind the page, from the same flags, environment and config file as a run.
+    session = EngineSession(args, environ, console, argv)
     browser = not args.no_browser and _browser_here(environ)
     return serve_review(session, console, port=port, open_browser=browser)
 
@@ -9894,10 +10609,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--review",
         action="store_true",
         help=(
-            "Start a page on this computer (127.0.0.1 only) that asks for what the flags did not"
-            " give, shows the plan to tick and confirm, and then the run; it opens in the browser"
-            " and its address (with a secret: do not share it) is printed. Ctrl-C ends it. Not yet"
-            " joined to the engine: it cannot read a workspace (see the README)."
+            "Start a page on this computer (127.0.0.1 only) for the same run: it asks for what"
+            " the flags did not give (the token, whom to keep, the action), shows the plan to tick"
+            " and confirm by typing the workspace name, then the run, with a terminal run's report"
+            " and exit code. It opens in the browser and its address (with a secret: do not share"
+            " it) is printed. Ctrl-C ends it. Not with --yes, --json, --plan or --unsuspend."
         ),
     )
     page.add_argument(
@@ -9923,18 +10639,21 @@ def collect_emails(
     console: Console,
     read: list[EmailFile] | None = None,
     every_file: Sequence[str] = (),
+    texts: Mapping[str, str] | None = None,
 ) -> list[str]:
     """A flag's values (each maybe a comma list) and its files' entries, every one checked. A file
     with no email at all is an error: a keep-list whose export failed must not mean "keep nobody".
     Each file read is added to `read`, so the plan can say which column each one's emails came from.
     every_file: all the run's files of emails, which `--email-column FILE=COLUMN` may name.
+    texts: files already read, by name (a keep file chosen on the review page), read as files are.
     """
     emails = check_emails(split_emails(values), flag)
     targets = [email_column_target(choice, every_file or files) for choice in columns]
     for path in files:
         here = [column for target, column in targets if target == path]
         anywhere = [column for target, column in targets if target is None]
-        found = read_email_file(path, anywhere, f"{flag}-file", here)
+        text = (texts or {}).get(path)
+        found = read_email_file(path, anywhere, f"{flag}-file", here, text)
         if read is not None:
             read.append(found)
         if not found.emails:
@@ -10046,10 +10765,13 @@ def resolve_config(
     *,
     workspace_id: int | None = None,
     label: str | None = None,
+    email_texts: Mapping[str, str] | None = None,
 ) -> Config:
     """Every check that needs no network: nothing is sent until all of this passes. The flags are
     checked first, then the files and variables they name are read, and only then does anyone get
-    asked anything: a typo in --max-remove is reported before the token is typed, not after."""
+    asked anything: a typo in --max-remove is reported before the token is typed, not after.
+    email_texts: --exclude-file files already read, by the name given (the review page's keep
+    file, which the browser read)."""
 
     def env(name: str) -> str | None:
         value = environ.get(name, "").strip()
@@ -10126,6 +10848,7 @@ def resolve_config(
         console,
         email_files,
         email_files_given,
+        email_texts,
     )
     emails += check_emails(split_emails([env("AAC_EXCLUDED_EMAILS") or ""]), "AAC_EXCLUDED_EMAILS")
     if not args.allow_empty_email_cells:
@@ -10292,13 +11015,9 @@ def resolve_tokens(
                 f"the token file {path} holds neither an access_token nor a refresh_token"
             )
         return Tokens(access, token_file=token_file, timeout=timeout, console=console)
-    claims = jwt_claims(access)
-    client_id = (
-        args.client_id or env("AAC_CLIENT_ID") or data.get("client_id") or claims.get("client_id")
-    )
-    token_url = args.token_url or env("AAC_TOKEN_URL") or data.get("token_url")
-    if not token_url and claims.get("iss"):
-        token_url = str(claims["iss"]).rstrip("/") + "/token"
+    claimed_client, claimed_url = claimed_by(access)
+    client_id = args.client_id or env("AAC_CLIENT_ID") or data.get("client_id") or claimed_client
+    token_url = args.token_url or env("AAC_TOKEN_URL") or data.get("token_url") or claimed_url
     if not client_id:
         raise UsageError(
             "the token file has a refresh token but no client id is known: give --client-id (or"
@@ -10424,20 +11143,22 @@ def _run_guarded(
     argv: Sequence[str] | None = None,
     config: Config | None = None,
     doc: dict[str, Any] | None = None,
+    story: Callable[[Config, Console], int] = run,
 ) -> int:
     """The error boundary: around the whole invocation, or (given its config) one workspace of
-    many."""
+    many, or the part of a run a face tells (story: the review page acts past its own
+    confirmation)."""
     try:
         if config is None and args.init_token_file:
             return int(init_token_file(args.init_token_file, console))
         if config is None and args.add_workspace:
             return int(add_workspace(args.add_workspace, args, environ, console))
         if config is None and wants_review(args):
-            return run_review(args, environ, console)
+            return run_review(args, environ, console, argv)
         if config is None and wants_workspaces(args, environ):
             return run_workspaces(args, argv, environ, console, doc if doc is not None else {})
         config = config or resolve_config(args, environ, console)
-        return int(run(config, console))
+        return int(story(config, console))
     except KeyboardInterrupt as exc:
         # Signals only count once removals start, so an interrupt that gets here came before any.
         signum = getattr(exc, "signum", signal.SIGINT)

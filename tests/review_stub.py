@@ -1,6 +1,7 @@
 """A stub ReviewSession for the review page's tests (issue 18, phase 1): a fixed plan, events the
 test feeds, and a record of every call, so that the page and its server are tested without the
-engine. Also an HTTP client that keeps every answer, for checks over a whole session."""
+engine (tests/test_review_page_on_the_engine.py drives the engine's session). Also an HTTP client
+that keeps every answer, for checks over a whole session."""
 
 from __future__ import annotations
 
@@ -133,7 +134,11 @@ class StubSession(ReviewSession):
                "note": self.token if self.echo else ""}
         return "fall-2026-plan.json", json.dumps(doc).encode()
 
-    def start(self, keep_ids: list[int], typed_name: str) -> None:
+    def stops(self, keep_ids: list[int]) -> list[dict]:
+        self.calls.append(("stops", keep_ids))
+        return copy.deepcopy(PLAN["stops"])
+
+    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
         self.calls.append(("start", (keep_ids, typed_name)))
         if typed_name.strip().casefold() != WORKSPACE.casefold():
             raise ReviewError("the name typed is not the workspace's name: nothing was changed")
@@ -243,3 +248,20 @@ def plan_form(**changes: Any) -> dict[str, Any]:
             "keep_file": None, "email_column": None, "action": "remove", "transfer_to": None}
     form.update(changes)
     return form
+
+
+@contextlib.contextmanager
+def on_the_engine(*argv: str, environ: dict[str, str] | None = None) -> Iterator[Any]:
+    """The engine's session (remove_users.EngineSession) behind the page's server, from a command
+    line as `--review` takes it; its terminal is the test's (capsys sees it). The Signals are not
+    installed: a test sets signals.count as a signal would."""
+    import io
+
+    from remove_users import Console, EngineSession, Signals, Terminal, build_parser
+
+    args = build_parser().parse_args(["--review", "--no-browser", *argv])
+    console = Console(terminal=Terminal(stdin=io.StringIO("")))
+    session = EngineSession(args, environ or {}, console, ["--review", *argv])
+    session.serving(Signals(threading.Event()))
+    with serving(session) as server:
+        yield server, session

@@ -103,3 +103,35 @@ def test_a_refused_token_pair_that_was_renewed_is_kept(make_fake, tmp_path):
     assert kept["refresh_token"] != pair["refresh_token"] and kept["refresh_token"] in setup.a.refresh_tokens
     assert "the token pair was renewed and is kept in" in screen
     assert setup.config.read_bytes() == before
+
+
+def test_a_pair_given_as_json_is_added_with_no_question(make_fake, tmp_path):
+    """The review page's "add a workspace": the pasted pair instead of the questions."""
+    import io
+
+    import pytest
+
+    from remove_users import (
+        Console, Terminal, UsageError, add_workspace, build_parser, pasted_token_pair,
+    )
+
+    setup = Setup(make_fake, tmp_path)
+    setup.write()
+    before = setup.config.read_bytes()
+    c = make_fake(people=2, workspace_id=303, workspace_name="Spring C")
+    pair = c.issue_pair()
+    pasted = json.dumps({key: pair[key] for key in ("access_token", "refresh_token")})
+    completed = pasted_token_pair(pasted)  # the Client ID and the URL from the access token
+    assert completed["client_id"] == "fake-client-id" and completed["token_url"].endswith("/token")
+    nobody = Console(terminal=Terminal(stdin=io.StringIO(""), stderr=io.StringIO()))
+    args = build_parser().parse_args(["--config", str(setup.config), "--base-url", c.base_url])
+    assert add_workspace("spring-c", args, {}, nobody, completed) == ExitStatus.OK
+    assert setup.config.read_bytes().startswith(before)
+    assert "[workspace spring-c]" in setup.config.read_text()
+    saved = setup.folder / "spring-c-token.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert json.loads(saved.read_text())["refresh_token"] == pair["refresh_token"]
+    with pytest.raises(UsageError, match="not a JSON object"):
+        pasted_token_pair("eyJhbGciOi.not-json")
+    with pytest.raises(UsageError, match="needs the Client ID and the Token Endpoint URL"):
+        pasted_token_pair(json.dumps({"access_token": "opaque-token", "refresh_token": "r-1"}))

@@ -318,3 +318,19 @@ def test_sigterm_between_workspaces_stops_the_loop_and_still_prints_the_table(ru
     assert "interrupted between workspaces" in result.err
     assert len(two.a.emails()) == 3 and two.b.writes() == []
     assert result.out.splitlines()[-1].split()[-2:] == ["not", "run"]
+
+
+def test_the_table_is_lines_the_terminal_and_the_review_page_show(run, two):
+    from remove_users import REMOVE, workspace_table
+
+    result = run(None, "--config", str(two.config), "--all", "--dry-run", "--json")
+    doc = json.loads(result.out)
+    lines = workspace_table(doc["workspaces"], ["c"], True, REMOVE)
+    assert [line.split() for line in lines] == [
+        ["workspace", "members", "to", "remove", "failed", "kept", "would", "exit"],
+        ["a", "7", "4", "-", "3", "0"],
+        ["b", "9", "6", "-", "3", "0"],
+        ["c", "-", "-", "-", "-", "not", "run"],
+    ]
+    shown = run(None, "--config", str(two.config), "--all", "--dry-run").out.splitlines()
+    assert shown[-3:] == lines[:3]

@@ -21,3 +21,14 @@ def test_a_removal_plan_still_says_their_work_is_deleted(run, make_fake):
     fake = make_fake(people=2)
     result = run(fake, "--dry-run", "--no-protected-emails")
     assert work_line(result.out).startswith("Their work: deleted with them")
+
+
+def test_the_terminal_and_the_review_page_read_one_line(run, make_fake):
+    from remove_users import REMOVE, Person, their_work
+
+    fake = make_fake(people=2)
+    fake.add_person("archive@example.edu", "Course Archive")
+    result = run(fake, "--dry-run", "--no-protected-emails", "--transfer-to", "archive@example.edu")
+    target = Person(fake.id_of("archive@example.edu"), "archive@example.edu", "Course Archive")
+    assert work_line(result.out) == their_work(REMOVE, target)
+    assert their_work(REMOVE, target).startswith("Their work: transferred to archive@example.edu")

@@ -126,6 +126,7 @@ RUN_BY = {
     "Install": (2, "not here: .ci/run runs the install word for word; ldap3 is a download"),
     "Try it safely first, against a fake workspace": (5, "test_the_rehearsal*"),
     "Rehearsing the recipes": (1, "test_the_many_workspaces_journey"),
+    "The review page": (1, "test_the_review_page"),
     "Getting a token": (2, "test_getting_a_token"),
     "Examples": (4, "test_the_examples"),
     "A nightly leavers run": (2, "test_the_nightly_leavers_script_from_cron"),
@@ -574,6 +575,38 @@ def test_review_then_apply(rehearsal):
     assert session.codes == [0, 3], session.screen  # the owner: transferred, then refused
     assert "Applying the saved plan fall-2026-plan.json" in session.outputs[1]
     assert set(fake.members()) == STAFF | {"ta@uni.edu", "archive@uni.edu", "owner@uni.edu"}
+
+
+def test_the_review_page(rehearsal):
+    """Started as the README says, in the second terminal: the printed address opens the page
+    (with its secret), the page plans against the fake, and Ctrl-C ends it."""
+    from review_stub import Client, plan_form
+
+    (block,) = blocks_of("The review page")
+    (fake,) = rehearsal.start("python tests/fake_aac.py")
+    (command,) = block.commands
+    script = f". .venv/bin/activate && {fake.export} && exec {command}"
+    proc = subprocess.Popen(["bash", "-c", script], cwd=rehearsal.aac, env=rehearsal.terminal_env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        printed = proc.stderr.readline()  # no display here: the address is only printed
+        address = r"The review page is at (http://127\.0\.0\.1:(\d+)/\?k=(\S+))\n"
+        url = re.fullmatch(address, printed)
+        assert url, printed
+        page = Client(type("Address", (), {"port": int(url[2]), "secret": url[3]}))  # type: ignore
+        assert page.log_in().status == 303 and page.get("/").status == 200
+        assert page.get("/api/choices").json()["token_given"] is True  # the export line's token
+        plan = page.post("/api/plan", plan_form(keep_text="ta@uni.edu")).json()
+        assert plan["workspace"]["name"] == FALL and plan["counts"]["members"] == 207
+        proc.send_signal(signal.SIGINT)  # Ctrl-C in its terminal
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and err.endswith("The review page has ended (Ctrl-C).\n"), err
+    assert "Dry run: nothing was changed." in out
+    assert len(fake.members()) == 207  # the page's plan changed nothing
 
 
 def test_the_cron_recipes(rehearsal):

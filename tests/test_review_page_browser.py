@@ -1,7 +1,9 @@
-"""Issue 18: the review page in a real browser (Debian's chromium, driven by selenium), against a
-stub session: the whole journey from token to summary, the keep checkboxes by their accessible
-names, the confirmation, names that are HTML shown as text, and a page that keeps to its CSP.
-Screenshots of the plan and the summary go to tests/screenshots/ (the README shows them)."""
+"""Issue 18: the review page in a real browser (Debian's chromium, driven by selenium): the whole
+journey from token to summary on the engine against the fake AAC, and the page's own behaviour
+against a stub session (sorting, searching, many workspaces, a narrow window); the keep checkboxes
+by their accessible names, the confirmation, names that are HTML shown as text, and a page that
+keeps to its CSP. Screenshots of the plan and the summary, made on the engine, go to
+tests/screenshots/ (the README shows them)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,16 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from review_stub import HTML_NAME, PLAN, RUN_EVENTS, WORKSPACE, StubSession, serving
+from conftest import read_report
+from review_stub import HTML_NAME, PLAN, RUN_EVENTS, WORKSPACE, StubSession, on_the_engine, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# The README's screenshots show a real run (its report's path and time, the server's request ids),
+# so they differ at every run: remade only when asked, lest every test run change tracked files.
+# REVIEW_SCREENSHOTS=1 python -m pytest -q tests/test_review_page_browser.py remakes them.
+REMAKE = os.environ.get("REVIEW_SCREENSHOTS") == "1"
 
 
 def _missing() -> str | None:
@@ -112,10 +119,8 @@ class Page:
         field.clear()
         field.send_keys(text)
 
-    def screenshot(
-        self, name: str, element_id: str | None = None, folder: Path = SCREENSHOTS
-    ) -> Path:
-        """The whole page (or from one section down), as a PNG in tests/screenshots/."""
+    def screenshot(self, name: str, element_id: str | None, folder: Path) -> Path:
+        """The whole page (or from one section down), as a PNG in folder."""
         driver = self.driver
         height = driver.execute_script("return document.documentElement.scrollHeight")
         top = 0
@@ -198,7 +203,6 @@ def test_the_whole_journey(open_page, browser):
     assert not run.is_enabled()
     page.type("Workspace name", "  fall 2026 DATA science ")
     assert run.is_enabled()
-    page.screenshot("review-plan.png", "plan")
 
     run.click()
     wait_for(lambda: stub.called("start"))
@@ -221,13 +225,115 @@ def test_the_whole_journey(open_page, browser):
     assert link.get_attribute("href").endswith("/api/report")
     stub.code = 3
     wait_for(lambda: page.button("Close the review page").is_displayed(), timeout=8)
-    page.screenshot("review-summary.png", "progress")
 
     # The page kept to its Content-Security-Policy, and nothing failed to load.
     messages = page.console()
     refused = [m for m in messages if "Content Security Policy" in m or "Refused to" in m]
     assert not refused, messages
     assert not [m for m in messages if "SEVERE" in m or "Failed to load" in m], messages
+
+
+@pytest.fixture
+def open_engine(browser: Any) -> Iterator[Callable[..., tuple[Page, Any]]]:
+    """The page on the engine (EngineSession) for a fake, with the flags given."""
+    contexts: list[Any] = []
+
+    def start(fake: Any, *flags: str) -> tuple[Page, Any]:
+        context = on_the_engine("--base-url", fake.base_url, *flags)
+        server, session = context.__enter__()
+        contexts.append(context)
+        browser.get(server.url)
+        page = Page(browser)
+        wait_for(lambda: page.driver.execute_script("return document.readyState") == "complete")
+        page.console()
+        return page, session
+
+    yield start
+    for context in contexts:
+        context.__exit__(None, None, None)
+
+
+def test_the_whole_journey_on_the_engine(open_engine, browser, make_fake, capsys, tmp_path):
+    """Paste the token and a keep-list, see the plan, keep one person by ticking them, type the
+    name, run: exactly the planned people are gone, the ticked one stays, the report says so, and
+    the page shows the terminal's summary."""
+    fake = make_fake(people=9, workspace_name=WORKSPACE)
+    fake.add_person("ta@example.edu", "Terry Assistant")
+    fake.add_person("s.html@example.edu", HTML_NAME)
+    fake.owner_ids.add(fake.id_of("student00009@example.edu"))  # refused: a failure to show
+    page, session = open_engine(fake)
+    page.type("Access token, or the token pair JSON", fake.issue_access_token())
+    page.type("Emails to keep", "Terry Assistant <ta@example.edu>")
+    page.button("Show the plan").click()
+    wait_for(lambda: len(page.rows("act-table")) == 10, timeout=10)
+    assert fake.writes() == []  # the plan is a dry run
+    assert page.field("Access token, or the token pair JSON").get_attribute("value") == ""
+    names = {row[1]: row[2] for row in page.rows("act-table")}
+    assert names["s.html@example.edu"] == HTML_NAME  # as text: no element is made of it
+    assert browser.execute_script("return document.querySelectorAll('img').length") == 0
+    kept = {row[1]: row[3] for row in page.rows("kept-table")}
+    assert kept == {"admin@example.edu": "the caller (you)", "ta@example.edu": "protected email",
+                    "coadmin1@example.edu": "admin"}
+    page.checkbox("keep student00002@example.edu").click()
+    assert page.rows("kept-table")[0][1:] == [
+        "student00002@example.edu", "Student 2", "kept on the review page"]
+    run = page.button("Remove 9 people")
+    page.type("Workspace name", "Fall 2026")
+    assert not run.is_enabled()  # a wrong name keeps the button disabled
+    page.type("Workspace name", "fall 2026 data science")
+    wait_for(run.is_enabled)
+    assert page.text("counts").split() == ["13", "members", "9", "to", "remove", "4", "kept"]
+    page.screenshot("review-plan.png", "plan", folder=SCREENSHOTS if REMAKE else tmp_path)
+    run.click()
+    wait_for(lambda: page.text("summary"), timeout=20)
+    wait_for(lambda: session.finished() is not None)
+    # Exactly the planned people are gone: the ticked one, the kept ones and the owner stay.
+    assert fake.emails() == {"admin@example.edu", "coadmin1@example.edu", "ta@example.edu",
+                             "student00002@example.edu", "student00009@example.edu"}
+    report = next(Path.cwd().glob("remove_users-4242-*.csv"))
+    outcomes = {row["email"]: row["outcome"] for row in read_report(report)}
+    assert outcomes.pop("student00009@example.edu") == "failed"
+    assert set(outcomes.values()) == {"removed"} and len(outcomes) == 8
+    assert "student00002@example.edu" not in outcomes
+    # The summary is the terminal's, line for line.
+    lines = page.text("summary").splitlines()
+    assert lines[0] == "Finished, but some failed (exit code 3)"
+    assert lines[1] == "Summary: removed 8, already gone 0, failed 1, not attempted 0, kept 4"
+    assert "\n".join(lines[1:]) in capsys.readouterr().out
+    assert page.text("failures").startswith("student00009@example.edu: failed, HTTP 403")
+    assert page.text("progress-line").startswith("9 of 9 (100%)")
+    wait_for(lambda: page.button("Close the review page").is_displayed(), timeout=8)
+    page.screenshot("review-summary.png", "progress", folder=SCREENSHOTS if REMAKE else tmp_path)
+    messages = page.console()
+    refused = [m for m in messages if "Content Security Policy" in m or "Refused to" in m]
+    assert not refused, messages
+    assert not [m for m in messages if "SEVERE" in m], messages
+
+
+def test_a_stop_that_asks_and_a_cap_that_counts_the_ticks(open_engine, make_fake, tmp_path):
+    fake = make_fake(people=6)
+    page, session = open_engine(fake, "--max-remove", "5")
+    page.type("Access token, or the token pair JSON", fake.issue_access_token())
+    page.type("Emails to keep", "student00001@example.ed")  # a typo: it protects nobody
+    page.button("Show the plan").click()
+    wait_for(lambda: len(page.rows("act-table")) == 6, timeout=10)
+    stops = page.text("stops")
+    capped = "the plan removes 6 people, more than --max-remove 5"
+    assert f"A real run would stop here: {capped}" in stops
+    assert "Check this first: protected emails that match nobody but look like typos" in stops
+    page.type("Workspace name", "Fall 2026 Data Science")
+    run = page.button("Remove 6 people")
+    assert not run.is_enabled()
+    page.checkbox("keep student00006@example.edu").click()  # under the cap now
+    wait_for(lambda: "--max-remove" not in page.text("stops"))
+    assert not page.button("Remove 5 people").is_enabled()  # the typo still asks
+    page.screenshot("review-stops.png", "plan", folder=tmp_path)  # for whoever changes the style
+    page.checkbox("Go on anyway: I have checked them").click()
+    wait_for(page.button("Remove 5 people").is_enabled)
+    page.button("Remove 5 people").click()
+    wait_for(lambda: session.finished() is not None, timeout=20)
+    assert fake.emails() == {"admin@example.edu", "coadmin1@example.edu",
+                             "student00006@example.edu"}
 
 
 def test_sort_search_and_the_plan_file(open_page, browser, tmp_path):
@@ -323,6 +429,6 @@ def test_a_narrow_window(open_page, browser, tmp_path):
         page = open_page(stub)
         plan_it(page, stub)
         assert browser.execute_script("return document.documentElement.scrollWidth") <= 420
-        page.screenshot("review-narrow.png", folder=tmp_path)
+        page.screenshot("review-narrow.png", None, folder=tmp_path)
     finally:
         browser.set_window_size(1280, 900)

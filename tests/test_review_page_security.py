@@ -122,6 +122,7 @@ def test_a_post_from_elsewhere_is_refused_and_the_session_never_called(page, stu
         ("/api/plan", plan_form(token="x" * 30)),
         ("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}),
         ("/api/plan-file", {"keep_ids": []}),
+        ("/api/stops", {"keep_ids": []}),
         ("/api/add-workspace", {"name": "a", "token_pair": "{}"}),
     ]
     for path, doc in posts:
@@ -149,7 +150,8 @@ def test_a_cross_site_form_post_is_refused(page, stub):
 
 def test_get_never_changes_anything(page, stub):
     page.log_in()
-    for path in ["/api/start", "/api/plan", "/api/plan-file", "/api/add-workspace", "/api/close"]:
+    for path in ["/api/start", "/api/plan", "/api/plan-file", "/api/stops", "/api/add-workspace",
+                 "/api/close"]:
         assert page.get(path).status == 405
     headers = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": "1",
                "Content-Type": "application/json"}
@@ -423,9 +425,10 @@ def test_review_flags(run):
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_the_script_serves_the_page_until_a_signal(signum, code):
+def test_the_script_serves_the_page_until_a_signal(signum, code, fake):
     proc = subprocess.Popen(
-        [sys.executable, SCRIPT, "--review", "--no-browser"], stdin=subprocess.DEVNULL,
+        [sys.executable, SCRIPT, "--review", "--no-browser", "--base-url", fake.base_url],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
     )
     try:
@@ -437,15 +440,21 @@ def test_the_script_serves_the_page_until_a_signal(signum, code):
         page = Client(server)  # type: ignore[arg-type]
         page.log_in()
         assert page.get("/").status == 200
-        answer = page.post("/api/plan", plan_form(token="x" * 30))
-        assert answer.status == 422 and "not yet joined to the engine" in answer.json()["error"]
+        token = fake.issue_access_token()
+        answer = page.post("/api/plan", plan_form(token=token, keep_text="ta@example.edu"))
+        assert answer.status == 200 and answer.json()["workspace"]["name"] == WORKSPACE
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == code
-    assert out == ""
+    # The terminal shows the plan the page showed: one engine, two faces.
+    assert "Workspace: Fall 2026 Data Science (id 4242)" in out and "Dry run: nothing" in out
     assert (first + err).count(server.secret) == 1  # in the printed address, in no log line
     name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
-    assert err.splitlines()[-1] == f"The review page has ended ({name})."
+    assert err.splitlines()[-2:] == [
+        f"remove_users: error: interrupted by {name} before any removal; nobody was removed",
+        f"The review page has ended ({name}).",
+    ]
+    assert token not in first + err and fake.writes() == []

@@ -23,13 +23,17 @@ What it will not promise: that the server did not act on a request whose answer 
 people are reported `unknown` until the verification settles them, or with --no-verify), nor
 anything about assets that were not transferred.
 
-A reader's map, by name: what changes a workspace is AacClient's verbs (remove_member,
-transfer_assets, suspend_members, suspend_member), called only by Actor through an Action
-(REMOVE, SUSPEND, UNSUSPEND); outcome_of() turns each answer into an outcome. Who is chosen:
-make_plan() and split_already(); who shows as suspended: suspension_signal(); since when:
-suspension_since() over suspension_in_force() (this tool's rows, of this host: rows_here()); whom
-an undo cannot see: undo_unseen(). What stops a run before any change: safety_stops(), plus the
-checks in resolve_config() and apply_saved_plan(). What writes files: AuditReport, write_plan(),
+A reader's map, by name: run() is the terminal's story, in four calls: prepare() (read, plan,
+stops), end_dry_run() or go_ahead() (confirm), carry_out() (act, verify, summarize); the review
+page (--review: ReviewServer, EngineSession) runs the same stages. What changes a workspace is
+AacClient's verbs (remove_member, transfer_assets, suspend_members, suspend_member), called only by
+Actor through an Action of ACTIONS (REMOVE, SUSPEND, UNSUSPEND); outcome_of() and Verdicts turn
+each answer into an Outcome. Who is chosen: plan_run() and choose() over make_plan() and
+split_already(); who shows as suspended: suspension_signal(); since when: suspension_since() over
+suspension_in_force() (this tool's rows, of this host: rows_here()); whom an undo cannot see:
+undo_unseen(). What stops a run before any change: GATES, read by safety_stops(), plus the checks
+in resolve_config() and apply_saved_plan(). What a run says goes through Console.tell() to its
+sinks (TerminalSink, JsonSink, PageSink). What writes files: AuditReport, write_plan(),
 TokenFile.write()."""
 
 from __future__ import annotations

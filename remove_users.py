@@ -8043,18 +8043,28 @@ class ReviewSession:
         Returns the plan document (the README's "The review page"), or raises ReviewError."""
         raise NotImplementedError
 
-    def stops(self, keep_ids: list[int]) -> list[dict]:
-        """The stops of the current plan with keep_ids kept (the plan document's "stops"): a cap
-        counts whom the page will act on, so they change as the page ticks people."""
+    def stops(self, keep_ids: list[int], plan_id: int | None = None) -> list[dict]:
+        """The stops of the current plan (plan_id: the plan's "plan_id") with keep_ids kept (the
+        plan document's "stops"): a cap counts whom the page will act on, so they change as the
+        page ticks people."""
         raise NotImplementedError
 
-    def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
-        """(file name, the --plan-out JSON) of the current plan with keep_ids kept."""
+    def plan_file(self, keep_ids: list[int], plan_id: int | None = None) -> tuple[str, bytes]:
+        """(file name, the --plan-out JSON) of the current plan (plan_id) with keep_ids kept."""
         raise NotImplementedError
 
-    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
+    def start(
+        self,
+        keep_ids: list[int],
+        typed_name: str,
+        go_on: bool = False,
+        plan_id: int | None = None,
+        button: tuple[str, int] | None = None,
+    ) -> None:
         """Starts the real run in the background; ReviewError if the name does not match, a stop
-        applies (go_on: the page's "go on anyway" to the stops that ask), or the plan changed.
+        applies (go_on: the page's "go on anyway" to the stops that ask), or the plan changed
+        (plan_id is not the current plan's, or button, the (action, count) the pressed button
+        named, is not what the run would do).
         Progress arrives as events."""
         raise NotImplementedError
 
@@ -8279,6 +8289,7 @@ class _OnThePage:
     client: AacClient
     console: Console
     doc: dict[str, Any]  # the run's --json document (the many-workspaces table reads it)
+    plan_id: int = 0  # the page sends it back: a request names the plan it was made from
     done: threading.Event = field(default_factory=threading.Event)  # its run has ended
 
 
@@ -8308,6 +8319,7 @@ class EngineSession(ReviewSession):
         self.lock = threading.Lock()
         self.signals = Signals(threading.Event())  # the server's, once it serves (serving)
         self.current: _OnThePage | None = None
+        self.plans_made = 0  # the last plan's plan_id
         self.running: _OnThePage | None = None
         self.stopping = False
         self.docs: dict[str | None, dict[str, Any]] = {}  # by section: the workspaces done
@@ -8363,6 +8375,9 @@ class EngineSession(ReviewSession):
                 raise ReviewError("the tool is ending (a signal in its terminal)")
             if self.running:
                 raise ReviewError("a run is under way: its summary comes first")
+            # The plan shown so far is not what the page asks for now: a start naming it while
+            # this one is made is refused, not carried out on a plan nobody has seen.
+            self.current = None
         name = form["workspace"] if self.config_path else None
         if self.config_path and (name not in self.names or self.config_file is None):
             raise ReviewError(f"choose one of the workspaces of {self.config_path}")
@@ -8409,9 +8424,12 @@ class EngineSession(ReviewSession):
             console.tell("finished", ExitStatus.OK, console.warnings)
             self._done(name, doc, ExitStatus.OK)
         with self.lock:
+            self.plans_made += 1
+            page.plan_id = self.plans_made
             self.current = page
         assert self.sink.plan is not None
-        return {**self.sink.plan, "dry_run_only": bool(self.args.dry_run), "token_note": note}
+        more = {"dry_run_only": bool(self.args.dry_run), "token_note": note}
+        return {**self.sink.plan, **more, "plan_id": page.plan_id}
 
     def _args(
         self, form: dict, section: WorkspaceSection | None, console: Console
@@ -8461,7 +8479,7 @@ class EngineSession(ReviewSession):
             if os.path.exists(path):
                 raise UsageError(
                     f"{path} exists, and the tool never overwrites a token file (it may hold the"
-                    f" only live refresh token, from an earlier review): start the tool with"
+                    " only live refresh token, from an earlier review): start the tool with"
                     f" --token-file {path}, or paste the access token alone"
                 )
             TokenFile(path, {}).write(pair)
@@ -8477,32 +8495,57 @@ class EngineSession(ReviewSession):
         """Every stop the real run would make, with the page there to answer (PageAnswers)."""
         return safety_stops(dataclasses.replace(page.config, dry_run=False), planned, PageAnswers())
 
-    def _on_the_page(self, keep_ids: list[int]) -> tuple[_OnThePage, Planned]:
+    def _on_the_page(self, keep_ids: list[int], plan_id: int | None) -> tuple[_OnThePage, Planned]:
         with self.lock:
             page = self.current
         if page is None:
             raise ReviewError("show the plan first")
+        # Two tabs share the session, and a re-plan answers after the page has shown the old one:
+        # a request acts on the plan its page shows, or on none.
+        if plan_id != page.plan_id:
+            raise ReviewError(
+                "the plan changed since this page showed it (a new plan, or another tab): show"
+                " the plan again; nothing was changed"
+            )
         try:
             return page, kept_by_id(page.planned, keep_ids)
         except UsageError as exc:
             raise ReviewError(str(exc)) from None
 
-    def stops(self, keep_ids: list[int]) -> list[dict]:
-        page, planned = self._on_the_page(keep_ids)
+    def stops(self, keep_ids: list[int], plan_id: int | None = None) -> list[dict]:
+        page, planned = self._on_the_page(keep_ids, plan_id)
         return page_stops(self._stops(page, planned))
 
-    def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
-        page, planned = self._on_the_page(keep_ids)
+    def plan_file(self, keep_ids: list[int], plan_id: int | None = None) -> tuple[str, bytes]:
+        page, planned = self._on_the_page(keep_ids, plan_id)
         ws = planned.ws
         return f"{file_slug(ws.name or str(ws.id))}-plan.json", plan_document(planned)
 
     # 5-8. Go ahead as the terminal does, then act, verify and summarize in a thread of its own
 
-    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
+    def start(
+        self,
+        keep_ids: list[int],
+        typed_name: str,
+        go_on: bool = False,
+        plan_id: int | None = None,
+        button: tuple[str, int] | None = None,
+    ) -> None:
         if self.args.dry_run:
             raise ReviewError("this is a dry run (--dry-run): the page changes nothing")
-        page, planned = self._on_the_page(keep_ids)
+        page, planned = self._on_the_page(keep_ids, plan_id)
+        # What the pressed button said (its action and its count) is what is carried out, or
+        # nothing: a page that shows "Suspend 2 people" never removes 3.
+        acting = (planned.action.name, len(planned.plan.remove))
+        if button != acting:
+            said = f"{button[0]} {button[1]}" if button else "nothing"
+            raise ReviewError(
+                f"the button said {said}, the plan is to {acting[0]} {acting[1]}: show the plan"
+                " again; nothing was changed"
+            )
         with self.lock:
+            if self.current is not page:  # a plan made or begun since
+                raise ReviewError("the plan changed: show the plan again; nothing was changed")
             if self.running or self.stopping:
                 raise ReviewError("a run is under way already")
             if page.name in self.codes:
@@ -9184,6 +9227,7 @@ REVIEW_JS = r""""use strict";
     button.disabled = true;
     button.textContent = "Reading the workspace…";
     state.planning = true;
+    updateButton();  // the plan on show is being replaced: it is no longer the one to run
     try {
       const plan = await callJson("/api/plan", form);
       if (tokenText) {
@@ -9212,6 +9256,7 @@ REVIEW_JS = r""""use strict";
       button.disabled = state.started;
       button.textContent = "Show the plan";
       $("reading").textContent = "";
+      updateButton();
     }
   }
 
@@ -9267,7 +9312,8 @@ REVIEW_JS = r""""use strict";
     const asked = ++state.checking;
     updateButton();
     try {
-      const data = await callJson("/api/stops", { keep_ids: [...state.kept] });
+      const data = await callJson("/api/stops",
+        { keep_ids: [...state.kept], plan_id: state.plan.plan_id });
       if (asked === state.checking && state.plan) state.plan.stops = data.stops;
     } catch (error) {
       showError("plan-msg", error);
@@ -9376,7 +9422,8 @@ REVIEW_JS = r""""use strict";
   async function downloadPlan() {
     $("plan-msg").hidden = true;
     try {
-      const response = await call("/api/plan-file", { keep_ids: [...state.kept] });
+      const response = await call("/api/plan-file",
+        { keep_ids: [...state.kept], plan_id: state.plan.plan_id });
       if (!response.ok) {
         let data = null;
         try { data = await response.json(); } catch (error) { data = null; }
@@ -9422,8 +9469,8 @@ REVIEW_JS = r""""use strict";
     button.textContent = `${p.words.verb} ${people(n)}`;
     const typed = fold($("confirm-name").value);
     const stopped = p.stops.some((stop) => !stop.asks) || !goingOn();
-    button.disabled = state.started || n === 0 || stopped || state.checking > 0 ||
-      !typed || typed !== fold(p.confirm.expected);
+    button.disabled = state.started || state.planning || n === 0 || stopped ||
+      state.checking > 0 || !typed || typed !== fold(p.confirm.expected);
   }
 
   async function startRun() {
@@ -9431,8 +9478,11 @@ REVIEW_JS = r""""use strict";
     $("start-error").hidden = true;
     $("run-go").disabled = true;
     try {
-      await callJson("/api/start", { keep_ids: [...state.kept],
-        typed_name: $("confirm-name").value, go_on: goingOn() });
+      // The plan this page shows, and what its button said: the tool refuses any other.
+      const p = state.plan;
+      await callJson("/api/start", { keep_ids: [...state.kept], plan_id: p.plan_id,
+        action: p.action, count: actingCount(), typed_name: $("confirm-name").value,
+        go_on: goingOn() });
       state.started = true;
       for (const node of document.querySelectorAll(
         "#step-workspace input, #step-keep input, #step-keep textarea, #step-action input, " +
@@ -9724,6 +9774,14 @@ def _keep_ids(body: dict) -> list[int]:
     return ids
 
 
+def _plan_id(body: dict) -> int | None:
+    """The plan_id of the plan the page shows (None: the page sent none; the session refuses)."""
+    plan_id = body.get("plan_id")
+    if plan_id is not None and type(plan_id) is not int:
+        raise _Refused(400, "plan_id must be the plan's number")
+    return plan_id
+
+
 class _ReviewHandler(http.server.BaseHTTPRequestHandler):
     """One request: the checks, in order, then one call to the session. HTTP/1.0, one request per
     connection: a browser that leaves a connection half open holds one thread until the timeout."""
@@ -9885,11 +9943,11 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         self._answer(200, plan)
 
     def _plan_file(self, body: dict) -> None:
-        name, data = self.server.session.plan_file(_keep_ids(body))
+        name, data = self.server.session.plan_file(_keep_ids(body), _plan_id(body))
         self._download(name, data, "application/json")
 
     def _stops(self, body: dict) -> None:
-        self._answer(200, {"stops": self.server.session.stops(_keep_ids(body))})
+        self._answer(200, {"stops": self.server.session.stops(_keep_ids(body), _plan_id(body))})
 
     def _start(self, body: dict) -> None:
         typed, go_on = body.get("typed_name"), body.get("go_on", False)
@@ -9897,8 +9955,14 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
             raise _Refused(400, "typed_name must be text")
         if not isinstance(go_on, bool):
             raise _Refused(400, "go_on must be true or false")
+        action, count = body.get("action"), body.get("count")
+        button = None
+        if action is not None or count is not None:
+            if not isinstance(action, str) or type(count) is not int:
+                raise _Refused(400, "action must be text and count a whole number")
+            button = (action, count)
         with self.server.one_at_a_time():
-            self.server.session.start(_keep_ids(body), typed, go_on)
+            self.server.session.start(_keep_ids(body), typed, go_on, _plan_id(body), button)
         self._answer(200, {"started": True})
 
     def _events(self, body: dict) -> None:

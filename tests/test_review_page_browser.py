@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -231,6 +232,27 @@ def test_the_whole_journey(open_page, browser):
     refused = [m for m in messages if "Content Security Policy" in m or "Refused to" in m]
     assert not refused, messages
     assert not [m for m in messages if "SEVERE" in m or "Failed to load" in m], messages
+
+
+def test_the_run_button_is_off_while_a_new_plan_is_made(open_page):
+    """Attack 22, F3: a press while a re-plan is under way would run a plan the page has not shown
+    yet (the tool refuses it too: the old plan's id is stale)."""
+    stub = StubSession(wait=0.3)
+    page = open_page(stub)
+    plan_it(page, stub)
+    page.type("Workspace name", WORKSPACE)
+    run = page.button("Remove 3 people")
+    assert run.is_enabled()
+    release = threading.Event()
+    original = stub.plan
+    stub.plan = lambda form: (release.wait(10), original(form))[1]  # type: ignore[method-assign]
+    page.button("Show the plan").click()
+    wait_for(lambda: page.button("Reading the workspace"))
+    assert not run.is_enabled()
+    release.set()
+    wait_for(lambda: page.button("Show the plan").is_enabled())
+    wait_for(run.is_enabled)
+    assert stub.called("start") == []
 
 
 @pytest.fixture

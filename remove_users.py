@@ -1436,6 +1436,13 @@ class Tokens:
         if self.lock.acquire(timeout=self.timeout * MAX_ATTEMPTS + 5):
             self.lock.release()
 
+    def hold(self) -> None:
+        """The process is ending while another thread may use these tokens: waits (bounded, as
+        wait_idle) for a refresh under way, so that its new pair is saved, and keeps the lock, so
+        that no refresh starts after. One cut off by the end, once the server had rotated the
+        pair, would lose the only live refresh token."""
+        self.lock.acquire(timeout=self.timeout * MAX_ATTEMPTS + 5)
+
     def prepare(self) -> None:
         """Before the first call: refresh if the access token is missing or about to expire; stop
         if it has expired and cannot be renewed, since every request would only get a 401."""
@@ -7872,9 +7879,11 @@ def add_workspace(
     environ: Mapping[str, str],
     console: Console,
     pair: dict[str, Any] | None = None,
+    watch: Callable[[Tokens], None] = lambda tokens: None,
 ) -> ExitStatus:
     """Asks for a token pair, saves it beside the config, reads the workspace, appends its section.
     pair: the token pair already given (the review page's pasted_token_pair): nothing is asked.
+    watch: told the Tokens before their first use (the review page's end waits for a refresh).
 
     The append is the only write this tool makes to a config file: every byte already there,
     comments included, stays as it was.
@@ -7922,6 +7931,7 @@ def add_workspace(
         tokens = resolve_tokens(
             args, lambda var: environ.get(var, "").strip() or None, args.timeout, console
         )
+        watch(tokens)
         tokens.prepare()
         client = AacClient(base_url, tokens, timeout=args.timeout, console=console)
         ws = client.get_json("/v4/workspaces/current")
@@ -8320,6 +8330,9 @@ class EngineSession(ReviewSession):
         self.signals = Signals(threading.Event())  # the server's, once it serves (serving)
         self.current: _OnThePage | None = None
         self.plans_made = 0  # the last plan's plan_id
+        # The Tokens of each plan and "add a workspace" under way, in the server's threads: the
+        # end waits for their refresh (stop), as a terminal run's deferral does for its own.
+        self.preparing: list[Tokens] = []
         self.running: _OnThePage | None = None
         self.stopping = False
         self.docs: dict[str | None, dict[str, Any]] = {}  # by section: the workspaces done
@@ -8407,7 +8420,11 @@ class EngineSession(ReviewSession):
             )
             # prepare()'s deferral holds a signal until a refresh's new pair is saved; here the
             # signal goes to the server's main thread instead, and stop() waits for the refresh.
-            planned, _ = prepare(config, client, console, Signals(threading.Event()))
+            self._watch(config.tokens)
+            try:
+                planned, _ = prepare(config, client, console, Signals(threading.Event()))
+            finally:
+                self._unwatch(config.tokens)
         except RemoveUsersError as exc:
             self.sink.warnings = None
             with self.lock:
@@ -8430,6 +8447,16 @@ class EngineSession(ReviewSession):
         assert self.sink.plan is not None
         more = {"dry_run_only": bool(self.args.dry_run), "token_note": note}
         return {**self.sink.plan, **more, "plan_id": page.plan_id}
+
+    def _watch(self, tokens: Tokens) -> None:
+        with self.lock:
+            if self.stopping:  # stop() has looked already: a refresh now could be cut off
+                raise ReviewError("the tool is ending (a signal in its terminal)")
+            self.preparing.append(tokens)
+
+    def _unwatch(self, tokens: Tokens) -> None:
+        with self.lock:
+            self.preparing.remove(tokens)
 
     def _args(
         self, form: dict, section: WorkspaceSection | None, console: Console
@@ -8632,11 +8659,20 @@ class EngineSession(ReviewSession):
         args.config = self.config_path
         console = faces({}, self.verbosity, False, self.terminal)
         console.sinks.append(self.sink)
+        watched: list[Tokens] = []
+
+        def watch(tokens: Tokens) -> None:
+            self._watch(tokens)
+            watched.append(tokens)
+
         try:
-            add_workspace(name, args, self.environ, console, pasted_token_pair(token_pair))
+            add_workspace(name, args, self.environ, console, pasted_token_pair(token_pair), watch)
             self._read_config()
         except RemoveUsersError as exc:
             raise ReviewError(str(exc)) from None
+        finally:
+            for tokens in watched:
+                self._unwatch(tokens)
         if name not in self.names:
             self.names.append(name)  # chosen by --workspace: the new one is chosen too
         return self.choices()
@@ -8670,8 +8706,12 @@ class EngineSession(ReviewSession):
             while not running.done.wait(0.05):  # not join(): see Actor.run
                 pass
             return self.finished() or self._overall()
-        if self.current is not None:
-            self.current.config.tokens.wait_idle()  # a refresh under way saves its new pair
+        # Every plan's and new workspace's Tokens (the shown plan's too): a refresh under way in
+        # the server's threads saves its new pair first, and none starts after (Tokens.hold).
+        with self.lock:
+            preparing = [*self.preparing, *([self.current.config.tokens] if self.current else [])]
+        for tokens in {id(tokens): tokens for tokens in preparing}.values():
+            tokens.hold()  # once each: a second hold of the same Tokens would wait its bound out
         if over is not None:
             return over
         self._said_stopped(signum)

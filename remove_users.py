@@ -8608,7 +8608,11 @@ class EngineSession(ReviewSession):
             console.tell("finished", code, console.warnings)
         finally:
             with self.lock:
+                # The code is on record as the run stops being under way, in one step: finished()
+                # (and stop(), once done is set) would otherwise answer from the codes without it,
+                # 0 for a run that a signal ended with 130.
                 self.running = None
+                self.docs[page.name], self.codes[page.name] = page.doc, int(code)
                 if not self.signals.count:
                     self.signals.counting = False  # a Ctrl-C now ends the page at once
             page.done.set()
@@ -8617,7 +8621,7 @@ class EngineSession(ReviewSession):
     def _done(self, name: str | None, doc: dict[str, Any], code: int) -> None:
         """A workspace's work is over (its run, or its plan in a dry run): the table so far."""
         with self.lock:
-            self.docs[name], self.codes[name] = doc, int(code)
+            self.docs[name], self.codes[name] = doc, int(code)  # a run's: recorded already
             over = all(n in self.codes for n in self.names)
         if self.config_path:
             self.sink.table(self._table())

@@ -345,6 +345,20 @@ def test_ctrl_c_in_the_terminal_during_the_removals(make_fake, tmp_path):
     assert "Summary: removed" in out and "Traceback" not in err
 
 
+def test_a_signal_s_exit_code_is_on_record_when_the_run_is_over(page_on, monkeypatch):
+    """Attack 22, F5: the run's code was recorded after the run stopped being under way; in
+    between, stop() and the page's poll answered 0 for a run Ctrl-C had ended with 130."""
+    slow = EngineSession._done
+    monkeypatch.setattr(EngineSession, "_done", lambda self, *a: (time.sleep(0.5), slow(self, *a)))
+    fake, page, session = page_on("--no-protected-emails", latency=0.05)
+    plan = page.post("/api/plan", plan_form(token=fake.issue_access_token(), keep_text="")).json()
+    assert page.post("/api/start", pressed(plan)).status == 200
+    while not fake.writes():
+        time.sleep(0.01)
+    assert session.stop(signal.SIGINT) == ExitStatus.INTERRUPTED
+    assert session.finished() == ExitStatus.INTERRUPTED
+
+
 @pytest.mark.parametrize(
     "flag, refusal",
     [("--yes", "the review page always asks for the workspace name: leave --yes out"),

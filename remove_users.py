@@ -8805,14 +8805,14 @@ REVIEW_HTML = r"""<!doctype html>
     <h2 id="h-keep"><span class="num" aria-hidden="true">2</span>Who stays</h2>
     <label for="keep-text">Emails to keep</label>
     <textarea id="keep-text" rows="4" spellcheck="false"
-      placeholder="ta@uni.edu, Prof. Ada Lovelace &lt;ada@uni.edu&gt;"></textarea>
+      placeholder="e.g. ta@uni.edu, Prof. Ada Lovelace &lt;ada@uni.edu&gt;"></textarea>
     <p class="hint">One a line, or separated by commas or semicolons;
       <code>Name &lt;email&gt;</code> works too. You, and the workspace admins, always stay.</p>
     <div class="grid2">
       <div><label for="keep-file">Or a CSV or TXT file of emails</label>
         <input id="keep-file" type="file" accept=".csv,.txt,.tsv,text/csv,text/plain"></div>
       <div><label for="email-column">Email column (when the file has several)</label>
-        <input id="email-column" autocomplete="off" placeholder="Email"></div>
+        <input id="email-column" autocomplete="off" placeholder="e.g. Email"></div>
     </div>
   </section>
 
@@ -8825,14 +8825,17 @@ REVIEW_HTML = r"""<!doctype html>
           <span><strong>Remove</strong> them from the workspace</span></label>
         <label class="choice"><input type="radio" name="action" value="suspend">
           <span><strong>Suspend</strong> them: they cannot sign in and keep everything
-            (reversible)</span></label>
+            (undone on the command line, not on this page:
+            <code>--unsuspend --from-report REPORT</code>)</span></label>
       </div>
     </fieldset>
     <div id="remove-extra">
       <p class="warn">Removing a person deletes the flows, datasets and connections they own,
         unless you transfer them first. Only Alteryx Support can undo a removal.</p>
       <label for="transfer-to">Transfer their work to (optional)</label>
-      <input id="transfer-to" type="email" autocomplete="off" placeholder="archive@uni.edu">
+      <input id="transfer-to" type="email" autocomplete="off">
+      <p class="hint">The email of a workspace member who receives their flows, datasets and
+        connections (an archive account, say). Left empty, their work is deleted.</p>
     </div>
     <div class="actions">
       <button id="plan-go" type="button" class="primary">Show the plan</button>
@@ -8844,6 +8847,7 @@ REVIEW_HTML = r"""<!doctype html>
 
   <section id="plan" class="card" aria-labelledby="h-plan" hidden>
     <h2 id="h-plan">The plan</h2>
+    <p id="plan-over" class="banner note" role="status" hidden></p>
     <p id="plan-ws" class="lead"></p>
     <div id="counts" class="counts"></div>
     <p id="their-work" class="warn"></p>
@@ -8991,6 +8995,7 @@ input:focus, textarea:focus, button:focus-visible, a:focus-visible, summary:focu
 }
 .banner { padding: 10px 14px; border-radius: 6px; margin: 12px 0 0; }
 .banner.error { background: var(--bad-bg); border: 1px solid #f3b4ad; color: var(--danger-dark); }
+.banner.note { background: #eef3fb; border: 1px solid #c5d3ec; font-weight: 600; }
 .actions { display: flex; align-items: center; gap: 12px; margin-top: 16px; flex-wrap: wrap; }
 button, .button {
   font: inherit; font-weight: 600; padding: 8px 16px; border-radius: 6px; cursor: pointer;
@@ -9117,8 +9122,22 @@ REVIEW_JS = r""""use strict";
     choices: null, plan: null, kept: new Set(), sort: { key: "email", dir: 1 }, filter: "",
     next: 0, started: false, finished: false, planning: false, tokenHeld: false, keepFile: null,
     done: {}, goOn: new Set(), checking: 0,
-    workspace: null, total: 0, failures: 0,
+    workspace: null, total: 0, failures: 0, over: false, acted: null,
   };
+
+  // The plan, the stops and the Next: line are the terminal's words; where they name a flag, a
+  // note says which box of this page it is, for admins who never use the terminal.
+  const PAGE_BOXES = [
+    [/--exclude\b|exclude file/, "--exclude and the exclude file are \u201cEmails to keep\u201d " +
+      "(or its CSV or TXT file)"],
+    [/--transfer-to\b/, "--transfer-to is \u201cTransfer their work to\u201d"],
+  ];
+
+  function onThisPage(text) {
+    const found = PAGE_BOXES.filter(([pattern]) => pattern.test(text)).map(([, words]) => words);
+    return found.length ?
+      el("p", { className: "hint page-note" }, `On this page: ${found.join("; ")}.`) : null;
+  }
 
   class PageError extends Error {}
 
@@ -9310,7 +9329,9 @@ REVIEW_JS = r""""use strict";
     $("ws-label").textContent = p.workspace.name;
     $("plan-ws").replaceChildren(el("strong", {}, p.workspace.name),
       ` · workspace ${p.workspace.id} · ${count(p.counts.members)} members`);
-    $("their-work").textContent = p.words.their_work || "";
+    // The page has a box for what the terminal gives as a flag: the sentence names the box.
+    $("their-work").textContent = (p.words.their_work || "").replace("unless you give " +
+      "--transfer-to EMAIL", "unless you fill in \u201cTransfer their work to\u201d above");
     $("their-work").className = p.words.deletes_assets ? "warn" : "hint";
     $("warnings").replaceChildren(...p.warnings.map((text) => el("li", {}, text)));
     $("email-files").replaceChildren(...(p.email_files || []).map((f) => el("li", {},
@@ -9330,7 +9351,7 @@ REVIEW_JS = r""""use strict";
       const asks = stop.asks && !dry;
       const box = el("div", { className: asks ? "stop asks" : "stop" }, el("p", {},
         el("strong", {}, asks ? "Check this first: " : "A real run would stop here: "),
-        stop.reason, ` (exit code ${stop.exit_code})`));
+        stop.reason, ` (exit code ${stop.exit_code})`), onThisPage(stop.reason));
       if (asks) {
         const input = el("input", { type: "checkbox", checked: state.goOn.has(stop.reason),
           disabled: state.started });
@@ -9409,7 +9430,9 @@ REVIEW_JS = r""""use strict";
       el("td", { className: "muted" }, person.last_login || "never"))));
     if (!shown.length) body.append(emptyRow(acting.length ? "Nobody matches the search." :
       `Nobody to ${verb}.`));
-    $("h-act").textContent = `To ${verb} (${count(acting.length)})`;
+    // Once the run has begun the plan is its record, no longer what is about to happen.
+    const planned = state.started ? `Planned to ${verb}` : `To ${verb}`;
+    $("h-act").textContent = `${planned} (${count(acting.length)})`;
     $("shown").textContent = state.filter.trim() ?
       `Showing ${count(shown.length)} of ${count(acting.length)} to ${verb}.` : "";
     const keptRows = keptHere.filter(matches).sort(compare).map((person) =>
@@ -9428,8 +9451,8 @@ REVIEW_JS = r""""use strict";
     $("counts").replaceChildren(...[
       el("div", { className: "count" }, el("b", {}, count(p.counts.members)),
         el("span", {}, "members")),
-      el("div", { className: "count act" }, el("b", {}, count(acting.length)),
-        el("span", {}, `to ${verb}`)),
+      el("div", { className: state.started ? "count" : "count act" },
+        el("b", {}, count(acting.length)), el("span", {}, `${planned.toLowerCase()}`)),
       el("div", { className: "count" }, el("b", {}, count(p.kept.length + keptHere.length)),
         el("span", {}, "kept")),
       p.counts.already ? el("div", { className: "count" }, el("b", {}, count(p.counts.already)),
@@ -9528,6 +9551,7 @@ REVIEW_JS = r""""use strict";
         action: p.action, count: actingCount(), typed_name: $("confirm-name").value,
         go_on: goingOn() });
       state.started = true;
+      markPlan();
       for (const node of document.querySelectorAll(
         "#step-workspace input, #step-keep input, #step-keep textarea, #step-action input, " +
         "#plan-go, #plan input[type=checkbox], #confirm-name")) node.disabled = true;
@@ -9536,6 +9560,15 @@ REVIEW_JS = r""""use strict";
       showError("start-error", error);
       updateButton();
     }
+  }
+
+  function markPlan() {
+    const box = $("plan-over");
+    box.hidden = !state.started;
+    box.textContent = state.over ?
+      "The run is over: see Progress below for what was done. This was its plan." :
+      "The run is under way: see Progress below. This is the plan it carries out.";
+    if (state.plan) renderTables();
   }
 
   // 5. Progress, from the run's events
@@ -9572,6 +9605,7 @@ REVIEW_JS = r""""use strict";
     started(e) {
       showProgress();
       state.total = e.total;
+      state.acted = e.action;
       $("bar").max = Math.max(1, e.total);
       $("bar").value = 0;
       $("progress-line").textContent = `0 of ${count(e.total)}`;
@@ -9603,10 +9637,23 @@ REVIEW_JS = r""""use strict";
       showProgress();
       const box = $("summary");
       box.className = `summary ${e.exit_code === 0 ? "good" : "bad"}`;
-      box.replaceChildren(el("h3", {}, `${ending(e.exit_code)} (exit code ${e.exit_code})`),
-        ...e.lines.map((line) => el("p", { className: line.startsWith("Next:") ? "next" : "" },
-          line)));
+      const lines = [];
+      for (const line of e.lines) {
+        const next = line.startsWith("Next:");
+        lines.push(el("p", { className: next ? "next" : "" }, line));
+        if (next && onThisPage(line)) lines.push(onThisPage(line));
+      }
+      if (state.acted === "suspend" && e.report) {
+        // The page removes or suspends; the undo is the command line's (--review refuses it).
+        lines.push(el("p", { className: "next" }, "To undo this suspension, run in a terminal ",
+          el("code", {}, `python remove_users.py --unsuspend --from-report ${e.report}`),
+          " (this page cannot undo it)."));
+      }
+      box.replaceChildren(el("h3", {},
+        `${ending(e.exit_code, e.counts || {})} (exit code ${e.exit_code})`), ...lines);
       box.hidden = false;
+      state.over = true;
+      markPlan();
       $("report-link").hidden = !e.report;
       if (state.workspace) state.done[state.workspace] = e.exit_code;
       offerNextWorkspace();
@@ -9629,7 +9676,11 @@ REVIEW_JS = r""""use strict";
     },
   };
 
-  function ending(code) {
+  function ending(code, counts) {
+    // Exit code 3 is also a run where nothing failed but some outcomes could not be seen (unknown,
+    // not verified): the heading must not say "failed" above "failed 0".
+    const failed = (counts.failed || 0) + (counts["transfer-failed"] || 0);
+    if (code === 3 && !failed) return "Finished with problems";
     const words = { 0: "Done", 3: "Finished, but some failed", 4: "Stopped by a safety check",
       129: "Stopped by SIGHUP", 130: "Stopped by Ctrl-C", 143: "Stopped by SIGTERM" };
     return words[code] || "Stopped by an error";
@@ -9648,8 +9699,11 @@ REVIEW_JS = r""""use strict";
     state.plan = null;
     state.kept = new Set();
     state.started = false;
+    state.over = false;
+    state.acted = null;
+    $("ws-label").textContent = left[0] || "";  // the chosen one, until its plan names it
     for (const id of ["plan", "confirm", "progress", "failures-box", "summary", "report-link",
-      "next-ws"]) $(id).hidden = true;
+      "next-ws", "plan-over"]) $(id).hidden = true;
     $("failures").replaceChildren();
     $("confirm-name").value = "";
     for (const node of document.querySelectorAll("input, textarea, button")) node.disabled = false;

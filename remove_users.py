@@ -5588,6 +5588,15 @@ def show_plan(
     if suspensions:
         seen = seen_suspended_text(ws.people)
         console.result(f"Suspended members: {seen}; listed by {ws.listed_by}")
+        if action.on_record and not action.undoes and not signals_seen(ws.people):  # suspending
+            # The API documents no listing that is sure to show suspended members; until one
+            # shows here, the check after the run and an undo may not see whom this suspends.
+            console.result(
+                "  nobody shows as suspended yet, so it is not known whether this listing shows"
+                " suspended members; if it leaves them out, the check after the run reports them"
+                " unknown (exit 3) and the undo is done in AAC's admin console. To find out"
+                " first: suspend one person (--only EMAIL), then look with --dry-run"
+            )
     if selection is not None and selection.suspended_days is not None:
         dated = suspensions_dated(ws.people, selection)
         read = len(selection.reports_read)
@@ -6457,6 +6466,18 @@ class Summary:
                 f" for good (HTTP {statuses}). Leave them out with {leave_out}, or fix the token's"
                 " rights if it should be allowed."
             )
+        verified = self.verified
+        unseen = verified.unseen if verified is not None and action.on_record else 0
+        if unseen:
+            # A listing that leaves suspended members out: a second run would not list them, so
+            # "run it again" would end at once with nobody to act on and say nothing of them.
+            rest = unfinished - unseen
+            others = f" Run the same command again for the other {rest} not done." if rest else ""
+            return (
+                f"Next: running it again will not find the {unseen} the listing after the run left"
+                " out (this listing may leave suspended members out): check them in AAC's admin"
+                f" console, where an undo of them is done too (the report names them).{others}"
+            )
         if unfinished:
             again = (
                 f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again:"
@@ -7103,9 +7124,15 @@ def undo_sees_nobody(config: Config, planned: Planned) -> str:
     if kept:
         reasons = ", ".join(sorted({str(r) for _, r in kept}))
         seen += f", {len(kept)} suspended but kept ({reasons})"
+    hidden = (
+        "; if they are suspended, this listing leaves them out and the tool cannot reach them:"
+        " reactivate them in AAC's admin console"
+        if not_listed
+        else ""
+    )
     return (
         f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
-        f"may leave suspended members out). It looked for {SIGNALS_READ}"
+        f"may leave suspended members out). It looked for {SIGNALS_READ}{hidden}"
     )
 
 
@@ -8461,7 +8488,7 @@ class EngineSession(ReviewSession):
             if os.path.exists(path):
                 raise UsageError(
                     f"{path} exists, and the tool never overwrites a token file (it may hold the"
-                    f" only live refresh token, from an earlier review): start the tool with"
+                    " only live refresh token, from an earlier review): start the tool with"
                     f" --token-file {path}, or paste the access token alone"
                 )
             TokenFile(path, {}).write(pair)

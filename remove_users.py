@@ -174,7 +174,7 @@ class ExitStatus(enum.IntEnum):
     OK = 0  # done, or nothing to do
     ERROR = 1  # an API, network or auth error stopped the run
     USAGE = 2  # bad usage or input
-    SOME_FAILED = 3  # finished, but some removals failed
+    SOME_FAILED = 3  # finished, but some people were not handled, or the check did not confirm
     SAFETY_STOP = 4  # stopped by a safety check, such as a declined confirmation
     HANGUP = 129  # SIGHUP (128 + 1): an SSH session closed
     INTERRUPTED = 130  # Ctrl-C (128 + 2)
@@ -185,7 +185,8 @@ EXIT_CODES_HELP = """exit codes:
   0    done, or nothing to do
   1    an API, network or authentication error stopped the run
   2    bad usage or input (nothing was removed)
-  3    finished, but some removals failed
+  3    finished, but some people were not handled (see the report),
+       or the check after the run failed or could not see a suspension
   4    stopped by a safety check, such as a declined confirmation
        (nothing was removed)
   129  stopped by SIGHUP (the report says who was handled)
@@ -8293,6 +8294,14 @@ REVIEW_REFUSES = (
     ("unsuspend", "the review page removes or suspends; undo a suspension without --review"),
     ("from_report", "the review page removes or suspends; undo a suspension without --review"),
 )
+
+
+def review_refused() -> str:
+    """`--yes, --json, ... or --from-report`: the flags REVIEW_REFUSES names, for --help."""
+    flags = ["--" + dest.replace("_", "-") for dest, _ in REVIEW_REFUSES]
+    return ", ".join(flags[:-1]) + " or " + flags[-1]
+
+
 REVIEW_TOKEN_FILE = "aac-token.json"  # where a pasted token pair is saved, in the current folder
 
 
@@ -10165,9 +10174,12 @@ HELP_EXAMPLES = """examples:
     python remove_users.py --exclude-file keep.txt --dry-run
   the real run: the same plan, then it asks you to type the workspace name
     python remove_users.py --exclude-file keep.txt
-  from cron (one line in the crontab): no prompt, at most 400 removed
-    0 18 20 12 * cd /opt/aac && .venv/bin/python remove_users.py --yes -q
-        --token-file token.json --exclude-file keep.txt --max-remove 400
+  from cron (one line in the crontab): no prompt, at most 400 removed, one at a
+  time, a mail unless it ends with 0 (see the README's "Running it from cron")
+    0 18 20 12 * cd /opt/aac && flock -n /tmp/aac.lock
+        .venv/bin/python remove_users.py --yes -q --token-file token.json
+        --exclude-file keep.txt --max-remove 400 >> /var/log/aac-remove.log 2>&1
+        || echo "remove_users exit $?" | mail -s "AAC clear-out" admin@uni.edu
 """
 
 
@@ -10644,7 +10656,7 @@ def build_parser() -> argparse.ArgumentParser:
             " the flags did not give (the token, whom to keep, the action), shows the plan to tick"
             " and confirm by typing the workspace name, then the run, with a terminal run's report"
             " and exit code. It opens in the browser and its address (with a secret: do not share"
-            " it) is printed. Ctrl-C ends it. Not with --yes, --json, --plan or --unsuspend."
+            f" it) is printed. Ctrl-C ends it. Not with {review_refused()}."
         ),
     )
     page.add_argument(

@@ -356,11 +356,16 @@ _LOOKALIKES = str.maketrans(
 )
 
 
-def normalize_email(value: str | None) -> str:
-    """Emails compare trimmed, NFC-normalized and case-folded: AAC keeps the case a person signed
-    up with, and an accent may be typed as one code point or as a letter plus a combining mark."""
+def folded(value: str | None) -> str:
+    """Trimmed, NFC-normalized and case-folded: an accent may be typed as one code point or as a
+    letter plus a combining mark, and a server may store either."""
     text = unicodedata.normalize("NFC", (value or "").strip())
     return unicodedata.normalize("NFC", text.casefold())
+
+
+def normalize_email(value: str | None) -> str:
+    """Emails compare folded(): AAC keeps the case a person signed up with."""
+    return folded(value)
 
 
 def parse_email_entry(entry: str) -> str | None:
@@ -5712,7 +5717,8 @@ def confirm(
     terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
 ) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines.
-    Trimmed and in any letter case, whoever asks (the review page answers through its terminal)."""
+    Trimmed, in any letter case and either Unicode form (folded()), whoever asks (the review page
+    answers through its terminal)."""
     expected, what = name_to_type(ws)
     assets = f"their assets go to {target.email} first" if target else action.consequence
     where = "from" if action.deletes_assets else "in"
@@ -5721,7 +5727,7 @@ def confirm(
         f" {shown(workspace_label(ws))}; {shown(assets)}.\nType the {what} ({expected}) to go"
         " ahead, or anything else to stop: "
     )
-    return line is not None and line.strip().casefold() == expected.strip().casefold()
+    return line is not None and folded(line) == folded(expected)
 
 
 def _suspect_success(answer: Answer) -> str:
@@ -9046,7 +9052,7 @@ REVIEW_JS = r""""use strict";
   const sentence = (text) => String(text).charAt(0).toUpperCase() + String(text).slice(1);
   // As the terminal's prompt compares the name: trimmed, in any letter case. The tool checks
   // again with its own rule when the run is asked for; this only enables the button.
-  const fold = (text) => String(text || "").trim().toLowerCase();
+  const fold = (text) => String(text || "").trim().normalize("NFC").toLowerCase();
   const KEPT_HERE = "kept on the review page";
 
   function el(tag, props, ...children) {

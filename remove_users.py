@@ -4237,10 +4237,8 @@ def saved_plan_note(saved: SavedPlan, now: dt.datetime | None = None) -> tuple[s
         )
     # a clock a little ahead: today
     days = max(0, ((now or dt.datetime.now(dt.timezone.utc)) - made).days)
-    line = (
-        f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days"
-        " ago)"
-    )
+    age = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+    line = f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({age})"
     if days <= PLAN_STALE_DAYS:
         return line, ""
     return (
@@ -5611,9 +5609,13 @@ def show_plan(
         for skipped in selection.reports_skipped:
             console.result(f"  rows of another host skipped (other people there): {skipped}")
     console.result(f"To {action.name}: {len(plan.remove)}")
-    if plan.already:
+    # Kept people already in the action's state are counted under Kept, not here: say so, or the
+    # "Suspended members" line above seems not to add up.
+    kept_already = sum(not action.needs(p) for p, _ in plan.kept) if action.on_record else 0
+    if plan.already or kept_already:
         console.result(
             f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}"
+            + (f" (and {kept_already} kept, below)" if kept_already else "")
         )
     console.result(f"Kept: {len(plan.kept)}")
     for reason, count in plan.kept_counts().items():
@@ -11044,7 +11046,8 @@ def resolve_tokens(
     if not token and not path:
         raise UsageError(
             "no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or"
-            " AAC_TOKEN_FILE"
+            f" AAC_TOKEN_FILE (make one in AAC at {TOKEN_HELP_PATH}; --init-token-file saves"
+            " a token pair that renews itself)"
         )
     if token:
         return Tokens(strip_bearer(token), timeout=timeout, console=console)

@@ -5607,7 +5607,10 @@ def show_plan(
         parts = [f"{n} {'' if by == 'unknown' else 'from '}{by}" for by, n in dated.items()]
         console.result(f"Suspension times: {', '.join(parts) or 'none'} ({read} reports read)")
         for skipped in selection.reports_skipped:
-            console.result(f"  rows of another host skipped (other people there): {skipped}")
+            console.result(
+                "  rows of another AAC host skipped (its people are not this workspace's):"
+                f" {skipped}"
+            )
     console.result(f"To {action.name}: {len(plan.remove)}")
     # Kept people already in the action's state are counted under Kept, not here: say so, or the
     # "Suspended members" line above seems not to add up.

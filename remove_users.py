@@ -174,7 +174,7 @@ class ExitStatus(enum.IntEnum):
     OK = 0  # done, or nothing to do
     ERROR = 1  # an API, network or auth error stopped the run
     USAGE = 2  # bad usage or input
-    SOME_FAILED = 3  # finished, but some removals failed
+    SOME_FAILED = 3  # finished, but some people were not handled, or the check did not confirm
     SAFETY_STOP = 4  # stopped by a safety check, such as a declined confirmation
     HANGUP = 129  # SIGHUP (128 + 1): an SSH session closed
     INTERRUPTED = 130  # Ctrl-C (128 + 2)
@@ -185,7 +185,8 @@ EXIT_CODES_HELP = """exit codes:
   0    done, or nothing to do
   1    an API, network or authentication error stopped the run
   2    bad usage or input (nothing was removed)
-  3    finished, but some removals failed
+  3    finished, but some people were not handled (see the report),
+       or the check after the run failed or could not see a suspension
   4    stopped by a safety check, such as a declined confirmation
        (nothing was removed)
   129  stopped by SIGHUP (the report says who was handled)
@@ -355,11 +356,16 @@ _LOOKALIKES = str.maketrans(
 )
 
 
-def normalize_email(value: str | None) -> str:
-    """Emails compare trimmed, NFC-normalized and case-folded: AAC keeps the case a person signed
-    up with, and an accent may be typed as one code point or as a letter plus a combining mark."""
+def folded(value: str | None) -> str:
+    """Trimmed, NFC-normalized and case-folded: an accent may be typed as one code point or as a
+    letter plus a combining mark, and a server may store either."""
     text = unicodedata.normalize("NFC", (value or "").strip())
     return unicodedata.normalize("NFC", text.casefold())
+
+
+def normalize_email(value: str | None) -> str:
+    """Emails compare folded(): AAC keeps the case a person signed up with."""
+    return folded(value)
 
 
 def parse_email_entry(entry: str) -> str | None:
@@ -4238,10 +4244,8 @@ def saved_plan_note(saved: SavedPlan, now: dt.datetime | None = None) -> tuple[s
         )
     # a clock a little ahead: today
     days = max(0, ((now or dt.datetime.now(dt.timezone.utc)) - made).days)
-    line = (
-        f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({days} days"
-        " ago)"
-    )
+    age = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+    line = f"Applying the saved plan {shown(saved.path)}, made {made:%Y-%m-%d %H:%M} UTC ({age})"
     if days <= PLAN_STALE_DAYS:
         return line, ""
     return (
@@ -5595,17 +5599,33 @@ def show_plan(
     if suspensions:
         seen = seen_suspended_text(ws.people)
         console.result(f"Suspended members: {seen}; listed by {ws.listed_by}")
+        if action.on_record and not action.undoes and not signals_seen(ws.people):  # suspending
+            # The API documents no listing that is sure to show suspended members; until one
+            # shows here, the check after the run and an undo may not see whom this suspends.
+            console.result(
+                "  nobody shows as suspended yet, so it is not known whether this listing shows"
+                " suspended members; if it leaves them out, the check after the run reports them"
+                " unknown (exit 3) and the undo is done in AAC's admin console. To find out"
+                " first: suspend one person (--only EMAIL), then look with --dry-run"
+            )
     if selection is not None and selection.suspended_days is not None:
         dated = suspensions_dated(ws.people, selection)
         read = len(selection.reports_read)
         parts = [f"{n} {'' if by == 'unknown' else 'from '}{by}" for by, n in dated.items()]
         console.result(f"Suspension times: {', '.join(parts) or 'none'} ({read} reports read)")
         for skipped in selection.reports_skipped:
-            console.result(f"  rows of another host skipped (other people there): {skipped}")
+            console.result(
+                "  rows of another AAC host skipped (its people are not this workspace's):"
+                f" {skipped}"
+            )
     console.result(f"To {action.name}: {len(plan.remove)}")
-    if plan.already:
+    # Kept people already in the action's state are counted under Kept, not here: say so, or the
+    # "Suspended members" line above seems not to add up.
+    kept_already = sum(not action.needs(p) for p, _ in plan.kept) if action.on_record else 0
+    if plan.already or kept_already:
         console.result(
             f"{action.label(action.already).capitalize()} (nothing to do): {len(plan.already)}"
+            + (f" (and {kept_already} kept, below)" if kept_already else "")
         )
     console.result(f"Kept: {len(plan.kept)}")
     for reason, count in plan.kept_counts().items():
@@ -5709,7 +5729,8 @@ def confirm(
     terminal: Terminal, ws: Workspace, plan: Plan, target: Person | None, action: Action
 ) -> bool:
     """The operator types the workspace name (its id when it has none): a typo or Enter declines.
-    Trimmed and in any letter case, whoever asks (the review page answers through its terminal)."""
+    Trimmed, in any letter case and either Unicode form (folded()), whoever asks (the review page
+    answers through its terminal)."""
     expected, what = name_to_type(ws)
     assets = f"their assets go to {target.email} first" if target else action.consequence
     where = "from" if action.deletes_assets else "in"
@@ -5718,7 +5739,7 @@ def confirm(
         f" {shown(workspace_label(ws))}; {shown(assets)}.\nType the {what} ({expected}) to go"
         " ahead, or anything else to stop: "
     )
-    return line is not None and line.strip().casefold() == expected.strip().casefold()
+    return line is not None and folded(line) == folded(expected)
 
 
 def _suspect_success(answer: Answer) -> str:
@@ -6464,6 +6485,18 @@ class Summary:
                 f" for good (HTTP {statuses}). Leave them out with {leave_out}, or fix the token's"
                 " rights if it should be allowed."
             )
+        verified = self.verified
+        unseen = verified.unseen if verified is not None and action.on_record else 0
+        if unseen:
+            # A listing that leaves suspended members out: a second run would not list them, so
+            # "run it again" would end at once with nobody to act on and say nothing of them.
+            rest = unfinished - unseen
+            others = f" Run the same command again for the other {rest} not done." if rest else ""
+            return (
+                f"Next: running it again will not find the {unseen} the listing after the run left"
+                " out (this listing may leave suspended members out): check them in AAC's admin"
+                f" console, where an undo of them is done too (the report names them).{others}"
+            )
         if unfinished:
             again = (
                 f" {len(refused)} of them were refused for good (HTTP 4xx) and will be again:"
@@ -7110,9 +7143,15 @@ def undo_sees_nobody(config: Config, planned: Planned) -> str:
     if kept:
         reasons = ", ".join(sorted({str(r) for _, r in kept}))
         seen += f", {len(kept)} suspended but kept ({reasons})"
+    hidden = (
+        "; if they are suspended, this listing leaves them out and the tool cannot reach them:"
+        " reactivate them in AAC's admin console"
+        if not_listed
+        else ""
+    )
     return (
         f"--unsuspend sees nobody to reactivate: of {whom}, {seen} by {ws.listed_by} (a listing "
-        f"may leave suspended members out). It looked for {SIGNALS_READ}"
+        f"may leave suspended members out). It looked for {SIGNALS_READ}{hidden}"
     )
 
 
@@ -8286,6 +8325,14 @@ REVIEW_REFUSES = (
     ("unsuspend", "the review page removes or suspends; undo a suspension without --review"),
     ("from_report", "the review page removes or suspends; undo a suspension without --review"),
 )
+
+
+def review_refused() -> str:
+    """`--yes, --json, ... or --from-report`: the flags REVIEW_REFUSES names, for --help."""
+    flags = ["--" + dest.replace("_", "-") for dest, _ in REVIEW_REFUSES]
+    return ", ".join(flags[:-1]) + " or " + flags[-1]
+
+
 REVIEW_TOKEN_FILE = "aac-token.json"  # where a pasted token pair is saved, in the current folder
 
 
@@ -9102,7 +9149,7 @@ REVIEW_JS = r""""use strict";
   const sentence = (text) => String(text).charAt(0).toUpperCase() + String(text).slice(1);
   // As the terminal's prompt compares the name: trimmed, in any letter case. The tool checks
   // again with its own rule when the run is asked for; this only enables the button.
-  const fold = (text) => String(text || "").trim().toLowerCase();
+  const fold = (text) => String(text || "").trim().normalize("NFC").toLowerCase();
   const KEPT_HERE = "kept on the review page";
 
   function el(tag, props, ...children) {
@@ -10300,9 +10347,12 @@ HELP_EXAMPLES = """examples:
     python remove_users.py --exclude-file keep.txt --dry-run
   the real run: the same plan, then it asks you to type the workspace name
     python remove_users.py --exclude-file keep.txt
-  from cron (one line in the crontab): no prompt, at most 400 removed
-    0 18 20 12 * cd /opt/aac && .venv/bin/python remove_users.py --yes -q
-        --token-file token.json --exclude-file keep.txt --max-remove 400
+  from cron (one line in the crontab): no prompt, at most 400 removed, one at a
+  time, a mail unless it ends with 0 (see the README's "Running it from cron")
+    0 18 20 12 * cd /opt/aac && flock -n /tmp/aac.lock
+        .venv/bin/python remove_users.py --yes -q --token-file token.json
+        --exclude-file keep.txt --max-remove 400 >> /var/log/aac-remove.log 2>&1
+        || echo "remove_users exit $?" | mail -s "AAC clear-out" admin@uni.edu
 """
 
 
@@ -10779,7 +10829,7 @@ def build_parser() -> argparse.ArgumentParser:
             " the flags did not give (the token, whom to keep, the action), shows the plan to tick"
             " and confirm by typing the workspace name, then the run, with a terminal run's report"
             " and exit code. It opens in the browser and its address (with a secret: do not share"
-            " it) is printed. Ctrl-C ends it. Not with --yes, --json, --plan or --unsuspend."
+            f" it) is printed. Ctrl-C ends it. Not with {review_refused()}."
         ),
     )
     page.add_argument(
@@ -11161,7 +11211,8 @@ def resolve_tokens(
     if not token and not path:
         raise UsageError(
             "no access token: give --token or --token-file, or set AAC_ACCESS_TOKEN or"
-            " AAC_TOKEN_FILE"
+            f" AAC_TOKEN_FILE (make one in AAC at {TOKEN_HELP_PATH}; --init-token-file saves"
+            " a token pair that renews itself)"
         )
     if token:
         return Tokens(strip_bearer(token), timeout=timeout, console=console)

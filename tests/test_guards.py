@@ -213,3 +213,16 @@ def test_a_broken_plan_file_is_a_usage_error(run, fake, tmp_path):
     result = run(fake, "--plan", str(path), "--yes")
     assert result.code == ExitStatus.USAGE and str(path) in result.err
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("stored, typed", [("Cafe\u0301 Analytics", "café analytics"),
+                                           ("Caf\u00e9 Analytics", "CAFE\u0301 ANALYTICS")])
+def test_a_name_with_an_accent_is_confirmed_in_either_unicode_form(run, make_fake, stored, typed):
+    # A server may store an accent decomposed; a keyboard types it composed (and the other way).
+    fake = make_fake(people=2, workspace_name=stored)
+    result = run(fake, "--exclude", student(1), stdin=f"{typed}\n")
+    assert result.code == ExitStatus.OK, result.err
+    assert student(2) not in fake.emails() and student(1) in fake.emails()
+    declined = make_fake(people=2, workspace_name=stored)
+    assert run(declined, "--exclude", student(1), stdin="Cafe Analytics\n").code == 4
+    assert student(2) in declined.emails()

@@ -33,11 +33,17 @@ def test_help_opens_on_who_goes_and_who_stays(help_text):
 def test_help_ends_with_three_examples(help_text):
     examples = help_text.rstrip().split("\nexamples:\n")[1]
     assert examples == remove_users.HELP_EXAMPLES.split("examples:\n")[1].rstrip()
-    commands = [line.strip() for line in examples.splitlines() if "remove_users.py" in line]
-    assert len(commands) == 3
+    commands = []  # each example's command: its lines indented by 4, joined
+    for line in examples.splitlines():
+        if line.startswith("    "):
+            commands[-1] += " " + line.strip() if commands[-1] else line.strip()
+        elif not commands or commands[-1]:  # a description, of one line or more
+            commands.append("")
+    assert len(commands) == 3 and all("remove_users.py " in c for c in commands)
     assert commands[0].endswith("--dry-run")
     assert "--dry-run" not in commands[1]  # the real run
-    assert commands[2].startswith("0 18 20 12 * ")  # cron
+    assert commands[2].startswith("0 18 20 12 * ")  # cron, as the README's cron lines are:
+    assert " flock -n " in commands[2] and " --yes " in commands[2] and "| mail " in commands[2]
 
 
 @pytest.mark.parametrize("argv", [["--bogus", "--json"], ["--json", "--concurrency", "many"], ["--js", "--timeout"]])

@@ -533,8 +533,8 @@ def test_the_nightly_leavers_script_from_cron(rehearsal):
 
 def test_suspend_first_remove_later(rehearsal):
     (recipe,) = blocks_of("Suspend first, remove later", "sh")
-    (shown,) = re.findall(r"wants a fake started\swith `([^`]*)`", README)
-    (fake,) = rehearsal.start(f"python tests/fake_aac.py {shown} --token-file fall-token.json")
+    (rehearse,) = re.findall(r"For \"Suspend first,\s+remove later\" that is\s+`([^`]*)`", README)
+    (fake,) = rehearsal.start(rehearse)
     rehearsal.write("keep.txt", "ta@uni.edu\n")
     session = rehearsal.paste(recipe, fake, [confirm(FALL)] * 2)
     assert session.codes == [0, 0, 0, 0], session.screen

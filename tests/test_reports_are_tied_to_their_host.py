@@ -34,7 +34,7 @@ def test_another_tenants_report_does_not_date_a_suspension_here(run, make_fake):
     assert result.code == ExitStatus.OK, result.err
     assert student(1) in us.emails(), "the eu tenant's report dated a us suspension"
     assert "suspension time unknown: 1" in result.out
-    assert f"rows of another host skipped (other people there): {eu_report.name}" in result.out
+    assert f"rows of another AAC host skipped (its people are not this workspace's): {eu_report.name}" in result.out
 
 
 def test_another_tenants_interrupted_removal_is_not_settled_here(run, make_fake):
@@ -82,7 +82,7 @@ def test_a_default_named_report_without_hosts_is_read_only_when_given(run, make_
     found = run(fake, "--yes", "--suspended-days", "30", "--allow-unknown-admins")
     assert found.code == ExitStatus.OK, found.err
     assert student(1) in fake.emails() and "suspension time unknown: 1" in found.out
-    assert "rows of another host skipped (other people there)" in found.out
+    assert "rows of another AAC host skipped (its people are not this workspace's)" in found.out
     assert run(fake, "--yes", "--only", student(3)).code == ExitStatus.OK
     assert Path(name).read_bytes() == before  # not settled against this tenant's listing
     given = run(fake, "--yes", "--suspended-days", "30", "--allow-unknown-admins", "--report", name)

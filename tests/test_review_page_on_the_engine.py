@@ -5,6 +5,7 @@ caps, exit code), the questions the terminal's, and no token ever comes back out
 from __future__ import annotations
 
 import json
+import re
 import signal
 import stat
 import subprocess
@@ -16,12 +17,13 @@ from typing import Any, Callable
 import pytest
 
 from conftest import SCRIPT, SEEING, clean_env, read_report, report_rows
-from remove_users import REMOVE, EngineSession, ExitStatus, workspace_table
+from remove_users import REMOVE, REVIEW_REFUSES, EngineSession, ExitStatus, workspace_table
 from review_stub import Client, on_the_engine, plan_form, pressed
 from test_many_workspaces import Setup
 from test_signals_and_kill import signal_on_delete
 
 WORKSPACE = "Fall 2026 Data Science"
+README_TEXT = (Path(SCRIPT).parent / "README.md").read_text(encoding="utf-8")
 
 
 def events_until(page: Client, done: Callable[[list[dict]], bool], timeout: float = 20) -> list:
@@ -378,3 +380,16 @@ def test_left_unconfirmed_it_ends_as_a_declined_confirmation(page_on, capsys):
         "remove_users: error: the review page went unused for 30 minutes before any removal;"
         " nobody was removed\n")
     assert isinstance(session, EngineSession) and fake.writes() == []
+
+
+def test_help_and_readme_name_every_flag_a_review_refuses(run):
+    help_text = " ".join(run(None, "--help").out.split())
+    (refused,) = re.findall(r"Ctrl-C ends it\. Not with ([^.]*)\.", help_text)
+    refused = refused.replace(" or ", ", ").split(", ")
+    section = " ".join(README_TEXT.split("## The review page")[1].split("\n## ")[0].split())
+    for dest, refusal in REVIEW_REFUSES:
+        flag = "--" + dest.replace("_", "-")
+        assert flag in refused, flag
+        assert f"`{flag}`" in section, flag
+        value = ["x"] if dest in ("plan", "plan_out", "from_report") else []
+        assert run(None, "--review", "--no-browser", flag, *value).code == ExitStatus.USAGE

@@ -205,3 +205,14 @@ def test_a_bulk_answer_that_is_a_sign_in_page_is_no_suspension(run, make_fake):
     assert {r["outcome"] for r in rows if r["outcome"] not in ("attempting",)} == {"unknown", "failed"}
     assert {r["outcome"] for r in read_report("r.csv")} == {"failed"}  # the check found nobody suspended
     assert "verified: 0 of 3 planned people are suspended" in result.out
+
+
+def test_the_plan_counts_kept_people_who_are_suspended_already(run, make_fake):
+    # "Suspended members: 2" above "Already suspended: 1" did not add up: the other is an admin.
+    fake = make_fake(people=3)
+    fake.set_suspended(fake.id_of(student(2)), days_ago=10)
+    fake.set_suspended(fake.id_of("coadmin1@example.edu"), days_ago=10)
+    result = run(fake, "--suspend", "--dry-run", "--no-protected-emails")
+    assert result.code == ExitStatus.OK, result.err
+    assert "Suspended members: 2," in result.out
+    assert "Already suspended (nothing to do): 1 (and 1 kept, below)\n" in result.out

@@ -102,3 +102,36 @@ def test_a_grace_removal_that_sees_nobody_suspended_removes_nobody_and_says_why(
     assert result.code == ExitStatus.OK, result.err
     assert "no member shows as suspended in GET /v4/people?includeStatus=true" in result.err
     assert "Nobody to remove." in result.out and len(fake.people) == 5
+
+
+def test_after_a_suspension_nobody_could_see_the_advice_is_not_to_run_it_again(run, make_fake):
+    # Running it again would list only those not suspended and end with "Nobody to suspend",
+    # saying nothing of the 3: the advice must send the admin to AAC, not back to the tool.
+    fake = make_fake(people=3)
+    first = run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv")
+    assert first.code == ExitStatus.SOME_FAILED
+    assert "run the same command again" not in first.out
+    assert "Next: running it again will not find the 3 the listing after the run left" in first.out
+    assert "check them in AAC's admin console" in first.out
+    again = run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv")
+    assert "Nobody to suspend." in again.out  # what the advice warned of
+
+
+def test_an_undo_that_cannot_see_them_says_where_to_undo(run, make_fake):
+    fake = make_fake(people=3)
+    assert run(fake, "--suspend", "--yes", "--no-protected-emails", "--report", "r.csv").code == 3
+    undo = run(fake, "--unsuspend", "--yes", "--from-report", "r.csv")
+    assert undo.code == ExitStatus.ERROR
+    assert "this listing leaves them out and the tool cannot reach them: reactivate them in AAC's" \
+        " admin console" in undo.err.replace("\n", " ")
+
+
+@pytest.mark.parametrize("shown, said", [(False, True), (True, False)])
+def test_a_suspension_plan_says_when_nobody_shows_suspended_yet(run, make_fake, shown, said):
+    fake = make_fake(people=3, hide_suspended=not shown, suspended_as="state")
+    if shown:
+        fake.set_suspended(fake.id_of("student00001@example.edu"))
+    dry = run(fake, "--suspend", "--dry-run", "--no-protected-emails")
+    assert dry.code == ExitStatus.OK
+    assert ("nobody shows as suspended yet" in dry.out) is said
+    assert ("suspend one person (--only EMAIL), then look with --dry-run" in dry.out) is said

@@ -301,3 +301,11 @@ def test_a_pair_that_cannot_be_saved_stops_with_the_way_out(run, fake, tmp_path,
     assert result.code == ExitStatus.ERROR
     assert "could not be saved" in result.err and "No space left on device" in result.err and "new token pair" in result.err
     assert [r.path for r in fake.requests] == ["/as/token"]  # nothing used the unsaved token
+
+
+def test_no_token_at_all_says_where_to_get_one(run):
+    result = run(None, "--exclude", "ta@uni.edu", "--dry-run")
+    assert result.code == ExitStatus.USAGE
+    assert result.err.startswith("remove_users: error: no access token: give --token or")
+    assert "Profile > Preferences > OAuth 2.0 API Tokens" in result.err
+    assert "--init-token-file" in result.err and result.err.count("\n") == 1

@@ -1442,6 +1442,13 @@ class Tokens:
         if self.lock.acquire(timeout=self.timeout * MAX_ATTEMPTS + 5):
             self.lock.release()
 
+    def hold(self) -> None:
+        """The process is ending while another thread may use these tokens: waits (bounded, as
+        wait_idle) for a refresh under way, so that its new pair is saved, and keeps the lock, so
+        that no refresh starts after. One cut off by the end, once the server had rotated the
+        pair, would lose the only live refresh token."""
+        self.lock.acquire(timeout=self.timeout * MAX_ATTEMPTS + 5)
+
     def prepare(self) -> None:
         """Before the first call: refresh if the access token is missing or about to expire; stop
         if it has expired and cannot be renewed, since every request would only get a 401."""
@@ -7911,9 +7918,11 @@ def add_workspace(
     environ: Mapping[str, str],
     console: Console,
     pair: dict[str, Any] | None = None,
+    watch: Callable[[Tokens], None] = lambda tokens: None,
 ) -> ExitStatus:
     """Asks for a token pair, saves it beside the config, reads the workspace, appends its section.
     pair: the token pair already given (the review page's pasted_token_pair): nothing is asked.
+    watch: told the Tokens before their first use (the review page's end waits for a refresh).
 
     The append is the only write this tool makes to a config file: every byte already there,
     comments included, stays as it was.
@@ -7961,6 +7970,7 @@ def add_workspace(
         tokens = resolve_tokens(
             args, lambda var: environ.get(var, "").strip() or None, args.timeout, console
         )
+        watch(tokens)
         tokens.prepare()
         client = AacClient(base_url, tokens, timeout=args.timeout, console=console)
         ws = client.get_json("/v4/workspaces/current")
@@ -8082,18 +8092,28 @@ class ReviewSession:
         Returns the plan document (the README's "The review page"), or raises ReviewError."""
         raise NotImplementedError
 
-    def stops(self, keep_ids: list[int]) -> list[dict]:
-        """The stops of the current plan with keep_ids kept (the plan document's "stops"): a cap
-        counts whom the page will act on, so they change as the page ticks people."""
+    def stops(self, keep_ids: list[int], plan_id: int | None = None) -> list[dict]:
+        """The stops of the current plan (plan_id: the plan's "plan_id") with keep_ids kept (the
+        plan document's "stops"): a cap counts whom the page will act on, so they change as the
+        page ticks people."""
         raise NotImplementedError
 
-    def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
-        """(file name, the --plan-out JSON) of the current plan with keep_ids kept."""
+    def plan_file(self, keep_ids: list[int], plan_id: int | None = None) -> tuple[str, bytes]:
+        """(file name, the --plan-out JSON) of the current plan (plan_id) with keep_ids kept."""
         raise NotImplementedError
 
-    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
+    def start(
+        self,
+        keep_ids: list[int],
+        typed_name: str,
+        go_on: bool = False,
+        plan_id: int | None = None,
+        button: tuple[str, int] | None = None,
+    ) -> None:
         """Starts the real run in the background; ReviewError if the name does not match, a stop
-        applies (go_on: the page's "go on anyway" to the stops that ask), or the plan changed.
+        applies (go_on: the page's "go on anyway" to the stops that ask), or the plan changed
+        (plan_id is not the current plan's, or button, the (action, count) the pressed button
+        named, is not what the run would do).
         Progress arrives as events."""
         raise NotImplementedError
 
@@ -8326,6 +8346,7 @@ class _OnThePage:
     client: AacClient
     console: Console
     doc: dict[str, Any]  # the run's --json document (the many-workspaces table reads it)
+    plan_id: int = 0  # the page sends it back: a request names the plan it was made from
     done: threading.Event = field(default_factory=threading.Event)  # its run has ended
 
 
@@ -8355,6 +8376,10 @@ class EngineSession(ReviewSession):
         self.lock = threading.Lock()
         self.signals = Signals(threading.Event())  # the server's, once it serves (serving)
         self.current: _OnThePage | None = None
+        self.plans_made = 0  # the last plan's plan_id
+        # The Tokens of each plan and "add a workspace" under way, in the server's threads: the
+        # end waits for their refresh (stop), as a terminal run's deferral does for its own.
+        self.preparing: list[Tokens] = []
         self.running: _OnThePage | None = None
         self.stopping = False
         self.docs: dict[str | None, dict[str, Any]] = {}  # by section: the workspaces done
@@ -8410,6 +8435,9 @@ class EngineSession(ReviewSession):
                 raise ReviewError("the tool is ending (a signal in its terminal)")
             if self.running:
                 raise ReviewError("a run is under way: its summary comes first")
+            # The plan shown so far is not what the page asks for now: a start naming it while
+            # this one is made is refused, not carried out on a plan nobody has seen.
+            self.current = None
         name = form["workspace"] if self.config_path else None
         if self.config_path and (name not in self.names or self.config_file is None):
             raise ReviewError(f"choose one of the workspaces of {self.config_path}")
@@ -8439,7 +8467,11 @@ class EngineSession(ReviewSession):
             )
             # prepare()'s deferral holds a signal until a refresh's new pair is saved; here the
             # signal goes to the server's main thread instead, and stop() waits for the refresh.
-            planned, _ = prepare(config, client, console, Signals(threading.Event()))
+            self._watch(config.tokens)
+            try:
+                planned, _ = prepare(config, client, console, Signals(threading.Event()))
+            finally:
+                self._unwatch(config.tokens)
         except RemoveUsersError as exc:
             self.sink.warnings = None
             with self.lock:
@@ -8456,9 +8488,22 @@ class EngineSession(ReviewSession):
             console.tell("finished", ExitStatus.OK, console.warnings)
             self._done(name, doc, ExitStatus.OK)
         with self.lock:
+            self.plans_made += 1
+            page.plan_id = self.plans_made
             self.current = page
         assert self.sink.plan is not None
-        return {**self.sink.plan, "dry_run_only": bool(self.args.dry_run), "token_note": note}
+        more = {"dry_run_only": bool(self.args.dry_run), "token_note": note}
+        return {**self.sink.plan, **more, "plan_id": page.plan_id}
+
+    def _watch(self, tokens: Tokens) -> None:
+        with self.lock:
+            if self.stopping:  # stop() has looked already: a refresh now could be cut off
+                raise ReviewError("the tool is ending (a signal in its terminal)")
+            self.preparing.append(tokens)
+
+    def _unwatch(self, tokens: Tokens) -> None:
+        with self.lock:
+            self.preparing.remove(tokens)
 
     def _args(
         self, form: dict, section: WorkspaceSection | None, console: Console
@@ -8524,32 +8569,57 @@ class EngineSession(ReviewSession):
         """Every stop the real run would make, with the page there to answer (PageAnswers)."""
         return safety_stops(dataclasses.replace(page.config, dry_run=False), planned, PageAnswers())
 
-    def _on_the_page(self, keep_ids: list[int]) -> tuple[_OnThePage, Planned]:
+    def _on_the_page(self, keep_ids: list[int], plan_id: int | None) -> tuple[_OnThePage, Planned]:
         with self.lock:
             page = self.current
         if page is None:
             raise ReviewError("show the plan first")
+        # Two tabs share the session, and a re-plan answers after the page has shown the old one:
+        # a request acts on the plan its page shows, or on none.
+        if plan_id != page.plan_id:
+            raise ReviewError(
+                "the plan changed since this page showed it (a new plan, or another tab): show"
+                " the plan again; nothing was changed"
+            )
         try:
             return page, kept_by_id(page.planned, keep_ids)
         except UsageError as exc:
             raise ReviewError(str(exc)) from None
 
-    def stops(self, keep_ids: list[int]) -> list[dict]:
-        page, planned = self._on_the_page(keep_ids)
+    def stops(self, keep_ids: list[int], plan_id: int | None = None) -> list[dict]:
+        page, planned = self._on_the_page(keep_ids, plan_id)
         return page_stops(self._stops(page, planned))
 
-    def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
-        page, planned = self._on_the_page(keep_ids)
+    def plan_file(self, keep_ids: list[int], plan_id: int | None = None) -> tuple[str, bytes]:
+        page, planned = self._on_the_page(keep_ids, plan_id)
         ws = planned.ws
         return f"{file_slug(ws.name or str(ws.id))}-plan.json", plan_document(planned)
 
     # 5-8. Go ahead as the terminal does, then act, verify and summarize in a thread of its own
 
-    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
+    def start(
+        self,
+        keep_ids: list[int],
+        typed_name: str,
+        go_on: bool = False,
+        plan_id: int | None = None,
+        button: tuple[str, int] | None = None,
+    ) -> None:
         if self.args.dry_run:
             raise ReviewError("this is a dry run (--dry-run): the page changes nothing")
-        page, planned = self._on_the_page(keep_ids)
+        page, planned = self._on_the_page(keep_ids, plan_id)
+        # What the pressed button said (its action and its count) is what is carried out, or
+        # nothing: a page that shows "Suspend 2 people" never removes 3.
+        acting = (planned.action.name, len(planned.plan.remove))
+        if button != acting:
+            said = f"{button[0]} {button[1]}" if button else "nothing"
+            raise ReviewError(
+                f"the button said {said}, the plan is to {acting[0]} {acting[1]}: show the plan"
+                " again; nothing was changed"
+            )
         with self.lock:
+            if self.current is not page:  # a plan made or begun since
+                raise ReviewError("the plan changed: show the plan again; nothing was changed")
             if self.running or self.stopping:
                 raise ReviewError("a run is under way already")
             if page.name in self.codes:
@@ -8585,7 +8655,11 @@ class EngineSession(ReviewSession):
             console.tell("finished", code, console.warnings)
         finally:
             with self.lock:
+                # The code is on record as the run stops being under way, in one step: finished()
+                # (and stop(), once done is set) would otherwise answer from the codes without it,
+                # 0 for a run that a signal ended with 130.
                 self.running = None
+                self.docs[page.name], self.codes[page.name] = page.doc, int(code)
                 if not self.signals.count:
                     self.signals.counting = False  # a Ctrl-C now ends the page at once
             page.done.set()
@@ -8594,7 +8668,7 @@ class EngineSession(ReviewSession):
     def _done(self, name: str | None, doc: dict[str, Any], code: int) -> None:
         """A workspace's work is over (its run, or its plan in a dry run): the table so far."""
         with self.lock:
-            self.docs[name], self.codes[name] = doc, int(code)
+            self.docs[name], self.codes[name] = doc, int(code)  # a run's: recorded already
             over = all(n in self.codes for n in self.names)
         if self.config_path:
             self.sink.table(self._table())
@@ -8636,11 +8710,20 @@ class EngineSession(ReviewSession):
         args.config = self.config_path
         console = faces({}, self.verbosity, False, self.terminal)
         console.sinks.append(self.sink)
+        watched: list[Tokens] = []
+
+        def watch(tokens: Tokens) -> None:
+            self._watch(tokens)
+            watched.append(tokens)
+
         try:
-            add_workspace(name, args, self.environ, console, pasted_token_pair(token_pair))
+            add_workspace(name, args, self.environ, console, pasted_token_pair(token_pair), watch)
             self._read_config()
         except RemoveUsersError as exc:
             raise ReviewError(str(exc)) from None
+        finally:
+            for tokens in watched:
+                self._unwatch(tokens)
         if name not in self.names:
             self.names.append(name)  # chosen by --workspace: the new one is chosen too
         return self.choices()
@@ -8674,8 +8757,12 @@ class EngineSession(ReviewSession):
             while not running.done.wait(0.05):  # not join(): see Actor.run
                 pass
             return self.finished() or self._overall()
-        if self.current is not None:
-            self.current.config.tokens.wait_idle()  # a refresh under way saves its new pair
+        # Every plan's and new workspace's Tokens (the shown plan's too): a refresh under way in
+        # the server's threads saves its new pair first, and none starts after (Tokens.hold).
+        with self.lock:
+            preparing = [*self.preparing, *([self.current.config.tokens] if self.current else [])]
+        for tokens in {id(tokens): tokens for tokens in preparing}.values():
+            tokens.hold()  # once each: a second hold of the same Tokens would wait its bound out
         if over is not None:
             return over
         self._said_stopped(signum)
@@ -8765,14 +8852,14 @@ REVIEW_HTML = r"""<!doctype html>
     <h2 id="h-keep"><span class="num" aria-hidden="true">2</span>Who stays</h2>
     <label for="keep-text">Emails to keep</label>
     <textarea id="keep-text" rows="4" spellcheck="false"
-      placeholder="ta@uni.edu, Prof. Ada Lovelace &lt;ada@uni.edu&gt;"></textarea>
+      placeholder="e.g. ta@uni.edu, Prof. Ada Lovelace &lt;ada@uni.edu&gt;"></textarea>
     <p class="hint">One a line, or separated by commas or semicolons;
       <code>Name &lt;email&gt;</code> works too. You, and the workspace admins, always stay.</p>
     <div class="grid2">
       <div><label for="keep-file">Or a CSV or TXT file of emails</label>
         <input id="keep-file" type="file" accept=".csv,.txt,.tsv,text/csv,text/plain"></div>
       <div><label for="email-column">Email column (when the file has several)</label>
-        <input id="email-column" autocomplete="off" placeholder="Email"></div>
+        <input id="email-column" autocomplete="off" placeholder="e.g. Email"></div>
     </div>
   </section>
 
@@ -8785,14 +8872,17 @@ REVIEW_HTML = r"""<!doctype html>
           <span><strong>Remove</strong> them from the workspace</span></label>
         <label class="choice"><input type="radio" name="action" value="suspend">
           <span><strong>Suspend</strong> them: they cannot sign in and keep everything
-            (reversible)</span></label>
+            (undone on the command line, not on this page:
+            <code>--unsuspend --from-report REPORT</code>)</span></label>
       </div>
     </fieldset>
     <div id="remove-extra">
       <p class="warn">Removing a person deletes the flows, datasets and connections they own,
         unless you transfer them first. Only Alteryx Support can undo a removal.</p>
       <label for="transfer-to">Transfer their work to (optional)</label>
-      <input id="transfer-to" type="email" autocomplete="off" placeholder="archive@uni.edu">
+      <input id="transfer-to" type="email" autocomplete="off">
+      <p class="hint">The email of a workspace member who receives their flows, datasets and
+        connections (an archive account, say). Left empty, their work is deleted.</p>
     </div>
     <div class="actions">
       <button id="plan-go" type="button" class="primary">Show the plan</button>
@@ -8804,6 +8894,7 @@ REVIEW_HTML = r"""<!doctype html>
 
   <section id="plan" class="card" aria-labelledby="h-plan" hidden>
     <h2 id="h-plan">The plan</h2>
+    <p id="plan-over" class="banner note" role="status" hidden></p>
     <p id="plan-ws" class="lead"></p>
     <div id="counts" class="counts"></div>
     <p id="their-work" class="warn"></p>
@@ -8951,6 +9042,7 @@ input:focus, textarea:focus, button:focus-visible, a:focus-visible, summary:focu
 }
 .banner { padding: 10px 14px; border-radius: 6px; margin: 12px 0 0; }
 .banner.error { background: var(--bad-bg); border: 1px solid #f3b4ad; color: var(--danger-dark); }
+.banner.note { background: #eef3fb; border: 1px solid #c5d3ec; font-weight: 600; }
 .actions { display: flex; align-items: center; gap: 12px; margin-top: 16px; flex-wrap: wrap; }
 button, .button {
   font: inherit; font-weight: 600; padding: 8px 16px; border-radius: 6px; cursor: pointer;
@@ -9077,8 +9169,22 @@ REVIEW_JS = r""""use strict";
     choices: null, plan: null, kept: new Set(), sort: { key: "email", dir: 1 }, filter: "",
     next: 0, started: false, finished: false, planning: false, tokenHeld: false, keepFile: null,
     done: {}, goOn: new Set(), checking: 0,
-    workspace: null, total: 0, failures: 0,
+    workspace: null, total: 0, failures: 0, over: false, acted: null,
   };
+
+  // The plan, the stops and the Next: line are the terminal's words; where they name a flag, a
+  // note says which box of this page it is, for admins who never use the terminal.
+  const PAGE_BOXES = [
+    [/--exclude\b|exclude file/, "--exclude and the exclude file are \u201cEmails to keep\u201d " +
+      "(or its CSV or TXT file)"],
+    [/--transfer-to\b/, "--transfer-to is \u201cTransfer their work to\u201d"],
+  ];
+
+  function onThisPage(text) {
+    const found = PAGE_BOXES.filter(([pattern]) => pattern.test(text)).map(([, words]) => words);
+    return found.length ?
+      el("p", { className: "hint page-note" }, `On this page: ${found.join("; ")}.`) : null;
+  }
 
   class PageError extends Error {}
 
@@ -9231,6 +9337,7 @@ REVIEW_JS = r""""use strict";
     button.disabled = true;
     button.textContent = "Reading the workspace…";
     state.planning = true;
+    updateButton();  // the plan on show is being replaced: it is no longer the one to run
     try {
       const plan = await callJson("/api/plan", form);
       if (tokenText) {
@@ -9259,6 +9366,7 @@ REVIEW_JS = r""""use strict";
       button.disabled = state.started;
       button.textContent = "Show the plan";
       $("reading").textContent = "";
+      updateButton();
     }
   }
 
@@ -9268,7 +9376,9 @@ REVIEW_JS = r""""use strict";
     $("ws-label").textContent = p.workspace.name;
     $("plan-ws").replaceChildren(el("strong", {}, p.workspace.name),
       ` · workspace ${p.workspace.id} · ${count(p.counts.members)} members`);
-    $("their-work").textContent = p.words.their_work || "";
+    // The page has a box for what the terminal gives as a flag: the sentence names the box.
+    $("their-work").textContent = (p.words.their_work || "").replace("unless you give " +
+      "--transfer-to EMAIL", "unless you fill in \u201cTransfer their work to\u201d above");
     $("their-work").className = p.words.deletes_assets ? "warn" : "hint";
     $("warnings").replaceChildren(...p.warnings.map((text) => el("li", {}, text)));
     $("email-files").replaceChildren(...(p.email_files || []).map((f) => el("li", {},
@@ -9288,7 +9398,7 @@ REVIEW_JS = r""""use strict";
       const asks = stop.asks && !dry;
       const box = el("div", { className: asks ? "stop asks" : "stop" }, el("p", {},
         el("strong", {}, asks ? "Check this first: " : "A real run would stop here: "),
-        stop.reason, ` (exit code ${stop.exit_code})`));
+        stop.reason, ` (exit code ${stop.exit_code})`), onThisPage(stop.reason));
       if (asks) {
         const input = el("input", { type: "checkbox", checked: state.goOn.has(stop.reason),
           disabled: state.started });
@@ -9314,7 +9424,8 @@ REVIEW_JS = r""""use strict";
     const asked = ++state.checking;
     updateButton();
     try {
-      const data = await callJson("/api/stops", { keep_ids: [...state.kept] });
+      const data = await callJson("/api/stops",
+        { keep_ids: [...state.kept], plan_id: state.plan.plan_id });
       if (asked === state.checking && state.plan) state.plan.stops = data.stops;
     } catch (error) {
       showError("plan-msg", error);
@@ -9366,7 +9477,9 @@ REVIEW_JS = r""""use strict";
       el("td", { className: "muted" }, person.last_login || "never"))));
     if (!shown.length) body.append(emptyRow(acting.length ? "Nobody matches the search." :
       `Nobody to ${verb}.`));
-    $("h-act").textContent = `To ${verb} (${count(acting.length)})`;
+    // Once the run has begun the plan is its record, no longer what is about to happen.
+    const planned = state.started ? `Planned to ${verb}` : `To ${verb}`;
+    $("h-act").textContent = `${planned} (${count(acting.length)})`;
     $("shown").textContent = state.filter.trim() ?
       `Showing ${count(shown.length)} of ${count(acting.length)} to ${verb}.` : "";
     const keptRows = keptHere.filter(matches).sort(compare).map((person) =>
@@ -9385,8 +9498,8 @@ REVIEW_JS = r""""use strict";
     $("counts").replaceChildren(...[
       el("div", { className: "count" }, el("b", {}, count(p.counts.members)),
         el("span", {}, "members")),
-      el("div", { className: "count act" }, el("b", {}, count(acting.length)),
-        el("span", {}, `to ${verb}`)),
+      el("div", { className: state.started ? "count" : "count act" },
+        el("b", {}, count(acting.length)), el("span", {}, `${planned.toLowerCase()}`)),
       el("div", { className: "count" }, el("b", {}, count(p.kept.length + keptHere.length)),
         el("span", {}, "kept")),
       p.counts.already ? el("div", { className: "count" }, el("b", {}, count(p.counts.already)),
@@ -9423,7 +9536,8 @@ REVIEW_JS = r""""use strict";
   async function downloadPlan() {
     $("plan-msg").hidden = true;
     try {
-      const response = await call("/api/plan-file", { keep_ids: [...state.kept] });
+      const response = await call("/api/plan-file",
+        { keep_ids: [...state.kept], plan_id: state.plan.plan_id });
       if (!response.ok) {
         let data = null;
         try { data = await response.json(); } catch (error) { data = null; }
@@ -9469,8 +9583,8 @@ REVIEW_JS = r""""use strict";
     button.textContent = `${p.words.verb} ${people(n)}`;
     const typed = fold($("confirm-name").value);
     const stopped = p.stops.some((stop) => !stop.asks) || !goingOn();
-    button.disabled = state.started || n === 0 || stopped || state.checking > 0 ||
-      !typed || typed !== fold(p.confirm.expected);
+    button.disabled = state.started || state.planning || n === 0 || stopped ||
+      state.checking > 0 || !typed || typed !== fold(p.confirm.expected);
   }
 
   async function startRun() {
@@ -9478,9 +9592,13 @@ REVIEW_JS = r""""use strict";
     $("start-error").hidden = true;
     $("run-go").disabled = true;
     try {
-      await callJson("/api/start", { keep_ids: [...state.kept],
-        typed_name: $("confirm-name").value, go_on: goingOn() });
+      // The plan this page shows, and what its button said: the tool refuses any other.
+      const p = state.plan;
+      await callJson("/api/start", { keep_ids: [...state.kept], plan_id: p.plan_id,
+        action: p.action, count: actingCount(), typed_name: $("confirm-name").value,
+        go_on: goingOn() });
       state.started = true;
+      markPlan();
       for (const node of document.querySelectorAll(
         "#step-workspace input, #step-keep input, #step-keep textarea, #step-action input, " +
         "#plan-go, #plan input[type=checkbox], #confirm-name")) node.disabled = true;
@@ -9489,6 +9607,15 @@ REVIEW_JS = r""""use strict";
       showError("start-error", error);
       updateButton();
     }
+  }
+
+  function markPlan() {
+    const box = $("plan-over");
+    box.hidden = !state.started;
+    box.textContent = state.over ?
+      "The run is over: see Progress below for what was done. This was its plan." :
+      "The run is under way: see Progress below. This is the plan it carries out.";
+    if (state.plan) renderTables();
   }
 
   // 5. Progress, from the run's events
@@ -9525,6 +9652,7 @@ REVIEW_JS = r""""use strict";
     started(e) {
       showProgress();
       state.total = e.total;
+      state.acted = e.action;
       $("bar").max = Math.max(1, e.total);
       $("bar").value = 0;
       $("progress-line").textContent = `0 of ${count(e.total)}`;
@@ -9556,10 +9684,23 @@ REVIEW_JS = r""""use strict";
       showProgress();
       const box = $("summary");
       box.className = `summary ${e.exit_code === 0 ? "good" : "bad"}`;
-      box.replaceChildren(el("h3", {}, `${ending(e.exit_code)} (exit code ${e.exit_code})`),
-        ...e.lines.map((line) => el("p", { className: line.startsWith("Next:") ? "next" : "" },
-          line)));
+      const lines = [];
+      for (const line of e.lines) {
+        const next = line.startsWith("Next:");
+        lines.push(el("p", { className: next ? "next" : "" }, line));
+        if (next && onThisPage(line)) lines.push(onThisPage(line));
+      }
+      if (state.acted === "suspend" && e.report) {
+        // The page removes or suspends; the undo is the command line's (--review refuses it).
+        lines.push(el("p", { className: "next" }, "To undo this suspension, run in a terminal ",
+          el("code", {}, `python remove_users.py --unsuspend --from-report ${e.report}`),
+          " (this page cannot undo it)."));
+      }
+      box.replaceChildren(el("h3", {},
+        `${ending(e.exit_code, e.counts || {})} (exit code ${e.exit_code})`), ...lines);
       box.hidden = false;
+      state.over = true;
+      markPlan();
       $("report-link").hidden = !e.report;
       if (state.workspace) state.done[state.workspace] = e.exit_code;
       offerNextWorkspace();
@@ -9582,7 +9723,11 @@ REVIEW_JS = r""""use strict";
     },
   };
 
-  function ending(code) {
+  function ending(code, counts) {
+    // Exit code 3 is also a run where nothing failed but some outcomes could not be seen (unknown,
+    // not verified): the heading must not say "failed" above "failed 0".
+    const failed = (counts.failed || 0) + (counts["transfer-failed"] || 0);
+    if (code === 3 && !failed) return "Finished with problems";
     const words = { 0: "Done", 3: "Finished, but some failed", 4: "Stopped by a safety check",
       129: "Stopped by SIGHUP", 130: "Stopped by Ctrl-C", 143: "Stopped by SIGTERM" };
     return words[code] || "Stopped by an error";
@@ -9601,8 +9746,11 @@ REVIEW_JS = r""""use strict";
     state.plan = null;
     state.kept = new Set();
     state.started = false;
+    state.over = false;
+    state.acted = null;
+    $("ws-label").textContent = left[0] || "";  // the chosen one, until its plan names it
     for (const id of ["plan", "confirm", "progress", "failures-box", "summary", "report-link",
-      "next-ws"]) $(id).hidden = true;
+      "next-ws", "plan-over"]) $(id).hidden = true;
     $("failures").replaceChildren();
     $("confirm-name").value = "";
     for (const node of document.querySelectorAll("input, textarea, button")) node.disabled = false;
@@ -9771,6 +9919,14 @@ def _keep_ids(body: dict) -> list[int]:
     return ids
 
 
+def _plan_id(body: dict) -> int | None:
+    """The plan_id of the plan the page shows (None: the page sent none; the session refuses)."""
+    plan_id = body.get("plan_id")
+    if plan_id is not None and type(plan_id) is not int:
+        raise _Refused(400, "plan_id must be the plan's number")
+    return plan_id
+
+
 class _ReviewHandler(http.server.BaseHTTPRequestHandler):
     """One request: the checks, in order, then one call to the session. HTTP/1.0, one request per
     connection: a browser that leaves a connection half open holds one thread until the timeout."""
@@ -9932,11 +10088,11 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         self._answer(200, plan)
 
     def _plan_file(self, body: dict) -> None:
-        name, data = self.server.session.plan_file(_keep_ids(body))
+        name, data = self.server.session.plan_file(_keep_ids(body), _plan_id(body))
         self._download(name, data, "application/json")
 
     def _stops(self, body: dict) -> None:
-        self._answer(200, {"stops": self.server.session.stops(_keep_ids(body))})
+        self._answer(200, {"stops": self.server.session.stops(_keep_ids(body), _plan_id(body))})
 
     def _start(self, body: dict) -> None:
         typed, go_on = body.get("typed_name"), body.get("go_on", False)
@@ -9944,8 +10100,14 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
             raise _Refused(400, "typed_name must be text")
         if not isinstance(go_on, bool):
             raise _Refused(400, "go_on must be true or false")
+        action, count = body.get("action"), body.get("count")
+        button = None
+        if action is not None or count is not None:
+            if not isinstance(action, str) or type(count) is not int:
+                raise _Refused(400, "action must be text and count a whole number")
+            button = (action, count)
         with self.server.one_at_a_time():
-            self.server.session.start(_keep_ids(body), typed, go_on)
+            self.server.session.start(_keep_ids(body), typed, go_on, _plan_id(body), button)
         self._answer(200, {"started": True})
 
     def _events(self, body: dict) -> None:

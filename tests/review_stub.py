@@ -127,18 +127,19 @@ class StubSession(ReviewSession):
         self.feed({"kind": "reading", "what": "members", "done": 7, "total": 7})
         return plan
 
-    def plan_file(self, keep_ids: list[int]) -> tuple[str, bytes]:
+    def plan_file(self, keep_ids: list[int], plan_id: int | None = None) -> tuple[str, bytes]:
         self.calls.append(("plan_file", keep_ids))
         remove = [p for p in PLAN["people"] if p["id"] not in keep_ids]
         doc = {"format": "remove_users.plan/1", "remove": remove,
                "note": self.token if self.echo else ""}
         return "fall-2026-plan.json", json.dumps(doc).encode()
 
-    def stops(self, keep_ids: list[int]) -> list[dict]:
+    def stops(self, keep_ids: list[int], plan_id: int | None = None) -> list[dict]:
         self.calls.append(("stops", keep_ids))
         return copy.deepcopy(PLAN["stops"])
 
-    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False) -> None:
+    def start(self, keep_ids: list[int], typed_name: str, go_on: bool = False,
+              plan_id: int | None = None, button: tuple[str, int] | None = None) -> None:
         self.calls.append(("start", (keep_ids, typed_name)))
         if typed_name.strip().casefold() != WORKSPACE.casefold():
             raise ReviewError("the name typed is not the workspace's name: nothing was changed")
@@ -248,6 +249,17 @@ def plan_form(**changes: Any) -> dict[str, Any]:
             "keep_file": None, "email_column": None, "action": "remove", "transfer_to": None}
     form.update(changes)
     return form
+
+
+def pressed(plan: dict[str, Any], keep_ids: Any = (), typed_name: str | None = None,
+            **more: Any) -> dict[str, Any]:
+    """The /api/start body the page sends when its button is pressed on `plan` with keep_ids
+    ticked: the plan's id, and the action and the count the button names."""
+    keep_ids = list(keep_ids)
+    count = sum(person["id"] not in keep_ids for person in plan["people"])
+    typed = plan["confirm"]["expected"] if typed_name is None else typed_name
+    return {"keep_ids": keep_ids, "plan_id": plan.get("plan_id"), "action": plan["action"],
+            "count": count, "typed_name": typed, **more}
 
 
 @contextlib.contextmanager

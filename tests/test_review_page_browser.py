@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -233,6 +234,27 @@ def test_the_whole_journey(open_page, browser):
     assert not [m for m in messages if "SEVERE" in m or "Failed to load" in m], messages
 
 
+def test_the_run_button_is_off_while_a_new_plan_is_made(open_page):
+    """Attack 22, F3: a press while a re-plan is under way would run a plan the page has not shown
+    yet (the tool refuses it too: the old plan's id is stale)."""
+    stub = StubSession(wait=0.3)
+    page = open_page(stub)
+    plan_it(page, stub)
+    page.type("Workspace name", WORKSPACE)
+    run = page.button("Remove 3 people")
+    assert run.is_enabled()
+    release = threading.Event()
+    original = stub.plan
+    stub.plan = lambda form: (release.wait(10), original(form))[1]  # type: ignore[method-assign]
+    page.button("Show the plan").click()
+    wait_for(lambda: page.button("Reading the workspace"))
+    assert not run.is_enabled()
+    release.set()
+    wait_for(lambda: page.button("Show the plan").is_enabled())
+    wait_for(run.is_enabled)
+    assert stub.called("start") == []
+
+
 @pytest.fixture
 def open_engine(browser: Any) -> Iterator[Callable[..., tuple[Page, Any]]]:
     """The page on the engine (EngineSession) for a fake, with the flags given."""
@@ -299,7 +321,15 @@ def test_the_whole_journey_on_the_engine(open_engine, browser, make_fake, capsys
     lines = page.text("summary").splitlines()
     assert lines[0] == "Finished, but some failed (exit code 3)"
     assert lines[1] == "Summary: removed 8, already gone 0, failed 1, not attempted 0, kept 4"
-    assert "\n".join(lines[1:]) in capsys.readouterr().out
+    assert "\n".join(lines[1:-1]) in capsys.readouterr().out
+    # Its Next: line names a flag; the note under it names the page's box.
+    assert lines[-2].startswith("Next: ") and "--exclude student00009@example.edu" in lines[-2]
+    assert lines[-1] == ("On this page: --exclude and the exclude file are \u201cEmails to keep\u201d"
+                         " (or its CSV or TXT file).")
+    # The plan above is the run's record now, not a red count still to come.
+    assert page.text("plan-over").startswith("The run is over: see Progress below")
+    assert page.text("counts").split() == ["13", "members", "9", "planned", "to", "remove", "4",
+                                           "kept"]
     assert page.text("failures").startswith("student00009@example.edu: failed, HTTP 403")
     assert page.text("progress-line").startswith("9 of 9 (100%)")
     wait_for(lambda: page.button("Close the review page").is_displayed(), timeout=8)
@@ -321,6 +351,7 @@ def test_a_stop_that_asks_and_a_cap_that_counts_the_ticks(open_engine, make_fake
     capped = "the plan removes 6 people, more than --max-remove 5"
     assert f"A real run would stop here: {capped}" in stops
     assert "Check this first: protected emails that match nobody but look like typos" in stops
+    assert "On this page: --exclude and the exclude file are \u201cEmails to keep\u201d" in stops
     page.type("Workspace name", "Fall 2026 Data Science")
     run = page.button("Remove 6 people")
     assert not run.is_enabled()
@@ -334,6 +365,43 @@ def test_a_stop_that_asks_and_a_cap_that_counts_the_ticks(open_engine, make_fake
     wait_for(lambda: session.finished() is not None, timeout=20)
     assert fake.emails() == {"admin@example.edu", "coadmin1@example.edu",
                              "student00006@example.edu"}
+
+
+def test_a_page_for_someone_who_never_uses_the_terminal(open_engine, make_fake):
+    """The new-user trial of attack 22: no example value that looks filled in, the boxes named
+    where the plan names flags, a suspension's undo said to be the command line's, and a run
+    whose suspensions cannot be seen (the fake's default) ending "with problems", not "failed"."""
+    fake = make_fake(people=3)
+    page, session = open_engine(fake, "--no-protected-emails")
+    transfer = page.field("Transfer their work to (optional)")
+    assert transfer.get_attribute("placeholder") == ""  # an empty box looks empty
+    assert page.field("Emails to keep").get_attribute("placeholder").startswith("e.g. ")
+    column = page.field("Email column (when the file has several)")
+    assert column.get_attribute("placeholder").startswith("e.g. ")
+    suspend = page.driver.find_element(page.By.CSS_SELECTOR, "input[value=suspend]")
+    label = suspend.find_element(page.By.XPATH, "..").text
+    assert "(reversible)" not in label and "--unsuspend --from-report REPORT" in label
+    page.type("Access token, or the token pair JSON", fake.issue_access_token())
+    page.button("Show the plan").click()
+    wait_for(lambda: len(page.rows("act-table")) == 3, timeout=10)
+    assert page.text("their-work") == ("Their work: deleted with them (flows, datasets,"
+                                       " connections), unless you fill in \u201cTransfer their"
+                                       " work to\u201d above.")
+    suspend.click()
+    page.button("Show the plan").click()
+    run = wait_for(lambda: page.button("Suspend 3 people"), timeout=10)
+    page.type("Workspace name", WORKSPACE)
+    wait_for(run.is_enabled)
+    run.click()
+    wait_for(lambda: page.text("summary"), timeout=20)
+    wait_for(lambda: session.finished() is not None)
+    lines = page.text("summary").splitlines()
+    assert lines[0] == "Finished with problems (exit code 3)"
+    assert "failed 0" in lines[1] and "unknown 3" in lines[1]
+    report = session.sink.report
+    assert (f"To undo this suspension, run in a terminal python remove_users.py"
+            f" --unsuspend --from-report {report} (this page cannot undo it).") in lines
+    assert page.text("plan-over").startswith("The run is over")
 
 
 def test_sort_search_and_the_plan_file(open_page, browser, tmp_path):
@@ -419,6 +487,7 @@ def test_many_workspaces_and_adding_one(open_page, browser):
     spring = browser.find_element(page.By.CSS_SELECTOR, "[name=workspace][value='Spring 2027']")
     assert spring.is_selected()
     assert not browser.find_element(page.By.ID, "plan").is_displayed()
+    assert page.text("ws-label") == "Spring 2027"  # not the last workspace's name
 
 
 def test_a_narrow_window(open_page, browser, tmp_path):

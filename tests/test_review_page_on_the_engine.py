@@ -18,7 +18,7 @@ import pytest
 
 from conftest import SCRIPT, SEEING, clean_env, read_report, report_rows
 from remove_users import REMOVE, REVIEW_REFUSES, EngineSession, ExitStatus, workspace_table
-from review_stub import Client, on_the_engine, plan_form
+from review_stub import Client, on_the_engine, plan_form, pressed
 from test_many_workspaces import Setup
 from test_signals_and_kill import signal_on_delete
 
@@ -125,10 +125,10 @@ def test_a_run_from_the_page_is_the_terminal_s_run(page_on, capsys, tmp_path):
     keep = "student00001@example.edu"
     plan = page.post("/api/plan", plan_form(token=fake.issue_access_token(), keep_text=keep)).json()
     ticked = ids_of(fake, "student00003@example.edu")
-    assert page.post("/api/start", {"keep_ids": ticked, "typed_name": "Fall"}).json() == {
+    assert page.post("/api/start", pressed(plan, ticked, "Fall")).json() == {
         "error": "not confirmed; nobody was removed"}
     assert fake.writes() == []
-    started = page.post("/api/start", {"keep_ids": ticked, "typed_name": f" {WORKSPACE.upper()}"})
+    started = page.post("/api/start", pressed(plan, ticked, f" {WORKSPACE.upper()}"))
     assert started.status == 200
     events = events_until(page, lambda events: summary_of(events) is not None)
     while session.finished() is None:
@@ -159,7 +159,8 @@ def test_a_run_from_the_page_is_the_terminal_s_run(page_on, capsys, tmp_path):
     assert summary["exit_code"] == 3
     report = page.get("/api/report")
     assert report.body == Path(started["report"]).read_bytes()
-    assert page.post("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}).status == 422
+    assert page.post("/api/start", pressed(plan, ticked)).json() == {
+        "error": "this workspace's run is over: start the tool again"}
 
 
 def test_the_stops_are_the_terminal_s_and_a_cap_counts_what_the_page_acts_on(page_on):
@@ -173,20 +174,20 @@ def test_the_stops_are_the_terminal_s_and_a_cap_counts_what_the_page_acts_on(pag
                                  "student00001@example.ed (did you mean student00001@example.edu?)")
     assert [(s["exit_code"], s["asks"]) for s in plan["stops"]] == [(4, False), (4, True)]
     three = ids_of(fake, *(f"student0000{n}@example.edu" for n in (2, 3, 4)))
-    stops = page.post("/api/stops", {"keep_ids": three[:2]}).json()["stops"]
+    ref = {"plan_id": plan["plan_id"]}
+    stops = page.post("/api/stops", {"keep_ids": three[:2], **ref}).json()["stops"]
     assert stops[0]["reason"].startswith("the plan removes 6 people, more than --max-remove 5")
-    assert [s["asks"] for s in page.post("/api/stops", {"keep_ids": three}).json()["stops"]] == [
+    assert [s["asks"] for s in page.post("/api/stops", {"keep_ids": three, **ref}).json()["stops"]] == [
         True]
-    go = {"keep_ids": three[:2], "typed_name": WORKSPACE, "go_on": True}
-    refused = page.post("/api/start", go).json()["error"]
+    refused = page.post("/api/start", pressed(plan, three[:2], go_on=True)).json()["error"]
     assert refused.startswith("the plan removes 6 people, more than --max-remove 5")
-    refused = page.post("/api/start", {**go, "keep_ids": three, "go_on": False}).json()["error"]
+    refused = page.post("/api/start", pressed(plan, three, go_on=False)).json()["error"]
     assert refused == "stopped to fix the protected emails that look like typos; nobody was removed"
     assert fake.writes() == []
     # Ticking the member the typo looks like leaves nothing to ask about.
     near = ids_of(fake, "student00001@example.edu")
-    assert page.post("/api/stops", {"keep_ids": three + near}).json() == {"stops": []}
-    assert page.post("/api/start", {**go, "keep_ids": three, "go_on": True}).status == 200
+    assert page.post("/api/stops", {"keep_ids": three + near, **ref}).json() == {"stops": []}
+    assert page.post("/api/start", pressed(plan, three, go_on=True)).status == 200
     events_until(page, lambda events: summary_of(events) is not None)
     assert len(fake.emails()) == 2 + 3  # the caller, the co-admin and the three ticked
 
@@ -200,7 +201,7 @@ def test_a_suspension_from_the_page(page_on, make_fake):
     assert plan["words"]["verb"] == "Suspend" and plan["counts"]["to_suspend"] == 3
     assert plan["counts"]["already"] == 1 and plan["words"]["already"] == "already suspended"
     assert plan["words"]["their_work"].startswith("Their work: kept; they cannot sign in")
-    start = {"keep_ids": ids_of(fake, "student00001@example.edu"), "typed_name": WORKSPACE}
+    start = pressed(plan, ids_of(fake, "student00001@example.edu"))
     assert page.post("/api/start", start).status == 200
     summary = summary_of(events_until(page, lambda events: summary_of(events) is not None))
     assert summary["lines"][0].startswith("Summary: suspended 2, already suspended 1, failed 0")
@@ -229,9 +230,10 @@ def test_a_token_pair_is_saved_before_use_and_no_token_comes_back_out(page_on, c
     assert live["refresh_token"] != pair["refresh_token"]  # renewed, and kept where the page said
     assert live["refresh_token"] in fake.refresh_tokens
     # The same pair pasted again (a plan that failed keeps it in the field) uses that file.
-    assert page.post("/api/plan", plan_form(token_pair=pasted)).status == 200
-    page.post("/api/plan-file", {"keep_ids": []})
-    page.post("/api/start", {"keep_ids": [], "typed_name": WORKSPACE})
+    again = page.post("/api/plan", plan_form(token_pair=pasted))
+    assert again.status == 200
+    page.post("/api/plan-file", {"keep_ids": [], "plan_id": again.json()["plan_id"]})
+    assert page.post("/api/start", pressed(again.json())).status == 200
     events_until(page, lambda events: summary_of(events) is not None)
     page.get("/api/report")
     page.get("/api/choices")
@@ -268,8 +270,7 @@ def test_many_workspaces_one_at_a_time_then_the_table(make_fake, tmp_path, capsy
         for number, (name, fake) in enumerate((("a", two.a), ("b", two.b)), 1):
             plan = page.post("/api/plan", plan_form(workspace=name, keep_text="")).json()
             assert plan["workspace"]["name"] == fake.workspace["name"]
-            start = {"keep_ids": [], "typed_name": fake.workspace["name"]}
-            assert page.post("/api/start", start).status == 200
+            assert page.post("/api/start", pressed(plan)).status == 200
             tables = lambda events: [e["lines"] for e in events if e["kind"] == "table"]  # noqa
             table = events_until(page, lambda events: len(tables(events)) == number)
             assert session.finished() == (None if name == "a" else ExitStatus.OK)
@@ -322,7 +323,7 @@ def test_ctrl_c_in_the_terminal_during_the_removals(make_fake, tmp_path):
         page.log_in()
         plan = page.post("/api/plan", plan_form(token=fake.issue_access_token(), keep_text=""))
         assert plan.status == 200, plan.body
-        assert page.post("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}).status == 200
+        assert page.post("/api/start", pressed(plan.json())).status == 200
         events: list[dict] = []
         while proc.poll() is None:  # the page polls until the server has ended
             try:
@@ -344,6 +345,20 @@ def test_ctrl_c_in_the_terminal_during_the_removals(make_fake, tmp_path):
     assert 5 <= len(removed) < 30
     assert {r["outcome"] for r in rows} == {"removed", "not-attempted"}
     assert "Summary: removed" in out and "Traceback" not in err
+
+
+def test_a_signal_s_exit_code_is_on_record_when_the_run_is_over(page_on, monkeypatch):
+    """Attack 22, F5: the run's code was recorded after the run stopped being under way; in
+    between, stop() and the page's poll answered 0 for a run Ctrl-C had ended with 130."""
+    slow = EngineSession._done
+    monkeypatch.setattr(EngineSession, "_done", lambda self, *a: (time.sleep(0.5), slow(self, *a)))
+    fake, page, session = page_on("--no-protected-emails", latency=0.05)
+    plan = page.post("/api/plan", plan_form(token=fake.issue_access_token(), keep_text="")).json()
+    assert page.post("/api/start", pressed(plan)).status == 200
+    while not fake.writes():
+        time.sleep(0.01)
+    assert session.stop(signal.SIGINT) == ExitStatus.INTERRUPTED
+    assert session.finished() == ExitStatus.INTERRUPTED
 
 
 @pytest.mark.parametrize(

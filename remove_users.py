@@ -8013,8 +8013,12 @@ def append_section(path: str, section: str) -> None:
 # Who may use it: whoever holds the secret printed in the terminal. It is a local admin console
 # that can remove people, so the rules are Jupyter's: loopback only, a secret traded for an
 # HttpOnly SameSite=Strict cookie, the Host checked (DNS rebinding), and every state-changing
-# request a same-origin POST with a custom header (another site open in the same browser can send
-# neither). The page loads nothing from elsewhere and puts every server string in as text.
+# request a same-origin POST (another site open in the same browser can send none). A cookie is
+# not enough on its own: cookies ignore ports, so the browser sends it to a server on any other
+# port of 127.0.0.1 too (for SameSite all of them are one site). The trade therefore also hands
+# the page a key in the address's fragment, which never leaves the browser; the page keeps it in
+# sessionStorage (per origin: per port) and sends it in a custom header on every /api request.
+# The page loads nothing from elsewhere and puts every server string in as text.
 
 
 class ReviewError(RemoveUsersError):
@@ -8461,7 +8465,7 @@ class EngineSession(ReviewSession):
             if os.path.exists(path):
                 raise UsageError(
                     f"{path} exists, and the tool never overwrites a token file (it may hold the"
-                    f" only live refresh token, from an earlier review): start the tool with"
+                    " only live refresh token, from an earlier review): start the tool with"
                     f" --token-file {path}, or paste the access token alone"
                 )
             TokenFile(path, {}).write(pair)
@@ -8826,11 +8830,11 @@ REVIEW_HTML = r"""<!doctype html>
     <div id="summary" class="summary" hidden></div>
     <pre id="table" hidden></pre>
     <div class="actions">
-      <a id="report-link" class="button" href="/api/report" download hidden>Download the audit
-        report</a>
+      <button id="report-link" type="button" hidden>Download the audit report</button>
       <button id="next-ws" type="button" class="primary" hidden></button>
       <button id="close-go" type="button" hidden>Close the review page</button>
     </div>
+    <p id="report-msg" class="banner error" role="alert" hidden></p>
   </section>
 
   <section id="log-box" class="card quiet-card" aria-labelledby="h-log" hidden>
@@ -9035,10 +9039,25 @@ REVIEW_JS = r""""use strict";
 
   class PageError extends Error {}
 
+  // The page's key: the tool's redirect puts it in the fragment (never sent to any server). It
+  // moves to sessionStorage, which is this origin's (this port's) and this tab's alone, and
+  // leaves the address bar; every request to the tool carries it. A tab opened without the
+  // printed address has none.
+  const KEY = (() => {
+    const given = window.location.hash.slice(1);
+    try {
+      if (given) window.sessionStorage.setItem("remove_users_key", given);
+      if (window.location.hash) window.history.replaceState(null, "", window.location.pathname);
+      return window.sessionStorage.getItem("remove_users_key") || "";
+    } catch (error) {
+      return given;  // storage turned off: this load still works, a reload asks for the address
+    }
+  })();
+
   async function call(path, body) {
     const init = {
       method: body === undefined ? "GET" : "POST", cache: "no-store", credentials: "same-origin",
-      headers: { "X-Remove-Users": "1" },
+      headers: { "X-Remove-Users": KEY },
       // The page's policy sends no Referer anywhere, and under it a browser that follows the
       // Fetch standard to the letter sends `Origin: null` with a POST; the server accepts a
       // POST only with this page's own origin, so this request names its referrer policy.
@@ -9373,10 +9392,12 @@ REVIEW_JS = r""""use strict";
     renderTables();
   }
 
-  async function downloadPlan() {
-    $("plan-msg").hidden = true;
+  // A download is fetched with the key like any request (a plain link could not carry it),
+  // then saved from the answer's bytes under the name the tool gave.
+  async function download(path, body, fallback, messageId) {
+    $(messageId).hidden = true;
     try {
-      const response = await call("/api/plan-file", { keep_ids: [...state.kept] });
+      const response = await call(path, body);
       if (!response.ok) {
         let data = null;
         try { data = await response.json(); } catch (error) { data = null; }
@@ -9386,14 +9407,22 @@ REVIEW_JS = r""""use strict";
       const header = response.headers.get("Content-Disposition") || "";
       const named = /filename="([^"]+)"/.exec(header);
       const url = URL.createObjectURL(await response.blob());
-      const link = el("a", { href: url, download: named ? named[1] : "plan.json" });
+      const link = el("a", { href: url, download: named ? named[1] : fallback });
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (error) {
-      showError("plan-msg", error);
+      showError(messageId, error);
     }
+  }
+
+  function downloadPlan() {
+    return download("/api/plan-file", { keep_ids: [...state.kept] }, "plan.json", "plan-msg");
+  }
+
+  function downloadReport() {
+    return download("/api/report", undefined, "report.csv", "report-msg");
   }
 
   // 4. Confirm: the workspace name, as the terminal asks for it
@@ -9555,7 +9584,7 @@ REVIEW_JS = r""""use strict";
     state.kept = new Set();
     state.started = false;
     for (const id of ["plan", "confirm", "progress", "failures-box", "summary", "report-link",
-      "next-ws"]) $(id).hidden = true;
+      "report-msg", "next-ws"]) $(id).hidden = true;
     $("failures").replaceChildren();
     $("confirm-name").value = "";
     for (const node of document.querySelectorAll("input, textarea, button")) node.disabled = false;
@@ -9616,6 +9645,7 @@ REVIEW_JS = r""""use strict";
       renderTables();
     });
     $("download-plan").addEventListener("click", downloadPlan);
+    $("report-link").addEventListener("click", downloadReport);
     $("keep-file").addEventListener("change", readKeepFile);
     $("add-go").addEventListener("click", addWorkspace);
     $("next-ws").addEventListener("click", nextWorkspace);
@@ -9625,6 +9655,11 @@ REVIEW_JS = r""""use strict";
     }
     for (const button of document.querySelectorAll("#act-table th button")) {
       button.addEventListener("click", () => sortBy(button.dataset.sort));
+    }
+    if (!KEY) {
+      gone("This tab was not opened from the address the tool printed in the terminal: open " +
+        "that address (it ends in ?k=...).");
+      return;
     }
     try {
       state.choices = await callJson("/api/choices");
@@ -9660,6 +9695,11 @@ REVIEW_HEADERS = (
     ("Cache-Control", "no-store"),
     ("Referrer-Policy", "no-referrer"),
     ("X-Frame-Options", "DENY"),
+)
+REVIEW_KEY_HEADER = "X-Remove-Users"
+REVIEW_NO_KEY = (
+    "this tab does not have the review page's key: open the address the tool printed in the"
+    " terminal"
 )
 REVIEW_FORM_TEXT = ("token", "token_pair", "workspace", "email_column", "transfer_to")
 REVIEW_PAIR_SECRETS = ("access_token", "refresh_token", "id_token", "client_secret")
@@ -9781,14 +9821,18 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
             return self._trade_secret(query["k"])
         if not server.cookie_ok(self.headers.get_all("Cookie") or []):
             raise _Refused(403, "open the address the tool printed in the terminal")
+        if method == "POST" or path.startswith("/api/"):
+            # The cookie reaches every port of 127.0.0.1: whoever listens on another one has it.
+            # The key it lacks is known only to this page's own tabs (the trade's fragment, then
+            # sessionStorage), and a script can send it in this header only to its own origin:
+            # from elsewhere the header needs a CORS preflight, which this server never answers.
+            if not server.key_ok(self.headers.get_all(REVIEW_KEY_HEADER) or []):
+                raise _Refused(403, REVIEW_NO_KEY)
         if method == "POST":
             # Cross-site request forgery: a form on another site can POST here (the browser would
             # not send the SameSite=Strict cookie, but one rule short is one rule short). It can
-            # set neither a custom header nor a JSON content type without a CORS preflight,
-            # which this server never answers, and its Origin is its own.
+            # set neither the custom header nor a JSON content type, and its Origin is its own.
             if self.headers.get_all("Origin") != [f"http://{host}"]:
-                raise _Refused(403, "the request does not come from this page")
-            if self.headers.get("X-Remove-Users") != "1":
                 raise _Refused(403, "the request does not come from this page")
         route = _REVIEW_ROUTES.get((method, path))
         if route is None:
@@ -9805,11 +9849,16 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         if len(values) != 1 or not hmac.compare_digest(values[0].encode(), secret):
             raise _Refused(403, "this address's secret is wrong: open the address the tool printed")
         self.server.used()
-        # The secret leaves the address bar (history, screen sharing) for a cookie that scripts
-        # cannot read and that no other site's request carries.
+        # The secret leaves the address bar (history, screen sharing) for two things kept apart:
+        # a cookie that scripts cannot read, and the page's key in the fragment, which the
+        # browser never sends (the page moves it to sessionStorage and clears the address). An
+        # /api request needs both. The cookie is kept, though other ports of 127.0.0.1 receive
+        # it, because it is what the page's own files need (a navigation or a <script src> can
+        # carry no header): without it the port serves nothing, not even the page; and a key
+        # seen on a screen before the page clears it is no use in another browser.
         cookie = f"{self.server.cookie_name}={self.server.cookie}"
         cookie += "; Path=/; HttpOnly; SameSite=Strict"
-        extra = (("Location", "/"), ("Set-Cookie", cookie))
+        extra = (("Location", f"/#{self.server.key}"), ("Set-Cookie", cookie))
         self._send(http.HTTPStatus.SEE_OTHER, b"", "text/plain", extra=extra)
 
     def _body(self) -> dict:
@@ -9975,6 +10024,7 @@ class ReviewServer(http.server.ThreadingHTTPServer):
         self.log = log or (lambda text: None)
         self.secret = secrets.token_urlsafe(32)  # 256 bits: the address is the key
         self.cookie = secrets.token_urlsafe(32)  # another: the address is not the cookie
+        self.key = secrets.token_urlsafe(32)  # and a third: the cookie is not the page's key
         self._busy = threading.Lock()
         self.closed_by_page = threading.Event()
         self.told_over = threading.Event()  # the page has had every event of the finished work
@@ -10009,6 +10059,11 @@ class ReviewServer(http.server.ThreadingHTTPServer):
                 given = value.strip().encode("utf-8", "replace")
                 return hmac.compare_digest(given, self.cookie.encode())
         return False
+
+    def key_ok(self, headers: list[str]) -> bool:
+        if len(headers) != 1:
+            return False
+        return hmac.compare_digest(headers[0].strip().encode("utf-8", "replace"), self.key.encode())
 
     @contextlib.contextmanager
     def one_at_a_time(self) -> Iterator[None]:

@@ -68,15 +68,49 @@ def test_a_wrong_secret_or_cookie_is_refused(page, stub):
 def test_the_secret_is_traded_for_a_strict_cookie_and_leaves_the_address(page, stub):
     assert len(page.server.secret) >= 43  # 32 random bytes: at least 128 bits
     answer = page.log_in()
-    assert answer.status == 303 and answer.header("Location") == "/"
+    assert answer.status == 303 and answer.header("Location") == f"/#{page.server.key}"
     parts = [part.strip() for part in answer.header("Set-Cookie").split(";")]
     assert parts[0] == f"remove_users_{page.server.port}={page.server.cookie}"
     # No Max-Age: the cookie goes when the browser closes.
     assert set(parts[1:]) == {"Path=/", "HttpOnly", "SameSite=Strict"}
     assert page.server.secret not in answer.header("Set-Cookie")
+    assert page.server.key not in answer.header("Set-Cookie")
     home = page.get("/")
     assert home.status == 200 and b"<title>Review: remove_users.py</title>" in home.body
     assert page.get("/api/choices").json()["tool_version"] == remove_users.__version__
+
+
+def test_the_cookie_alone_drives_nothing(page, stub):
+    """Cookies ignore ports: a server on another port of 127.0.0.1 that the browser visits gets
+    this page's cookie. Without the page's key (which the trade puts in the address's fragment,
+    for the page's own script) every /api request is refused with no data."""
+    page.log_in()
+    key = page.key
+    assert len(key) >= 43 and key not in {page.server.secret, page.server.cookie}
+    refusal = {"error": remove_users.REVIEW_NO_KEY}
+    for headers in [{}, {"X-Remove-Users": "1"}, {"X-Remove-Users": secrets.token_urlsafe(32)},
+                    {"X-Remove-Users": page.server.cookie}, {"X-Remove-Users": key[:-1]}]:
+        for path in ["/api/choices", "/api/events?since=0", "/api/report"]:
+            answer = page.get(path, headers=headers, key=False)
+            assert answer.status == 403 and answer.json() == refusal, (path, headers)
+        posts = [
+            ("/api/plan", plan_form(token="x" * 30)),
+            ("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}),
+            ("/api/plan-file", {"keep_ids": []}),
+            ("/api/stops", {"keep_ids": []}),
+            ("/api/add-workspace", {"name": "a", "token_pair": "{}"}),
+            ("/api/close", {}),
+        ]
+        for path, doc in posts:
+            answer = page.post(path, doc, headers={"X-Remove-Users": None, **headers})
+            assert answer.status == 403 and answer.json() == refusal, (path, headers)
+    assert stub.calls == []
+    assert page.get("/api/choices").status == 200  # with the key: the page's own requests
+    assert page.post("/api/plan", plan_form()).status == 200
+    # A key of another server of the tool (another review page open at once) is not this one's.
+    with serving(StubSession()) as other:
+        assert other.key != key
+        assert page.get("/api/choices", headers={"X-Remove-Users": other.key}).status == 403
 
 
 @pytest.mark.parametrize(
@@ -99,6 +133,7 @@ def test_localhost_is_this_page_too(page, stub):
     answer = page.send("GET", f"/?k={page.server.secret}", host=host)
     assert answer.status == 303
     page.cookie = answer.header("Set-Cookie").split(";")[0]
+    page.key = answer.header("Location").partition("#")[2]
     assert page.post("/api/plan", plan_form(), host=host,
                      headers={"Origin": f"http://localhost:{page.server.port}"}).status == 200
 
@@ -137,11 +172,13 @@ def test_a_cross_site_form_post_is_refused(page, stub):
     page.log_in()
     body = f"keep_ids=&typed_name={WORKSPACE}".encode()
     answer = page.send("POST", "/api/start", body, headers={
-        "Origin": "http://evil.example", "Content-Type": "application/x-www-form-urlencoded"})
+        "Origin": "http://evil.example", "Content-Type": "application/x-www-form-urlencoded"},
+        key=False)
     assert answer.status == 403
     # Even with this page's Origin, a form cannot add the header, nor send JSON.
     answer = page.send("POST", "/api/start", body, headers={
-        "Origin": f"http://127.0.0.1:{page.server.port}", "Content-Type": "text/plain"})
+        "Origin": f"http://127.0.0.1:{page.server.port}", "Content-Type": "text/plain"},
+        key=False)
     assert answer.status == 403
     answer = page.post("/api/start", {}, headers={"Content-Type": "text/plain"})
     assert answer.status == 415
@@ -153,7 +190,7 @@ def test_get_never_changes_anything(page, stub):
     for path in ["/api/start", "/api/plan", "/api/plan-file", "/api/stops", "/api/add-workspace",
                  "/api/close"]:
         assert page.get(path).status == 405
-    headers = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": "1",
+    headers = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": page.key,
                "Content-Type": "application/json"}
     assert page.send("POST", "/", b"{}", headers=headers).status == 405
     assert page.get("/nothing-here").status == 404
@@ -176,7 +213,7 @@ def test_get_never_changes_anything(page, stub):
 )
 def test_a_bad_body_is_a_clear_refusal_never_a_traceback(page, stub, body, headers, status):
     page.log_in()
-    base = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": "1",
+    base = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": page.key,
             "Content-Type": "application/json"}
     answer = page.send("POST", "/api/plan", body, headers={**base, **headers})
     assert answer.status == status
@@ -198,7 +235,7 @@ def test_an_oversize_body_is_refused_before_it_is_read(page, stub):
         port = page.server.port
         sock.sendall(
             (f"POST /api/plan HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {page.cookie}\r\n"
-             f"Origin: http://127.0.0.1:{port}\r\nX-Remove-Users: 1\r\n"
+             f"Origin: http://127.0.0.1:{port}\r\nX-Remove-Users: {page.key}\r\n"
              f"Content-Type: application/json\r\nContent-Length: {10**9}\r\n\r\n").encode()
         )
         answer = sock.recv(65536)

@@ -77,6 +77,7 @@ import io
 import ipaddress
 import json
 import math
+import pathlib
 import random
 import re
 import secrets
@@ -9696,6 +9697,12 @@ REVIEW_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
     ("X-Frame-Options", "DENY"),
 )
+# The answer to the printed address: the cookie, and the page itself with its key in the fragment.
+REVIEW_MOVE_ON = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={url}">
+<title>Review: remove_users.py</title></head>
+<body><p><a href="{url}">Open the review page</a></p></body></html>
+"""
 REVIEW_KEY_HEADER = "X-Remove-Users"
 REVIEW_NO_KEY = (
     "this tab does not have the review page's key: open the address the tool printed in the"
@@ -9856,10 +9863,15 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         # it, because it is what the page's own files need (a navigation or a <script src> can
         # carry no header): without it the port serves nothing, not even the page; and a key
         # seen on a screen before the page clears it is no use in another browser.
+        #
+        # A page that moves on, not a 303: the browser is started on the tool's redirect file
+        # (see _open_browser), and a navigation begun from a file:// page is cross-site, so
+        # through an HTTP redirect the browser would not send the SameSite=Strict cookie it has
+        # just been given. A navigation this page begins is same-site, and carries it.
         cookie = f"{self.server.cookie_name}={self.server.cookie}"
         cookie += "; Path=/; HttpOnly; SameSite=Strict"
-        extra = (("Location", f"/#{self.server.key}"), ("Set-Cookie", cookie))
-        self._send(http.HTTPStatus.SEE_OTHER, b"", "text/plain", extra=extra)
+        page = REVIEW_MOVE_ON.format(url=html.escape(f"/#{self.server.key}", quote=True))
+        self._send(200, page.encode(), "text/html", extra=(("Set-Cookie", cookie),))
 
     def _body(self) -> dict:
         """JSON bodies only, of a known length under the limit: a body read blindly would let a
@@ -10123,6 +10135,7 @@ def serve_review(
             "leave --review-port out to take any free port"
         ) from None
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="review", daemon=True)
+    opener: str | None = None
     try:
         with Signals(threading.Event()) as signals:
             session.serving(signals)  # before the first request: a run acts under them
@@ -10134,8 +10147,7 @@ def serve_review(
                 "there). Ctrl-C here ends it."
             )
             if open_browser:
-                with contextlib.suppress(webbrowser.Error, OSError):
-                    webbrowser.open(server.url)
+                opener = _open_browser(server.url)
             try:
                 code, why = server.wait(REVIEW_IDLE if idle is None else idle, signals)
             except KeyboardInterrupt as exc:  # Interrupted carries SIGTERM and SIGHUP too
@@ -10150,6 +10162,48 @@ def serve_review(
         if thread.is_alive():
             server.shutdown()
         server.server_close()
+        if opener is not None:
+            _remove_opener(opener)
+
+
+# What the browser is started on: a file that sends it to the address. A browser's command line
+# is readable by every local user (`ps`), and the address holds the secret; the file is the
+# owner's alone. Jupyter opens its page the same way.
+REVIEW_OPENER = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+<meta http-equiv="refresh" content="0;url={url}"><title>Opening the review page</title></head>
+<body><p><a href="{url}">Open the review page</a></p></body></html>
+"""
+
+
+def _open_browser(url: str) -> str | None:
+    """Starts the browser on an owner-only redirect file (mkdtemp: a 0700 folder; mkstemp: a 0600
+    file) and returns its path, removed when the server ends; None if it could not be made or
+    the browser not started: the printed address is the way in."""
+    try:
+        folder = tempfile.mkdtemp(prefix="remove_users-review-")
+    except OSError:
+        return None
+    try:
+        fd, path = tempfile.mkstemp(prefix="review-", suffix="-open.html", dir=folder)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+        return None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(REVIEW_OPENER.format(url=html.escape(url, quote=True)))
+        webbrowser.open(pathlib.Path(path).as_uri())
+    except (webbrowser.Error, OSError):
+        pass
+    return path
+
+
+def _remove_opener(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
+    with contextlib.suppress(OSError):
+        os.rmdir(os.path.dirname(path))
 
 
 def _browser_here(environ: Mapping[str, str]) -> bool:

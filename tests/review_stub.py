@@ -9,6 +9,7 @@ import contextlib
 import copy
 import http.client
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -234,7 +235,7 @@ class Client:
     def log_in(self) -> Answer:
         answer = self.send("GET", f"/?k={self.server.secret}", cookie=False)
         self.cookie = answer.header("Set-Cookie").split(";")[0]
-        self.key = answer.header("Location").partition("#")[2]
+        self.key = page_key(answer)
         return answer
 
     def get(self, path: str, **kwargs: Any) -> Answer:
@@ -248,6 +249,12 @@ class Client:
             kwargs["key"] = False
         headers = {k: v for k, v in headers.items() if v is not None}
         return self.send("POST", path, json.dumps(doc).encode(), headers=headers, **kwargs)
+
+
+def page_key(answer: Answer) -> str:
+    """The page's key, from the answer to the printed address (the page it moves on to)."""
+    found = re.search(rb'content="0;url=/#([A-Za-z0-9_-]+)"', answer.body)
+    return found[1].decode() if found else ""
 
 
 def plan_form(**changes: Any) -> dict[str, Any]:

@@ -496,3 +496,51 @@ def test_another_port_gets_the_cookie_but_not_the_key(open_page, browser):
     finally:
         browser.close()
         browser.switch_to.window(first)
+
+
+def test_the_browser_opens_the_page_through_the_tool_s_file(browser, monkeypatch):
+    """As the tool starts a browser: on its redirect file (its command line holds no secret),
+    which takes chromium to the page, signed in; the file is gone when the page ends."""
+    import threading
+
+    import remove_users
+
+    opened: list[str] = []
+    servers: list[Any] = []
+    real = remove_users.ReviewServer
+
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        servers.append(real(*args, **kwargs))
+        return servers[-1]
+
+    monkeypatch.setattr(remove_users, "ReviewServer", keep)
+    monkeypatch.setattr(remove_users.webbrowser, "open", lambda url, *a, **k: opened.append(url))
+    stub = StubSession(wait=0.3)
+    outcome: list[int] = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(remove_users.serve_review(stub, remove_users.Console())))
+    thread.start()
+    try:
+        wait_for(lambda: opened)
+        assert opened[0].startswith("file://") and "?k=" not in opened[0]
+        browser.get(opened[0])
+        port = servers[0].port
+        wait_for(lambda: browser.current_url == f"http://127.0.0.1:{port}/")
+        wait_for(lambda: stub.called("choices"))
+        assert Page(browser).text("gone") == ""
+        path = urllib_path(opened[0])
+        assert os.path.exists(path)
+    finally:
+        stub.code = 0
+        if servers:
+            servers[0].closed_by_page.set()
+        thread.join(10)
+    assert outcome == [0]
+    assert not os.path.exists(path)
+
+
+def urllib_path(url: str) -> str:
+    import urllib.parse
+    import urllib.request
+
+    return urllib.request.url2pathname(urllib.parse.urlsplit(url).path)

@@ -20,7 +20,15 @@ import pytest
 import remove_users
 from conftest import SCRIPT, clean_env
 from remove_users import ExitStatus
-from review_stub import RUN_EVENTS, WORKSPACE, Client, StubSession, plan_form, serving
+from review_stub import (
+    RUN_EVENTS,
+    WORKSPACE,
+    Client,
+    StubSession,
+    page_key,
+    plan_form,
+    serving,
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -68,7 +76,10 @@ def test_a_wrong_secret_or_cookie_is_refused(page, stub):
 def test_the_secret_is_traded_for_a_strict_cookie_and_leaves_the_address(page, stub):
     assert len(page.server.secret) >= 43  # 32 random bytes: at least 128 bits
     answer = page.log_in()
-    assert answer.status == 303 and answer.header("Location") == f"/#{page.server.key}"
+    # The page it moves on to, its key in the fragment (never sent to a server).
+    assert answer.status == 200 and answer.header("Location") is None
+    assert f'content="0;url=/#{page.server.key}"'.encode() in answer.body
+    assert page.server.secret.encode() not in answer.body
     parts = [part.strip() for part in answer.header("Set-Cookie").split(";")]
     assert parts[0] == f"remove_users_{page.server.port}={page.server.cookie}"
     # No Max-Age: the cookie goes when the browser closes.
@@ -131,9 +142,9 @@ def test_a_foreign_host_is_refused_even_with_the_secret(page, stub, host):
 def test_localhost_is_this_page_too(page, stub):
     host = f"LOCALHOST:{page.server.port}"
     answer = page.send("GET", f"/?k={page.server.secret}", host=host)
-    assert answer.status == 303
+    assert answer.status == 200
     page.cookie = answer.header("Set-Cookie").split(";")[0]
-    page.key = answer.header("Location").partition("#")[2]
+    page.key = page_key(answer)
     assert page.post("/api/plan", plan_form(), host=host,
                      headers={"Origin": f"http://localhost:{page.server.port}"}).status == 200
 
@@ -271,7 +282,7 @@ def test_every_answer_carries_the_security_headers(page, stub):
     page.send("HEAD", "/", None)
     page.send("GET", "/" + "a" * 70_000, None)  # a request line too long for http.server
     statuses = {answer.status for answer in page.answers}
-    assert {200, 303, 400, 403, 404, 405, 414, 501} <= statuses
+    assert {200, 400, 403, 404, 405, 414, 501} <= statuses
     for answer in page.answers:
         for name, value in SECURITY_HEADERS.items():
             assert answer.header(name) == value, (answer.status, name)
@@ -495,3 +506,43 @@ def test_the_script_serves_the_page_until_a_signal(signum, code, fake):
         f"The review page has ended ({name}).",
     ]
     assert token not in first + err and fake.writes() == []
+
+
+def _opened_file(url: str) -> str:
+    import urllib.parse
+    import urllib.request
+
+    assert url.startswith("file://"), url
+    return urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+
+
+def test_the_browser_is_started_on_an_owner_only_file_not_on_the_secret(monkeypatch, capsys):
+    """A browser's command line is readable by every local user (ps): what the tool gives the
+    browser holds no secret. It is a file only the owner can read, holding the address; it is
+    gone when the page ends."""
+    import os
+    import stat
+
+    monkeypatch.setattr(remove_users, "REVIEW_PAGE_GONE", 0.3)
+    opened: list[tuple[str, str, int, int, str]] = []
+
+    def record(url: str, *args, **kwargs) -> bool:
+        path = _opened_file(url)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        folder = stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode)
+        with open(path, encoding="utf-8") as handle:
+            opened.append((url, path, mode, folder, handle.read()))
+        return True
+
+    monkeypatch.setattr(remove_users.webbrowser, "open", record)
+    stub = StubSession()
+    stub.code = 0
+    assert remove_users.serve_review(stub, _console(), open_browser=True) == 0
+    printed = capsys.readouterr().err.splitlines()[0].split()[-1]  # the terminal's own address
+    secret = printed.split("?k=")[1]
+    [(url, path, mode, folder, text)] = opened
+    assert secret not in url
+    assert f'content="0;url={printed}"' in text and f'href="{printed}"' in text
+    if os.name == "posix":
+        assert mode == 0o600 and folder == 0o700
+    assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))

@@ -319,16 +319,36 @@ def register_secret(value: str | None) -> None:
 TOKEN_BROKEN = "the token has a line break or space inside: paste it on one line"
 
 
-def clean_token(value: str | None, where: str) -> str | None:
-    """Surrounding whitespace is trimmed; whitespace inside stops the run before any request (the
-    token would otherwise reach http.client, whose error quotes most of it)."""
-    register_secret(value)
+def accepted_token(value: str | None) -> str | None:
+    """The token a pasted value is, as clean_token takes it; None when it would be refused."""
     if value is None:
         return None
     value = strip_bearer(value)  # a `Bearer ` prefix copied from a header is not whitespace inside
-    if any(ch.isspace() for ch in value):
+    return None if any(ch.isspace() for ch in value) else value
+
+
+def clean_token(value: str | None, where: str) -> str | None:
+    """Surrounding whitespace is trimmed; whitespace inside stops the run before any request (the
+    token would otherwise reach http.client, whose error quotes most of it).
+
+    Only the token as it is used becomes a secret. What is refused is not one (a keep-list pasted
+    in the review page's token box, `Access token eyJ...`), is never sent nor shown (the refusal
+    does not quote it), and its words as secrets would blank people's emails, or a workspace's
+    name, out of everything the process says afterwards."""
+    if value is None:
+        return None
+    token = accepted_token(value)
+    if token is None:
         raise UsageError(f"{TOKEN_BROKEN} ({where})")
-    return value or None
+    register_secret(token)
+    return token or None
+
+
+def holds_secret(data: bytes) -> bool:
+    """Whether bytes hold a secret the process knows (the tokens it was given or was sent)."""
+    with _SECRETS_LOCK:
+        known = list(_SECRETS)
+    return any(secret.encode("utf-8", "surrogateescape") in data for secret in known)
 
 
 def redact(text: str) -> str:
@@ -9726,14 +9746,17 @@ def _download_name(name: str) -> str:
 
 
 def _pair_secrets(pair: str) -> list[str]:
-    """The secrets inside a pasted token pair (JSON): its tokens and any client secret."""
+    """The secrets inside a pasted token pair (JSON): its tokens and any client secret, as they
+    would be used. Text that is not a JSON object has none: the session refuses it without
+    quoting it (and its words as secrets would blank out whatever they also name)."""
     try:
         data = json.loads(pair)
     except (ValueError, RecursionError):
-        return [pair]  # not JSON: the session refuses it, and the text itself stays secret
+        return []
     if not isinstance(data, dict):
-        return [pair]
-    return [str(v) for k, v in data.items() if k in REVIEW_PAIR_SECRETS]
+        return []
+    found = (accepted_token(str(v)) for k, v in data.items() if k in REVIEW_PAIR_SECRETS)
+    return [secret for secret in found if secret]
 
 
 def _review_form(body: dict) -> dict:
@@ -9757,8 +9780,9 @@ def _review_form(body: dict) -> dict:
     form["action"] = body.get("action") or REMOVE.name
     if form["action"] not in (REMOVE.name, SUSPEND.name):
         raise _Refused(400, f"action must be {REMOVE.name} or {SUSPEND.name}")
-    # Known before the session sees them, so no answer, log line or error can show them.
-    register_secret(form["token"])
+    # Known before the session sees them, so no answer, log line or error can show them: what
+    # would be used as a token, never the words of a paste the session will refuse (clean_token).
+    register_secret(accepted_token(form["token"]))
     for secret in _pair_secrets(form["token_pair"] or ""):
         register_secret(secret)
     return form
@@ -9906,8 +9930,14 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
             self._send(status, redact(json.dumps(doc)).encode("utf-8"), "application/json")
 
     def _download(self, name: str, data: bytes, kind: str) -> None:
-        # A plan or a report that quotes a token (it should not) still does not carry it out.
-        data = redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+        """The file as it is on disk, byte for byte: a downloaded report is the report. One that
+        holds a token (it never should) is refused, not altered: blanking by substring would
+        change what it says of people, and a changed copy would pass for the record."""
+        if holds_secret(data):
+            self.server.log(f"the review page did not send {name}: it holds a token")
+            raise _Refused(
+                500, f"{_download_name(name)} holds a token, so the page does not send it"
+            )
         disposition = f'attachment; filename="{_download_name(name)}"'
         self._send(200, data, kind, extra=(("Content-Disposition", disposition),))
 
@@ -11089,7 +11119,7 @@ def check_action_flags(args: argparse.Namespace, action: Action) -> None:
 def resolve_tokens(
     args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console
 ) -> Tokens:
-    register_secret(env("AAC_ACCESS_TOKEN"))
+    register_secret(accepted_token(env("AAC_ACCESS_TOKEN")))  # a secret even when --token wins
     token, path = clean_token(args.token, "--token"), args.token_file
     if token and path:
         raise UsageError("give either --token or --token-file, not both")

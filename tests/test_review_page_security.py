@@ -319,7 +319,8 @@ def test_the_server_listens_on_127_0_0_1_only(page):
 
 def test_a_token_given_to_the_page_never_comes_back_out():
     """A whole session with a careless stub that repeats the token everywhere: no answer's body or
-    header holds the token, the token pair's secrets, or a piece of them."""
+    header holds the token, the token pair's secrets, or a piece of them. A download that holds
+    one is refused (a changed copy would pass for the file)."""
     token = "review-test-token-" + secrets.token_hex(16)
     refresh = "review-test-refresh-" + secrets.token_hex(16)
     access = "review-test-access-" + secrets.token_hex(16)
@@ -333,11 +334,15 @@ def test_a_token_given_to_the_page_never_comes_back_out():
         page.get("/api/choices")
         assert page.post("/api/plan", plan_form(token=token)).status == 200
         assert page.post("/api/plan", plan_form(token_pair=pair)).status == 200
-        assert page.post("/api/plan-file", {"keep_ids": [12]}).status == 200
+        plan_file = page.post("/api/plan-file", {"keep_ids": [12]})
+        assert plan_file.status == 500 and plan_file.header("Content-Disposition") is None
+        refusal = "fall-2026-plan.json holds a token, so the page does not send it"
+        assert plan_file.json() == {"error": refusal}
         assert page.post("/api/start", {"keep_ids": [12], "typed_name": WORKSPACE}).status == 200
         stub.feed(*RUN_EVENTS, {"kind": "error", "text": f"token {token} refused"})
         assert page.get("/api/events?since=0").status == 200
-        assert page.get("/api/report").status == 200
+        report = page.get("/api/report")
+        assert report.status == 500 and "holds a token" in report.json()["error"]
         assert page.post("/api/add-workspace", {"name": "Spring", "token_pair": pair}).status == 200
     assert stub.called("plan")[0]["token"] == token  # the session itself gets it
     everything = b"\n".join(
@@ -546,3 +551,20 @@ def test_the_browser_is_started_on_an_owner_only_file_not_on_the_secret(monkeypa
     if os.name == "posix":
         assert mode == 0o600 and folder == 0o700
     assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
+
+
+def test_a_download_is_the_file_byte_for_byte(page, stub):
+    """The audit report and the plan file go out as the session read them: no redaction by
+    substring or by shape changes what they say of people (a `Bearer` in a name, a JWT-shaped
+    request id)."""
+    text = ("time,email,name,outcome,request_id\r\n"
+            "2026-12-03,ring@example.edu,Ring Bearer Team,removed,eyJreq.id00.x1\r\n"
+            "2026-12-03,caf\u00e9@example.edu,Caf\u00e9,removed,\r\n").encode("utf-8-sig")
+    stub.report = lambda: ("report.csv", text)
+    stub.plan_file = lambda keep_ids: ("plan.json", b'{"name": "Bearer TokenTeamOfTheYear"}')
+    page.log_in()
+    report = page.get("/api/report")
+    assert report.status == 200 and report.body == text
+    assert report.header("Content-Disposition") == 'attachment; filename="report.csv"'
+    plan_file = page.post("/api/plan-file", {"keep_ids": []})
+    assert plan_file.body == b'{"name": "Bearer TokenTeamOfTheYear"}'

@@ -300,7 +300,11 @@ _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
 _TOKEN_SHAPES = re.compile(
     r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"  # a JWT
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"  # a Bearer value
+    # A Bearer value: 16 or more token characters with a digit or a symbol other than a hyphen
+    # among them, or 32 or more letters. "Ring Bearer Team" or "Bearer Smith-Jones", a member's
+    # name, is not an Authorization header.
+    r"|\b(?i:bearer)\s+(?=[A-Za-z0-9._~+/=-]{16})"
+    r"(?:[A-Za-z-]*[0-9._~+/=][A-Za-z0-9._~+/=-]*|[A-Za-z]{32,})"
     r"|(?i:(?:access|refresh)_token)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9._~+/=-]+"
 )
 

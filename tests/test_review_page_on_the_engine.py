@@ -407,3 +407,17 @@ def test_a_refused_access_token_line_leaves_the_workspace_name_typable(page_on, 
     summary = summary_of(events_until(page, lambda events: summary_of(events) is not None))
     assert summary["exit_code"] == 0 and fake.emails() == {"admin@example.edu"} | {
         email for email in fake.emails() if email.startswith("coadmin")}
+
+
+def test_a_member_named_like_a_header_keeps_their_name(page_on, capsys):
+    """Redaction catches the shape of an Authorization header, not a word in a name: "Ring Bearer
+    Team" shows as such on the page and in the terminal's plan."""
+    fake, page, _ = page_on()
+    fake.add_person("ring@example.edu", "Ring Bearer Team")
+    fake.add_person("rb@example.edu", "Ring Bearer Smith-Jones-Williams")
+    plan = page.post("/api/plan", plan_form(token=fake.issue_access_token())).json()
+    names = {p["email"]: p["name"] for p in plan["people"]}
+    assert names["ring@example.edu"] == "Ring Bearer Team"
+    assert names["rb@example.edu"] == "Ring Bearer Smith-Jones-Williams"
+    out = capsys.readouterr().out
+    assert "Ring Bearer Team" in out and "[REDACTED]" not in out

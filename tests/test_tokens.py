@@ -301,3 +301,17 @@ def test_a_pair_that_cannot_be_saved_stops_with_the_way_out(run, fake, tmp_path,
     assert result.code == ExitStatus.ERROR
     assert "could not be saved" in result.err and "No space left on device" in result.err and "new token pair" in result.err
     assert [r.path for r in fake.requests] == ["/as/token"]  # nothing used the unsaved token
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer 0123456789abcdefXYZ",
+        "authorization: bearer 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+        "Bearer abc_DEF.ghi~jkl+mno/pq==",
+        "Bearer " + "Q" * 40,
+    ],
+)
+def test_an_authorization_header_the_tool_never_saw_is_still_redacted(text):
+    assert remove_users.redact(f"the server said: {text} is invalid") == (
+        "the server said: " + text[: text.lower().index("bearer")] + "[REDACTED] is invalid")

@@ -9893,7 +9893,7 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         # seen on a screen before the page clears it is no use in another browser.
         #
         # A page that moves on, not a 303: the browser is started on the tool's redirect file
-        # (see _open_browser), and a navigation begun from a file:// page is cross-site, so
+        # (see _opener_file), and a navigation begun from a file:// page is cross-site, so
         # through an HTTP redirect the browser would not send the SameSite=Strict cookie it has
         # just been given. A navigation this page begins is same-site, and carries it.
         cookie = f"{self.server.cookie_name}={self.server.cookie}"
@@ -10181,8 +10181,13 @@ def serve_review(
                 "there). Ctrl-C here ends it."
             )
             if open_browser:
-                opener = _open_browser(server.url)
+                opener = _opener_file(server.url)  # known before a signal can come in the open
             try:
+                if opener is not None:
+                    # Inside the try: webbrowser.open waits for a browser that BROWSER names to
+                    # exit, and a signal meanwhile ends the page as one during the wait does.
+                    with contextlib.suppress(webbrowser.Error, OSError):
+                        webbrowser.open(pathlib.Path(opener).as_uri())
                 code, why = server.wait(REVIEW_IDLE if idle is None else idle, signals)
             except KeyboardInterrupt as exc:  # Interrupted carries SIGTERM and SIGHUP too
                 signum = int(getattr(exc, "signum", signal.SIGINT))
@@ -10210,10 +10215,10 @@ REVIEW_OPENER = """<!DOCTYPE html>
 """
 
 
-def _open_browser(url: str) -> str | None:
-    """Starts the browser on an owner-only redirect file (mkdtemp: a 0700 folder; mkstemp: a 0600
-    file) and returns its path, removed when the server ends; None if it could not be made or
-    the browser not started: the printed address is the way in."""
+def _opener_file(url: str) -> str | None:
+    """An owner-only redirect file to url (mkdtemp: a 0700 folder; mkstemp: a 0600 file), for the
+    browser; removed when the server ends. None if it cannot be made: the printed address is the
+    way in."""
     try:
         folder = tempfile.mkdtemp(prefix="remove_users-review-")
     except OSError:
@@ -10227,9 +10232,9 @@ def _open_browser(url: str) -> str | None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(REVIEW_OPENER.format(url=html.escape(url, quote=True)))
-        webbrowser.open(pathlib.Path(path).as_uri())
-    except (webbrowser.Error, OSError):
-        pass
+    except OSError:
+        _remove_opener(path)
+        return None
     return path
 
 

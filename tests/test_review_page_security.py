@@ -4,6 +4,7 @@ carries, and that a token given to the page never comes back out."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -37,6 +38,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+
+# Every POST that would change something, with a body the session would take.
+POSTS = [
+    ("/api/plan", plan_form(token="x" * 30)),
+    ("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}),
+    ("/api/plan-file", {"keep_ids": []}),
+    ("/api/stops", {"keep_ids": []}),
+    ("/api/add-workspace", {"name": "a", "token_pair": "{}"}),
+]
 
 
 @pytest.fixture
@@ -104,15 +115,7 @@ def test_the_cookie_alone_drives_nothing(page, stub):
         for path in ["/api/choices", "/api/events?since=0", "/api/report"]:
             answer = page.get(path, headers=headers, key=False)
             assert answer.status == 403 and answer.json() == refusal, (path, headers)
-        posts = [
-            ("/api/plan", plan_form(token="x" * 30)),
-            ("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}),
-            ("/api/plan-file", {"keep_ids": []}),
-            ("/api/stops", {"keep_ids": []}),
-            ("/api/add-workspace", {"name": "a", "token_pair": "{}"}),
-            ("/api/close", {}),
-        ]
-        for path, doc in posts:
+        for path, doc in [*POSTS, ("/api/close", {})]:
             answer = page.post(path, doc, headers={"X-Remove-Users": None, **headers})
             assert answer.status == 403 and answer.json() == refusal, (path, headers)
     assert stub.calls == []
@@ -164,14 +167,7 @@ def test_localhost_is_this_page_too(page, stub):
 def test_a_post_from_elsewhere_is_refused_and_the_session_never_called(page, stub, headers):
     page.log_in()
     headers = {k: v.format(port=page.server.port) if v else v for k, v in headers.items()}
-    posts = [
-        ("/api/plan", plan_form(token="x" * 30)),
-        ("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}),
-        ("/api/plan-file", {"keep_ids": []}),
-        ("/api/stops", {"keep_ids": []}),
-        ("/api/add-workspace", {"name": "a", "token_pair": "{}"}),
-    ]
-    for path, doc in posts:
+    for path, doc in POSTS:
         answer = page.post(path, doc, headers=headers)
         assert answer.status == 403, (path, answer.body)
     assert [name for name, _ in stub.calls] == []
@@ -568,3 +564,49 @@ def test_a_download_is_the_file_byte_for_byte(page, stub):
     assert report.header("Content-Disposition") == 'attachment; filename="report.csv"'
     plan_file = page.post("/api/plan-file", {"keep_ids": []})
     assert plan_file.body == b'{"name": "Bearer TokenTeamOfTheYear"}'
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script as the browser")
+def test_a_browser_s_command_line_holds_no_secret_and_a_signal_leaves_no_file(fake, tmp_path):
+    """As `ps` shows it to every local user: the command line the browser is started with. Here
+    BROWSER is a script that records it and stays running, as a browser does (webbrowser waits
+    for it); SIGTERM meanwhile ends the tool, and the file it gave the browser is gone."""
+    import os
+    import stat
+
+    record = tmp_path / "argv"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$$ $*" > {record}.tmp\nmv {record}.tmp {record}\n'
+                       "exec sleep 30 >/dev/null 2>&1\n")
+    browser.chmod(0o700)
+    env = {**clean_env(), "BROWSER": str(browser), "DISPLAY": ":0"}
+    proc = subprocess.Popen(
+        [sys.executable, SCRIPT, "--review", "--base-url", fake.base_url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, cwd=tmp_path,
+    )
+    pid = None
+    try:
+        first = proc.stderr.readline()
+        secret = first.split("?k=")[1].strip()
+        deadline = time.monotonic() + 10
+        while not record.exists():
+            assert time.monotonic() < deadline and proc.poll() is None, first
+            time.sleep(0.05)
+        pid, url = record.read_text().split()
+        assert secret not in url and url.startswith("file://")
+        path = _opened_file(url)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        with open(path, encoding="utf-8") as handle:
+            assert f"?k={secret}" in handle.read()
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=10)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)  # the stand-in browser this test started
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert err.splitlines()[-1] == "The review page has ended (SIGTERM)."
+    assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))

@@ -77,6 +77,7 @@ import io
 import ipaddress
 import json
 import math
+import pathlib
 import random
 import re
 import secrets
@@ -300,7 +301,11 @@ _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
 _TOKEN_SHAPES = re.compile(
     r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"  # a JWT
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"  # a Bearer value
+    # A Bearer value: 16 or more token characters with a digit or a symbol other than a hyphen
+    # among them, or 32 or more letters. "Ring Bearer Team" or "Bearer Smith-Jones", a member's
+    # name, is not an Authorization header.
+    r"|\b(?i:bearer)\s+(?=[A-Za-z0-9._~+/=-]{16})"
+    r"(?:[A-Za-z-]*[0-9._~+/=][A-Za-z0-9._~+/=-]*|[A-Za-z]{32,})"
     r"|(?i:(?:access|refresh)_token)[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9._~+/=-]+"
 )
 
@@ -319,16 +324,36 @@ def register_secret(value: str | None) -> None:
 TOKEN_BROKEN = "the token has a line break or space inside: paste it on one line"
 
 
-def clean_token(value: str | None, where: str) -> str | None:
-    """Surrounding whitespace is trimmed; whitespace inside stops the run before any request (the
-    token would otherwise reach http.client, whose error quotes most of it)."""
-    register_secret(value)
+def accepted_token(value: str | None) -> str | None:
+    """The token a pasted value is, as clean_token takes it; None when it would be refused."""
     if value is None:
         return None
     value = strip_bearer(value)  # a `Bearer ` prefix copied from a header is not whitespace inside
-    if any(ch.isspace() for ch in value):
+    return None if any(ch.isspace() for ch in value) else value
+
+
+def clean_token(value: str | None, where: str) -> str | None:
+    """Surrounding whitespace is trimmed; whitespace inside stops the run before any request (the
+    token would otherwise reach http.client, whose error quotes most of it).
+
+    Only the token as it is used becomes a secret. What is refused is not one (a keep-list pasted
+    in the review page's token box, `Access token eyJ...`), is never sent nor shown (the refusal
+    does not quote it), and its words as secrets would blank people's emails, or a workspace's
+    name, out of everything the process says afterwards."""
+    if value is None:
+        return None
+    token = accepted_token(value)
+    if token is None:
         raise UsageError(f"{TOKEN_BROKEN} ({where})")
-    return value or None
+    register_secret(token)
+    return token or None
+
+
+def holds_secret(data: bytes) -> bool:
+    """Whether bytes hold a secret the process knows (the tokens it was given or was sent)."""
+    with _SECRETS_LOCK:
+        known = list(_SECRETS)
+    return any(secret.encode("utf-8", "surrogateescape") in data for secret in known)
 
 
 def redact(text: str) -> str:
@@ -8062,8 +8087,12 @@ def append_section(path: str, section: str) -> None:
 # Who may use it: whoever holds the secret printed in the terminal. It is a local admin console
 # that can remove people, so the rules are Jupyter's: loopback only, a secret traded for an
 # HttpOnly SameSite=Strict cookie, the Host checked (DNS rebinding), and every state-changing
-# request a same-origin POST with a custom header (another site open in the same browser can send
-# neither). The page loads nothing from elsewhere and puts every server string in as text.
+# request a same-origin POST (another site open in the same browser can send none). A cookie is
+# not enough on its own: cookies ignore ports, so the browser sends it to a server on any other
+# port of 127.0.0.1 too (for SameSite all of them are one site). The trade therefore also hands
+# the page a key in the address's fragment, which never leaves the browser; the page keeps it in
+# sessionStorage (per origin: per port) and sends it in a custom header on every /api request.
+# The page loads nothing from elsewhere and puts every server string in as text.
 
 
 class ReviewError(RemoveUsersError):
@@ -8964,11 +8993,11 @@ REVIEW_HTML = r"""<!doctype html>
     <div id="summary" class="summary" hidden></div>
     <pre id="table" hidden></pre>
     <div class="actions">
-      <a id="report-link" class="button" href="/api/report" download hidden>Download the audit
-        report</a>
+      <button id="report-link" type="button" hidden>Download the audit report</button>
       <button id="next-ws" type="button" class="primary" hidden></button>
       <button id="close-go" type="button" hidden>Close the review page</button>
     </div>
+    <p id="report-msg" class="banner error" role="alert" hidden></p>
   </section>
 
   <section id="log-box" class="card quiet-card" aria-labelledby="h-log" hidden>
@@ -9188,10 +9217,25 @@ REVIEW_JS = r""""use strict";
 
   class PageError extends Error {}
 
+  // The page's key: the tool's redirect puts it in the fragment (never sent to any server). It
+  // moves to sessionStorage, which is this origin's (this port's) and this tab's alone, and
+  // leaves the address bar; every request to the tool carries it. A tab opened without the
+  // printed address has none.
+  const KEY = (() => {
+    const given = window.location.hash.slice(1);
+    try {
+      if (given) window.sessionStorage.setItem("remove_users_key", given);
+      if (window.location.hash) window.history.replaceState(null, "", window.location.pathname);
+      return window.sessionStorage.getItem("remove_users_key") || "";
+    } catch (error) {
+      return given;  // storage turned off: this load still works, a reload asks for the address
+    }
+  })();
+
   async function call(path, body) {
     const init = {
       method: body === undefined ? "GET" : "POST", cache: "no-store", credentials: "same-origin",
-      headers: { "X-Remove-Users": "1" },
+      headers: { "X-Remove-Users": KEY },
       // The page's policy sends no Referer anywhere, and under it a browser that follows the
       // Fetch standard to the letter sends `Origin: null` with a POST; the server accepts a
       // POST only with this page's own origin, so this request names its referrer policy.
@@ -9533,11 +9577,12 @@ REVIEW_JS = r""""use strict";
     renderTables();
   }
 
-  async function downloadPlan() {
-    $("plan-msg").hidden = true;
+  // A download is fetched with the key like any request (a plain link could not carry it),
+  // then saved from the answer's bytes under the name the tool gave.
+  async function download(path, body, fallback, messageId) {
+    $(messageId).hidden = true;
     try {
-      const response = await call("/api/plan-file",
-        { keep_ids: [...state.kept], plan_id: state.plan.plan_id });
+      const response = await call(path, body);
       if (!response.ok) {
         let data = null;
         try { data = await response.json(); } catch (error) { data = null; }
@@ -9547,14 +9592,23 @@ REVIEW_JS = r""""use strict";
       const header = response.headers.get("Content-Disposition") || "";
       const named = /filename="([^"]+)"/.exec(header);
       const url = URL.createObjectURL(await response.blob());
-      const link = el("a", { href: url, download: named ? named[1] : "plan.json" });
+      const link = el("a", { href: url, download: named ? named[1] : fallback });
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (error) {
-      showError("plan-msg", error);
+      showError(messageId, error);
     }
+  }
+
+  function downloadPlan() {
+    return download("/api/plan-file", { keep_ids: [...state.kept], plan_id: state.plan.plan_id },
+      "plan.json", "plan-msg");
+  }
+
+  function downloadReport() {
+    return download("/api/report", undefined, "report.csv", "report-msg");
   }
 
   // 4. Confirm: the workspace name, as the terminal asks for it
@@ -9750,7 +9804,7 @@ REVIEW_JS = r""""use strict";
     state.acted = null;
     $("ws-label").textContent = left[0] || "";  // the chosen one, until its plan names it
     for (const id of ["plan", "confirm", "progress", "failures-box", "summary", "report-link",
-      "next-ws", "plan-over"]) $(id).hidden = true;
+      "report-msg", "next-ws", "plan-over"]) $(id).hidden = true;
     $("failures").replaceChildren();
     $("confirm-name").value = "";
     for (const node of document.querySelectorAll("input, textarea, button")) node.disabled = false;
@@ -9811,6 +9865,7 @@ REVIEW_JS = r""""use strict";
       renderTables();
     });
     $("download-plan").addEventListener("click", downloadPlan);
+    $("report-link").addEventListener("click", downloadReport);
     $("keep-file").addEventListener("change", readKeepFile);
     $("add-go").addEventListener("click", addWorkspace);
     $("next-ws").addEventListener("click", nextWorkspace);
@@ -9820,6 +9875,11 @@ REVIEW_JS = r""""use strict";
     }
     for (const button of document.querySelectorAll("#act-table th button")) {
       button.addEventListener("click", () => sortBy(button.dataset.sort));
+    }
+    if (!KEY) {
+      gone("This tab was not opened from the address the tool printed in the terminal: open " +
+        "that address (it ends in ?k=...).");
+      return;
     }
     try {
       state.choices = await callJson("/api/choices");
@@ -9856,6 +9916,17 @@ REVIEW_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
     ("X-Frame-Options", "DENY"),
 )
+# The answer to the printed address: the cookie, and the page itself with its key in the fragment.
+REVIEW_MOVE_ON = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={url}">
+<title>Review: remove_users.py</title></head>
+<body><p><a href="{url}">Open the review page</a></p></body></html>
+"""
+REVIEW_KEY_HEADER = "X-Remove-Users"
+REVIEW_NO_KEY = (
+    "this tab does not have the review page's key: open the address the tool printed in the"
+    " terminal"
+)
 REVIEW_FORM_TEXT = ("token", "token_pair", "workspace", "email_column", "transfer_to")
 REVIEW_PAIR_SECRETS = ("access_token", "refresh_token", "id_token", "client_secret")
 
@@ -9874,14 +9945,17 @@ def _download_name(name: str) -> str:
 
 
 def _pair_secrets(pair: str) -> list[str]:
-    """The secrets inside a pasted token pair (JSON): its tokens and any client secret."""
+    """The secrets inside a pasted token pair (JSON): its tokens and any client secret, as they
+    would be used. Text that is not a JSON object has none: the session refuses it without
+    quoting it (and its words as secrets would blank out whatever they also name)."""
     try:
         data = json.loads(pair)
     except (ValueError, RecursionError):
-        return [pair]  # not JSON: the session refuses it, and the text itself stays secret
+        return []
     if not isinstance(data, dict):
-        return [pair]
-    return [str(v) for k, v in data.items() if k in REVIEW_PAIR_SECRETS]
+        return []
+    found = (accepted_token(str(v)) for k, v in data.items() if k in REVIEW_PAIR_SECRETS)
+    return [secret for secret in found if secret]
 
 
 def _review_form(body: dict) -> dict:
@@ -9905,8 +9979,9 @@ def _review_form(body: dict) -> dict:
     form["action"] = body.get("action") or REMOVE.name
     if form["action"] not in (REMOVE.name, SUSPEND.name):
         raise _Refused(400, f"action must be {REMOVE.name} or {SUSPEND.name}")
-    # Known before the session sees them, so no answer, log line or error can show them.
-    register_secret(form["token"])
+    # Known before the session sees them, so no answer, log line or error can show them: what
+    # would be used as a token, never the words of a paste the session will refuse (clean_token).
+    register_secret(accepted_token(form["token"]))
     for secret in _pair_secrets(form["token_pair"] or ""):
         register_secret(secret)
     return form
@@ -9984,14 +10059,18 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
             return self._trade_secret(query["k"])
         if not server.cookie_ok(self.headers.get_all("Cookie") or []):
             raise _Refused(403, "open the address the tool printed in the terminal")
+        if method == "POST" or path.startswith("/api/"):
+            # The cookie reaches every port of 127.0.0.1: whoever listens on another one has it.
+            # The key it lacks is known only to this page's own tabs (the trade's fragment, then
+            # sessionStorage), and a script can send it in this header only to its own origin:
+            # from elsewhere the header needs a CORS preflight, which this server never answers.
+            if not server.key_ok(self.headers.get_all(REVIEW_KEY_HEADER) or []):
+                raise _Refused(403, REVIEW_NO_KEY)
         if method == "POST":
             # Cross-site request forgery: a form on another site can POST here (the browser would
             # not send the SameSite=Strict cookie, but one rule short is one rule short). It can
-            # set neither a custom header nor a JSON content type without a CORS preflight,
-            # which this server never answers, and its Origin is its own.
+            # set neither the custom header nor a JSON content type, and its Origin is its own.
             if self.headers.get_all("Origin") != [f"http://{host}"]:
-                raise _Refused(403, "the request does not come from this page")
-            if self.headers.get("X-Remove-Users") != "1":
                 raise _Refused(403, "the request does not come from this page")
         route = _REVIEW_ROUTES.get((method, path))
         if route is None:
@@ -10008,12 +10087,22 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
         if len(values) != 1 or not hmac.compare_digest(values[0].encode(), secret):
             raise _Refused(403, "this address's secret is wrong: open the address the tool printed")
         self.server.used()
-        # The secret leaves the address bar (history, screen sharing) for a cookie that scripts
-        # cannot read and that no other site's request carries.
+        # The secret leaves the address bar (history, screen sharing) for two things kept apart:
+        # a cookie that scripts cannot read, and the page's key in the fragment, which the
+        # browser never sends (the page moves it to sessionStorage and clears the address). An
+        # /api request needs both. The cookie is kept, though other ports of 127.0.0.1 receive
+        # it, because it is what the page's own files need (a navigation or a <script src> can
+        # carry no header): without it the port serves nothing, not even the page; and a key
+        # seen on a screen before the page clears it is no use in another browser.
+        #
+        # A page that moves on, not a 303: the browser is started on the tool's redirect file
+        # (see _opener_file), and a navigation begun from a file:// page is cross-site, so
+        # through an HTTP redirect the browser would not send the SameSite=Strict cookie it has
+        # just been given. A navigation this page begins is same-site, and carries it.
         cookie = f"{self.server.cookie_name}={self.server.cookie}"
         cookie += "; Path=/; HttpOnly; SameSite=Strict"
-        extra = (("Location", "/"), ("Set-Cookie", cookie))
-        self._send(http.HTTPStatus.SEE_OTHER, b"", "text/plain", extra=extra)
+        page = REVIEW_MOVE_ON.format(url=html.escape(f"/#{self.server.key}", quote=True))
+        self._send(200, page.encode(), "text/html", extra=(("Set-Cookie", cookie),))
 
     def _body(self) -> dict:
         """JSON bodies only, of a known length under the limit: a body read blindly would let a
@@ -10048,8 +10137,14 @@ class _ReviewHandler(http.server.BaseHTTPRequestHandler):
             self._send(status, redact(json.dumps(doc)).encode("utf-8"), "application/json")
 
     def _download(self, name: str, data: bytes, kind: str) -> None:
-        # A plan or a report that quotes a token (it should not) still does not carry it out.
-        data = redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+        """The file as it is on disk, byte for byte: a downloaded report is the report. One that
+        holds a token (it never should) is refused, not altered: blanking by substring would
+        change what it says of people, and a changed copy would pass for the record."""
+        if holds_secret(data):
+            self.server.log(f"the review page did not send {name}: it holds a token")
+            raise _Refused(
+                500, f"{_download_name(name)} holds a token, so the page does not send it"
+            )
         disposition = f'attachment; filename="{_download_name(name)}"'
         self._send(200, data, kind, extra=(("Content-Disposition", disposition),))
 
@@ -10184,6 +10279,7 @@ class ReviewServer(http.server.ThreadingHTTPServer):
         self.log = log or (lambda text: None)
         self.secret = secrets.token_urlsafe(32)  # 256 bits: the address is the key
         self.cookie = secrets.token_urlsafe(32)  # another: the address is not the cookie
+        self.key = secrets.token_urlsafe(32)  # and a third: the cookie is not the page's key
         self._busy = threading.Lock()
         self.closed_by_page = threading.Event()
         self.told_over = threading.Event()  # the page has had every event of the finished work
@@ -10218,6 +10314,11 @@ class ReviewServer(http.server.ThreadingHTTPServer):
                 given = value.strip().encode("utf-8", "replace")
                 return hmac.compare_digest(given, self.cookie.encode())
         return False
+
+    def key_ok(self, headers: list[str]) -> bool:
+        if len(headers) != 1:
+            return False
+        return hmac.compare_digest(headers[0].strip().encode("utf-8", "replace"), self.key.encode())
 
     @contextlib.contextmanager
     def one_at_a_time(self) -> Iterator[None]:
@@ -10277,6 +10378,7 @@ def serve_review(
             "leave --review-port out to take any free port"
         ) from None
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="review", daemon=True)
+    opener: str | None = None
     try:
         with Signals(threading.Event()) as signals:
             session.serving(signals)  # before the first request: a run acts under them
@@ -10288,9 +10390,13 @@ def serve_review(
                 "there). Ctrl-C here ends it."
             )
             if open_browser:
-                with contextlib.suppress(webbrowser.Error, OSError):
-                    webbrowser.open(server.url)
+                opener = _opener_file(server.url)  # known before a signal can come in the open
             try:
+                if opener is not None:
+                    # Inside the try: webbrowser.open waits for a browser that BROWSER names to
+                    # exit, and a signal meanwhile ends the page as one during the wait does.
+                    with contextlib.suppress(webbrowser.Error, OSError):
+                        webbrowser.open(pathlib.Path(opener).as_uri())
                 code, why = server.wait(REVIEW_IDLE if idle is None else idle, signals)
             except KeyboardInterrupt as exc:  # Interrupted carries SIGTERM and SIGHUP too
                 signum = int(getattr(exc, "signum", signal.SIGINT))
@@ -10304,6 +10410,48 @@ def serve_review(
         if thread.is_alive():
             server.shutdown()
         server.server_close()
+        if opener is not None:
+            _remove_opener(opener)
+
+
+# What the browser is started on: a file that sends it to the address. A browser's command line
+# is readable by every local user (`ps`), and the address holds the secret; the file is the
+# owner's alone. Jupyter opens its page the same way.
+REVIEW_OPENER = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+<meta http-equiv="refresh" content="0;url={url}"><title>Opening the review page</title></head>
+<body><p><a href="{url}">Open the review page</a></p></body></html>
+"""
+
+
+def _opener_file(url: str) -> str | None:
+    """An owner-only redirect file to url (mkdtemp: a 0700 folder; mkstemp: a 0600 file), for the
+    browser; removed when the server ends. None if it cannot be made: the printed address is the
+    way in."""
+    try:
+        folder = tempfile.mkdtemp(prefix="remove_users-review-")
+    except OSError:
+        return None
+    try:
+        fd, path = tempfile.mkstemp(prefix="review-", suffix="-open.html", dir=folder)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+        return None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(REVIEW_OPENER.format(url=html.escape(url, quote=True)))
+    except OSError:
+        _remove_opener(path)
+        return None
+    return path
+
+
+def _remove_opener(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
+    with contextlib.suppress(OSError):
+        os.rmdir(os.path.dirname(path))
 
 
 def _browser_here(environ: Mapping[str, str]) -> bool:
@@ -11192,7 +11340,7 @@ def check_action_flags(args: argparse.Namespace, action: Action) -> None:
 def resolve_tokens(
     args: argparse.Namespace, env: Callable[[str], str | None], timeout: float, console: Console
 ) -> Tokens:
-    register_secret(env("AAC_ACCESS_TOKEN"))
+    register_secret(accepted_token(env("AAC_ACCESS_TOKEN")))  # a secret even when --token wins
     token, path = clean_token(args.token, "--token"), args.token_file
     if token and path:
         raise UsageError("give either --token or --token-file, not both")

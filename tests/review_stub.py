@@ -9,6 +9,7 @@ import contextlib
 import copy
 import http.client
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -205,10 +206,12 @@ class Client:
 
     server: ReviewServer
     cookie: str | None = None
+    key: str | None = None  # the page's key, from the trade's redirect, as the page's script has it
     answers: list[Answer] = field(default_factory=list)
 
     def send(self, method: str, path: str, body: bytes | None = None, *, host: str | None = None,
-             headers: dict[str, str] | None = None, cookie: bool = True) -> Answer:
+             headers: dict[str, str] | None = None, cookie: bool = True,
+             key: bool = True) -> Answer:
         connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
         try:
             connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
@@ -216,6 +219,8 @@ class Client:
             connection.putheader("Host", own if host is None else host)
             if cookie and self.cookie:
                 connection.putheader("Cookie", self.cookie)
+            if key and self.key and "X-Remove-Users" not in (headers or {}):
+                connection.putheader("X-Remove-Users", self.key)
             for name, value in (headers or {}).items():
                 connection.putheader(name, value)
             if body is not None and "Content-Length" not in (headers or {}):
@@ -231,17 +236,26 @@ class Client:
     def log_in(self) -> Answer:
         answer = self.send("GET", f"/?k={self.server.secret}", cookie=False)
         self.cookie = answer.header("Set-Cookie").split(";")[0]
+        self.key = page_key(answer)
         return answer
 
     def get(self, path: str, **kwargs: Any) -> Answer:
         return self.send("GET", path, **kwargs)
 
     def post(self, path: str, doc: Any, **kwargs: Any) -> Answer:
-        """A POST as the page sends it: its origin, the custom header, JSON."""
-        headers = {"Origin": f"http://127.0.0.1:{self.server.port}", "X-Remove-Users": "1",
+        """A POST as the page sends it: its origin, the key in the custom header, JSON."""
+        headers = {"Origin": f"http://127.0.0.1:{self.server.port}",
                    "Content-Type": "application/json", **kwargs.pop("headers", {})}
+        if "X-Remove-Users" in headers and headers["X-Remove-Users"] is None:
+            kwargs["key"] = False
         headers = {k: v for k, v in headers.items() if v is not None}
         return self.send("POST", path, json.dumps(doc).encode(), headers=headers, **kwargs)
+
+
+def page_key(answer: Answer) -> str:
+    """The page's key, from the answer to the printed address (the page it moves on to)."""
+    found = re.search(rb'content="0;url=/#([A-Za-z0-9_-]+)"', answer.body)
+    return found[1].decode() if found else ""
 
 
 def plan_form(**changes: Any) -> dict[str, Any]:

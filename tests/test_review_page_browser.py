@@ -93,6 +93,7 @@ class Page:
         from selenium.webdriver.common.by import By
 
         self.driver, self.By = driver, By
+        self.server: Any = None
 
     def field(self, label: str) -> Any:
         found = self.driver.find_element(self.By.XPATH, f"//label[normalize-space()='{label}']")
@@ -154,6 +155,7 @@ def open_page(browser: Any) -> Iterator[Callable[[StubSession], Page]]:
         servers.append(server)
         browser.get(server.url)
         page = Page(browser)
+        page.server = server
         wait_for(lambda: page.driver.execute_script("return document.readyState") == "complete")
         page.console()  # start the next check with an empty log
         return page
@@ -170,10 +172,14 @@ def plan_it(page: Page, stub: StubSession) -> None:
     wait_for(lambda: page.rows("act-table") and len(page.rows("act-table")) == 3)
 
 
-def test_the_whole_journey(open_page, browser):
+def test_the_whole_journey(open_page, browser, tmp_path):
     stub = StubSession(wait=0.3)
     page = open_page(stub)
-    assert "?k=" not in browser.current_url  # the secret left the address bar for a cookie
+    downloads = {"behavior": "allow", "downloadPath": str(tmp_path)}
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", downloads)
+    # The secret left the address bar for a cookie, and the page's key (in the fragment of the
+    # redirect) for the tab's sessionStorage.
+    wait_for(lambda: browser.current_url == f"http://127.0.0.1:{page.server.port}/")
     assert browser.execute_script("return document.cookie") == ""  # HttpOnly: no script reads it
 
     plan_it(page, stub)
@@ -222,8 +228,9 @@ def test_the_whole_journey(open_page, browser):
     summary = ["Finished, but some failed (exit code 3)", *RUN_EVENTS[-1]["lines"]]
     assert page.text("summary").splitlines() == summary
     assert page.text("progress-line").startswith("2 of 2 (100%)")
-    link = browser.find_element(page.By.LINK_TEXT, "Download the audit report")
-    assert link.get_attribute("href").endswith("/api/report")
+    page.button("Download the audit report").click()  # fetched with the key, saved as sent
+    saved = wait_for(lambda: list(tmp_path.glob("remove_users-4242-*.csv")))
+    assert saved[0].read_bytes() == stub.report()[1]
     stub.code = 3
     wait_for(lambda: page.button("Close the review page").is_displayed(), timeout=8)
 
@@ -501,3 +508,108 @@ def test_a_narrow_window(open_page, browser, tmp_path):
         page.screenshot("review-narrow.png", None, folder=tmp_path)
     finally:
         browser.set_window_size(1280, 900)
+
+
+def test_another_port_gets_the_cookie_but_not_the_key(open_page, browser):
+    """Cookies ignore ports: a page on another port of 127.0.0.1 that the admin opens receives
+    the review page's cookie. With it alone the review page gives nothing; and a tab opened on
+    the page's bare address (not the one the tool printed) says where to go."""
+    import http.server
+    import threading
+
+    from review_stub import Client
+
+    got: list[str] = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            got.append(self.headers.get("Cookie") or "")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<p>another local page</p>")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    stub = StubSession(wait=0.3)
+    page = open_page(stub)
+    wait_for(lambda: page.text("ws-list") is not None and stub.called("choices"))
+    spy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=spy.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        browser.get(f"http://127.0.0.1:{spy.server_address[1]}/")
+        wait_for(lambda: got)
+    finally:
+        spy.shutdown()
+        spy.server_close()
+    name = f"remove_users_{page.server.port}="
+    stolen = [part for part in got[0].split("; ") if part.startswith(name)]
+    assert stolen, got  # the browser did send it there
+    thief = Client(page.server, cookie=stolen[0])
+    calls = len(stub.calls)
+    assert thief.get("/api/choices").status == 403
+    assert thief.post("/api/plan", {"token": None, "keep_text": ""}).status == 403
+    assert thief.get("/api/report").status == 403
+    assert len(stub.calls) == calls
+
+    # A new tab on the bare address: the same cookie, but no key (sessionStorage is per tab).
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    try:
+        browser.get(f"http://127.0.0.1:{page.server.port}/")
+        wait_for(lambda: page.text("gone"))
+        assert page.text("gone").startswith(
+            "This tab was not opened from the address the tool printed in the terminal")
+        assert len(stub.calls) == calls
+    finally:
+        browser.close()
+        browser.switch_to.window(first)
+
+
+def test_the_browser_opens_the_page_through_the_tool_s_file(browser, monkeypatch):
+    """As the tool starts a browser: on its redirect file (its command line holds no secret),
+    which takes chromium to the page, signed in; the file is gone when the page ends."""
+    import threading
+
+    import remove_users
+
+    opened: list[str] = []
+    servers: list[Any] = []
+    real = remove_users.ReviewServer
+
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        servers.append(real(*args, **kwargs))
+        return servers[-1]
+
+    monkeypatch.setattr(remove_users, "ReviewServer", keep)
+    monkeypatch.setattr(remove_users.webbrowser, "open", lambda url, *a, **k: opened.append(url))
+    stub = StubSession(wait=0.3)
+    outcome: list[int] = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(remove_users.serve_review(stub, remove_users.Console())))
+    thread.start()
+    try:
+        wait_for(lambda: opened)
+        assert opened[0].startswith("file://") and "?k=" not in opened[0]
+        browser.get(opened[0])
+        port = servers[0].port
+        wait_for(lambda: browser.current_url == f"http://127.0.0.1:{port}/")
+        wait_for(lambda: stub.called("choices"))
+        assert Page(browser).text("gone") == ""
+        path = urllib_path(opened[0])
+        assert os.path.exists(path)
+    finally:
+        stub.code = 0
+        if servers:
+            servers[0].closed_by_page.set()
+        thread.join(10)
+    assert outcome == [0]
+    assert not os.path.exists(path)
+
+
+def urllib_path(url: str) -> str:
+    import urllib.parse
+    import urllib.request
+
+    return urllib.request.url2pathname(urllib.parse.urlsplit(url).path)

@@ -393,3 +393,61 @@ def test_help_and_readme_name_every_flag_a_review_refuses(run):
         assert f"`{flag}`" in section, flag
         value = ["x"] if dest in ("plan", "plan_out", "from_report") else []
         assert run(None, "--review", "--no-browser", flag, *value).code == ExitStatus.USAGE
+
+
+def test_a_refused_paste_in_the_token_box_blanks_nobody_out(page_on):
+    """The keep-list pasted in the token box by mistake is refused, and not quoted back. Its words
+    are no secrets: the plan, the plan file and the audit report then show every email, and the
+    downloaded report is the report on disk."""
+    fake, page, session = page_on()
+    pasted = "ta@example.edu student00002@example.edu"
+    fake.add_person("ta@example.edu", "Terry Assistant")
+    refused = page.post("/api/plan", plan_form(token=pasted, keep_text="ta@example.edu"))
+    assert refused.status == 422
+    assert b"ta@example.edu" not in refused.body and b"student00002" not in refused.body
+    answer = page.post("/api/plan", plan_form(token=fake.issue_access_token(),
+                                              keep_text="ta@example.edu"))
+    assert answer.status == 200 and b"[REDACTED]" not in answer.body
+    plan = answer.json()
+    assert "student00002@example.edu" in {p["email"] for p in plan["people"]}
+    assert "ta@example.edu" in {k["email"] for k in plan["kept"]}
+    plan_file = page.post("/api/plan-file", {"keep_ids": [], "plan_id": plan["plan_id"]})
+    assert plan_file.status == 200 and b"[REDACTED]" not in plan_file.body
+    saved = json.loads(plan_file.body)
+    assert "student00002@example.edu" in {p["email"] for p in saved["remove"]}
+    assert page.post("/api/start", pressed(plan, [], WORKSPACE)).status == 200
+    events = events_until(page, lambda events: summary_of(events) is not None)
+    report = page.get("/api/report")
+    path = next(e for e in events if e["kind"] == "started")["report"]
+    assert report.status == 200 and report.body == Path(path).read_bytes()
+    assert b"student00002@example.edu" in report.body and b"[REDACTED]" not in report.body
+
+
+def test_a_refused_access_token_line_leaves_the_workspace_name_typable(page_on, make_fake):
+    """`Access token eyJ...` pasted whole is refused; `Access` is no secret afterwards, so the
+    workspace "Data Access Lab" is still the name to type, and typing it runs the plan."""
+    fake = make_fake(people=3, workspace_name="Data Access Lab")
+    _, page, _ = page_on(fake=fake)
+    token = fake.issue_access_token()
+    assert page.post("/api/plan", plan_form(token=f"Access token {token}")).status == 422
+    plan = page.post("/api/plan", plan_form(token=f"Bearer {token}")).json()
+    assert plan["confirm"]["expected"] == "Data Access Lab"
+    started = page.post("/api/start", pressed(plan, [], "Data Access Lab"))
+    assert started.status == 200, started.body
+    summary = summary_of(events_until(page, lambda events: summary_of(events) is not None))
+    assert summary["exit_code"] == 0 and fake.emails() == {"admin@example.edu"} | {
+        email for email in fake.emails() if email.startswith("coadmin")}
+
+
+def test_a_member_named_like_a_header_keeps_their_name(page_on, capsys):
+    """Redaction catches the shape of an Authorization header, not a word in a name: "Ring Bearer
+    Team" shows as such on the page and in the terminal's plan."""
+    fake, page, _ = page_on()
+    fake.add_person("ring@example.edu", "Ring Bearer Team")
+    fake.add_person("rb@example.edu", "Ring Bearer Smith-Jones-Williams")
+    plan = page.post("/api/plan", plan_form(token=fake.issue_access_token())).json()
+    names = {p["email"]: p["name"] for p in plan["people"]}
+    assert names["ring@example.edu"] == "Ring Bearer Team"
+    assert names["rb@example.edu"] == "Ring Bearer Smith-Jones-Williams"
+    out = capsys.readouterr().out
+    assert "Ring Bearer Team" in out and "[REDACTED]" not in out

@@ -4,6 +4,7 @@ carries, and that a token given to the page never comes back out."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -20,7 +21,15 @@ import pytest
 import remove_users
 from conftest import SCRIPT, clean_env
 from remove_users import ExitStatus
-from review_stub import RUN_EVENTS, WORKSPACE, Client, StubSession, plan_form, serving
+from review_stub import (
+    RUN_EVENTS,
+    WORKSPACE,
+    Client,
+    StubSession,
+    page_key,
+    plan_form,
+    serving,
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -29,6 +38,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+
+# Every POST that would change something, with a body the session would take.
+POSTS = [
+    ("/api/plan", plan_form(token="x" * 30)),
+    ("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}),
+    ("/api/plan-file", {"keep_ids": []}),
+    ("/api/stops", {"keep_ids": []}),
+    ("/api/add-workspace", {"name": "a", "token_pair": "{}"}),
+]
 
 
 @pytest.fixture
@@ -68,15 +87,44 @@ def test_a_wrong_secret_or_cookie_is_refused(page, stub):
 def test_the_secret_is_traded_for_a_strict_cookie_and_leaves_the_address(page, stub):
     assert len(page.server.secret) >= 43  # 32 random bytes: at least 128 bits
     answer = page.log_in()
-    assert answer.status == 303 and answer.header("Location") == "/"
+    # The page it moves on to, its key in the fragment (never sent to a server).
+    assert answer.status == 200 and answer.header("Location") is None
+    assert f'content="0;url=/#{page.server.key}"'.encode() in answer.body
+    assert page.server.secret.encode() not in answer.body
     parts = [part.strip() for part in answer.header("Set-Cookie").split(";")]
     assert parts[0] == f"remove_users_{page.server.port}={page.server.cookie}"
     # No Max-Age: the cookie goes when the browser closes.
     assert set(parts[1:]) == {"Path=/", "HttpOnly", "SameSite=Strict"}
     assert page.server.secret not in answer.header("Set-Cookie")
+    assert page.server.key not in answer.header("Set-Cookie")
     home = page.get("/")
     assert home.status == 200 and b"<title>Review: remove_users.py</title>" in home.body
     assert page.get("/api/choices").json()["tool_version"] == remove_users.__version__
+
+
+def test_the_cookie_alone_drives_nothing(page, stub):
+    """Cookies ignore ports: a server on another port of 127.0.0.1 that the browser visits gets
+    this page's cookie. Without the page's key (which the trade puts in the address's fragment,
+    for the page's own script) every /api request is refused with no data."""
+    page.log_in()
+    key = page.key
+    assert len(key) >= 43 and key not in {page.server.secret, page.server.cookie}
+    refusal = {"error": remove_users.REVIEW_NO_KEY}
+    for headers in [{}, {"X-Remove-Users": "1"}, {"X-Remove-Users": secrets.token_urlsafe(32)},
+                    {"X-Remove-Users": page.server.cookie}, {"X-Remove-Users": key[:-1]}]:
+        for path in ["/api/choices", "/api/events?since=0", "/api/report"]:
+            answer = page.get(path, headers=headers, key=False)
+            assert answer.status == 403 and answer.json() == refusal, (path, headers)
+        for path, doc in [*POSTS, ("/api/close", {})]:
+            answer = page.post(path, doc, headers={"X-Remove-Users": None, **headers})
+            assert answer.status == 403 and answer.json() == refusal, (path, headers)
+    assert stub.calls == []
+    assert page.get("/api/choices").status == 200  # with the key: the page's own requests
+    assert page.post("/api/plan", plan_form()).status == 200
+    # A key of another server of the tool (another review page open at once) is not this one's.
+    with serving(StubSession()) as other:
+        assert other.key != key
+        assert page.get("/api/choices", headers={"X-Remove-Users": other.key}).status == 403
 
 
 @pytest.mark.parametrize(
@@ -97,8 +145,9 @@ def test_a_foreign_host_is_refused_even_with_the_secret(page, stub, host):
 def test_localhost_is_this_page_too(page, stub):
     host = f"LOCALHOST:{page.server.port}"
     answer = page.send("GET", f"/?k={page.server.secret}", host=host)
-    assert answer.status == 303
+    assert answer.status == 200
     page.cookie = answer.header("Set-Cookie").split(";")[0]
+    page.key = page_key(answer)
     assert page.post("/api/plan", plan_form(), host=host,
                      headers={"Origin": f"http://localhost:{page.server.port}"}).status == 200
 
@@ -118,14 +167,7 @@ def test_localhost_is_this_page_too(page, stub):
 def test_a_post_from_elsewhere_is_refused_and_the_session_never_called(page, stub, headers):
     page.log_in()
     headers = {k: v.format(port=page.server.port) if v else v for k, v in headers.items()}
-    posts = [
-        ("/api/plan", plan_form(token="x" * 30)),
-        ("/api/start", {"keep_ids": [], "typed_name": WORKSPACE}),
-        ("/api/plan-file", {"keep_ids": []}),
-        ("/api/stops", {"keep_ids": []}),
-        ("/api/add-workspace", {"name": "a", "token_pair": "{}"}),
-    ]
-    for path, doc in posts:
+    for path, doc in POSTS:
         answer = page.post(path, doc, headers=headers)
         assert answer.status == 403, (path, answer.body)
     assert [name for name, _ in stub.calls] == []
@@ -137,11 +179,13 @@ def test_a_cross_site_form_post_is_refused(page, stub):
     page.log_in()
     body = f"keep_ids=&typed_name={WORKSPACE}".encode()
     answer = page.send("POST", "/api/start", body, headers={
-        "Origin": "http://evil.example", "Content-Type": "application/x-www-form-urlencoded"})
+        "Origin": "http://evil.example", "Content-Type": "application/x-www-form-urlencoded"},
+        key=False)
     assert answer.status == 403
     # Even with this page's Origin, a form cannot add the header, nor send JSON.
     answer = page.send("POST", "/api/start", body, headers={
-        "Origin": f"http://127.0.0.1:{page.server.port}", "Content-Type": "text/plain"})
+        "Origin": f"http://127.0.0.1:{page.server.port}", "Content-Type": "text/plain"},
+        key=False)
     assert answer.status == 403
     answer = page.post("/api/start", {}, headers={"Content-Type": "text/plain"})
     assert answer.status == 415
@@ -153,7 +197,7 @@ def test_get_never_changes_anything(page, stub):
     for path in ["/api/start", "/api/plan", "/api/plan-file", "/api/stops", "/api/add-workspace",
                  "/api/close"]:
         assert page.get(path).status == 405
-    headers = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": "1",
+    headers = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": page.key,
                "Content-Type": "application/json"}
     assert page.send("POST", "/", b"{}", headers=headers).status == 405
     assert page.get("/nothing-here").status == 404
@@ -176,7 +220,7 @@ def test_get_never_changes_anything(page, stub):
 )
 def test_a_bad_body_is_a_clear_refusal_never_a_traceback(page, stub, body, headers, status):
     page.log_in()
-    base = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": "1",
+    base = {"Origin": f"http://127.0.0.1:{page.server.port}", "X-Remove-Users": page.key,
             "Content-Type": "application/json"}
     answer = page.send("POST", "/api/plan", body, headers={**base, **headers})
     assert answer.status == status
@@ -198,7 +242,7 @@ def test_an_oversize_body_is_refused_before_it_is_read(page, stub):
         port = page.server.port
         sock.sendall(
             (f"POST /api/plan HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {page.cookie}\r\n"
-             f"Origin: http://127.0.0.1:{port}\r\nX-Remove-Users: 1\r\n"
+             f"Origin: http://127.0.0.1:{port}\r\nX-Remove-Users: {page.key}\r\n"
              f"Content-Type: application/json\r\nContent-Length: {10**9}\r\n\r\n").encode()
         )
         answer = sock.recv(65536)
@@ -234,7 +278,7 @@ def test_every_answer_carries_the_security_headers(page, stub):
     page.send("HEAD", "/", None)
     page.send("GET", "/" + "a" * 70_000, None)  # a request line too long for http.server
     statuses = {answer.status for answer in page.answers}
-    assert {200, 303, 400, 403, 404, 405, 414, 501} <= statuses
+    assert {200, 400, 403, 404, 405, 414, 501} <= statuses
     for answer in page.answers:
         for name, value in SECURITY_HEADERS.items():
             assert answer.header(name) == value, (answer.status, name)
@@ -271,7 +315,8 @@ def test_the_server_listens_on_127_0_0_1_only(page):
 
 def test_a_token_given_to_the_page_never_comes_back_out():
     """A whole session with a careless stub that repeats the token everywhere: no answer's body or
-    header holds the token, the token pair's secrets, or a piece of them."""
+    header holds the token, the token pair's secrets, or a piece of them. A download that holds
+    one is refused (a changed copy would pass for the file)."""
     token = "review-test-token-" + secrets.token_hex(16)
     refresh = "review-test-refresh-" + secrets.token_hex(16)
     access = "review-test-access-" + secrets.token_hex(16)
@@ -285,11 +330,15 @@ def test_a_token_given_to_the_page_never_comes_back_out():
         page.get("/api/choices")
         assert page.post("/api/plan", plan_form(token=token)).status == 200
         assert page.post("/api/plan", plan_form(token_pair=pair)).status == 200
-        assert page.post("/api/plan-file", {"keep_ids": [12]}).status == 200
+        plan_file = page.post("/api/plan-file", {"keep_ids": [12]})
+        assert plan_file.status == 500 and plan_file.header("Content-Disposition") is None
+        refusal = "fall-2026-plan.json holds a token, so the page does not send it"
+        assert plan_file.json() == {"error": refusal}
         assert page.post("/api/start", {"keep_ids": [12], "typed_name": WORKSPACE}).status == 200
         stub.feed(*RUN_EVENTS, {"kind": "error", "text": f"token {token} refused"})
         assert page.get("/api/events?since=0").status == 200
-        assert page.get("/api/report").status == 200
+        report = page.get("/api/report")
+        assert report.status == 500 and "holds a token" in report.json()["error"]
         assert page.post("/api/add-workspace", {"name": "Spring", "token_pair": pair}).status == 200
     assert stub.called("plan")[0]["token"] == token  # the session itself gets it
     everything = b"\n".join(
@@ -458,3 +507,106 @@ def test_the_script_serves_the_page_until_a_signal(signum, code, fake):
         f"The review page has ended ({name}).",
     ]
     assert token not in first + err and fake.writes() == []
+
+
+def _opened_file(url: str) -> str:
+    import urllib.parse
+    import urllib.request
+
+    assert url.startswith("file://"), url
+    return urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+
+
+def test_the_browser_is_started_on_an_owner_only_file_not_on_the_secret(monkeypatch, capsys):
+    """A browser's command line is readable by every local user (ps): what the tool gives the
+    browser holds no secret. It is a file only the owner can read, holding the address; it is
+    gone when the page ends."""
+    import os
+    import stat
+
+    monkeypatch.setattr(remove_users, "REVIEW_PAGE_GONE", 0.3)
+    opened: list[tuple[str, str, int, int, str]] = []
+
+    def record(url: str, *args, **kwargs) -> bool:
+        path = _opened_file(url)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        folder = stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode)
+        with open(path, encoding="utf-8") as handle:
+            opened.append((url, path, mode, folder, handle.read()))
+        return True
+
+    monkeypatch.setattr(remove_users.webbrowser, "open", record)
+    stub = StubSession()
+    stub.code = 0
+    assert remove_users.serve_review(stub, _console(), open_browser=True) == 0
+    printed = capsys.readouterr().err.splitlines()[0].split()[-1]  # the terminal's own address
+    secret = printed.split("?k=")[1]
+    [(url, path, mode, folder, text)] = opened
+    assert secret not in url
+    assert f'content="0;url={printed}"' in text and f'href="{printed}"' in text
+    if os.name == "posix":
+        assert mode == 0o600 and folder == 0o700
+    assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
+
+
+def test_a_download_is_the_file_byte_for_byte(page, stub):
+    """The audit report and the plan file go out as the session read them: no redaction by
+    substring or by shape changes what they say of people (a `Bearer` in a name, a JWT-shaped
+    request id)."""
+    text = ("time,email,name,outcome,request_id\r\n"
+            "2026-12-03,ring@example.edu,Ring Bearer Team,removed,eyJreq.id00.x1\r\n"
+            "2026-12-03,caf\u00e9@example.edu,Caf\u00e9,removed,\r\n").encode("utf-8-sig")
+    stub.report = lambda: ("report.csv", text)
+    stub.plan_file = lambda keep_ids, plan_id=None: ("plan.json", b'{"name": "Bearer TokenTeamOfTheYear"}')
+    page.log_in()
+    report = page.get("/api/report")
+    assert report.status == 200 and report.body == text
+    assert report.header("Content-Disposition") == 'attachment; filename="report.csv"'
+    plan_file = page.post("/api/plan-file", {"keep_ids": []})
+    assert plan_file.body == b'{"name": "Bearer TokenTeamOfTheYear"}'
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script as the browser")
+def test_a_browser_s_command_line_holds_no_secret_and_a_signal_leaves_no_file(fake, tmp_path):
+    """As `ps` shows it to every local user: the command line the browser is started with. Here
+    BROWSER is a script that records it and stays running, as a browser does (webbrowser waits
+    for it); SIGTERM meanwhile ends the tool, and the file it gave the browser is gone."""
+    import os
+    import stat
+
+    record = tmp_path / "argv"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$$ $*" > {record}.tmp\nmv {record}.tmp {record}\n'
+                       "exec sleep 30 >/dev/null 2>&1\n")
+    browser.chmod(0o700)
+    env = {**clean_env(), "BROWSER": str(browser), "DISPLAY": ":0"}
+    proc = subprocess.Popen(
+        [sys.executable, SCRIPT, "--review", "--base-url", fake.base_url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, cwd=tmp_path,
+    )
+    pid = None
+    try:
+        first = proc.stderr.readline()
+        secret = first.split("?k=")[1].strip()
+        deadline = time.monotonic() + 10
+        while not record.exists():
+            assert time.monotonic() < deadline and proc.poll() is None, first
+            time.sleep(0.05)
+        pid, url = record.read_text().split()
+        assert secret not in url and url.startswith("file://")
+        path = _opened_file(url)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        with open(path, encoding="utf-8") as handle:
+            assert f"?k={secret}" in handle.read()
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=10)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)  # the stand-in browser this test started
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert err.splitlines()[-1] == "The review page has ended (SIGTERM)."
+    assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))

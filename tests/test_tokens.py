@@ -309,3 +309,17 @@ def test_no_token_at_all_says_where_to_get_one(run):
     assert result.err.startswith("remove_users: error: no access token: give --token or")
     assert "Profile > Preferences > OAuth 2.0 API Tokens" in result.err
     assert "--init-token-file" in result.err and result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer 0123456789abcdefXYZ",
+        "authorization: bearer 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+        "Bearer abc_DEF.ghi~jkl+mno/pq==",
+        "Bearer " + "Q" * 40,
+    ],
+)
+def test_an_authorization_header_the_tool_never_saw_is_still_redacted(text):
+    assert remove_users.redact(f"the server said: {text} is invalid") == (
+        "the server said: " + text[: text.lower().index("bearer")] + "[REDACTED] is invalid")

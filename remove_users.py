@@ -322,17 +322,22 @@ def register_secret(value: str | None) -> None:
 
 
 TOKEN_BROKEN = "the token has a line break or space inside: paste it on one line"
+TOKEN_EMAIL = "that is an email address, not a token: paste the access token itself"
 
 
-def accepted_token(value: str | None) -> str | None:
-    """The token a pasted value is, as clean_token takes it; None when it would be refused."""
+def accepted_token(value: str | None, access: bool = True) -> str | None:
+    """The token a pasted value is, as clean_token takes it; None when it would be refused. An
+    access token is a JWT (base64url and dots), so an `@` in one is an email pasted in the wrong
+    place, which as a secret would blank that person out of every line afterwards. (A refresh
+    token's alphabet is not documented: only whitespace refuses one.)"""
     if value is None:
         return None
     value = strip_bearer(value)  # a `Bearer ` prefix copied from a header is not whitespace inside
-    return None if any(ch.isspace() for ch in value) else value
+    email = access and "@" in value
+    return None if email or any(ch.isspace() for ch in value) else value
 
 
-def clean_token(value: str | None, where: str) -> str | None:
+def clean_token(value: str | None, where: str, access: bool = True) -> str | None:
     """Surrounding whitespace is trimmed; whitespace inside stops the run before any request (the
     token would otherwise reach http.client, whose error quotes most of it).
 
@@ -342,9 +347,10 @@ def clean_token(value: str | None, where: str) -> str | None:
     name, out of everything the process says afterwards."""
     if value is None:
         return None
-    token = accepted_token(value)
+    token = accepted_token(value, access)
     if token is None:
-        raise UsageError(f"{TOKEN_BROKEN} ({where})")
+        broken = accepted_token(value, access=False) is None
+        raise UsageError(f"{TOKEN_BROKEN if broken else TOKEN_EMAIL} ({where})")
     register_secret(token)
     return token or None
 
@@ -1371,7 +1377,8 @@ class TokenFile:
             data = {"access_token": strip_bearer(text)} if text else {}
         for key in ("access_token", "refresh_token"):
             if isinstance(data.get(key), str):
-                data[key] = clean_token(data[key], f"{key} in the token file {path}")
+                where = f"{key} in the token file {path}"
+                data[key] = clean_token(data[key], where, access=key == "access_token")
         return cls(path, data)
 
     def write(self, data: dict[str, Any]) -> None:
@@ -7466,7 +7473,7 @@ def pasted_token_pair(text: str) -> dict[str, Any]:
         )
     access, refresh = (
         (
-            (clean_token(data[key], f"{key} in the token pair") or "")
+            (clean_token(data[key], f"{key} in the token pair", key == "access_token") or "")
             if isinstance(data.get(key), str)
             else ""
         )
@@ -9954,7 +9961,11 @@ def _pair_secrets(pair: str) -> list[str]:
         return []
     if not isinstance(data, dict):
         return []
-    found = (accepted_token(str(v)) for k, v in data.items() if k in REVIEW_PAIR_SECRETS)
+    found = (
+        accepted_token(str(v), access=k == "access_token")
+        for k, v in data.items()
+        if k in REVIEW_PAIR_SECRETS
+    )
     return [secret for secret in found if secret]
 
 

@@ -451,3 +451,22 @@ def test_a_member_named_like_a_header_keeps_their_name(page_on, capsys):
     assert names["rb@example.edu"] == "Ring Bearer Smith-Jones-Williams"
     out = capsys.readouterr().out
     assert "Ring Bearer Team" in out and "[REDACTED]" not in out
+
+
+def test_an_email_pasted_as_the_token_is_refused_and_blanks_nobody_out(page_on):
+    """One email has no space, so it looked like a token: taken as a secret, it would show as
+    [REDACTED] in every plan and report afterwards."""
+    fake, page, _ = page_on()
+    refused = page.post("/api/plan", plan_form(token="student00002@example.edu"))
+    assert refused.status == 422 and b"student00002" not in refused.body
+    assert b"an email address, not a token" in refused.body
+    plan = page.post("/api/plan", plan_form(token=fake.issue_access_token())).json()
+    assert "student00002@example.edu" in {p["email"] for p in plan["people"]}
+
+
+def test_an_email_given_as_the_token_on_the_command_line_is_refused(run, make_fake):
+    fake = make_fake(people=2)
+    result = run(fake, "--dry-run", token="ta@example.edu")
+    assert result.code == ExitStatus.USAGE and fake.requests == []
+    assert result.err == ("remove_users: error: that is an email address, not a token: paste the"
+                          " access token itself (--token)\n")

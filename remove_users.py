@@ -10319,12 +10319,15 @@ class ReviewServer(http.server.ThreadingHTTPServer):
         return host
 
     def cookie_ok(self, headers: list[str]) -> bool:
+        # Any cookie of the name may be ours: another port of 127.0.0.1 can set one of the same
+        # name (with a longer Path, sent first) to lock the page out, but not learn ours.
+        found = False
         for part in "; ".join(headers).split(";"):
             name, sep, value = part.strip().partition("=")
             if sep and name == self.cookie_name:
                 given = value.strip().encode("utf-8", "replace")
-                return hmac.compare_digest(given, self.cookie.encode())
-        return False
+                found = hmac.compare_digest(given, self.cookie.encode()) or found
+        return found
 
     def key_ok(self, headers: list[str]) -> bool:
         if len(headers) != 1:

@@ -610,3 +610,14 @@ def test_a_browser_s_command_line_holds_no_secret_and_a_signal_leaves_no_file(fa
     assert proc.returncode == 128 + signal.SIGTERM
     assert err.splitlines()[-1] == "The review page has ended (SIGTERM)."
     assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
+
+
+def test_a_cookie_of_the_same_name_set_by_another_port_does_not_lock_the_page_out(page, stub):
+    """Another port of 127.0.0.1 may set a cookie of our name (with a longer Path, so browsers
+    send it first): the page's own cookie still counts, and the planted one alone gets 403."""
+    page.log_in()
+    name, ours = page.cookie.split("=", 1)
+    planted = f"{name}=planted-by-another-port"
+    assert page.get("/api/choices", headers={"Cookie": f"{planted}; {page.cookie}"},
+                    cookie=False).status == 200
+    assert page.get("/api/choices", headers={"Cookie": planted}, cookie=False).status == 403

@@ -5731,9 +5731,12 @@ def show_plan(
         console.result("Dry run: nothing was changed.")
 
 
-def their_work(action: Action, target: Person | None) -> str:
+def their_work(
+    action: Action, target: Person | None, to_transfer: str = "you give --transfer-to EMAIL"
+) -> str:
     """What becomes of the flows, datasets and connections of those the plan acts on: the plan's
-    line on the terminal, and the warning on the review page."""
+    line on the terminal, and the warning on the review page (to_transfer: how one asks for a
+    transfer there, the page's box instead of the flag)."""
     if target:
         return (
             f"Their work: transferred to {target.email} (id {target.id}) before each removal;"
@@ -5741,8 +5744,7 @@ def their_work(action: Action, target: Person | None) -> str:
         )
     if action.deletes_assets:
         return (
-            "Their work: deleted with them (flows, datasets, connections), unless you give"
-            " --transfer-to EMAIL."
+            f"Their work: deleted with them (flows, datasets, connections), unless {to_transfer}."
         )
     return f"Their work: kept; {action.consequence}."
 
@@ -8299,7 +8301,7 @@ def plan_page(planned: Planned, stops: list[Stop], warnings: list[str]) -> dict[
             "past": action.past,
             "deletes_assets": action.deletes_assets,
             "consequence": action.consequence,
-            "their_work": their_work(action, planned.target),
+            "their_work": their_work(action, planned.target, REVIEW_TO_TRANSFER),
             "already": action.label(action.already),
         },
         "confirm": {"expected": expected, "what": what},
@@ -8369,6 +8371,8 @@ def review_refused() -> str:
     return ", ".join(flags[:-1]) + " or " + flags[-1]
 
 
+# The page has a box for what the terminal gives as a flag: its sentence names the box.
+REVIEW_TO_TRANSFER = "you fill in \u201cTransfer their work to\u201d above"
 REVIEW_TOKEN_FILE = "aac-token.json"  # where a pasted token pair is saved, in the current folder
 
 
@@ -9427,9 +9431,7 @@ REVIEW_JS = r""""use strict";
     $("ws-label").textContent = p.workspace.name;
     $("plan-ws").replaceChildren(el("strong", {}, p.workspace.name),
       ` · workspace ${p.workspace.id} · ${count(p.counts.members)} members`);
-    // The page has a box for what the terminal gives as a flag: the sentence names the box.
-    $("their-work").textContent = (p.words.their_work || "").replace("unless you give " +
-      "--transfer-to EMAIL", "unless you fill in \u201cTransfer their work to\u201d above");
+    $("their-work").textContent = p.words.their_work || "";
     $("their-work").className = p.words.deletes_assets ? "warn" : "hint";
     $("warnings").replaceChildren(...p.warnings.map((text) => el("li", {}, text)));
     $("email-files").replaceChildren(...(p.email_files || []).map((f) => el("li", {},

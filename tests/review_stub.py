@@ -28,7 +28,7 @@ PLAN: dict[str, Any] = {
         "deletes_assets": True,
         "consequence": "their flows, datasets and connections are deleted (no --transfer-to)",
         "their_work": "Their work: deleted with them (flows, datasets, connections), unless you "
-        "give --transfer-to EMAIL.",
+        "fill in \u201cTransfer their work to\u201d above.",
     },
     "confirm": {"expected": WORKSPACE, "what": "workspace name"},
     "counts": {
